@@ -1,0 +1,53 @@
+"""linregions: exact linear regions of piecewise-linear neural networks.
+
+>>> import linregions as lr
+>>> net = lr.from_torch(model, input_shape=(784,), bounds=(-1.0, 1.0))
+>>> region = net.region(x)          # region.A @ x + region.b >= 0 inside
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import errors
+from .errors import (
+    InvalidValueError,
+    LinregionsError,
+    NotPiecewiseLinearError,
+    OnBoundaryError,
+    ShapeError,
+    TrainingModeError,
+    UnsupportedModelError,
+)
+from .network import BOUNDARY_TOL, Network, Patterns
+from .polytope import CONTAINS_TOL, Polytope, PolytopeError
+from .region import Region
+
+__version__ = "0.1.0"
+
+
+def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Network:
+    """Imports a torch model (see :func:`linregions.importers.from_torch.from_torch`)."""
+    from .importers.from_torch import from_torch as _from_torch
+
+    return _from_torch(model, input_shape, bounds)
+
+
+__all__ = [
+    "BOUNDARY_TOL",
+    "CONTAINS_TOL",
+    "InvalidValueError",
+    "LinregionsError",
+    "Network",
+    "NotPiecewiseLinearError",
+    "OnBoundaryError",
+    "Patterns",
+    "Polytope",
+    "PolytopeError",
+    "Region",
+    "ShapeError",
+    "TrainingModeError",
+    "UnsupportedModelError",
+    "errors",
+    "from_torch",
+]

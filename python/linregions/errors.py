@@ -1,0 +1,49 @@
+"""Exceptions raised by linregions.
+
+Every error is a :class:`LinregionsError` and also a ``ValueError`` or ``TypeError``, so
+``except ValueError`` keeps working for callers that do not know the package.
+"""
+
+from __future__ import annotations
+
+
+class LinregionsError(Exception):
+    """Base class of every linregions exception."""
+
+
+class ShapeError(LinregionsError, ValueError):
+    """An array or model has the wrong shape (names the array and both shapes)."""
+
+
+class InvalidValueError(LinregionsError, ValueError):
+    """A value is out of range or not finite (names the value and where it is)."""
+
+
+class OnBoundaryError(LinregionsError, ValueError):
+    """The point lies on a region boundary and no side was chosen.
+
+    ``units`` lists ``(layer, unit, value)``: the piecewise-linear layer, the neuron (or
+    max-pool window) index within it, and its pre-activation (or the max-pool tie gap).
+    Pass ``on_boundary="active"`` or ``"inactive"`` to choose a side.
+    """
+
+    def __init__(self, message: str, units: list[tuple[int, int, float]] | None = None):
+        self.units = list(units or [])
+        shown = ", ".join(f"(layer {lay}, unit {u}, value {v:.3g})" for lay, u, v in self.units[:8])
+        more = f" and {len(self.units) - 8} more" if len(self.units) > 8 else ""
+        detail = f": {shown}{more}" if self.units else ""
+        super().__init__(
+            f"{message}{detail}; pass on_boundary='active' or 'inactive' to choose a side"
+        )
+
+
+class UnsupportedModelError(LinregionsError, TypeError):
+    """The model holds a module or operation linregions cannot represent exactly."""
+
+
+class NotPiecewiseLinearError(UnsupportedModelError):
+    """The model holds a non-piecewise-linear operation (sigmoid, tanh, GELU, softmax...)."""
+
+
+class TrainingModeError(LinregionsError, ValueError):
+    """The model (or one of its modules) is in training mode; call ``model.eval()``."""

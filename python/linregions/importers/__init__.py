@@ -1,0 +1,1 @@
+"""Front ends that turn models into :class:`linregions.Network` IR."""

@@ -1,0 +1,290 @@
+"""Import a torch model into the linregions IR (design.md, "Import").
+
+The model is copied to float64 on the CPU (float32 weights are exactly representable),
+traced with ``torch.fx`` and its shapes propagated with a zero input of ``input_shape``.
+Each graph node is lowered to IR nodes; reshapes, flattens, dropout (eval) and identities
+cost nothing because IR values are flat vectors in torch's row-major order. Anything that
+is not piecewise-linear or not supported is refused with the module's name.
+"""
+
+from __future__ import annotations
+
+import copy
+import operator
+from typing import Any, Callable
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+import torch.fx
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.fx.passes.shape_prop import ShapeProp
+
+from .._arrays import as_bounds
+from ..errors import (
+    InvalidValueError,
+    NotPiecewiseLinearError,
+    ShapeError,
+    TrainingModeError,
+    UnsupportedModelError,
+)
+from ..ir import Add, Affine, Input, MaxPool, Node, ReLU
+from ..network import Network
+from .torch_layers import avgpool2d_matrix, batchnorm_diagonal, conv2d_matrix, pool_windows
+
+NOT_PIECEWISE_LINEAR = (
+    nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Softmax, nn.LogSoftmax, nn.Softmin, nn.ELU,
+    nn.SELU, nn.CELU, nn.Softplus, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.LogSigmoid,
+    nn.Softsign, nn.Tanhshrink, nn.GLU, nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm1d,
+    nn.InstanceNorm2d, nn.MultiheadAttention,
+)  # fmt: skip
+NOT_PIECEWISE_LINEAR_FUNCTIONS = {
+    torch.sigmoid, torch.tanh, F.sigmoid, F.tanh, F.gelu, F.silu, F.softmax, F.log_softmax,
+    F.elu, F.selu, F.softplus, F.mish, torch.softmax, torch.exp, torch.log, F.layer_norm,
+}  # fmt: skip
+IDENTITY_MODULES = (nn.Identity, nn.Flatten, nn.Unflatten, nn.Dropout, nn.Dropout1d,
+                    nn.Dropout2d, nn.AlphaDropout)  # fmt: skip
+RESHAPE_METHODS = {"view", "reshape", "flatten", "contiguous", "squeeze", "unsqueeze"}
+RESHAPE_FUNCTIONS = {torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze}
+RELU_FUNCTIONS = {F.relu, torch.relu, torch.relu_, F.relu_}
+LEAKY_FUNCTIONS = {F.leaky_relu, F.leaky_relu_}
+ADD_FUNCTIONS = {operator.add, operator.iadd, torch.add}
+
+
+def from_torch(model: nn.Module, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Network:
+    """Imports a torch model as an :class:`~linregions.Network`.
+
+    ``input_shape`` is one input's shape without the batch dimension, e.g. ``(784,)`` or
+    ``(3, 32, 32)``; ``bounds`` is ``(lo, hi)``, scalars or arrays shaped like the input.
+    The model must be in eval mode. Supported: Linear, Conv2d (any stride, padding,
+    dilation, groups, padding mode), BatchNorm1d/2d (folded), ReLU, LeakyReLU, MaxPool2d
+    (exact), AvgPool2d, Flatten, Dropout, Identity, nested containers, and custom modules
+    traceable by ``torch.fx`` with residual additions and functional ReLU.
+    """
+    if not isinstance(model, nn.Module):
+        raise UnsupportedModelError(f"from_torch expects a torch.nn.Module, got {type(model)}")
+    try:
+        shape = tuple(int(s) for s in input_shape)
+    except (TypeError, ValueError):
+        raise ShapeError(f"input_shape must be a tuple of ints, got {input_shape!r}") from None
+    if not shape or any(s <= 0 for s in shape):
+        raise ShapeError(f"input_shape must be non-empty with positive sizes, got {shape}")
+    for name, module in model.named_modules():
+        if module.training:
+            raise TrainingModeError(
+                f"module {name or '<root>'} ({type(module).__name__}) is in training mode; "
+                "call model.eval() before from_torch"
+            )
+    lo, hi = as_bounds(bounds, shape)
+    nodes, labels = _Lowering(model, shape).run()
+    return Network(nodes, shape, lo, hi, labels)
+
+
+class _Lowering:
+    def __init__(self, model: nn.Module, input_shape: tuple[int, ...]):
+        self.model = copy.deepcopy(model).to(device="cpu", dtype=torch.float64)
+        self.input_shape = input_shape
+        self.nodes: list[Node] = [Input(int(np.prod(input_shape)))]
+        self.labels: list[str] = ["input"]
+        self.value: dict[str, int] = {}  # fx node name -> IR node index
+        self.const: dict[str, float] = {}
+
+    def run(self) -> tuple[list[Node], list[str]]:
+        try:
+            gm = torch.fx.symbolic_trace(self.model)
+        except Exception as exc:  # tracing failures come in many types
+            raise UnsupportedModelError(
+                f"torch.fx could not trace {type(self.model).__name__}: {exc}"
+            ) from exc
+        self.modules = dict(gm.named_modules())
+        try:
+            ShapeProp(gm).propagate(torch.zeros((1, *self.input_shape), dtype=torch.float64))
+        except RuntimeError as exc:
+            raise ShapeError(
+                f"input_shape {self.input_shape} does not fit the model: {exc}"
+            ) from exc
+        output = None
+        for node in gm.graph.nodes:
+            if node.op == "placeholder":
+                if self.value:
+                    raise UnsupportedModelError(f"model takes several inputs ({node.name})")
+                self.value[node.name] = 0
+            elif node.op == "output":
+                output = node.args[0]
+            elif node.op == "call_module":
+                self._module(node)
+            elif node.op in ("call_function", "call_method"):
+                self._function(node)
+            else:
+                raise UnsupportedModelError(
+                    f"unsupported graph operation {node.op} {node.target} ({node.name})"
+                )
+        if not isinstance(output, torch.fx.Node) or output.name not in self.value:
+            raise UnsupportedModelError("the model must return a single tensor of logits")
+        out = self.value[output.name]
+        if out == 0 or not isinstance(self.nodes[out], Affine):
+            # keep the output a node of its own so it has a distinct local map
+            size = self.nodes[out].size
+            out = self._add(Affine(out, sp.identity(size, format="csr"), np.zeros(size)), "output")
+        if out != len(self.nodes) - 1:
+            size = self.nodes[out].size
+            self._add(Affine(out, sp.identity(size, format="csr"), np.zeros(size)), "output")
+        return self.nodes, self.labels
+
+    # -- helpers -----------------------------------------------------------------------
+    def _add(self, node: Node, label: str) -> int:
+        self.nodes.append(node)
+        self.labels.append(label)
+        return len(self.nodes) - 1
+
+    def _shape(self, node: torch.fx.Node) -> tuple[int, ...]:
+        meta = node.meta.get("tensor_meta")
+        if meta is None or not hasattr(meta, "shape"):
+            raise UnsupportedModelError(f"{node.name} does not produce a single tensor")
+        return tuple(int(s) for s in meta.shape[1:])
+
+    def _arg(self, node: torch.fx.Node, arg: Any) -> int:
+        if not isinstance(arg, torch.fx.Node) or arg.name not in self.value:
+            raise UnsupportedModelError(f"{node.name}: unsupported argument {arg!r}")
+        return self.value[arg.name]
+
+    def _affine(self, node, src: int, weight, bias: np.ndarray, label: str) -> None:
+        dense = weight.toarray() if sp.issparse(weight) else weight
+        data = weight.data if sp.issparse(weight) else dense
+        for what, arr in (("weight", data), ("bias", bias)):
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                raise InvalidValueError(
+                    f"module {label} has a non-finite {what} entry {arr[bad][0]}"
+                )
+        if sp.issparse(weight):
+            self.value[node.name] = self._add(Affine(src, weight, bias), label)
+        else:
+            self.value[node.name] = self._add(Affine(src, np.asarray(dense), bias), label)
+
+    def _alias(self, node: torch.fx.Node, src: int) -> None:
+        self.value[node.name] = src
+
+    # -- modules -----------------------------------------------------------------------
+    def _module(self, node: torch.fx.Node) -> None:
+        mod = self.modules[node.target]
+        label = f"{node.target} ({type(mod).__name__})"
+        src = self._arg(node, node.args[0])
+        in_shape = self._shape(node.args[0])
+        out_shape = self._shape(node)
+        if isinstance(mod, NOT_PIECEWISE_LINEAR):
+            raise NotPiecewiseLinearError(
+                f"module {label} is not piecewise-linear; linear regions are undefined"
+            )
+        if isinstance(mod, IDENTITY_MODULES):
+            self._alias(node, src)
+        elif isinstance(mod, nn.Linear):
+            if len(in_shape) != 1:
+                raise UnsupportedModelError(
+                    f"module {label} is applied to a {len(in_shape) + 1}-D tensor; only (batch, "
+                    "features) inputs are supported"
+                )
+            w = mod.weight.detach().numpy()
+            b = mod.bias.detach().numpy() if mod.bias is not None else np.zeros(w.shape[0])
+            self._affine(node, src, w, b, label)
+        elif isinstance(mod, nn.Conv2d):
+            self._check_4d(label, in_shape)
+            w, b = conv2d_matrix(mod, in_shape, out_shape)  # type: ignore[arg-type]
+            self._affine(node, src, w, b, label)
+        elif isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            if not mod.track_running_stats or mod.running_mean is None:
+                raise UnsupportedModelError(
+                    f"module {label} has no running statistics, so it is not affine in eval mode"
+                )
+            w, b = batchnorm_diagonal(mod, in_shape)
+            self._affine(node, src, w, b, label)
+        elif isinstance(mod, nn.AvgPool2d):
+            self._check_4d(label, in_shape)
+            w = avgpool2d_matrix(mod, in_shape, out_shape)  # type: ignore[arg-type]
+            self._affine(node, src, w, np.zeros(w.shape[0]), label)
+        elif isinstance(mod, nn.ReLU):
+            self.value[node.name] = self._add(ReLU(src, int(np.prod(in_shape))), label)
+        elif isinstance(mod, nn.LeakyReLU):
+            relu = ReLU(src, int(np.prod(in_shape)), float(mod.negative_slope))
+            self.value[node.name] = self._add(relu, label)
+        elif isinstance(mod, nn.MaxPool2d):
+            self._check_4d(label, in_shape)
+            if mod.return_indices:
+                raise UnsupportedModelError(f"module {label}: return_indices=True is unsupported")
+            win = pool_windows(mod, in_shape, out_shape)  # type: ignore[arg-type]
+            self.value[node.name] = self._add(MaxPool(src, np.where(win >= 0, win, -1)), label)
+        else:
+            raise UnsupportedModelError(
+                f"module {label} is not supported; supported: Linear, Conv2d, BatchNorm1d/2d, "
+                "ReLU, LeakyReLU, MaxPool2d, AvgPool2d, Flatten, Dropout, Identity"
+            )
+
+    @staticmethod
+    def _check_4d(label: str, in_shape: tuple[int, ...]) -> None:
+        if len(in_shape) != 3:
+            raise ShapeError(f"module {label} expects (C, H, W) inputs, got shape {in_shape}")
+
+    # -- functions and methods ---------------------------------------------------------
+    def _function(self, node: torch.fx.Node) -> None:
+        target: Callable | str = node.target
+        name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
+        label = f"{node.name} ({name})"
+        if target in NOT_PIECEWISE_LINEAR_FUNCTIONS or name in {"sigmoid", "tanh", "softmax",
+                                                                "log_softmax", "exp", "log"}:
+            raise NotPiecewiseLinearError(f"operation {label} is not piecewise-linear")
+        is_method = node.op == "call_method"
+        if target in RESHAPE_FUNCTIONS or (is_method and name in RESHAPE_METHODS):
+            self._alias(node, self._arg(node, node.args[0]))
+        elif target in RELU_FUNCTIONS or (is_method and name in ("relu", "relu_")):
+            src = self._arg(node, node.args[0])
+            self.value[node.name] = self._add(ReLU(src, self.nodes[src].size), label)
+        elif target in LEAKY_FUNCTIONS:
+            src = self._arg(node, node.args[0])
+            slope = node.args[1] if len(node.args) > 1 else node.kwargs.get("negative_slope", 0.01)
+            relu = ReLU(src, self.nodes[src].size, float(slope))
+            self.value[node.name] = self._add(relu, label)
+        elif target in ADD_FUNCTIONS or (is_method and name in ("add", "add_")):
+            self._sum(node, label, sign=1.0)
+        elif target in (operator.sub, torch.sub) or (is_method and name == "sub"):
+            self._sum(node, label, sign=-1.0)
+        elif target in (operator.mul, torch.mul) or (is_method and name == "mul"):
+            self._scale(node, label)
+        else:
+            raise UnsupportedModelError(f"operation {label} is not supported")
+
+    def _sum(self, node: torch.fx.Node, label: str, sign: float) -> None:
+        a, b = node.args[0], node.args[1]
+        if "alpha" in node.kwargs:
+            raise UnsupportedModelError(f"operation {label}: alpha= is unsupported")
+        if isinstance(a, torch.fx.Node) and isinstance(b, torch.fx.Node):
+            ia, ib = self._arg(node, a), self._arg(node, b)
+            if self._shape(a) != self._shape(b):
+                raise UnsupportedModelError(
+                    f"operation {label} broadcasts {self._shape(a)} with {self._shape(b)}"
+                )
+            if sign < 0:
+                size = self.nodes[ib].size
+                ib = self._add(Affine(ib, -sp.identity(size, format="csr"), np.zeros(size)),
+                               f"{label} negate")
+            self.value[node.name] = self._add(Add((ia, ib), self.nodes[ia].size), label)
+            return
+        if isinstance(a, torch.fx.Node) and isinstance(b, (int, float)):
+            src = self._arg(node, a)
+            size = self.nodes[src].size
+            shift = np.full(size, sign * float(b))
+            self._affine(node, src, sp.identity(size, format="csr"), shift, label)
+            return
+        raise UnsupportedModelError(f"operation {label} has unsupported operands")
+
+    def _scale(self, node: torch.fx.Node, label: str) -> None:
+        a, b = node.args[0], node.args[1]
+        if isinstance(b, torch.fx.Node) and isinstance(a, (int, float)):
+            a, b = b, a
+        if not (isinstance(a, torch.fx.Node) and isinstance(b, (int, float))):
+            raise UnsupportedModelError(
+                f"operation {label} multiplies two tensors; that is not piecewise-linear"
+            )
+        src = self._arg(node, a)
+        size = self.nodes[src].size
+        self._affine(node, src, float(b) * sp.identity(size, format="csr"), np.zeros(size), label)

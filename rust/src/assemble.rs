@@ -1,0 +1,307 @@
+//! H-representation of the linear region holding one input point (paper, app. B).
+//!
+//! Forward-mode propagation of the local affine map: every node carries `J` (size x d)
+//! and `c` (size) with `value(x) = J x + c` on the region. A ReLU neuron i contributes
+//! the row `s_i J_i`, `s_i c_i` with `s_i = sgn(h_i(x*))` (eq. 2-3, 16-17); a max-pool
+//! window contributes `J_max - J_e >= 0` for every other entry e. Rows whose input is
+//! known to be zero (inactive ReLUs) are skipped in later products, which roughly halves
+//! the cost of each dense layer.
+
+use ndarray::{Array1, Array2, ArrayView1, Axis};
+use rayon::prelude::*;
+
+use crate::error::{BoundaryUnit, CoreError, Result};
+use crate::forward::{n_words, node_values, window_argmax};
+use crate::ir::{Network, Op, Weight};
+use crate::linalg::par_matmul;
+use crate::pattern::key_of;
+
+/// What to do when the point lies on a boundary (|pre-activation| <= tol, or a max-pool
+/// tie within tol).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundaryPolicy {
+    /// Refuse, listing the undetermined units.
+    Error,
+    /// Treat undetermined ReLUs as active (max-pool ties: the first maximal entry).
+    Active,
+    /// Treat undetermined ReLUs as inactive (max-pool ties: the first maximal entry).
+    Inactive,
+}
+
+/// The region of one point: `A x + b >= 0` (the box is kept by the caller).
+#[derive(Debug, Clone)]
+pub struct RegionData {
+    /// `(N, d)` inward normals, rows in execution order.
+    pub a: Array2<f64>,
+    /// `(N,)` offsets.
+    pub b: Array1<f64>,
+    /// `(N,)` piecewise-linear layer of each row.
+    pub layer: Array1<i64>,
+    /// `(N,)` neuron (ReLU) or window (max-pool) index of each row within its layer.
+    pub unit: Array1<i64>,
+    /// Packed pattern bits (same packing as the bulk forward pass).
+    pub bits: Array1<u64>,
+    /// `(high, low)` halves of the pattern key.
+    pub key: (u64, u64),
+    /// `(M, d)` and `(M,)`: logits(x) = W x + c on the region.
+    pub logit_w: Array2<f64>,
+    pub logit_c: Array1<f64>,
+    /// Units found on a boundary and resolved by the policy (empty under `Error`).
+    pub boundary: Vec<BoundaryUnit>,
+}
+
+/// Local affine map of one node: `J` is `None` for the identity (the input node).
+struct Local {
+    j: Option<Array2<f64>>,
+    c: Array1<f64>,
+    /// Rows of `J` that may be non-zero; `None` means all.
+    support: Option<Vec<usize>>,
+}
+
+impl Local {
+    fn dense(&self, d: usize) -> Array2<f64> {
+        self.j.clone().unwrap_or_else(|| Array2::eye(d))
+    }
+
+    fn row(&self, i: usize, d: usize) -> Array1<f64> {
+        match &self.j {
+            Some(j) => j.row(i).to_owned(),
+            None => {
+                let mut r = Array1::zeros(d);
+                r[i] = 1.0;
+                r
+            }
+        }
+    }
+}
+
+/// Number of rows of the H-representation: one per ReLU neuron, window size - 1 per window.
+pub fn n_rows(net: &Network) -> usize {
+    net.nodes
+        .iter()
+        .map(|n| match &n.op {
+            Op::Relu { .. } => n.size,
+            Op::MaxPool { windows, .. } => windows.iter().map(|w| w.len() - 1).sum(),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Assembles the region of `x` (length n_inputs).
+pub fn assemble(
+    net: &Network,
+    x: ArrayView1<f64>,
+    tol: f64,
+    policy: BoundaryPolicy,
+) -> Result<RegionData> {
+    if !(tol >= 0.0 && tol.is_finite()) {
+        return Err(CoreError::Value(format!(
+            "boundary tolerance must be finite and >= 0, got {tol}"
+        )));
+    }
+    let values = node_values(net, x.insert_axis(Axis(0)))?;
+    let d = net.n_inputs();
+    let n = n_rows(net);
+    let mut a = Array2::<f64>::zeros((n, d));
+    let mut b = Array1::<f64>::zeros(n);
+    let mut layer = Array1::<i64>::zeros(n);
+    let mut unit = Array1::<i64>::zeros(n);
+    let mut bits = Array1::<u64>::zeros(n_words(net.n_pattern_bits()));
+    let mut boundary = Vec::new();
+    let mut row = 0usize;
+    let mut bit = 0usize;
+    let mut locals: Vec<Option<Local>> = Vec::with_capacity(net.nodes.len());
+    let last_use = net.last_use();
+
+    for (k, node) in net.nodes.iter().enumerate() {
+        let loc = |i: usize| {
+            locals[i]
+                .as_ref()
+                .expect("local map dropped before its last use")
+        };
+        let out = match &node.op {
+            Op::Input => Local {
+                j: None,
+                c: Array1::zeros(d),
+                support: None,
+            },
+            Op::Affine {
+                input,
+                weight,
+                bias,
+            } => affine(loc(*input), weight, bias),
+            Op::Add { inputs } => {
+                let mut j = loc(inputs[0]).dense(d);
+                let mut c = loc(inputs[0]).c.clone();
+                for &i in &inputs[1..] {
+                    let l = loc(i);
+                    match &l.j {
+                        Some(ji) => j += ji,
+                        None => j.diag_mut().mapv_inplace(|v| v + 1.0),
+                    }
+                    c += &l.c;
+                }
+                Local {
+                    j: Some(j),
+                    c,
+                    support: None,
+                }
+            }
+            Op::Relu { input, slope } => {
+                let l = loc(*input);
+                let h = values[*input].row(0);
+                let li = node.layer.expect("relu has a layer");
+                let mut j = l.dense(d);
+                let mut c = l.c.clone();
+                let mut support = Vec::with_capacity(node.size);
+                for i in 0..node.size {
+                    // A neuron whose local map is identically zero is not on a boundary: its
+                    // sign is zero on the whole region. It counts as inactive, like forward.
+                    let degenerate = c[i] == 0.0 && j.row(i).iter().all(|&v| v == 0.0);
+                    let active = if h[i].abs() <= tol && !degenerate {
+                        boundary.push(BoundaryUnit {
+                            layer: li,
+                            unit: i,
+                            value: h[i],
+                        });
+                        policy == BoundaryPolicy::Active
+                    } else {
+                        h[i] > 0.0
+                    };
+                    let sign = if active { 1.0 } else { -1.0 };
+                    a.row_mut(row).assign(&(&j.row(i) * sign));
+                    b[row] = sign * c[i];
+                    layer[row] = li as i64;
+                    unit[row] = i as i64;
+                    row += 1;
+                    if active {
+                        bits[(bit + i) / 64] |= 1u64 << ((bit + i) % 64);
+                        support.push(i);
+                    } else {
+                        j.row_mut(i).mapv_inplace(|v| v * slope);
+                        c[i] *= slope;
+                        if *slope != 0.0 {
+                            support.push(i);
+                        }
+                    }
+                }
+                bit += node.size;
+                Local {
+                    j: Some(j),
+                    c,
+                    support: Some(support),
+                }
+            }
+            Op::MaxPool { input, windows } => {
+                let l = loc(*input);
+                let h = values[*input].row(0);
+                let li = node.layer.expect("maxpool has a layer");
+                let mut j = Array2::<f64>::zeros((windows.len(), d));
+                let mut c = Array1::<f64>::zeros(windows.len());
+                for (w, win) in windows.iter().enumerate() {
+                    let (arg, best) = window_argmax(h, win);
+                    let jm = l.row(win[arg], d);
+                    // Ties between entries with the same local map hold on the whole region
+                    // (e.g. two dead ReLUs): they are not boundaries.
+                    let gap = win
+                        .iter()
+                        .enumerate()
+                        .filter(|&(p, &e)| {
+                            p != arg && (l.c[e] != l.c[win[arg]] || l.row(e, d) != jm)
+                        })
+                        .map(|(_, &e)| best - h[e])
+                        .fold(f64::INFINITY, f64::min);
+                    if gap <= tol {
+                        boundary.push(BoundaryUnit {
+                            layer: li,
+                            unit: w,
+                            value: gap,
+                        });
+                    }
+                    for (p, &e) in win.iter().enumerate() {
+                        if p == arg {
+                            continue;
+                        }
+                        a.row_mut(row).assign(&(&jm - &l.row(e, d)));
+                        b[row] = l.c[win[arg]] - l.c[e];
+                        layer[row] = li as i64;
+                        unit[row] = w as i64;
+                        row += 1;
+                    }
+                    bits[(bit + arg) / 64] |= 1u64 << ((bit + arg) % 64);
+                    bit += win.len();
+                    j.row_mut(w).assign(&jm);
+                    c[w] = l.c[win[arg]];
+                }
+                Local {
+                    j: Some(j),
+                    c,
+                    support: None,
+                }
+            }
+        };
+        locals.push(Some(out));
+        for i in node.op.inputs() {
+            if last_use[i] == k {
+                locals[i] = None;
+            }
+        }
+    }
+    if policy == BoundaryPolicy::Error && !boundary.is_empty() {
+        return Err(CoreError::OnBoundary(boundary));
+    }
+    let out = locals.pop().flatten().expect("output local map");
+    let key = key_of(bits.view());
+    Ok(RegionData {
+        a,
+        b,
+        layer,
+        unit,
+        bits,
+        key,
+        logit_w: out.dense(d),
+        logit_c: out.c,
+        boundary,
+    })
+}
+
+/// Local map of `W v + bias` given the local map of `v`.
+fn affine(l: &Local, weight: &Weight, bias: &Array1<f64>) -> Local {
+    let c = match weight {
+        Weight::Dense(w) => w.dot(&l.c) + bias,
+        Weight::Sparse(m) => m.matvec(l.c.view()) + bias,
+    };
+    let j = match (weight, &l.j) {
+        (Weight::Dense(w), None) => w.clone(),
+        (Weight::Sparse(m), None) => {
+            let mut j = Array2::<f64>::zeros((m.n_rows, m.n_cols));
+            j.axis_iter_mut(Axis(0))
+                .into_par_iter()
+                .enumerate()
+                .for_each(|(i, mut r)| {
+                    for (col, v) in m.row(i) {
+                        r[col] += v;
+                    }
+                });
+            j
+        }
+        (Weight::Dense(w), Some(jin)) => match &l.support {
+            Some(sup) if sup.len() < jin.nrows() => {
+                if sup.is_empty() {
+                    Array2::zeros((w.nrows(), jin.ncols()))
+                } else {
+                    let ws = w.select(Axis(1), sup);
+                    let js = jin.select(Axis(0), sup);
+                    par_matmul(ws.view(), js.view())
+                }
+            }
+            _ => par_matmul(w.view(), jin.view()),
+        },
+        (Weight::Sparse(m), Some(jin)) => m.matmul_dense(jin.view()),
+    };
+    Local {
+        j: Some(j),
+        c,
+        support: None,
+    }
+}

@@ -1,0 +1,196 @@
+//! Bulk forward passes: logits and activation-pattern bits for many points.
+//!
+//! Points are processed in chunks, one rayon task per chunk, each chunk pushed through
+//! the whole network with single-threaded GEMMs. Node values are dropped as soon as
+//! their last reader has run, so memory stays at a few layers per chunk.
+
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+use crate::error::{CoreError, Result};
+use crate::ir::{Network, Op, Weight};
+use crate::linalg::check_finite;
+
+/// Points per rayon task.
+const CHUNK: usize = 256;
+
+/// Number of u64 words holding `n_bits` pattern bits.
+pub fn n_words(n_bits: usize) -> usize {
+    n_bits.div_ceil(64).max(1)
+}
+
+/// Result of a bulk forward pass.
+pub struct Forward {
+    /// `(n, n_outputs)` logits.
+    pub logits: Array2<f64>,
+    /// `(n, n_words)` packed pattern bits (bit k of a point is word k / 64, bit k % 64),
+    /// present when requested.
+    pub bits: Option<Array2<u64>>,
+}
+
+fn check_points(net: &Network, x: &ArrayView2<f64>) -> Result<()> {
+    if x.ncols() != net.n_inputs() {
+        return Err(CoreError::Shape(format!(
+            "points have {} features, the network expects {}",
+            x.ncols(),
+            net.n_inputs()
+        )));
+    }
+    check_finite(x.iter(), "input points")
+}
+
+/// Runs `x` (n x n_inputs) through the network; optionally packs the activation pattern.
+pub fn forward(net: &Network, x: ArrayView2<f64>, with_bits: bool) -> Result<Forward> {
+    check_points(net, &x)?;
+    let n = x.nrows();
+    let mut logits = Array2::<f64>::zeros((n, net.n_outputs()));
+    let words = n_words(net.n_pattern_bits());
+    let mut bits = with_bits.then(|| Array2::<u64>::zeros((n, words)));
+    let last_use = net.last_use();
+
+    let logit_chunks = logits.axis_chunks_iter_mut(Axis(0), CHUNK);
+    match bits.as_mut() {
+        Some(b) => {
+            let bit_chunks = b.axis_chunks_iter_mut(Axis(0), CHUNK);
+            logit_chunks
+                .into_par_iter()
+                .zip(bit_chunks)
+                .enumerate()
+                .for_each(|(c, (mut lo, bo))| {
+                    let xs = x.slice(s![c * CHUNK..c * CHUNK + lo.nrows(), ..]);
+                    lo.assign(&forward_chunk(net, xs, &last_use, Some(bo)));
+                });
+        }
+        None => {
+            logit_chunks
+                .into_par_iter()
+                .enumerate()
+                .for_each(|(c, mut lo)| {
+                    let xs = x.slice(s![c * CHUNK..c * CHUNK + lo.nrows(), ..]);
+                    lo.assign(&forward_chunk(net, xs, &last_use, None));
+                });
+        }
+    }
+    Ok(Forward { logits, bits })
+}
+
+fn set_bit(row: &mut ndarray::ArrayViewMut1<u64>, k: usize) {
+    row[k / 64] |= 1u64 << (k % 64);
+}
+
+/// Pushes one chunk through the network and returns its output node values.
+fn forward_chunk(
+    net: &Network,
+    x: ArrayView2<f64>,
+    last_use: &[usize],
+    bits: Option<ArrayViewMut2<u64>>,
+) -> Array2<f64> {
+    let mut values = run_chunk(net, x, Some(last_use), bits);
+    values.pop().flatten().expect("output node value")
+}
+
+/// Values of every node for the points `x` (n x n_inputs), computed exactly as the bulk
+/// forward pass computes them (so signs agree bit for bit with `forward`).
+pub fn node_values(net: &Network, x: ArrayView2<f64>) -> Result<Vec<Array2<f64>>> {
+    check_points(net, &x)?;
+    Ok(run_chunk(net, x, None, None)
+        .into_iter()
+        .map(|v| v.expect("kept value"))
+        .collect())
+}
+
+/// Runs the network on one chunk. With `last_use`, values are dropped after their last
+/// reader; without it every node value is kept.
+fn run_chunk(
+    net: &Network,
+    x: ArrayView2<f64>,
+    last_use: Option<&[usize]>,
+    mut bits: Option<ArrayViewMut2<u64>>,
+) -> Vec<Option<Array2<f64>>> {
+    let n = x.nrows();
+    let mut values: Vec<Option<Array2<f64>>> = vec![None; net.nodes.len()];
+    let mut bit_offset = 0usize;
+    for (k, node) in net.nodes.iter().enumerate() {
+        let val = |i: usize| {
+            values[i]
+                .as_ref()
+                .expect("node value dropped before its last use")
+        };
+        let out = match &node.op {
+            Op::Input => x.to_owned(),
+            Op::Affine {
+                input,
+                weight,
+                bias,
+            } => {
+                let mut y = match weight {
+                    Weight::Dense(w) => val(*input).dot(&w.t()),
+                    Weight::Sparse(c) => c.apply_batch(val(*input).view()),
+                };
+                y += bias;
+                y
+            }
+            Op::Add { inputs } => {
+                let mut y = val(inputs[0]).clone();
+                for &i in &inputs[1..] {
+                    y += val(i);
+                }
+                y
+            }
+            Op::Relu { input, slope } => {
+                let h = val(*input);
+                if let Some(b) = bits.as_mut() {
+                    for (p, hr) in h.axis_iter(Axis(0)).enumerate() {
+                        let mut row = b.row_mut(p);
+                        for (i, &v) in hr.iter().enumerate() {
+                            if v > 0.0 {
+                                set_bit(&mut row, bit_offset + i);
+                            }
+                        }
+                    }
+                }
+                bit_offset += node.size;
+                h.mapv(|v| if v > 0.0 { v } else { slope * v })
+            }
+            Op::MaxPool { input, windows } => {
+                let h = val(*input);
+                let mut y = Array2::<f64>::zeros((n, windows.len()));
+                for p in 0..n {
+                    let mut off = bit_offset;
+                    for (w, win) in windows.iter().enumerate() {
+                        let (arg, best) = window_argmax(h.row(p), win);
+                        y[[p, w]] = best;
+                        if let Some(b) = bits.as_mut() {
+                            set_bit(&mut b.row_mut(p), off + arg);
+                        }
+                        off += win.len();
+                    }
+                }
+                bit_offset += windows.iter().map(Vec::len).sum::<usize>();
+                y
+            }
+        };
+        values[k] = Some(out);
+        if let Some(last) = last_use {
+            for i in node.op.inputs() {
+                if last[i] == k {
+                    values[i] = None;
+                }
+            }
+        }
+    }
+    values
+}
+
+/// Position within `win` of its first maximal entry, and that maximum.
+pub fn window_argmax(h: ndarray::ArrayView1<f64>, win: &[usize]) -> (usize, f64) {
+    let mut arg = 0;
+    let mut best = h[win[0]];
+    for (pos, &j) in win.iter().enumerate().skip(1) {
+        if h[j] > best {
+            best = h[j];
+            arg = pos;
+        }
+    }
+    (arg, best)
+}

@@ -1,0 +1,19 @@
+//! linregions core: exact linear regions of piecewise-linear networks.
+//!
+//! The algorithms here know nothing of Python: a [`ir::Network`] is built node by node,
+//! then [`forward::forward`] evaluates many points (logits and packed activation
+//! patterns), [`pattern`] hashes and groups patterns, and [`assemble::assemble`] builds
+//! the H-representation of the region holding one point. The optional `python` feature
+//! adds the PyO3 bindings in [`py`].
+
+pub mod assemble;
+pub mod error;
+pub mod forward;
+pub mod ir;
+pub mod linalg;
+pub mod pattern;
+
+#[cfg(feature = "python")]
+mod py;
+
+pub use error::{BoundaryUnit, CoreError, Result};

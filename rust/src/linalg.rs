@@ -1,0 +1,144 @@
+//! Small dense and sparse kernels on row-major float64 matrices.
+//!
+//! Performance notes: region assembly is dominated by `W @ J` products of shape
+//! (n_out x n_in) @ (n_in x d). We split the output rows into blocks and run one
+//! single-threaded `matrixmultiply` GEMM per block on rayon, so the same code path is
+//! used whether the caller parallelises over points (bulk forward) or over rows
+//! (one region), without nesting two thread pools.
+
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+use crate::error::{CoreError, Result};
+
+/// Rows per rayon task in the blocked GEMM; large enough to amortise packing.
+const GEMM_ROW_BLOCK: usize = 64;
+
+/// Compressed sparse row matrix, `n_rows x n_cols`, float64.
+#[derive(Debug, Clone)]
+pub struct Csr {
+    pub n_rows: usize,
+    pub n_cols: usize,
+    pub indptr: Vec<usize>,
+    pub indices: Vec<usize>,
+    pub data: Vec<f64>,
+}
+
+impl Csr {
+    /// Builds a CSR matrix, checking that the structure is consistent and values finite.
+    pub fn new(
+        n_rows: usize,
+        n_cols: usize,
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<f64>,
+    ) -> Result<Self> {
+        if indptr.len() != n_rows + 1 {
+            return Err(CoreError::Shape(format!(
+                "CSR indptr has length {}, expected n_rows + 1 = {}",
+                indptr.len(),
+                n_rows + 1
+            )));
+        }
+        if indices.len() != data.len() {
+            return Err(CoreError::Shape(format!(
+                "CSR indices ({}) and data ({}) differ in length",
+                indices.len(),
+                data.len()
+            )));
+        }
+        if indptr[0] != 0 || indptr[n_rows] != data.len() || indptr.windows(2).any(|w| w[0] > w[1])
+        {
+            return Err(CoreError::Value(
+                "CSR indptr is not a valid row pointer".into(),
+            ));
+        }
+        if let Some(&bad) = indices.iter().find(|&&j| j >= n_cols) {
+            return Err(CoreError::Value(format!(
+                "CSR column index {bad} out of range for {n_cols} columns"
+            )));
+        }
+        if let Some(v) = data.iter().find(|v| !v.is_finite()) {
+            return Err(CoreError::Value(format!(
+                "CSR matrix has a non-finite entry {v}"
+            )));
+        }
+        Ok(Csr {
+            n_rows,
+            n_cols,
+            indptr,
+            indices,
+            data,
+        })
+    }
+
+    /// Entries of row `i` as (column, value) pairs.
+    pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        self.indices[r.clone()]
+            .iter()
+            .copied()
+            .zip(self.data[r].iter().copied())
+    }
+
+    /// `y = self @ x` for a vector.
+    pub fn matvec(&self, x: ArrayView1<f64>) -> Array1<f64> {
+        Array1::from_iter((0..self.n_rows).map(|i| self.row(i).map(|(j, v)| v * x[j]).sum()))
+    }
+
+    /// `self @ m` for a dense row-major `m` (n_cols x k), rows computed in parallel.
+    pub fn matmul_dense(&self, m: ArrayView2<f64>) -> Array2<f64> {
+        let mut out = Array2::<f64>::zeros((self.n_rows, m.ncols()));
+        out.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(i, mut row)| {
+                for (j, v) in self.row(i) {
+                    row.scaled_add(v, &m.row(j));
+                }
+            });
+        out
+    }
+
+    /// `x @ self^T` for a batch `x` (n x n_cols): one output row per input row.
+    pub fn apply_batch(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        let mut out = Array2::<f64>::zeros((x.nrows(), self.n_rows));
+        for (xr, mut or) in x.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
+            for i in 0..self.n_rows {
+                or[i] = self.row(i).map(|(j, v)| v * xr[j]).sum();
+            }
+        }
+        out
+    }
+}
+
+/// `a @ b` with the rows of `a` split across rayon tasks.
+pub fn par_matmul(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((a.nrows(), b.ncols()));
+    par_matmul_into(a, b, out.view_mut());
+    out
+}
+
+/// Writes `a @ b` into `out` (a.nrows() x b.ncols()), rows split across rayon tasks.
+pub fn par_matmul_into(a: ArrayView2<f64>, b: ArrayView2<f64>, mut out: ArrayViewMut2<f64>) {
+    out.axis_chunks_iter_mut(Axis(0), GEMM_ROW_BLOCK)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(blk, mut o)| {
+            let start = blk * GEMM_ROW_BLOCK;
+            let a_blk = a.slice(s![start..start + o.nrows(), ..]);
+            ndarray::linalg::general_mat_mul(1.0, &a_blk, &b, 0.0, &mut o);
+        });
+}
+
+/// Checks that every entry is finite; `what` names the array in the error.
+pub fn check_finite<'a>(values: impl IntoIterator<Item = &'a f64>, what: &str) -> Result<()> {
+    for (i, v) in values.into_iter().enumerate() {
+        if !v.is_finite() {
+            return Err(CoreError::Value(format!(
+                "{what} has a non-finite entry {v} at flat index {i}"
+            )));
+        }
+    }
+    Ok(())
+}

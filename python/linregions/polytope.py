@@ -82,9 +82,8 @@ class Polytope:
     def contains(self, x: Any, tol: float = CONTAINS_TOL) -> bool:
         """Whether ``A x + b >= -tol`` and ``lo - tol <= x <= hi + tol``."""
         p = self._point(x)
-        return bool(
-            (self.slack(p) >= -tol).all() and (p >= self.lo - tol).all() and (p <= self.hi + tol).all()
-        )
+        in_box = (p >= self.lo - tol).all() and (p <= self.hi + tol).all()
+        return bool(in_box and (self.slack(p) >= -tol).all())
 
     def hyperplane_distances(self, x: Any) -> np.ndarray:
         """Euclidean distance (N,) from x to each row's hyperplane ``A_i y + b_i = 0``.
@@ -175,8 +174,9 @@ class Polytope:
             t_row = -slack / au
             t_lo_box = np.where(u > 0, (self.lo - x) / u, (self.hi - x) / u)
             t_hi_box = np.where(u > 0, (self.hi - x) / u, (self.lo - x) / u)
-        t_hi = min(np.min(t_row[au < 0], initial=np.inf), np.min(t_hi_box[u != 0], initial=np.inf))
-        t_lo = max(np.max(t_row[au > 0], initial=-np.inf), np.max(t_lo_box[u != 0], initial=-np.inf))
+        mv = u != 0
+        t_hi = min(np.min(t_row[au < 0], initial=np.inf), np.min(t_hi_box[mv], initial=np.inf))
+        t_lo = max(np.max(t_row[au > 0], initial=-np.inf), np.max(t_lo_box[mv], initial=-np.inf))
         if not (np.isfinite(t_lo) and np.isfinite(t_hi)):
             raise PolytopeError("polytope is unbounded along a sampled direction")
         return float(t_lo), float(t_hi)

@@ -90,7 +90,22 @@ class _Lowering:
         self.value: dict[str, int] = {}  # fx node name -> IR node index
         self.const: dict[str, float] = {}
 
+    def check_modules(self) -> None:
+        """Refuses what is known to be unsupported before tracing runs anything."""
+        for name, mod in self.model.named_modules():
+            label = f"{name or '<root>'} ({type(mod).__name__})"
+            if isinstance(mod, NOT_PIECEWISE_LINEAR):
+                raise NotPiecewiseLinearError(
+                    f"module {label} is not piecewise-linear; linear regions are undefined"
+                )
+            is_bn = isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d))
+            if is_bn and (not mod.track_running_stats or mod.running_mean is None):
+                raise UnsupportedModelError(
+                    f"module {label} has no running statistics, so it is not affine in eval mode"
+                )
+
     def run(self) -> tuple[list[Node], list[str]]:
+        self.check_modules()
         try:
             gm = torch.fx.symbolic_trace(self.model)
         except Exception as exc:  # tracing failures come in many types
@@ -99,10 +114,12 @@ class _Lowering:
             ) from exc
         self.modules = dict(gm.named_modules())
         try:
-            ShapeProp(gm).propagate(torch.zeros((1, *self.input_shape), dtype=torch.float64))
+            ShapeProp(gm).propagate(torch.zeros((2, *self.input_shape), dtype=torch.float64))
         except RuntimeError as exc:
+            where = str(exc).splitlines()[0]
             raise ShapeError(
-                f"input_shape {self.input_shape} does not fit the model: {exc}"
+                f"input_shape {self.input_shape} does not fit the model ({where}): "
+                f"{exc.__cause__ or exc}"
             ) from exc
         output = None
         for node in gm.graph.nodes:

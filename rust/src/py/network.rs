@@ -1,4 +1,6 @@
-//! PyO3 bindings: a thin layer. Arrays come in as read-only numpy views and go out by
+//! Bindings of the network core (forward, patterns, region assembly).
+//!
+//! A thin layer. Arrays come in as read-only numpy views and go out by
 //! moving Rust buffers into numpy (no element-wise copies); every heavy call releases
 //! the GIL. Errors become the exception classes of `linregions.errors`.
 
@@ -14,7 +16,7 @@ use crate::ir::{Network, Weight};
 use crate::linalg::Csr;
 use crate::pattern::{keys, unique};
 
-fn to_pyerr(py: Python<'_>, err: CoreError) -> PyErr {
+pub(crate) fn to_pyerr(py: Python<'_>, err: CoreError) -> PyErr {
     let raise = || -> PyResult<PyErr> {
         let errors = py.import("linregions.errors")?;
         let msg = err.to_string();
@@ -45,7 +47,7 @@ fn usize_vec(a: &PyReadonlyArray1<i64>, what: &str) -> PyResult<Vec<usize>> {
 
 /// Network under construction and evaluation; built node by node from Python.
 #[pyclass(name = "Network", module = "linregions._core")]
-struct PyNetwork {
+pub(crate) struct PyNetwork {
     inner: Network,
 }
 
@@ -149,6 +151,7 @@ impl PyNetwork {
 
     /// Logits `(n, M)` of `x` `(n, d)` and, with `with_bits`, packed patterns `(n, words)`.
     #[pyo3(signature = (x, with_bits=false))]
+    #[allow(clippy::type_complexity)]
     fn forward<'py>(
         &self,
         py: Python<'py>,
@@ -212,7 +215,7 @@ impl PyNetwork {
 
 /// `(n, 2)` uint64 keys (high, low halves of xxh3-128) of packed pattern rows.
 #[pyfunction]
-fn pattern_keys<'py>(
+pub(crate) fn pattern_keys<'py>(
     py: Python<'py>,
     bits: PyReadonlyArray2<'py, u64>,
 ) -> Bound<'py, PyArray2<u64>> {
@@ -224,7 +227,7 @@ fn pattern_keys<'py>(
 /// appearance.
 #[pyfunction]
 #[allow(clippy::type_complexity)]
-fn unique_keys<'py>(
+pub(crate) fn unique_keys<'py>(
     py: Python<'py>,
     keys: PyReadonlyArray2<'py, u64>,
 ) -> PyResult<(
@@ -245,13 +248,4 @@ fn unique_keys<'py>(
         u.counts.into_pyarray(py),
         u.first.into_pyarray(py),
     ))
-}
-
-#[pymodule]
-#[pyo3(name = "_core")]
-fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyNetwork>()?;
-    m.add_function(wrap_pyfunction!(pattern_keys, m)?)?;
-    m.add_function(wrap_pyfunction!(unique_keys, m)?)?;
-    Ok(())
 }

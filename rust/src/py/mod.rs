@@ -1,0 +1,17 @@
+//! PyO3 bindings, one file per concern; the module `linregions._core` is assembled here.
+//!
+//! Arrays come in as read-only numpy views and go out by moving Rust buffers into numpy;
+//! every heavy call releases the GIL. Errors become the classes of `linregions.errors`.
+
+use pyo3::prelude::*;
+
+mod network;
+
+#[pymodule]
+#[pyo3(name = "_core")]
+fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<network::PyNetwork>()?;
+    m.add_function(wrap_pyfunction!(network::pattern_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(network::unique_keys, m)?)?;
+    Ok(())
+}

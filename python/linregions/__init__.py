@@ -22,6 +22,8 @@ from .errors import (
 from .network import BOUNDARY_TOL, Network, Patterns
 from .polytope import CONTAINS_TOL, Polytope, PolytopeError
 from .region import Region
+from .surroundings import Surroundings, nullspace_directions, surrounding_regions
+from .walk import WALK_TOL, Walk
 
 __version__ = "0.1.0"
 
@@ -47,7 +49,12 @@ __all__ = [
     "Region",
     "ShapeError",
     "TrainingModeError",
+    "Surroundings",
     "UnsupportedModelError",
+    "WALK_TOL",
+    "Walk",
     "errors",
     "from_torch",
+    "nullspace_directions",
+    "surrounding_regions",
 ]

@@ -12,6 +12,7 @@ from ._arrays import as_point, as_points
 from .errors import InvalidValueError
 from .ir import Node, PatternLayout, build_core, fuse_affine_chains, pattern_layout
 from .region import Region
+from .walk import WALK_TOL, Walk, walk_segment
 
 #: Default |pre-activation| (or max-pool tie gap) at or below which a unit counts as on a
 #: region boundary in :meth:`Network.region`.
@@ -171,3 +172,7 @@ class Network:
             active_fraction=active,
             boundary=tuple((int(a), int(u), float(v)) for a, u, v in boundary),
         )
+
+    def walk(self, x0: Any, x1: Any, tol: float = WALK_TOL, respect_box: bool = True) -> Walk:
+        """Exact walk of the segment ``x0 -> x1`` region by region (see :class:`Walk`)."""
+        return walk_segment(self, x0, x1, tol=tol, respect_box=respect_box)

@@ -9,9 +9,11 @@
 pub mod assemble;
 pub mod error;
 pub mod forward;
+pub mod grad;
 pub mod ir;
 pub mod linalg;
 pub mod pattern;
+pub mod walk;
 
 #[cfg(feature = "python")]
 mod py;

@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod network;
+mod walk;
 
 #[pymodule]
 #[pyo3(name = "_core")]

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 import torch
-from models import maxpool_cnn, mlp
 
 import linregions as lr
+
+from models import maxpool_cnn, mlp
 
 
 def test_nullspace_directions_are_orthogonal_unit_vectors():

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from models import cnn, maxpool_cnn, mlp
 
 import linregions as lr
+
+from models import cnn, maxpool_cnn, mlp
 
 CASES = {
     "mlp": (lambda: mlp(seed=21, widths=(12, 24, 24, 4)), (12,)),

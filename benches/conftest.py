@@ -37,3 +37,29 @@ def points():
 @pytest.fixture(autouse=True)
 def _torch_threads():
     torch.set_num_threads(os.cpu_count() or 1)
+
+
+CACHE = os.path.join(os.path.dirname(__file__), ".cache")
+
+
+@pytest.fixture(scope="session")
+def trained_mlp():
+    """The paper's MLP trained briefly on MNIST-5k (cached in benches/.cache), its Network
+    and held-out digits."""
+    from linregions.datasets import load_mnist_5k, stratified_split
+    from linregions.training import train_classifier
+
+    X, y = load_mnist_5k()
+    train, test = stratified_split(y, (0.9, 0.1), seed=0)
+    model = make_mlp(WIDTHS, seed=0)
+    os.makedirs(CACHE, exist_ok=True)
+    path = os.path.join(CACHE, f"mlp_{'-'.join(map(str, WIDTHS))}.pt")
+    if os.path.exists(path):
+        model.load_state_dict(torch.load(path))
+    else:
+        train_classifier(model, X[train], y[train], epochs=3 if not SMOKE else 1,
+                         batch_size=256, seed=0)
+        torch.save(model.state_dict(), path + ".tmp")
+        os.replace(path + ".tmp", path)
+    model.eval()
+    return model, lr.from_torch(model, (784,), (-1.0, 1.0)), X[test], y[test]

@@ -63,3 +63,17 @@ def test_rays_can_be_kept_in_the_box():
     assert np.all(ends >= -1 - 1e-12) and np.all(ends <= 1 + 1e-12)
     free = lr.surrounding_regions(net, x, n_directions=10, eps=0.2, seed=3)
     np.testing.assert_allclose(free.ray_lengths, 0.2)
+
+
+def test_figure_6_is_drawn(tmp_path):
+    nets = {name: lr.from_torch(mlp(seed=s), (12,), (-1, 1)) for name, s in (("a", 45), ("b", 46))}
+    X = np.random.default_rng(4).uniform(-0.5, 0.5, (3, 12))
+    results = {name: [lr.surrounding_regions(n, x, 6, 0.5, seed=5) for x in X]
+               for name, n in nets.items()}
+    from linregions.plot_surroundings import plot_surroundings, surroundings_arrays
+
+    arrays = surroundings_arrays(results)
+    assert arrays["a"]["n_unique"].tolist() == [s.n_unique for s in results["a"]]
+    path = tmp_path / "fig6.png"
+    plot_surroundings(results, path=str(path))
+    assert path.stat().st_size > 5000

@@ -96,6 +96,14 @@ class Polytope:
         dist[norms == 0] = np.inf
         return dist
 
+    def insphere(self) -> tuple[np.ndarray, float]:
+        """Center (d,) and radius of the largest ball inside the polytope, box included (eq. 5).
+
+        Raises :class:`PolytopeError` if the polytope is empty or unbounded.
+        """
+        center, radius = self._chebyshev()
+        return center, radius
+
     def interior_point(self) -> np.ndarray:
         """A point (d,) strictly inside: the center of the largest inscribed ball (eq. 5).
 

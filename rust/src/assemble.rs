@@ -297,7 +297,14 @@ fn affine(l: &Local, weight: &Weight, bias: &Array1<f64>) -> Local {
             }
             _ => par_matmul(w.view(), jin.view()),
         },
-        (Weight::Sparse(m), Some(jin)) => m.matmul_dense(jin.view()),
+        (Weight::Sparse(m), Some(jin)) => {
+            let nonzero = l.support.as_ref().map(|sup| {
+                let mut nz = vec![false; jin.nrows()];
+                sup.iter().for_each(|&i| nz[i] = true);
+                nz
+            });
+            m.matmul_dense(jin.view(), nonzero.as_deref())
+        }
     };
     Local {
         j: Some(j),

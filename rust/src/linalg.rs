@@ -14,6 +14,10 @@ use crate::error::{CoreError, Result};
 /// Rows per rayon task in the blocked GEMM; large enough to amortise packing.
 const GEMM_ROW_BLOCK: usize = 64;
 
+/// Columns per rayon task in sparse-times-dense products (a block of 7,200 rows then
+/// takes about 7 MB).
+const SPMM_COL_BLOCK: usize = 128;
+
 /// Compressed sparse row matrix, `n_rows x n_cols`, float64.
 #[derive(Debug, Clone)]
 pub struct Csr {
@@ -86,15 +90,24 @@ impl Csr {
         Array1::from_iter((0..self.n_rows).map(|i| self.row(i).map(|(j, v)| v * x[j]).sum()))
     }
 
-    /// `self @ m` for a dense row-major `m` (n_cols x k), rows computed in parallel.
-    pub fn matmul_dense(&self, m: ArrayView2<f64>) -> Array2<f64> {
+    /// `self @ m` for a dense row-major `m` (n_cols x k).
+    ///
+    /// Work is split into column blocks of `m` (one rayon task each), so a task streams a
+    /// block of `m` that stays in cache instead of whole rows of a matrix that does not.
+    /// Rows of `m` marked `false` in `nonzero` are known to be zero and skipped.
+    pub fn matmul_dense(&self, m: ArrayView2<f64>, nonzero: Option<&[bool]>) -> Array2<f64> {
         let mut out = Array2::<f64>::zeros((self.n_rows, m.ncols()));
-        out.axis_iter_mut(Axis(0))
+        out.axis_chunks_iter_mut(Axis(1), SPMM_COL_BLOCK)
             .into_par_iter()
-            .enumerate()
-            .for_each(|(i, mut row)| {
-                for (j, v) in self.row(i) {
-                    row.scaled_add(v, &m.row(j));
+            .zip(m.axis_chunks_iter(Axis(1), SPMM_COL_BLOCK))
+            .for_each(|(mut ob, mb)| {
+                for i in 0..self.n_rows {
+                    let mut row = ob.row_mut(i);
+                    for (j, v) in self.row(i) {
+                        if nonzero.is_none_or(|nz| nz[j]) {
+                            row.scaled_add(v, &mb.row(j));
+                        }
+                    }
                 }
             });
         out

@@ -87,7 +87,7 @@ fn probe(
             } => {
                 let mut y = match weight {
                     Weight::Dense(w) => w.dot(&vd[*input]),
-                    Weight::Sparse(c) => c.matmul_dense(vd[*input].view()),
+                    Weight::Sparse(c) => c.matmul_dense(vd[*input].view(), None),
                 };
                 y.column_mut(0).scaled_add(1.0, bias);
                 y

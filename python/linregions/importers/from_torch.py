@@ -167,8 +167,7 @@ class _Lowering:
         return self.value[arg.name]
 
     def _affine(self, node, src: int, weight, bias: np.ndarray, label: str) -> None:
-        dense = weight.toarray() if sp.issparse(weight) else weight
-        data = weight.data if sp.issparse(weight) else dense
+        data = weight.data if sp.issparse(weight) else np.asarray(weight)
         for what, arr in (("weight", data), ("bias", bias)):
             bad = ~np.isfinite(arr)
             if bad.any():
@@ -178,7 +177,7 @@ class _Lowering:
         if sp.issparse(weight):
             self.value[node.name] = self._add(Affine(src, weight, bias), label)
         else:
-            self.value[node.name] = self._add(Affine(src, np.asarray(dense), bias), label)
+            self.value[node.name] = self._add(Affine(src, data, bias), label)
 
     def _alias(self, node: torch.fx.Node, src: int) -> None:
         self.value[node.name] = src

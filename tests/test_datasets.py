@@ -87,7 +87,8 @@ def test_cifar_roundtrip_and_truncation(tmp_path):
     data = load_cifar10(str(tmp_path))
     X, y = data["train"]
     assert X.shape == (20, 3, 32, 32)
-    np.testing.assert_allclose((X[:4] + 1) * 127.5, batches["data_batch_1"][0].reshape(4, 3, 32, 32))
+    first = batches["data_batch_1"][0].reshape(4, 3, 32, 32)
+    np.testing.assert_allclose((X[:4] + 1) * 127.5, first)
     assert y[:4].tolist() == batches["data_batch_1"][1]
     path = tmp_path / "data_batch_3"
     good = path.read_bytes()

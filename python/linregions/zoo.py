@@ -108,8 +108,9 @@ def train_early_stopping(
     Xv = val[0].reshape(-1, *cfg.input_shape)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.999))
     loss_fn = nn.CrossEntropyLoss()
-    best, best_state, waited, epoch = -1.0, None, 0, 0
+    best, best_state, waited, epochs_run = -1.0, None, 0, 0
     for epoch in range(1, cfg.max_epochs + 1):
+        epochs_run = epoch
         model.train()
         order = torch.randperm(len(Xt), generator=gen)
         for start in range(0, len(Xt), cfg.batch_size):
@@ -130,7 +131,7 @@ def train_early_stopping(
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
-    return model.eval(), epoch
+    return model.eval(), epochs_run
 
 
 def save_checkpoint(path: str, model: nn.Module, cfg: ModelConfig, metrics: dict) -> None:

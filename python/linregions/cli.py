@@ -14,11 +14,41 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     demo.add_argument("--points", type=int, default=20, help="held-out points to analyse")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--epochs", type=int, default=8)
+    study = sub.add_parser("study", help="reproduce the paper's study (tables, figures, report)")
+    study.add_argument("--out", default="linregions-study", help="output folder (resumable)")
+    study.add_argument("--dataset", default="mnist5k",
+                       choices=["mnist5k", "mnist", "fashion", "cifar10"])
+    study.add_argument("--data-dir", default=None, help="folder of IDX files / CIFAR pickles")
+    study.add_argument("--scale", default="paper", choices=["paper", "small", "tiny"],
+                       help="model size: the paper's, or reduced for quick runs")
+    study.add_argument("--points", type=int, default=20, help="test points per model")
+    study.add_argument("--max-epochs", type=int, default=30)
+    study.add_argument("--workers", type=int, default=0, help="local processes (0: all cores)")
+    study.add_argument("--scheduler", default=None, help="Dask scheduler, tcp://HOST:PORT")
+    study.add_argument("--analyses", default=None,
+                       help="comma-separated analyses (default: all available)")
+    study.add_argument("--directions", type=int, default=100, help="nullspace rays per point")
+    study.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import run_demo
 
         run_demo(n_points=args.points, seed=args.seed, epochs=args.epochs)
+    elif args.command == "study":
+        from .study import StudyConfig, paper_models, run_study
+        from .study.analyses import ANALYSES
+
+        analyses = tuple(args.analyses.split(",")) if args.analyses else tuple(ANALYSES)
+        cfg = StudyConfig(
+            out_dir=args.out, dataset=args.dataset, data_dir=args.data_dir,
+            models=paper_models(args.dataset, args.scale, max_epochs=args.max_epochs,
+                                seed=args.seed),
+            n_points=args.points, seed=args.seed, workers=args.workers,
+            scheduler=args.scheduler, analyses=analyses, n_directions=args.directions,
+        )
+        summary = run_study(cfg)
+        print(f"computed {summary['computed_points']} points "
+              f"({summary['failed_points']} with errors); report: {summary['report']}")
     return 0
 
 

@@ -21,10 +21,12 @@ def surroundings_arrays(results: Mapping[str, Sequence[Surroundings]]) -> dict[s
     return out
 
 
-def plot_surroundings(
-    results: Mapping[str, Sequence[Surroundings]], path: Optional[str] = None
-):
+def plot_surroundings(results: Mapping[str, object], path: Optional[str] = None):
     """Draws fig. 6 for several models side by side; returns the matplotlib Figure.
+
+    ``results`` maps a model name to its list of :class:`Surroundings`, or to a dict of
+    arrays ``{"n_unique": (points,), "rho": (regions,)}`` as :func:`surroundings_arrays`
+    returns.
 
     Left: boxplot of the number of unique surrounding regions per test point (fig. 6a).
     Right: distribution of the cosine similarity rho of every unique surrounding region
@@ -35,7 +37,8 @@ def plot_surroundings(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    data = surroundings_arrays(results)
+    data = {name: (v if isinstance(v, dict) else surroundings_arrays({name: v})[name])
+            for name, v in results.items()}
     names = list(data)
     fig, (ax_box, ax_rho) = plt.subplots(1, 2, figsize=(4 + 1.2 * len(names) + 5, 4))
     ax_box.boxplot([data[n]["n_unique"] for n in names], tick_labels=names)

@@ -11,16 +11,23 @@ from typing import Any
 
 from . import errors
 from .errors import (
+    EmptyPolytopeError,
+    FlatPolytopeError,
     InvalidValueError,
     LinregionsError,
     NotPiecewiseLinearError,
     OnBoundaryError,
+    PolytopeError,
     ShapeError,
+    SolverLimitError,
     TrainingModeError,
+    UnboundedPolytopeError,
     UnsupportedModelError,
 )
+from .insphere import Insphere
 from .network import BOUNDARY_TOL, Network, Patterns
-from .polytope import CONTAINS_TOL, Polytope, PolytopeError
+from .polytope import CONTAINS_TOL, Polytope
+from .redundancy import RedundancyReport
 from .region import Region
 
 __version__ = "0.1.0"
@@ -36,6 +43,9 @@ def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Netwo
 __all__ = [
     "BOUNDARY_TOL",
     "CONTAINS_TOL",
+    "EmptyPolytopeError",
+    "FlatPolytopeError",
+    "Insphere",
     "InvalidValueError",
     "LinregionsError",
     "Network",
@@ -44,9 +54,12 @@ __all__ = [
     "Patterns",
     "Polytope",
     "PolytopeError",
+    "RedundancyReport",
     "Region",
+    "SolverLimitError",
     "ShapeError",
     "TrainingModeError",
+    "UnboundedPolytopeError",
     "UnsupportedModelError",
     "errors",
     "from_torch",

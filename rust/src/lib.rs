@@ -9,9 +9,12 @@
 pub mod assemble;
 pub mod error;
 pub mod forward;
+pub mod hrep;
+pub mod insphere;
 pub mod ir;
 pub mod linalg;
 pub mod pattern;
+pub mod witness;
 
 #[cfg(feature = "python")]
 mod py;

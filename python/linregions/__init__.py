@@ -11,16 +11,23 @@ from typing import Any
 
 from . import errors
 from .errors import (
+    EmptyPolytopeError,
+    FlatPolytopeError,
     InvalidValueError,
     LinregionsError,
     NotPiecewiseLinearError,
     OnBoundaryError,
+    PolytopeError,
     ShapeError,
+    SolverLimitError,
     TrainingModeError,
+    UnboundedPolytopeError,
     UnsupportedModelError,
 )
+from .insphere import Insphere
 from .network import BOUNDARY_TOL, Network, Patterns
-from .polytope import CONTAINS_TOL, Polytope, PolytopeError
+from .polytope import CONTAINS_TOL, Polytope
+from .redundancy import RedundancyReport
 from .region import Region
 from .surroundings import Surroundings, nullspace_directions, surrounding_regions
 from .walk import WALK_TOL, Walk
@@ -38,6 +45,9 @@ def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Netwo
 __all__ = [
     "BOUNDARY_TOL",
     "CONTAINS_TOL",
+    "EmptyPolytopeError",
+    "FlatPolytopeError",
+    "Insphere",
     "InvalidValueError",
     "LinregionsError",
     "Network",
@@ -46,10 +56,13 @@ __all__ = [
     "Patterns",
     "Polytope",
     "PolytopeError",
+    "RedundancyReport",
     "Region",
+    "SolverLimitError",
     "ShapeError",
     "TrainingModeError",
     "Surroundings",
+    "UnboundedPolytopeError",
     "UnsupportedModelError",
     "WALK_TOL",
     "Walk",

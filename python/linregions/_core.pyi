@@ -53,3 +53,23 @@ def pattern_keys(bits: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]: ...
 def unique_keys(
     keys: npt.NDArray[np.uint64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
+def insphere(
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    lo: npt.NDArray[np.float64],
+    hi: npt.NDArray[np.float64],
+    rel_tol: float,
+    abs_tol: float,
+    max_iter: int,
+) -> tuple[npt.NDArray[np.float64], float, float, int, str]: ...
+def classify_rows(
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    lo: npt.NDArray[np.float64],
+    hi: npt.NDArray[np.float64],
+    x0: npt.NDArray[np.float64],
+    tol: float,
+    duplicate_tol: float,
+    max_bends: int,
+) -> tuple[npt.NDArray[np.uint8], int, int]: ...

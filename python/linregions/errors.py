@@ -47,3 +47,40 @@ class NotPiecewiseLinearError(UnsupportedModelError):
 
 class TrainingModeError(LinregionsError, ValueError):
     """The model (or one of its modules) is in training mode; call ``model.eval()``."""
+
+
+class PolytopeError(InvalidValueError):
+    """A geometric question has no answer for this polytope, or the solver gave none.
+
+    ``status`` says which: ``"empty"``, ``"flat"``, ``"unbounded"``, ``"iteration_limit"``,
+    ``"numerical_failure"``, ``"solver_error"``.
+    """
+
+    status = "error"
+
+    def __init__(self, message: str, status: str | None = None):
+        if status is not None:
+            self.status = status
+        super().__init__(message)
+
+
+class EmptyPolytopeError(PolytopeError):
+    """The polytope is empty (certified: the largest inscribed radius is negative)."""
+
+    status = "empty"
+
+
+class FlatPolytopeError(PolytopeError):
+    """The polytope has no interior (it lies in a hyperplane); no interior point exists."""
+
+    status = "flat"
+
+
+class UnboundedPolytopeError(PolytopeError):
+    """The polytope is unbounded in a way the question cannot handle (infinite box)."""
+
+    status = "unbounded"
+
+
+class SolverLimitError(PolytopeError):
+    """A solver stopped before certifying an answer (iteration limit, numerical failure)."""

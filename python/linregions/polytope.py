@@ -10,17 +10,29 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
-from scipy.optimize import linprog
 
 from ._arrays import check_finite, to_numpy
-from .errors import InvalidValueError, ShapeError
+from .errors import (
+    FlatPolytopeError,
+    InvalidValueError,
+    PolytopeError,
+    ShapeError,
+    UnboundedPolytopeError,
+)
+from .insphere import (
+    INSPHERE_ABS_TOL,
+    INSPHERE_MAX_ITER,
+    INSPHERE_REL_TOL,
+    Insphere,
+    compute_insphere,
+)
+from .redundancy import DUPLICATE_TOL, MAX_BENDS, REDUNDANCY_TOL, RedundancyReport
 
 #: Default slack allowed by :meth:`Polytope.contains` (absolute, on ``A x + b`` and the box).
 CONTAINS_TOL = 1e-9
 
 
-class PolytopeError(InvalidValueError):
-    """A geometric question has no answer for this polytope (empty, unbounded, solver limit)."""
+__all__ = ["CONTAINS_TOL", "Polytope", "PolytopeError"]
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -96,53 +108,77 @@ class Polytope:
         dist[norms == 0] = np.inf
         return dist
 
-    def insphere(self) -> tuple[np.ndarray, float]:
-        """Center (d,) and radius of the largest ball inside the polytope, box included (eq. 5).
+    def insphere(
+        self,
+        rel_tol: float = INSPHERE_REL_TOL,
+        abs_tol: float = INSPHERE_ABS_TOL,
+        max_iter: int = INSPHERE_MAX_ITER,
+    ) -> Insphere:
+        """The largest inscribed ball (eq. 5), certified (see :mod:`linregions.insphere`).
 
-        Raises :class:`PolytopeError` if the polytope is empty or unbounded.
+        Unpacks as ``center, radius``. Raises ``EmptyPolytopeError``,
+        ``UnboundedPolytopeError`` or ``SolverLimitError`` (all :class:`PolytopeError`).
         """
-        center, radius = self._chebyshev()
-        return center, radius
+        return compute_insphere(self, rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
 
     def interior_point(self) -> np.ndarray:
         """A point (d,) strictly inside: the center of the largest inscribed ball (eq. 5).
 
-        Raises :class:`PolytopeError` if the polytope is empty, flat (radius 0) or unbounded.
+        Raises ``EmptyPolytopeError``, ``FlatPolytopeError`` (no interior) or
+        ``UnboundedPolytopeError`` (all :class:`PolytopeError`).
         """
-        center, radius = self._chebyshev()
-        if radius <= 0:
-            raise PolytopeError("polytope has no interior (empty or flat)")
-        return center
+        ins = self.insphere()
+        if ins.radius <= 0:
+            raise FlatPolytopeError("polytope has no interior (it is flat)")
+        return ins.center
 
-    def _chebyshev(self) -> tuple[np.ndarray, float]:
-        # maximise r s.t. A_i x + b_i >= r ||A_i||, lo + r <= x <= hi - r
-        d = self.dim
-        norms = np.linalg.norm(self.A, axis=1)
-        eye = np.eye(d)
-        rows = [np.hstack([-self.A, norms[:, None]])]
-        rhs = [self.b]
-        fin_lo = np.isfinite(self.lo)
-        fin_hi = np.isfinite(self.hi)
-        rows.append(np.hstack([-eye[fin_lo], np.ones((fin_lo.sum(), 1))]))
-        rhs.append(-self.lo[fin_lo])
-        rows.append(np.hstack([eye[fin_hi], np.ones((fin_hi.sum(), 1))]))
-        rhs.append(self.hi[fin_hi])
-        c = np.zeros(d + 1)
-        c[-1] = -1.0
-        res = linprog(
-            c,
-            A_ub=np.vstack(rows),
-            b_ub=np.concatenate(rhs),
-            bounds=[(None, None)] * d + [(0, None)],
-            method="highs",
-        )
-        if res.status == 2:
-            raise PolytopeError("polytope is empty (the LP is infeasible)")
-        if res.status == 3:
-            raise PolytopeError("polytope is unbounded (infinite inscribed ball)")
-        if res.status != 0:
-            raise PolytopeError(f"LP solver stopped: {res.message}")
-        return res.x[:d], float(res.x[-1])
+    def nonredundant(
+        self,
+        method: str = "auto",
+        tol: float = REDUNDANCY_TOL,
+        duplicate_tol: float = DUPLICATE_TOL,
+        max_bends: int = MAX_BENDS,
+    ) -> np.ndarray:
+        """Sorted indices of the rows of ``A`` that are facets (the box is part of the
+        geometry; of rows equal up to a positive factor the last is kept).
+
+        ``method``: ``"auto"`` (Rust witnesses + Clarkson LPs), ``"naive"`` (appendix C,
+        one LP per row) or ``"cdd"`` (pycddlib). ``tol`` is a Euclidean distance: a row is
+        redundant when the polytope without it reaches at most ``tol`` past it. See
+        :mod:`linregions.redundancy`.
+        """
+        return self.redundancy_report(method, tol, duplicate_tol, max_bends).facets
+
+    def redundancy_report(
+        self,
+        method: str = "auto",
+        tol: float = REDUNDANCY_TOL,
+        duplicate_tol: float = DUPLICATE_TOL,
+        max_bends: int = MAX_BENDS,
+    ) -> RedundancyReport:
+        """:meth:`nonredundant` with counts of how each row was decided."""
+        from . import redundancy as r
+
+        if method == "auto":
+            return r.nonredundant_auto(self, tol, duplicate_tol, max_bends)
+        if method == "naive":
+            return r.nonredundant_naive(self, tol)
+        if method == "cdd":
+            return r.nonredundant_cdd(self, tol)
+        raise InvalidValueError(f"unknown method {method!r}; use 'auto', 'naive' or 'cdd'")
+
+    def vertices(self) -> np.ndarray:
+        """Vertices (n_v, d) for small d, by pycddlib; see :func:`linregions.vertices.vertices`."""
+        from .vertices import vertices
+
+        return vertices(self)
+
+    def angles(self, rows: Any = None) -> np.ndarray:
+        """Angles (k, k) in radians between the normals of ``rows`` (default all; e.g.
+        ``self.nonredundant()``), as in figure 4."""
+        from .angles import row_angles
+
+        return row_angles(self.A, rows)
 
     def sample(
         self,
@@ -186,7 +222,7 @@ class Polytope:
         t_hi = min(np.min(t_row[au < 0], initial=np.inf), np.min(t_hi_box[mv], initial=np.inf))
         t_lo = max(np.max(t_row[au > 0], initial=-np.inf), np.max(t_lo_box[mv], initial=-np.inf))
         if not (np.isfinite(t_lo) and np.isfinite(t_hi)):
-            raise PolytopeError("polytope is unbounded along a sampled direction")
+            raise UnboundedPolytopeError("polytope is unbounded along a sampled direction")
         return float(t_lo), float(t_hi)
 
     def _point(self, x: Any) -> np.ndarray:

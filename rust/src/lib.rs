@@ -10,10 +10,13 @@ pub mod assemble;
 pub mod error;
 pub mod forward;
 pub mod grad;
+pub mod hrep;
+pub mod insphere;
 pub mod ir;
 pub mod linalg;
 pub mod pattern;
 pub mod walk;
+pub mod witness;
 
 #[cfg(feature = "python")]
 mod py;

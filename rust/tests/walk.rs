@@ -25,13 +25,22 @@ impl Rng {
 
 fn net_with_pool(rng: &mut Rng) -> Network {
     let mut net = Network::new(4).unwrap();
-    let a = net.add_affine(0, Weight::Dense(rng.matrix(12, 4)), rng.vector(12)).unwrap();
+    let a = net
+        .add_affine(0, Weight::Dense(rng.matrix(12, 4)), rng.vector(12))
+        .unwrap();
     let r = net.add_relu(a, 0.0).unwrap();
-    let b = net.add_affine(r, Weight::Dense(rng.matrix(9, 12)), rng.vector(9)).unwrap();
-    let p = net.add_maxpool(b, vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7, 8]]).unwrap();
-    let c = net.add_affine(p, Weight::Dense(rng.matrix(6, 3)), rng.vector(6)).unwrap();
+    let b = net
+        .add_affine(r, Weight::Dense(rng.matrix(9, 12)), rng.vector(9))
+        .unwrap();
+    let p = net
+        .add_maxpool(b, vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7, 8]])
+        .unwrap();
+    let c = net
+        .add_affine(p, Weight::Dense(rng.matrix(6, 3)), rng.vector(6))
+        .unwrap();
     let r2 = net.add_relu(c, 0.1).unwrap();
-    net.add_affine(r2, Weight::Dense(rng.matrix(3, 6)), rng.vector(3)).unwrap();
+    net.add_affine(r2, Weight::Dense(rng.matrix(3, 6)), rng.vector(3))
+        .unwrap();
     net
 }
 
@@ -52,12 +61,18 @@ fn walk_finds_every_sampled_pattern_in_order() {
         let bits = forward(&net, pts.view(), true).unwrap().bits.unwrap();
         let walked: HashSet<Vec<u64>> = w.bits.iter().cloned().collect();
         for row in bits.axis_iter(Axis(0)) {
-            assert!(walked.contains(&row.to_vec()), "sampling found a region the walk missed");
+            assert!(
+                walked.contains(&row.to_vec()),
+                "sampling found a region the walk missed"
+            );
         }
         for k in 0..w.keys.len() {
             let beta = 0.5 * (w.breakpoints[k] + w.breakpoints[k + 1]);
             let mid = &x0 + &((&x1 - &x0) * beta);
-            let b = forward(&net, mid.view().insert_axis(Axis(0)), true).unwrap().bits.unwrap();
+            let b = forward(&net, mid.view().insert_axis(Axis(0)), true)
+                .unwrap()
+                .bits
+                .unwrap();
             assert_eq!(b.row(0).to_vec(), w.bits[k]);
         }
     }
@@ -87,7 +102,11 @@ fn gradient_matches_finite_differences() {
         let x = rng.vector(4);
         let g = input_gradient(&net, x.view(), v.view()).unwrap();
         let f = |y: &Array1<f64>| {
-            forward(&net, y.view().insert_axis(Axis(0)), false).unwrap().logits.row(0).dot(&v)
+            forward(&net, y.view().insert_axis(Axis(0)), false)
+                .unwrap()
+                .logits
+                .row(0)
+                .dot(&v)
         };
         for j in 0..4 {
             let h = 1e-7;
@@ -96,7 +115,11 @@ fn gradient_matches_finite_differences() {
             xp[j] += h;
             xm[j] -= h;
             let fd = (f(&xp) - f(&xm)) / (2.0 * h);
-            assert!((fd - g[j]).abs() < 1e-5, "coordinate {j}: fd {fd} vs {}", g[j]);
+            assert!(
+                (fd - g[j]).abs() < 1e-5,
+                "coordinate {j}: fd {fd} vs {}",
+                g[j]
+            );
         }
     }
     assert!(input_gradient(&net, Array1::zeros(4).view(), Array1::zeros(2).view()).is_err());

@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod network;
+mod polytope;
 mod walk;
 
 #[pymodule]
@@ -14,5 +15,7 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyNetwork>()?;
     m.add_function(wrap_pyfunction!(network::pattern_keys, m)?)?;
     m.add_function(wrap_pyfunction!(network::unique_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(polytope::insphere, m)?)?;
+    m.add_function(wrap_pyfunction!(polytope::classify_rows, m)?)?;
     Ok(())
 }

@@ -1,0 +1,120 @@
+"""The insphere (Chebyshev ball) of a polytope, eq. 5 of the paper:
+``max r  s.t.  A_i x + b_i >= r |A_i|,  lo + r <= x <= hi - r``.
+
+With a finite box the Rust core solves it by a dense interior-point method and certifies the
+result: ``radius`` is the exact distance from ``center`` to the nearest hyperplane or box face
+and ``upper_bound`` a dual bound on the optimum, within the tolerances of each other. With an
+infinite box HiGHS (through scipy) solves the LP and the radius is certified the same way from
+the center (the upper bound is then HiGHS's optimum).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+import numpy as np
+
+from . import _core
+from .errors import EmptyPolytopeError, SolverLimitError
+from .lp import minimize, raise_for
+
+if TYPE_CHECKING:
+    from .polytope import Polytope
+
+#: Relative gap allowed between the certified lower and upper bounds on the radius.
+INSPHERE_REL_TOL = 1e-10
+#: Absolute gap allowed (input-space units).
+INSPHERE_ABS_TOL = 1e-12
+#: Iteration limit of the interior-point method.
+INSPHERE_MAX_ITER = 100
+
+
+@dataclass(frozen=True)
+class Insphere:
+    """``center`` (d,), ``radius`` (certified for that center; 0 for a flat polytope),
+    ``upper_bound`` (certified bound on the optimal radius), ``iterations``, ``method``.
+
+    Unpacks as ``center, radius = poly.insphere()``.
+    """
+
+    center: np.ndarray
+    radius: float
+    upper_bound: float
+    iterations: int
+    method: str
+
+    def __iter__(self) -> Iterator:
+        return iter((self.center, self.radius))
+
+
+def certified_radius(poly: Polytope, center: np.ndarray) -> float:
+    """Distance from ``center`` to the nearest row hyperplane or box face, negative when a
+    row or box face is violated (zero rows count as ``b`` itself)."""
+    norms = np.linalg.norm(poly.A, axis=1)
+    slack = poly.A @ center + poly.b
+    nz = norms > 0
+    dist = np.concatenate([
+        slack[nz] / norms[nz],
+        np.where(slack[~nz] >= 0, np.inf, -np.inf),
+        center - poly.lo,
+        poly.hi - center,
+    ])
+    return float(dist.min(initial=np.inf))
+
+
+def compute_insphere(
+    poly: Polytope,
+    rel_tol: float = INSPHERE_REL_TOL,
+    abs_tol: float = INSPHERE_ABS_TOL,
+    max_iter: int = INSPHERE_MAX_ITER,
+) -> Insphere:
+    """The insphere of ``poly``; raises :class:`EmptyPolytopeError` when it is empty,
+    :class:`UnboundedPolytopeError` when it holds arbitrarily large balls and
+    :class:`SolverLimitError` when no certified answer was reached."""
+    if np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all():
+        center, radius, upper, iters, status = _core.insphere(
+            poly.A, poly.b, poly.lo, poly.hi, rel_tol, abs_tol, max_iter
+        )
+        if status != "optimal":
+            raise SolverLimitError(
+                f"insphere: {status} after {iters} iterations; certified radius in "
+                f"[{radius:.6g}, {upper:.6g}]",
+                status=status,
+            )
+        method = "ipm"
+    else:
+        center, upper = insphere_linprog(poly)
+        radius, iters, method = certified_radius(poly, center), 0, "highs"
+    if upper < -abs_tol:
+        raise EmptyPolytopeError(
+            f"polytope is empty: the largest inscribed radius is at most {upper:.6g} < 0"
+        )
+    radius = float(radius)
+    if -abs_tol <= radius < 0.0:
+        radius = 0.0  # flat, up to rounding
+    return Insphere(np.asarray(center), radius, float(upper), int(iters), method)
+
+
+def insphere_linprog(poly: Polytope, method: str = "highs") -> tuple[np.ndarray, float]:
+    """Center and optimal radius of eq. 5 by ``scipy.optimize.linprog`` on the full LP
+    (the reference and the infinite-box path); ``r`` is free so an empty polytope gives a
+    negative radius. Raises typed errors for non-optimal outcomes."""
+    d = poly.dim
+    norms = np.linalg.norm(poly.A, axis=1)
+    fin_lo, fin_hi = np.isfinite(poly.lo), np.isfinite(poly.hi)
+    eye = np.eye(d)
+    # rows of [x, r] with  M [x, r] + q >= 0
+    M = np.vstack([
+        np.hstack([poly.A, -norms[:, None]]),
+        np.hstack([eye[fin_lo], -np.ones((fin_lo.sum(), 1))]),
+        np.hstack([-eye[fin_hi], -np.ones((fin_hi.sum(), 1))]),
+    ])
+    q = np.concatenate([poly.b, -poly.lo[fin_lo], poly.hi[fin_hi]])
+    c = np.zeros(d + 1)
+    c[-1] = -1.0
+    inf = np.full(d + 1, np.inf)
+    res = minimize(c, M, q, -inf, inf, method=method)
+    raise_for(res, "insphere LP")
+    assert res.x is not None
+    return res.x[:d], float(res.x[-1])

@@ -1,0 +1,87 @@
+//! Bindings of the polytope engine: insphere by interior point, LP-free row classification.
+//!
+//! A thin layer: read-only numpy views in, Rust buffers moved into numpy out, the GIL
+//! released around the work. Solver outcomes come back as data (a status string).
+
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::prelude::*;
+
+use super::network::to_pyerr;
+use crate::insphere::{self as ipm, Status};
+use crate::witness;
+
+/// `(center, radius, upper_bound, iterations, status)` of the insphere (eq. 5).
+#[pyfunction]
+#[pyo3(signature = (a, b, lo, hi, rel_tol, abs_tol, max_iter))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub(crate) fn insphere<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray2<'py, f64>,
+    b: PyReadonlyArray1<'py, f64>,
+    lo: PyReadonlyArray1<'py, f64>,
+    hi: PyReadonlyArray1<'py, f64>,
+    rel_tol: f64,
+    abs_tol: f64,
+    max_iter: usize,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, f64, f64, usize, &'static str)> {
+    let (av, bv, lov, hiv) = (a.as_array(), b.as_array(), lo.as_array(), hi.as_array());
+    let st = ipm::Settings {
+        rel_tol,
+        abs_tol,
+        max_iter,
+    };
+    let out = py
+        .allow_threads(|| ipm::insphere(av, bv, lov, hiv, st))
+        .map_err(|e| to_pyerr(py, e))?;
+    let status = match out.status {
+        Status::Optimal => "optimal",
+        Status::IterationLimit => "iteration_limit",
+        Status::NumericalFailure => "numerical_failure",
+    };
+    Ok((
+        out.center.into_pyarray(py),
+        out.radius,
+        out.upper_bound,
+        out.iterations,
+        status,
+    ))
+}
+
+/// `(class, by_straight_rays, by_bent_rays)`: per-row codes 0 unknown, 1 facet (witness),
+/// 2 duplicate of a later row, 3 implied by the box alone.
+#[pyfunction]
+#[pyo3(signature = (a, b, lo, hi, x0, tol, duplicate_tol, max_bends))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn classify_rows<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray2<'py, f64>,
+    b: PyReadonlyArray1<'py, f64>,
+    lo: PyReadonlyArray1<'py, f64>,
+    hi: PyReadonlyArray1<'py, f64>,
+    x0: PyReadonlyArray1<'py, f64>,
+    tol: f64,
+    duplicate_tol: f64,
+    max_bends: usize,
+) -> PyResult<(Bound<'py, PyArray1<u8>>, usize, usize)> {
+    let (av, bv, lov, hiv, xv) = (
+        a.as_array(),
+        b.as_array(),
+        lo.as_array(),
+        hi.as_array(),
+        x0.as_array(),
+    );
+    let st = witness::Settings {
+        tol,
+        duplicate_tol,
+        max_bends,
+    };
+    let out = py
+        .allow_threads(|| witness::classify(av, bv, lov, hiv, xv, st))
+        .map_err(|e| to_pyerr(py, e))?;
+    let codes: Vec<u8> = out.class.iter().map(|&c| c as u8).collect();
+    Ok((
+        codes.into_pyarray(py),
+        out.by_straight_rays,
+        out.by_bent_rays,
+    ))
+}

@@ -1,0 +1,33 @@
+"""Independent LP certificates (scipy's HiGHS on the original, unnormalised rows)."""
+
+import numpy as np
+from scipy.optimize import linprog
+
+
+def reach_past(A, b, lo, hi, i, rows):
+    """min over {rows, box, A_i x + b_i >= -|A_i|} of the distance-scaled slack of row i."""
+    n = np.linalg.norm(A[i])
+    Ar = np.vstack([A[rows], A[i]])
+    br = np.append(b[rows], b[i] + n)
+    res = linprog(A[i], A_ub=-Ar, b_ub=br, bounds=list(zip(lo, hi)), method="highs")
+    assert res.status == 0, res.message
+    return (res.fun + b[i]) / n
+
+
+def assert_certified(poly, facets, tol=1e-9, slack=1e-7):
+    """Every kept row is not implied by all other rows (reaches past by > tol); every
+    removed row is implied by the kept rows and the box (reaches at most tol past)."""
+    A, b, lo, hi = poly.A, poly.b, poly.lo, poly.hi
+    facets = np.asarray(facets)
+    n = A.shape[0]
+    for i in facets:
+        others = np.setdiff1d(np.arange(n), [i])
+        # duplicates of i would hide it: drop rows parallel with the same offset
+        u = A / np.linalg.norm(A, axis=1, keepdims=True)
+        v = b / np.linalg.norm(A, axis=1)
+        dup = (u[others] @ u[i] > 1 - 1e-12) & (np.abs(v[others] - v[i]) < 1e-9)
+        assert reach_past(A, b, lo, hi, i, others[~dup]) < -tol + slack, f"row {i} is redundant"
+    for i in np.setdiff1d(np.arange(n), facets):
+        if np.linalg.norm(A[i]) == 0:
+            continue
+        assert reach_past(A, b, lo, hi, i, facets) >= -tol - slack, f"row {i} is a facet"

@@ -1,0 +1,216 @@
+"""Polytope engine: facets (auto / naive / cdd), insphere, interior point, vertices,
+angles, and typed outcomes, on degenerate polytopes and network regions."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+import linregions as lr
+
+from certify import assert_certified
+from models import cnn, mlp
+
+METHODS = ["auto", "naive", "cdd"]
+
+
+def square_with_cuts():
+    # box [0, 2]^2; rows: x + y <= 3 (dup of row 2), x + y <= 4 (touches a vertex),
+    # 2x + 2y <= 6 (kept), x <= 5 (box-implied), y <= 1.9 (facet), y <= 1.95 (redundant)
+    A = np.array([[-1.0, -1], [-1, -1], [-2, -2], [-1, 0], [0, -1], [0, -1]])
+    b = np.array([3.0, 4, 6, 5, 1.9, 1.95])
+    return lr.Polytope(A, b, [0, 0], [2, 2])
+
+
+def linprog_radius(poly):
+    d = poly.dim
+    nrm = np.linalg.norm(poly.A, axis=1)
+    G = np.vstack([np.hstack([-poly.A, nrm[:, None]]),
+                   np.hstack([-np.eye(d), np.ones((d, 1))]),
+                   np.hstack([np.eye(d), np.ones((d, 1))])])
+    h = np.concatenate([poly.b, -poly.lo, poly.hi])
+    c = np.zeros(d + 1)
+    c[-1] = -1
+    res = linprog(c, A_ub=G, b_ub=h, bounds=[(None, None)] * (d + 1), method="highs")
+    assert res.status == 0
+    return -res.fun
+
+
+def random_polytope(seed, n=30, d=4, scale_spread=False):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, d))
+    b = rng.uniform(0.2, 1.5, n)
+    if scale_spread:
+        s = 10.0 ** rng.uniform(-6, 6, n)
+        A, b = A * s[:, None], b * s
+    return lr.Polytope(A, b, -np.ones(d), np.ones(d))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_degenerate_square(method):
+    poly = square_with_cuts()
+    facets = poly.nonredundant(method=method)
+    np.testing.assert_array_equal(facets, [2, 4])
+    assert_certified(poly, facets)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_methods_agree_and_certify(seed):
+    poly = random_polytope(seed, scale_spread=seed % 2 == 1)
+    got = {m: poly.nonredundant(method=m) for m in METHODS}
+    np.testing.assert_array_equal(got["auto"], got["naive"])
+    np.testing.assert_array_equal(got["auto"], got["cdd"])
+    assert_certified(poly, got["auto"])
+
+
+def test_scaled_and_exact_duplicates_keep_one():
+    base = random_polytope(7, n=12, d=3)
+    A = np.vstack([base.A, base.A[:3] * 1e6, base.A[:3]])
+    b = np.concatenate([base.b, base.b[:3] * 1e6, base.b[:3]])
+    poly = lr.Polytope(A, b, base.lo, base.hi)
+    auto = poly.nonredundant()
+    np.testing.assert_array_equal(auto, poly.nonredundant(method="naive"))
+    # of each group of equal rows only the last survives
+    for i in range(3):
+        assert i not in auto and 12 + i not in auto
+    facets0 = base.nonredundant()
+    np.testing.assert_array_equal(auto[auto < 12], facets0[facets0 >= 3])
+    assert_certified(poly, auto)
+
+
+def test_row_touching_a_single_vertex_is_redundant():
+    # triangle x >= 0, y >= 0 (box), x + y <= 1; plus x - y <= 1 touching at (1, 0) only
+    A = np.array([[-1.0, -1.0], [-1.0, 1.0]])
+    b = np.array([1.0, 1.0])
+    poly = lr.Polytope(A, b, [0, 0], [5, 5])
+    for m in METHODS:
+        np.testing.assert_array_equal(poly.nonredundant(method=m), [0])
+
+
+def test_flat_polytope():
+    # 0 <= x <= 0 via rows inside a 2-D box: no interior
+    A = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
+    b = np.array([0.0, 0.0, 0.5])
+    poly = lr.Polytope(A, b, [-1, -1], [1, 1])
+    center, radius = poly.insphere()
+    assert radius == 0.0
+    with pytest.raises(lr.FlatPolytopeError):
+        poly.interior_point()
+    facets = poly.nonredundant()
+    np.testing.assert_array_equal(facets, poly.nonredundant(method="naive"))
+    assert 0 in facets and 1 in facets
+
+
+def test_empty_polytope_is_typed():
+    poly = lr.Polytope(np.array([[1.0], [-1.0]]), np.array([-1.5, 0.5]), [0.0], [2.0])
+    for call in (poly.insphere, poly.interior_point, poly.nonredundant,
+                 lambda: poly.nonredundant(method="naive")):
+        with pytest.raises(lr.EmptyPolytopeError) as e:
+            call()
+        assert e.value.status == "empty"
+    assert isinstance(e.value, lr.PolytopeError) and isinstance(e.value, ValueError)
+    zero = lr.Polytope(np.zeros((1, 2)), np.array([-1.0]), [0, 0], [1, 1])
+    with pytest.raises(lr.EmptyPolytopeError):
+        zero.insphere()
+
+
+def test_unbounded_and_limits_are_typed():
+    half = lr.Polytope(np.array([[1.0, 0.0]]), np.array([0.0]), [-np.inf] * 2, [np.inf] * 2)
+    with pytest.raises(lr.UnboundedPolytopeError):
+        half.insphere()
+    strip = lr.Polytope(np.array([[1.0, 0.0], [-1.0, 0.0]]), np.array([1.0, 1.0]),
+                        [-np.inf] * 2, [np.inf] * 2)
+    assert abs(strip.insphere().radius - 1.0) < 1e-9
+    with pytest.raises(lr.UnboundedPolytopeError):
+        strip.vertices()
+    with pytest.raises(lr.SolverLimitError) as e:
+        random_polytope(3).insphere(max_iter=1)
+    assert e.value.status == "iteration_limit"
+
+
+def test_construction_refuses_nan_and_inf():
+    with pytest.raises(ValueError):
+        lr.Polytope(np.array([[np.nan]]), np.array([0.0]), [0.0], [1.0])
+    with pytest.raises(ValueError):
+        lr.Polytope(np.array([[1.0]]), np.array([np.inf]), [0.0], [1.0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 25), d=st.integers(1, 5),
+       spread=st.booleans())
+def test_insphere_matches_linprog(seed, n, d, spread):
+    poly = random_polytope(seed, n=n, d=d, scale_spread=spread)
+    ins = poly.insphere()
+    ref = linprog_radius(poly)
+    assert abs(ins.radius - ref) <= 1e-7 * abs(ref)
+    assert ins.upper_bound >= ref - 1e-12
+    dist = np.concatenate([poly.hyperplane_distances(ins.center),
+                           ins.center - poly.lo, poly.hi - ins.center])
+    assert dist.min() >= ins.radius * (1 - 1e-12)
+    assert poly.contains(poly.interior_point(), tol=0.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), spread=st.booleans())
+def test_auto_matches_naive_property(seed, spread):
+    poly = random_polytope(seed, n=20, d=3, scale_spread=spread)
+    np.testing.assert_array_equal(poly.nonredundant(), poly.nonredundant(method="naive"))
+
+
+REGIONS = {
+    "mlp": (lambda: mlp(seed=1), (12,)),
+    "mlp-bn": (lambda: mlp(seed=2, bn=True, dropout=True), (12,)),
+    "cnn": (lambda: cnn(seed=4), (2, 8, 8)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REGIONS))
+def test_network_regions_certified(case):
+    make, shape = REGIONS[case]
+    net = lr.from_torch(make(), shape, (-1.0, 1.0))
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, int(np.prod(shape)))
+    region = net.region(x)
+    auto = region.nonredundant()
+    assert_certified(region, auto)
+    if region.dim <= 12:
+        np.testing.assert_array_equal(auto, region.nonredundant(method="naive"))
+        np.testing.assert_array_equal(auto, region.nonredundant(method="cdd"))
+    ins = region.insphere()
+    assert abs(ins.radius - linprog_radius(region)) <= 1e-7 * ins.radius
+    assert region.contains(ins.center)
+
+
+def test_vertices_of_square_with_cuts():
+    v = square_with_cuts().vertices()
+    want = {(0.0, 0.0), (0.0, 1.9), (2.0, 0.0), (1.1, 1.9), (2.0, 1.0)}
+    assert {tuple(np.round(p, 9)) for p in v} == want
+    empty = lr.Polytope(np.array([[1.0], [-1.0]]), np.array([-1.5, 0.5]), [0.0], [2.0])
+    assert empty.vertices().shape == (0, 1)
+    with pytest.raises(ValueError):
+        lr.Polytope(np.zeros((1, 20)), np.ones(1), -np.ones(20), np.ones(20)).vertices()
+
+
+def test_angles_and_plot():
+    net = lr.from_torch(mlp(seed=1), (12,), (-1.0, 1.0))
+    region = net.region(np.zeros(12) + 0.1)
+    rows = region.nonredundant()
+    ang = region.angles(rows)
+    assert ang.shape == (rows.size, rows.size)
+    np.testing.assert_allclose(ang, ang.T)
+    assert (ang >= 0).all() and (ang <= np.pi).all() and (np.diag(ang) == 0).all()
+    i, j = rows[0], rows[1]
+    a, c = region.A[i], region.A[j]
+    want = np.arccos(a @ c / np.linalg.norm(a) / np.linalg.norm(c))
+    assert abs(ang[0, 1] - want) < 1e-12
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from linregions.plots import plot_angles
+
+    im = plot_angles(region, rows)
+    lines = im.axes.get_lines()
+    n_layers = len(np.unique(region.layer[rows]))
+    assert len(lines) == 2 * (n_layers - 1)
+    import matplotlib.pyplot as plt
+
+    plt.close(im.axes.figure)

@@ -52,14 +52,35 @@ def surroundings(ctx: PointContext) -> dict:
     """Unique regions on nullspace rays and their relevance rho (sec. 3.5, fig. 6)."""
     s = surrounding_regions(ctx.net, ctx.x, ctx.n_directions, ctx.eps, seed=ctx.seed)
     rho = s.rho[~s.is_origin]
+    rho = rho[np.isfinite(rho)]
     return {
         "n_unique": int(s.n_unique),
-        "rho_mean": float(np.nanmean(rho)) if rho.size else float("nan"),
+        "rho_mean": float(rho.mean()) if rho.size else float("nan"),
         "rho": [float(r) for r in rho],
     }
+
+
+def angles(ctx: PointContext) -> dict:
+    """Orientation of the manifold region's hyperplanes (sec. 3.3, fig. 4): the mean
+    deviation from orthogonality over all pairs of (non-zero) normals, overall and within
+    each layer."""
+    region = ctx.manifold_region()
+    rows = np.flatnonzero(np.linalg.norm(region.A, axis=1) > 0)
+    ang = np.degrees(region.angles(rows))
+    dev = np.abs(ang - 90.0)
+    upper = np.triu_indices(len(rows), k=1)
+    out = {"mean_abs_deviation_deg": float(dev[upper].mean()) if rows.size > 1 else float("nan")}
+    layers = region.layer[rows]
+    for layer in np.unique(layers):
+        sel = np.flatnonzero(layers == layer)
+        if sel.size > 1:
+            sub = dev[np.ix_(sel, sel)][np.triu_indices(sel.size, k=1)]
+            out[f"layer{int(layer)}_mean_abs_deviation_deg"] = float(sub.mean())
+    return out
 
 
 ANALYSES: dict[str, Callable[[PointContext], dict]] = {
     "manifold": manifold,
     "surroundings": surroundings,
+    "angles": angles,
 }

@@ -90,6 +90,41 @@ def _plot_inradius(rows: list[dict], names: list[str], path: str) -> Optional[st
     return path
 
 
+def _plot_angles(cfg: StudyConfig, names: list[str], path: str) -> Optional[str]:
+    """Figure 4: the angle matrix of the first test point's manifold region, per model."""
+    if "angles" not in cfg.analyses:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..plots import plot_angles
+    from ..zoo import load_checkpoint
+    from .config import load_study_data
+    from .storage import checkpoint_path
+
+    (_, _, (Xte, _)) = load_study_data(cfg)
+    first = int(np.random.default_rng(cfg.seed).permutation(len(Xte))[0])
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
+    import linregions as lr
+
+    for ax, name in zip(axes[0], names):
+        loaded = load_checkpoint(checkpoint_path(cfg.out_dir, name))
+        if loaded is None:
+            continue
+        model, mc, _ = loaded
+        region = lr.from_torch(model, mc.input_shape, (-1.0, 1.0)).region(
+            Xte[first].reshape(-1), on_boundary="active")
+        rows = np.flatnonzero(np.linalg.norm(region.A, axis=1) > 0)
+        plot_angles(region, rows, ax=ax)
+        ax.set_title(name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def _fmt(v: float, digits: int = 3) -> str:
     return "n/a" if v is None or not np.isfinite(v) else f"{v:.{digits}g}"
 
@@ -151,6 +186,9 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
     fig3 = _plot_inradius(rows, names, os.path.join(cfg.out_dir, "fig3_inradius.png"))
     if fig3:
         figures["inradius distributions (fig. 3)"] = fig3
+    fig4 = _plot_angles(cfg, names, os.path.join(cfg.out_dir, "fig4_angles.png"))
+    if fig4:
+        figures["angles between hyperplanes of one manifold region (fig. 4)"] = fig4
     surround = {n: {"n_unique": metric(rows, n, "surroundings", "n_unique"),
                     "rho": lists(cfg.out_dir, n, "surroundings", "rho")} for n in names}
     if any(s["n_unique"].size for s in surround.values()):

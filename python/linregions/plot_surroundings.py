@@ -53,7 +53,8 @@ def plot_surroundings(results: Mapping[str, object], path: Optional[str] = None)
     ax_rho.set_xlabel(r"cosine similarity $\rho$")
     ax_rho.set_ylabel("density")
     ax_rho.set_title(r"(b) relevance of the surrounding regions")
-    ax_rho.legend(fontsize=8)
+    if ax_rho.get_legend_handles_labels()[0]:
+        ax_rho.legend(fontsize=8)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=120)

@@ -83,7 +83,8 @@ def _plot_inradius(rows: list[dict], names: list[str], path: str) -> Optional[st
         ax.set_xlabel(r"$\log_{10}$ inradius")
         ax.set_title(f"{cat} regions")
     axes[0][0].set_ylabel("density")
-    axes[0][-1].legend(fontsize=7)
+    if axes[0][-1].get_legend_handles_labels()[0]:
+        axes[0][-1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

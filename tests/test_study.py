@@ -1,0 +1,144 @@
+"""The study end to end on tiny models: table, figures, report, resume, Dask."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from linregions.study import StudyConfig, run_study
+from linregions.zoo import ModelConfig
+
+ANALYSES = ("manifold", "angles", "surroundings")
+
+
+def tiny_models():
+    return tuple(ModelConfig(name=f"{v}-L", variant=v, lr=1e-3, hidden=(8, 8), max_epochs=1,
+                             patience=1, seed=0) for v in ("vanilla", "bn", "dropout"))
+
+
+def config(out, **kw):
+    base = dict(out_dir=str(out), dataset="mnist5k", models=tiny_models(), n_points=3, seed=0,
+                workers=1, analyses=ANALYSES, n_directions=4, eps=0.2)
+    base.update(kw)
+    return StudyConfig(**base)
+
+
+def results(out):
+    found = {}
+    for root, _, files in os.walk(os.path.join(out, "points")):
+        for name in files:
+            if not name.endswith(".json"):
+                continue  # a temporary file left by the kill
+            with open(os.path.join(root, name)) as f:
+                res = json.load(f)
+            res.pop("seconds")
+            found[(res["model"], res["point"])] = res
+    return found
+
+
+def test_miniature_study_end_to_end(tmp_path):
+    summary = run_study(config(tmp_path))
+    assert summary["computed_points"] == 9 and summary["failed_points"] == 0
+    with open(summary["table"]) as f:
+        rows = list(csv.DictReader(f))
+    keys = {(r["model"], r["point"], r["analysis"]) for r in rows}
+    points = {r["point"] for r in rows}
+    assert len(points) == 3
+    for model in ("vanilla-L", "bn-L", "dropout-L"):
+        for p in points:
+            for analysis in ANALYSES:
+                assert (model, p, analysis) in keys
+    inradius = [float(r["value"]) for r in rows if r["metric"] == "inradius"]
+    assert len(inradius) == 9 and all(v > 0 for v in inradius)
+    for fig in summary["figures"].values():
+        assert os.path.getsize(fig) > 5000
+    with open(summary["report"]) as f:
+        report = f.read()
+    for finding in ("BN partitions the input space", "hyperplane normals orthogonal",
+                    "less likely to contain decision boundaries", "highly relevant"):
+        assert finding in report
+    assert "97.8" in report  # the paper's table-1 figure next to ours
+    again = run_study(config(tmp_path))
+    assert again["computed_points"] == 0
+
+
+def test_a_failing_analysis_is_recorded_and_the_run_goes_on(tmp_path):
+    from linregions.study import analyses
+
+    def broken(ctx):
+        raise ValueError("deliberately broken")
+
+    analyses.ANALYSES["broken"] = broken
+    try:
+        summary = run_study(config(tmp_path, analyses=("angles", "broken"), n_points=2))
+    finally:
+        del analyses.ANALYSES["broken"]
+    assert summary["failed_points"] == 6
+    res = results(str(tmp_path))
+    assert all("deliberately broken" in r["errors"]["broken"] for r in res.values())
+    assert all("angles" in r["analyses"] for r in res.values())
+
+
+SCRIPT = """
+import sys
+sys.path[:0] = {paths!r}
+from linregions.study import StudyConfig, run_study
+from linregions.zoo import ModelConfig
+models = tuple(ModelConfig(name=f"{{v}}-L", variant=v, lr=1e-3, hidden=(8, 8), max_epochs=1,
+                           patience=1, seed=0) for v in ("vanilla", "bn", "dropout"))
+run_study(StudyConfig(out_dir={out!r}, dataset="mnist5k", models=models, n_points=4, seed=0,
+                      workers=1, analyses=("angles", "surroundings"), n_directions=4, eps=0.2))
+"""
+
+
+def test_resume_after_kill(tmp_path):
+    out = str(tmp_path / "killed")
+    script = SCRIPT.format(paths=sys.path, out=out)
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.time() + 120
+    folder = os.path.join(out, "points")
+    while time.time() < deadline:
+        done = len(results(out)) if os.path.isdir(folder) else 0
+        if done >= 2:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    before = {k: v for k, v in results(out).items()}
+    assert 1 <= len(before) < 12, "kill the run midway"
+    stamps = {os.path.join(r, f): os.path.getmtime(os.path.join(r, f))
+              for r, _, fs in os.walk(folder) for f in fs if f.endswith(".json")}
+    cfg = StudyConfig(out_dir=out, dataset="mnist5k", models=tiny_models(), n_points=4, seed=0,
+                      workers=1, analyses=("angles", "surroundings"), n_directions=4, eps=0.2)
+    summary = run_study(cfg)
+    assert summary["computed_points"] == 12 - len(before)
+    for path, stamp in stamps.items():
+        assert os.path.getmtime(path) == stamp, f"{path} was recomputed"
+    fresh = str(tmp_path / "fresh")
+    run_study(StudyConfig(**{**cfg.__dict__, "out_dir": fresh}))
+    assert results(out) == results(fresh)
+
+
+def test_dask_local_cluster_equals_serial(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    serial = config(tmp_path / "serial", analyses=("manifold", "surroundings"), n_points=2)
+    run_study(serial)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        cfg = config(tmp_path / "dask", analyses=("manifold", "surroundings"), n_points=2,
+                     scheduler=cluster.scheduler_address)
+        summary = run_study(cfg)
+    assert summary["computed_points"] == 6
+    a, b = results(str(tmp_path / "serial")), results(str(tmp_path / "dask"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k]["analyses"].keys() == b[k]["analyses"].keys()
+        for name in a[k]["analyses"]:
+            for metric, value in a[k]["analyses"][name].items():
+                np.testing.assert_allclose(np.asarray(b[k]["analyses"][name][metric], float),
+                                           np.asarray(value, float), rtol=1e-9, atol=1e-12)

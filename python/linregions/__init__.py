@@ -22,6 +22,7 @@ from .errors import (
 from .network import BOUNDARY_TOL, Network, Patterns
 from .polytope import CONTAINS_TOL, Polytope, PolytopeError
 from .region import Region
+from .slice import SLICE_TOL, Plane, Slice, plane_through, slice_through
 
 __version__ = "0.1.0"
 
@@ -43,11 +44,16 @@ __all__ = [
     "OnBoundaryError",
     "Patterns",
     "Polytope",
+    "Plane",
     "PolytopeError",
     "Region",
+    "SLICE_TOL",
     "ShapeError",
+    "Slice",
     "TrainingModeError",
     "UnsupportedModelError",
     "errors",
     "from_torch",
+    "plane_through",
+    "slice_through",
 ]

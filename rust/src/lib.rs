@@ -12,6 +12,7 @@ pub mod forward;
 pub mod ir;
 pub mod linalg;
 pub mod pattern;
+pub mod slice;
 
 #[cfg(feature = "python")]
 mod py;

@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod network;
+mod slice;
 
 #[pymodule]
 #[pyo3(name = "_core")]
@@ -13,5 +14,6 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyNetwork>()?;
     m.add_function(wrap_pyfunction!(network::pattern_keys, m)?)?;
     m.add_function(wrap_pyfunction!(network::unique_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(slice::slice_network, m)?)?;
     Ok(())
 }

@@ -48,7 +48,7 @@ fn usize_vec(a: &PyReadonlyArray1<i64>, what: &str) -> PyResult<Vec<usize>> {
 /// Network under construction and evaluation; built node by node from Python.
 #[pyclass(name = "Network", module = "linregions._core")]
 pub(crate) struct PyNetwork {
-    inner: Network,
+    pub(crate) inner: Network,
 }
 
 #[pymethods]

@@ -90,9 +90,12 @@ def raster_keys(net: lr.Network, sl: lr.Slice, n: int) -> set[int]:
 
 def test_exact_slice_through_three_test_points(benchmark, trained):
     net, (a, b, c) = trained
+    t0 = time.perf_counter()
     sl = benchmark.pedantic(lambda: lr.slice_through(net, a, b, c), rounds=1, iterations=1)
+    seconds = time.perf_counter() - t0
     benchmark.extra_info.update(n_regions=sl.n_regions, n_class_polygons=len(sl.class_label))
-    print(f"\nexact slice: {sl.n_regions} regions, {len(sl.class_label)} class polygons")
+    print(f"\nexact slice: {seconds:.2f}s, {sl.n_regions} regions, "
+          f"{len(sl.class_label)} class polygons")
     s0, s1, t0, t1 = sl.extent
     # The three digits lie well inside [-1, 1]^784 only if no pixel saturates, so the box
     # may clip the rectangle: the polygons cover at most its area.
@@ -102,7 +105,9 @@ def test_exact_slice_through_three_test_points(benchmark, trained):
 def test_raster_grid_finds_no_region_the_exact_slice_misses(benchmark, trained):
     net, (a, b, c) = trained
     sl = lr.slice_through(net, a, b, c)
+    t0 = time.perf_counter()
     found = benchmark.pedantic(lambda: raster_keys(net, sl, GRID), rounds=1, iterations=1)
+    print(f"\nraster {GRID}x{GRID}: {time.perf_counter() - t0:.1f}s")
     exact = set(sl.key_ints())
     benchmark.extra_info.update(grid=GRID, grid_regions=len(found), exact_regions=len(exact))
     print(f"\n{GRID}x{GRID} raster: {len(found)} regions; exact: {len(exact)}; "

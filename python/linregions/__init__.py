@@ -29,6 +29,7 @@ from .network import BOUNDARY_TOL, Network, Patterns
 from .polytope import CONTAINS_TOL, Polytope
 from .redundancy import RedundancyReport
 from .region import Region
+from .slice import SLICE_TOL, Plane, Slice, plane_through, slice_through
 from .surroundings import Surroundings, nullspace_directions, surrounding_regions
 from .walk import WALK_TOL, Walk
 
@@ -55,11 +56,14 @@ __all__ = [
     "OnBoundaryError",
     "Patterns",
     "Polytope",
+    "Plane",
     "PolytopeError",
     "RedundancyReport",
     "Region",
     "SolverLimitError",
+    "SLICE_TOL",
     "ShapeError",
+    "Slice",
     "TrainingModeError",
     "Surroundings",
     "UnboundedPolytopeError",
@@ -70,4 +74,6 @@ __all__ = [
     "from_torch",
     "nullspace_directions",
     "surrounding_regions",
+    "plane_through",
+    "slice_through",
 ]

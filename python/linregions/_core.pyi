@@ -73,3 +73,26 @@ def classify_rows(
     duplicate_tol: float,
     max_bends: int,
 ) -> tuple[npt.NDArray[np.uint8], int, int]: ...
+def slice_network(
+    net: Network,
+    origin: npt.NDArray[np.float64],
+    u: npt.NDArray[np.float64],
+    v: npt.NDArray[np.float64],
+    lo: npt.NDArray[np.float64],
+    hi: npt.NDArray[np.float64],
+    extent: tuple[float, float, float, float],
+    tol: float,
+    max_polygons: int,
+) -> tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+]: ...

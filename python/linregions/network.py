@@ -12,6 +12,7 @@ from ._arrays import as_point, as_points
 from .errors import InvalidValueError
 from .ir import Node, PatternLayout, build_core, fuse_affine_chains, pattern_layout
 from .region import Region
+from .slice import MAX_POLYGONS, SLICE_TOL, Slice, slice_network
 from .walk import WALK_TOL, Walk, walk_segment
 
 #: Default |pre-activation| (or max-pool tie gap) at or below which a unit counts as on a
@@ -176,3 +177,26 @@ class Network:
     def walk(self, x0: Any, x1: Any, tol: float = WALK_TOL, respect_box: bool = True) -> Walk:
         """Exact walk of the segment ``x0 -> x1`` region by region (see :class:`Walk`)."""
         return walk_segment(self, x0, x1, tol=tol, respect_box=respect_box)
+    def slice(
+        self,
+        origin: Any,
+        u: Any,
+        v: Any,
+        extent: Any = 1.0,
+        *,
+        tol: float = SLICE_TOL,
+        max_polygons: int = MAX_POLYGONS,
+    ) -> Slice:
+        """Exact partition of the 2-D slice ``origin + s u + t v`` into linear regions.
+
+        ``extent`` is ``(s_min, s_max, t_min, t_max)``, a pair ``(lo, hi)`` for both, or a
+        half-width r; the rectangle is clipped to the input box. Returns a
+        :class:`~linregions.slice.Slice`: one convex polygon per region met (key, active
+        fraction, predicted class, local logit map) and the classification polygons.
+        Regions thinner than ``tol`` times the rectangle's diagonal are not resolved.
+        Raises :class:`~linregions.errors.InvalidValueError` when the slice misses the box
+        or has more than ``max_polygons`` polygons.
+        """
+        return slice_network(
+            self, origin, u, v, extent, tol=tol, max_polygons=max_polygons
+        )

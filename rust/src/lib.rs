@@ -15,6 +15,7 @@ pub mod insphere;
 pub mod ir;
 pub mod linalg;
 pub mod pattern;
+pub mod slice;
 pub mod walk;
 pub mod witness;
 

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 
 mod network;
 mod polytope;
+mod slice;
 mod walk;
 
 #[pymodule]
@@ -17,5 +18,6 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(network::unique_keys, m)?)?;
     m.add_function(wrap_pyfunction!(polytope::insphere, m)?)?;
     m.add_function(wrap_pyfunction!(polytope::classify_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(slice::slice_network, m)?)?;
     Ok(())
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import errors
+from .class_maxima import GAP_TOL, ClassMaxima, certified_gap
 from .errors import (
     InvalidValueError,
     LinregionsError,
@@ -38,6 +39,8 @@ def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Netwo
 __all__ = [
     "BOUNDARY_TOL",
     "CONTAINS_TOL",
+    "ClassMaxima",
+    "GAP_TOL",
     "InvalidValueError",
     "LinregionsError",
     "Network",
@@ -52,6 +55,7 @@ __all__ = [
     "Surroundings",
     "UnsupportedModelError",
     "WALK_TOL",
+    "certified_gap",
     "Walk",
     "errors",
     "from_torch",

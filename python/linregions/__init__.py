@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import errors
+from .boundary import BoundaryPoint, NoBoundaryError, boundary_point
+from .categories import CategoryRegion, RegionCategories, region_categories
 from .class_maxima import GAP_TOL, ClassMaxima, certified_gap
 from .errors import (
     InvalidValueError,
@@ -21,6 +23,7 @@ from .errors import (
     UnsupportedModelError,
 )
 from .network import BOUNDARY_TOL, Network, Patterns
+from .pgd import PGDResult, pgd
 from .polytope import CONTAINS_TOL, Polytope, PolytopeError
 from .region import Region
 from .surroundings import Surroundings, nullspace_directions, surrounding_regions
@@ -38,6 +41,14 @@ def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Netwo
 
 __all__ = [
     "BOUNDARY_TOL",
+    "BoundaryPoint",
+    "CategoryRegion",
+    "RegionCategories",
+    "region_categories",
+    "NoBoundaryError",
+    "PGDResult",
+    "boundary_point",
+    "pgd",
     "CONTAINS_TOL",
     "ClassMaxima",
     "GAP_TOL",

@@ -10,6 +10,7 @@ for the reference).
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -52,11 +53,14 @@ def test_cvxpy_clarabel_reference(benchmark, region):
             prob = cp.Problem(cp.Maximize(z[t] - cp.log_sum_exp(z)),
                               [region.A @ x + region.b >= 0, x >= region.lo, x <= region.hi])
             try:
-                prob.solve(solver=cp.CLARABEL)
+                with warnings.catch_warnings():  # "inaccurate" is reported via status
+                    warnings.simplefilter("ignore", UserWarning)
+                    prob.solve(solver=cp.CLARABEL)
             except cp.error.SolverError as err:  # an outcome to report, not to hide
                 print(f"\nclass {t}: Clarabel failed: {err}")
                 continue
-            if prob.status == cp.OPTIMAL:
+            print(f"\nclass {t}: Clarabel status {prob.status}, value {prob.value}")
+            if prob.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
                 vals[t] = prob.value
         return vals
 

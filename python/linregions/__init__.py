@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import errors
+from .boundary import BoundaryPoint, NoBoundaryError, boundary_point
+from .categories import CategoryRegion, RegionCategories, region_categories
+from .class_maxima import GAP_TOL, ClassMaxima, certified_gap
 from .errors import (
     EmptyPolytopeError,
     FlatPolytopeError,
@@ -26,6 +29,7 @@ from .errors import (
 )
 from .insphere import Insphere
 from .network import BOUNDARY_TOL, Network, Patterns
+from .pgd import PGDResult, pgd
 from .polytope import CONTAINS_TOL, Polytope
 from .redundancy import RedundancyReport
 from .region import Region
@@ -44,36 +48,47 @@ def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Netwo
 
 
 __all__ = [
+    "boundary_point",
     "BOUNDARY_TOL",
+    "BoundaryPoint",
+    "CategoryRegion",
+    "certified_gap",
+    "ClassMaxima",
     "CONTAINS_TOL",
     "EmptyPolytopeError",
+    "errors",
     "FlatPolytopeError",
+    "from_torch",
+    "GAP_TOL",
     "Insphere",
     "InvalidValueError",
     "LinregionsError",
     "Network",
+    "NoBoundaryError",
     "NotPiecewiseLinearError",
+    "nullspace_directions",
     "OnBoundaryError",
     "Patterns",
-    "Polytope",
+    "pgd",
+    "PGDResult",
     "Plane",
+    "plane_through",
+    "Polytope",
     "PolytopeError",
     "RedundancyReport",
     "Region",
-    "SolverLimitError",
-    "SLICE_TOL",
+    "region_categories",
+    "RegionCategories",
     "ShapeError",
     "Slice",
-    "TrainingModeError",
+    "slice_through",
+    "SLICE_TOL",
+    "SolverLimitError",
+    "surrounding_regions",
     "Surroundings",
+    "TrainingModeError",
     "UnboundedPolytopeError",
     "UnsupportedModelError",
-    "WALK_TOL",
     "Walk",
-    "errors",
-    "from_torch",
-    "nullspace_directions",
-    "surrounding_regions",
-    "plane_through",
-    "slice_through",
+    "WALK_TOL",
 ]

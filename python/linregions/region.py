@@ -4,10 +4,14 @@ network's pattern, layer bookkeeping and local affine map of the logits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .polytope import Polytope
+
+if TYPE_CHECKING:
+    from .class_maxima import ClassMaxima
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,3 +57,10 @@ class Region(Polytope):
         dist = self.hyperplane_distances(self.x)
         i = int(np.argmin(dist))
         return i, float(dist[i])
+
+    def class_maxima(self, **kwargs: Any) -> ClassMaxima:
+        """The most likely point of every class inside the region (eq. 6-8); keyword
+        arguments go to :func:`linregions.class_maxima.class_maxima`."""
+        from .class_maxima import class_maxima
+
+        return class_maxima(self, **kwargs)

@@ -1,0 +1,245 @@
+"""The most likely point of every class inside a region (paper sec. 3.4, eq. 6-8, app. D).
+
+For class t, ``x^t = argmax log p_t(x)`` over the region (box included), where
+``log p_t(x) = z_t(x) - logsumexp(z(x))`` and ``z(x) = W x + c`` is the region's logit map.
+The objective is concave and depends on x only through the M logits.
+
+Performance notes: a dense primal-dual interior-point method (Mehrotra predictor-corrector,
+infeasible start) on ``G x <= h`` with G = the region's rows and the box. The Newton matrix is
+``W^T (diag p - p p^T) W + A^T D A + diag(box)``: the objective adds a rank-M term only, the
+box a diagonal, and rows whose weight ``D_i ||a_i||^2`` is negligible next to the largest are
+left out of ``A^T D A`` (constraint reduction; they stay in the residuals and the step-length
+test, so every iterate keeps all rows). Late iterations, when most rows are far from the
+iterate, cost a fraction of a full ``A^T D A``. Each answer is certified afterwards with an
+upper bound from LP weak duality that does not trust the solver (:func:`certified_gap`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional, Sequence
+
+import numpy as np
+import scipy.linalg as sla
+from scipy.linalg import blas
+
+from .errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from .region import Region
+
+#: Stop when the certified gap (an upper bound on optimum - objective) is at most this.
+GAP_TOL = 1e-8
+#: Rows with ``D_i ||a_i||^2`` below this fraction of the largest are left out of the
+#: Newton matrix (they stay in the residuals and the step-length test).
+REDUCE_TOL = 1e-12
+#: Interior-point iteration limit per class.
+MAX_ITER = 80
+#: Fraction of the step to the boundary of the positive orthant taken by each iteration.
+STEP_FRACTION = 0.99
+
+
+@dataclass(frozen=True, eq=False)
+class ClassMaxima:
+    """Most likely points of each class inside a region (eq. 6-8).
+
+    - ``points`` (M, d): ``x^t`` for each class t (rows of classes not solved are NaN).
+    - ``log_prob`` (M,): ``log p_t(x^t)``.
+    - ``predicted`` (M,) int: the class the network gives ``x^t`` (argmax of the logits).
+    - ``present`` (M,) bool: ``predicted[t] == t``: class t's classification region meets
+      the region.
+    - ``count``: number of classes present; ``distortion``: ``max_t ||x^t - x*||`` (eq. 8).
+    - ``gap`` (M,): certified upper bound on ``max log p_t - log_prob[t]`` (LP weak duality,
+      see :func:`certified_gap`).
+    - ``status`` (M,) str: ``"optimal"`` (gap <= tolerance), ``"limit"`` (iteration limit
+      reached; the point is feasible and ``gap`` bounds its error), ``"skipped"``.
+    - ``iterations`` (M,) int: interior-point iterations per class.
+    """
+
+    points: np.ndarray
+    log_prob: np.ndarray
+    predicted: np.ndarray
+    present: np.ndarray
+    count: int
+    distortion: float
+    gap: np.ndarray
+    status: tuple[str, ...]
+    iterations: np.ndarray
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise ``z - logsumexp(z)``, stable."""
+    m = z.max(axis=-1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def certified_gap(region: Region, t: int, x: np.ndarray, lam: np.ndarray) -> float:
+    """Upper bound on ``max_{y in region} log p_t(y) - log p_t(x)`` for a feasible ``x``.
+
+    By concavity, ``f* <= f(x) + max_y g^T (y - x)`` with ``g = grad f(x)``, and for any
+    ``lam >= 0`` (one per row) LP weak duality bounds the LP:
+    ``max_y g^T y <= lam^T b + sum_i max(r_i lo_i, r_i hi_i)`` with ``r = g + A^T lam``.
+    Valid for any non-negative ``lam``; tight at a KKT point. Returns ``inf`` if the box is
+    unbounded in a direction where ``r`` is non-zero.
+    """
+    W, c = region.logit_map
+    p = np.exp(log_softmax(W @ x + c))
+    g = W[t] - p @ W
+    lam = np.maximum(lam, 0.0)
+    r = g + region.A.T @ lam
+    with np.errstate(invalid="ignore"):
+        box = np.where(r > 0, r * region.hi, np.where(r < 0, r * region.lo, 0.0))
+    return float(lam @ region.b + box.sum() - g @ x)
+
+
+def class_maxima(
+    region: Region,
+    classes: Optional[Sequence[int]] = None,
+    gap_tol: float = GAP_TOL,
+    max_iter: int = MAX_ITER,
+    reduce_tol: float = REDUCE_TOL,
+) -> ClassMaxima:
+    """Solves eq. 6 for every class (or those in ``classes``) of ``region``; see
+    :class:`ClassMaxima`. The box must be finite."""
+    if not (np.isfinite(region.lo).all() and np.isfinite(region.hi).all()):
+        raise InvalidValueError("class_maxima needs a finite input box (lo, hi)")
+    W, c = region.logit_map
+    M, d = W.shape
+    todo = range(M) if classes is None else [int(t) for t in classes]
+    for t in todo:
+        if not 0 <= t < M:
+            raise InvalidValueError(f"class {t} out of range [0, {M})")
+    points = np.full((M, d), np.nan)
+    log_prob = np.full(M, np.nan)
+    gap = np.full(M, np.inf)
+    status = ["skipped"] * M
+    iters = np.zeros(M, dtype=np.int64)
+    for t in todo:
+        x, lam, k = _solve(region, t, gap_tol, max_iter, reduce_tol)
+        x = _make_feasible(region, x)
+        points[t] = x
+        log_prob[t] = log_softmax(W @ x + c)[t]
+        gap[t] = certified_gap(region, t, x, lam)
+        status[t] = "optimal" if gap[t] <= gap_tol else "limit"
+        iters[t] = k
+    solved = np.isfinite(log_prob)
+    predicted = np.full(M, -1, dtype=np.int64)
+    predicted[solved] = np.argmax(points[solved] @ W.T + c, axis=1)
+    present = predicted == np.arange(M)
+    dist = np.linalg.norm(points[solved] - region.x, axis=1)
+    for a in (points, log_prob, predicted, present, gap, iters):
+        a.setflags(write=False)
+    return ClassMaxima(
+        points=points,
+        log_prob=log_prob,
+        predicted=predicted,
+        present=present,
+        count=int(present.sum()),
+        distortion=float(dist.max()) if dist.size else float("nan"),
+        gap=gap,
+        status=tuple(status),
+        iterations=iters,
+    )
+
+
+def _make_feasible(region: Region, x: np.ndarray) -> np.ndarray:
+    """Clips ``x`` to the box and, if a row is still violated, moves it toward the region's
+    own point (feasible by construction) just far enough."""
+    x = np.clip(x, region.lo, region.hi)
+    s = region.slack(x)
+    if (s >= 0).all():
+        return x
+    s0 = region.slack(region.x)
+    bad = s < 0
+    theta = float(np.max(-s[bad] / (s0[bad] - s[bad])))
+    return (1.0 - theta) * x + theta * region.x
+
+
+def _solve(
+    region: Region, t: int, gap_tol: float, max_iter: int, reduce_tol: float
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Primal-dual interior point for ``min lse(Wx+c) - (Wx+c)_t`` s.t. ``G x <= h``.
+
+    G stacks ``-A`` (rows), ``I`` (x <= hi) and ``-I`` (-x <= -lo). Returns x, the row
+    multipliers and the iteration count.
+    """
+    W, c = region.logit_map
+    lo, hi = region.lo, region.hi
+    # rows scaled to unit norm (multipliers are scaled back on return)
+    norms = np.linalg.norm(region.A, axis=1)
+    scale = np.where(norms > 0, norms, 1.0)
+    A = region.A / scale[:, None]
+    b = region.b / scale
+    n, d = A.shape
+    h = np.concatenate([b, hi, -lo])
+    row_sq = np.einsum("ij,ij->i", A, A)
+
+    def G(v: np.ndarray) -> np.ndarray:
+        return np.concatenate([-(A @ v), v, -v])
+
+    def GT(u: np.ndarray) -> np.ndarray:
+        return -(A.T @ u[:n]) + u[n : n + d] - u[n + d :]
+
+    # start: the region's point pulled slightly into the box; slacks floored at 1
+    width = hi - lo
+    x = np.clip(region.x, lo + 0.05 * width, hi - 0.05 * width)
+    s = np.maximum(h - G(x), 0.1)
+    z = 1.0 / s
+    m = s.size
+    k = 0
+    for k in range(1, max_iter + 1):  # noqa: B007
+        zl = W @ x + c
+        p = np.exp(log_softmax(zl))
+        grad = W.T @ p - W[t]
+        r_d = grad + GT(z)
+        r_p = G(x) + s - h
+        mu = float(s @ z) / m
+        if k > 1 and mu * m <= gap_tol and _small(r_p, gap_tol):
+            best = _make_feasible(region, x)
+            if certified_gap(region, t, best, z[:n] / scale) <= gap_tol:
+                break
+        D = z / s
+        # Newton matrix: H_f + A_S^T D_S A_S + diag(D_hi + D_lo)
+        wa = D[:n] * row_sq
+        keep = wa >= reduce_tol * wa.max()
+        K = blas.dsyrk(1.0, A[keep] * np.sqrt(D[:n][keep])[:, None], trans=1, lower=0)
+        Wp = W.T * np.sqrt(p)
+        K += Wp @ Wp.T - np.outer(W.T @ p, W.T @ p)
+        K[np.diag_indices(d)] += D[n : n + d] + D[n + d :]
+        try:
+            fac = sla.cho_factor(K, lower=False, check_finite=False)
+        except np.linalg.LinAlgError:
+            K[np.diag_indices(d)] += 1e-12 * np.abs(np.diag(K)).max()
+            fac = sla.cho_factor(K, lower=False, check_finite=False)
+
+        def direction(r_c: np.ndarray, fac=fac, D=D, s=s, r_d=r_d, r_p=r_p):
+            rhs = -r_d - GT(D * r_p - r_c / s)
+            dx = sla.cho_solve(fac, rhs, check_finite=False)
+            gdx = G(dx)
+            return dx, -r_p - gdx, D * (gdx + r_p) - r_c / s
+
+        # predictor
+        dx, ds, dz = direction(s * z)
+        a_p, a_d = min(1.0, _max_step(s, ds)), min(1.0, _max_step(z, dz))
+        mu_aff = float((s + a_p * ds) @ (z + a_d * dz)) / m
+        sigma = min(1.0, (mu_aff / mu) ** 3)
+        # corrector
+        dx, ds, dz = direction(s * z + ds * dz - sigma * mu)
+        # one step length for x, s and z: the dual residual is nonlinear in x
+        a_p = a_d = min(1.0, STEP_FRACTION * min(_max_step(s, ds), _max_step(z, dz)))
+        x = x + a_p * dx
+        s = s + a_p * ds
+        z = z + a_d * dz
+    return x, z[:n] / scale, k
+
+
+def _small(r_p: np.ndarray, tol: float) -> bool:
+    return bool(np.abs(r_p).max() <= tol)
+
+
+def _max_step(v: np.ndarray, dv: np.ndarray) -> float:
+    """Largest a with ``v + a dv >= 0`` (inf if dv >= 0)."""
+    neg = dv < 0
+    if not neg.any():
+        return np.inf
+    return float(np.min(-v[neg] / dv[neg]))

@@ -1,0 +1,140 @@
+"""Class maxima (eq. 6-8): against cvxpy + Clarabel, an independent certificate, appendix D."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import linregions as lr
+
+from models import mlp
+
+cp = pytest.importorskip("cvxpy")
+
+OBJ_TOL = 1e-6
+FEAS_TOL = 1e-9
+
+
+def region_of(widths, seed, point_seed=0, bounds=(-1.0, 1.0)):
+    model = mlp(seed=seed, widths=widths, dtype=torch.float64)
+    net = lr.from_torch(model, (widths[0],), bounds)
+    x = np.random.default_rng(point_seed).uniform(bounds[0], bounds[1], widths[0]) * 0.5
+    return net, net.region(x)
+
+
+def reference(region, t):
+    """eq. 6 through cvxpy with Clarabel on the full constraint set."""
+    W, c = region.logit_map
+    x = cp.Variable(region.dim)
+    z = W @ x + c
+    prob = cp.Problem(
+        cp.Maximize(z[t] - cp.log_sum_exp(z)),
+        [region.A @ x + region.b >= 0, x >= region.lo, x <= region.hi],
+    )
+    prob.solve(solver=cp.CLARABEL)
+    assert prob.status == cp.OPTIMAL
+    return prob.value, x.value
+
+
+def independent_bound(region, t, x, lam):
+    """Re-derivation of the weak-duality bound, written apart from the library: the LP
+    max_y g.y over the region is <= lam.b + max over the box of (g + A^T lam).y."""
+    W, c = region.logit_map
+    z = W @ x + c
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    g = W[t] - W.T @ p
+    r = g + region.A.T @ np.maximum(lam, 0)
+    box_max = np.sum(np.maximum(r * region.lo, r * region.hi))
+    return lam @ region.b + box_max - g @ x
+
+
+@pytest.mark.parametrize("widths,seed", [((12, 16, 16, 4), 0), ((6, 10, 10, 3), 1),
+                                         ((20, 24, 5), 2)])
+def test_matches_clarabel_and_is_inside(widths, seed):
+    net, region = region_of(widths, seed)
+    cm = region.class_maxima()
+    M = region.n_classes
+    assert cm.points.shape == (M, region.dim)
+    for t in range(M):
+        ref_val, _ = reference(region, t)
+        assert abs(cm.log_prob[t] - ref_val) <= OBJ_TOL
+        assert region.contains(cm.points[t], tol=FEAS_TOL)
+        assert cm.status[t] == "optimal"
+        assert 0 <= cm.gap[t] <= lr.GAP_TOL
+        # the certified gap really bounds the error against the reference optimum
+        assert ref_val - cm.log_prob[t] <= cm.gap[t] + 1e-9
+    # derived fields agree with the network itself
+    logits = net.logits(cm.points)
+    np.testing.assert_array_equal(cm.predicted, logits.argmax(1))
+    np.testing.assert_array_equal(cm.present, cm.predicted == np.arange(M))
+    assert cm.count == cm.present.sum()
+    assert cm.distortion == pytest.approx(np.linalg.norm(cm.points - region.x, axis=1).max())
+    # the class of x* is always present (x* itself is in the region)
+    assert cm.present[net.logits(region.x[None])[0].argmax()]
+
+
+def test_certificate_checked_independently():
+    _, region = region_of((12, 16, 16, 4), 0)
+    cm = region.class_maxima()
+    from linregions.class_maxima import _solve
+
+    for t in range(region.n_classes):
+        x, lam, _ = _solve(region, t, 1e-10, 80, 0.0)
+        x = np.clip(x, region.lo, region.hi)
+        assert (region.slack(x) >= -FEAS_TOL).all()
+        bound = independent_bound(region, t, x, lam)
+        assert -1e-12 <= bound <= 1e-7
+        # the library's reported gap is the same quantity
+        assert cm.gap[t] == pytest.approx(
+            independent_bound(region, t, cm.points[t], _solve(region, t, 1e-8, 80, 1e-12)[1]),
+            abs=1e-9)
+
+
+def test_certificate_detects_a_bad_point():
+    """A feasible but suboptimal point gets a large bound; bad multipliers never give a
+    bound below the true error."""
+    _, region = region_of((12, 16, 16, 4), 0)
+    ref_val, _ = reference(region, 1)
+    x = region.x
+    W, c = region.logit_map
+    z = W @ x + c
+    f = z[1] - np.log(np.exp(z).sum())
+    for lam in (np.zeros(region.n_rows), np.ones(region.n_rows)):
+        bound = lr.certified_gap(region, 1, x, lam)
+        assert bound >= ref_val - f - 1e-12
+        assert bound == pytest.approx(independent_bound(region, 1, x, lam))
+
+
+def test_appendix_d_maxima_on_the_boundary():
+    """d >> M: every x^t has a tight row or box face (appendix D)."""
+    _, region = region_of((60, 20, 20, 3), 3)
+    cm = region.class_maxima()
+    for t in range(region.n_classes):
+        x = cm.points[t]
+        dist_rows = region.hyperplane_distances(x).min()
+        dist_box = min((x - region.lo).min(), (region.hi - x).min())
+        assert min(dist_rows, dist_box) <= 1e-6
+
+
+def test_classes_subset_and_bad_input():
+    _, region = region_of((6, 10, 10, 3), 1)
+    cm = region.class_maxima(classes=[2])
+    assert cm.status == ("skipped", "skipped", "optimal")
+    assert np.isnan(cm.points[0]).all() and cm.predicted[0] == -1
+    with pytest.raises(lr.InvalidValueError):
+        region.class_maxima(classes=[3])
+    unbounded = lr.Region(A=region.A, b=region.b, lo=np.full(6, -np.inf), hi=region.hi,
+                          logit_map=region.logit_map, x=region.x)
+    with pytest.raises(lr.InvalidValueError):
+        unbounded.class_maxima()
+
+
+def test_iteration_limit_is_reported_not_hidden():
+    _, region = region_of((12, 16, 16, 4), 0)
+    cm = region.class_maxima(max_iter=3)
+    assert set(cm.status) == {"limit"}
+    for t in range(region.n_classes):
+        assert region.contains(cm.points[t], tol=FEAS_TOL)
+        assert cm.gap[t] > lr.GAP_TOL

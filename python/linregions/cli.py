@@ -10,10 +10,12 @@ from typing import Optional, Sequence
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="linregions", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="train a small MNIST MLP and analyse its linear regions")
-    demo.add_argument("--points", type=int, default=20, help="held-out points to analyse")
+    demo = sub.add_parser("demo", help="train toy and MNIST models, analyse their regions, "
+                          "write a report")
+    demo.add_argument("--out", default=None, help="output folder (default ./linregions-demo)")
+    demo.add_argument("--points", type=int, default=20, help="held-out points to tabulate")
     demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--epochs", type=int, default=8)
+    demo.add_argument("--epochs", type=int, default=10)
     study = sub.add_parser("study", help="reproduce the paper's study (tables, figures, report)")
     study.add_argument("--out", default="linregions-study", help="output folder (resumable)")
     study.add_argument("--dataset", default="mnist5k",
@@ -33,7 +35,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "demo":
         from .demo import run_demo
 
-        run_demo(n_points=args.points, seed=args.seed, epochs=args.epochs)
+        run_demo(out_dir=args.out, n_points=args.points, seed=args.seed, epochs=args.epochs)
     elif args.command == "study":
         from .study import StudyConfig, paper_models, run_study
         from .study.analyses import ANALYSES

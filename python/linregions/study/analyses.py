@@ -8,8 +8,12 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..boundary import boundary_point
 from ..network import Network
 from ..surroundings import surrounding_regions
+
+#: PGD settings of the adversarial analysis (L-inf, in the [-1, 1] pixel scale).
+PGD_EPS, PGD_STEP, PGD_STEPS, PGD_RESTARTS = 0.3, 0.02, 40, 2
 
 
 @dataclass
@@ -22,6 +26,7 @@ class PointContext:
     label: int
     index: int
     class_means: np.ndarray  # (M, d) training means per class
+    targets: np.ndarray  # (M, d) decision target per class (appendix E), NaN rows: none
     n_directions: int
     eps: float
     seed: int
@@ -79,8 +84,56 @@ def angles(ctx: PointContext) -> dict:
     return out
 
 
+def class_maxima(ctx: PointContext) -> dict:
+    """Classes living in the manifold region and its distortion (eq. 6-8, table 2)."""
+    cm = ctx.manifold_region().class_maxima()
+    return {
+        "count": int(cm.count),
+        "distortion": float(cm.distortion),
+        "certified_classes": int(sum(st == "optimal" for st in cm.status)),
+        "max_gap": float(np.max(cm.gap)),
+    }
+
+
+def decision(ctx: PointContext) -> dict:
+    """The decision region (sec. 3.2): the region at the boundary point from x toward the
+    target of one other class, drawn at random (the class mean, or a training point of the
+    class when the mean is not classified as it, appendix E)."""
+    label = int(ctx.net.logits(ctx.x[None])[0].argmax())
+    rng = np.random.default_rng(ctx.seed)
+    classes = [j for j in range(len(ctx.targets))
+               if j != label and np.isfinite(ctx.targets[j]).all()]
+    if not classes:
+        raise ValueError("no other class has a decision target")
+    j = int(rng.choice(classes))
+    bp = boundary_point(ctx.net, ctx.x, ctx.targets[j])
+    _, radius = bp.region.insphere()
+    return {"inradius": float(radius), "target_class": j, "alpha": float(bp.alpha),
+            "pieces": int(bp.n_pieces)}
+
+
+def adversarial(ctx: PointContext) -> dict:
+    """The adversarial region (sec. 3.2): the region at the boundary point from x toward its
+    PGD adversarial example."""
+    from ..pgd import pgd
+
+    label = int(ctx.net.logits(ctx.x[None])[0].argmax())
+    shape = ctx.net.input_shape
+    adv = pgd(ctx.model, ctx.x.reshape(1, *shape), np.array([label]), eps=PGD_EPS,
+              step=PGD_STEP, steps=PGD_STEPS, restarts=PGD_RESTARTS,
+              bounds=(float(ctx.net.lo.min()), float(ctx.net.hi.max())), seed=ctx.seed)
+    if not bool(adv.success[0]):
+        return {"attack_success": 0}
+    bp = boundary_point(ctx.net, ctx.x, np.asarray(adv.x_adv[0], dtype=np.float64).ravel())
+    _, radius = bp.region.insphere()
+    return {"attack_success": 1, "inradius": float(radius), "alpha": float(bp.alpha)}
+
+
 ANALYSES: dict[str, Callable[[PointContext], dict]] = {
     "manifold": manifold,
     "surroundings": surroundings,
     "angles": angles,
+    "class_maxima": class_maxima,
+    "decision": decision,
+    "adversarial": adversarial,
 }

@@ -34,6 +34,7 @@ class PointTask:
     x: np.ndarray
     label: int
     class_means: np.ndarray
+    targets: np.ndarray
     analyses: tuple[str, ...]
     n_directions: int
     eps: float
@@ -67,6 +68,7 @@ def run_point(task: PointTask) -> dict:
         result["predicted"] = int(net.logits(task.x[None])[0].argmax())
         ctx = PointContext(net=net, model=torch_model, x=task.x, label=task.label,
                            index=task.index, class_means=task.class_means,
+                           targets=task.targets,
                            n_directions=task.n_directions, eps=task.eps,
                            seed=task.seed + task.index)
         for name in task.analyses:
@@ -121,13 +123,29 @@ def point_tasks(cfg: StudyConfig, models: Iterable[ModelConfig], data) -> list[P
     chosen = np.random.default_rng(cfg.seed).permutation(len(Xte))[: cfg.n_points]
     tasks = []
     for mc in models:
-        for idx in chosen:
-            if os.path.exists(point_path(cfg.out_dir, mc.name, int(idx))):
-                continue
-            tasks.append(PointTask(cfg.out_dir, mc.name, int(idx), Xte[idx].reshape(-1),
-                                   int(yte[idx]), means, tuple(cfg.analyses), cfg.n_directions,
-                                   cfg.eps, cfg.seed))
+        todo = [int(i) for i in chosen
+                if not os.path.exists(point_path(cfg.out_dir, mc.name, int(i)))]
+        if not todo:
+            continue
+        targets = model_targets(cfg, mc, Xtr, ytr)
+        for idx in todo:
+            tasks.append(PointTask(cfg.out_dir, mc.name, idx, Xte[idx].reshape(-1),
+                                   int(yte[idx]), means, targets, tuple(cfg.analyses),
+                                   cfg.n_directions, cfg.eps, cfg.seed))
     return tasks
+
+
+def model_targets(cfg: StudyConfig, mc: ModelConfig, Xtr: np.ndarray,
+                  ytr: np.ndarray) -> np.ndarray:
+    """Decision target of every class for one model (appendix E): (M, d), NaN where none."""
+    from ..categories import decision_targets
+
+    _, net = _network(cfg.out_dir, mc.name, (-1.0, 1.0))
+    found, _ = decision_targets(net, Xtr.reshape(len(Xtr), -1), ytr, label=-1, seed=cfg.seed)
+    targets = np.full((net.n_classes, net.n_inputs), np.nan)
+    for j, _, point in found:
+        targets[j] = point
+    return targets
 
 
 def execute(tasks: list[PointTask], workers: int, scheduler: Optional[str]) -> int:

@@ -124,4 +124,20 @@ def test_insphere_vs_highs_ipm(benchmark, trained):
     assert rel < 1e-7
 
 
-
+@pytest.mark.parametrize("which", ["paper_mlp", "trained_mlp"])
+def test_insphere_paper_region_vs_highs_ipm(benchmark, request, which):
+    """Eq. 5 on a region of the paper's MLP (conftest fixtures: random init, and trained on
+    MNIST-5k; the region of the first held-out digit), side by side with highs-ipm."""
+    fx = request.getfixturevalue(which)
+    x = fx[2][0] if which == "trained_mlp" else np.random.default_rng(0).uniform(-1, 1, 784)
+    region = fx[1].region(x)
+    ins = benchmark.pedantic(region.insphere, rounds=1, iterations=1)
+    t0 = time.perf_counter()
+    _, r_ref = insphere_linprog(region, method="highs-ipm")
+    ref_s = time.perf_counter() - t0
+    ours = benchmark.stats.stats.mean
+    rel = abs(ins.radius - r_ref) / r_ref
+    benchmark.extra_info.update(highs_ipm_s=ref_s, radius=ins.radius, rel_diff=rel)
+    print(f"\n[{which}] N={region.n_rows} insphere {ours:.2f}s ({ins.iterations} it) vs "
+          f"highs-ipm {ref_s:.2f}s: {ref_s / ours:.1f}x; rel diff {rel:.1e}")
+    assert rel < 1e-7

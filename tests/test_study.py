@@ -91,8 +91,9 @@ from linregions.study import StudyConfig, run_study
 from linregions.zoo import ModelConfig
 models = tuple(ModelConfig(name=f"{{v}}-L", variant=v, lr=1e-3, hidden=(8, 8), max_epochs=1,
                            patience=1, seed=0) for v in ("vanilla", "bn", "dropout"))
-run_study(StudyConfig(out_dir={out!r}, dataset="mnist5k", models=models, n_points=4, seed=0,
-                      workers=1, analyses=("angles", "surroundings"), n_directions=4, eps=0.2))
+run_study(StudyConfig(out_dir={out!r}, dataset="mnist5k", models=models, n_points=8, seed=0,
+                      workers=1, analyses=("angles", "surroundings"), n_directions=30,
+                      eps=0.2))
 """
 
 
@@ -102,21 +103,21 @@ def test_resume_after_kill(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.time() + 120
     folder = os.path.join(out, "points")
-    while time.time() < deadline:
-        done = len(results(out)) if os.path.isdir(folder) else 0
-        if done >= 2:
-            break
-        time.sleep(0.05)
+    def finished():
+        return sum(f.endswith(".json") for _, _, fs in os.walk(folder) for f in fs)
+
+    while time.time() < deadline and finished() < 2:
+        time.sleep(0.01)
     proc.kill()
     proc.wait()
     before = {k: v for k, v in results(out).items()}
-    assert 1 <= len(before) < 12, "kill the run midway"
+    assert 1 <= len(before) < 24, "kill the run midway"
     stamps = {os.path.join(r, f): os.path.getmtime(os.path.join(r, f))
               for r, _, fs in os.walk(folder) for f in fs if f.endswith(".json")}
-    cfg = StudyConfig(out_dir=out, dataset="mnist5k", models=tiny_models(), n_points=4, seed=0,
-                      workers=1, analyses=("angles", "surroundings"), n_directions=4, eps=0.2)
+    cfg = StudyConfig(out_dir=out, dataset="mnist5k", models=tiny_models(), n_points=8, seed=0,
+                      workers=1, analyses=("angles", "surroundings"), n_directions=30, eps=0.2)
     summary = run_study(cfg)
-    assert summary["computed_points"] == 12 - len(before)
+    assert summary["computed_points"] == 24 - len(before)
     for path, stamp in stamps.items():
         assert os.path.getmtime(path) == stamp, f"{path} was recomputed"
     fresh = str(tmp_path / "fresh")

@@ -36,7 +36,7 @@ REDUNDANCY_TOL = 1e-9
 #: Unit normals and offsets closer than this make two rows duplicates.
 DUPLICATE_TOL = 1e-12
 #: How many times a ray is bent around blockers in the search for facet witnesses.
-MAX_BENDS = 16
+MAX_BENDS = 128
 
 _CODE_FACET, _CODE_UNKNOWN, _CODE_LP_REDUNDANT = 1, 0, 5
 

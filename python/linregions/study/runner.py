@@ -168,6 +168,11 @@ def execute(tasks: list[PointTask], workers: int, scheduler: Optional[str]) -> i
             failed += bool(run_point(task)["errors"])
         return failed
     threads = max(1, (os.cpu_count() or 1) // workers)
+    # Spawned workers inherit the environment: BLAS and rayon pools are sized at import, so
+    # cap them here, or 2 workers x all-core pools thrash.
+    for var in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(threads))
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
                              initializer=_limit_threads, initargs=(threads,)) as pool:
         futures = [pool.submit(run_point, t) for t in tasks]

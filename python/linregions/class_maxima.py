@@ -10,8 +10,12 @@ infeasible start) on ``G x <= h`` with G = the region's rows and the box. The Ne
 box a diagonal, and rows whose weight ``D_i ||a_i||^2`` is negligible next to the largest are
 left out of ``A^T D A`` (constraint reduction; they stay in the residuals and the step-length
 test, so every iterate keeps all rows). Late iterations, when most rows are far from the
-iterate, cost a fraction of a full ``A^T D A``. Each answer is certified afterwards with an
-upper bound from LP weak duality that does not trust the solver (:func:`certified_gap`).
+iterate, cost a fraction of a full ``A^T D A``; early ones form it in float32. The objective
+Hessian is formed as a Gram matrix so it stays PSD. End game: once complementarity is small,
+a Newton step on the face of near-active rows and least-squares multipliers remove the dual
+residual the ill-conditioned late Newton systems leave (:func:`_polish`). Each answer is
+certified with an upper bound from LP weak duality that does not trust the solver
+(:func:`certified_gap`); the iteration stops on that bound.
 """
 
 from __future__ import annotations

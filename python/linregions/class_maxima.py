@@ -79,6 +79,12 @@ class ClassMaxima:
     iterations: np.ndarray
 
 
+#: BLAS threads during a solve. The Newton systems are small (d x d); a threaded BLAS
+#: spins badly when the cores are shared (measured: 9 s with one thread against 130 s with
+#: two on a loaded 2-core machine, same region).
+BLAS_THREADS = 1
+
+
 def log_softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise ``z - logsumexp(z)``, stable."""
     m = z.max(axis=-1, keepdims=True)
@@ -113,9 +119,28 @@ def class_maxima(
     f32_mu: float = F32_MU,
     active_tol: float = ACTIVE_TOL,
     stall_iter: int = STALL_ITER,
+    blas_threads: Optional[int] = BLAS_THREADS,
 ) -> ClassMaxima:
     """Solves eq. 6 for every class (or those in ``classes``) of ``region``; see
-    :class:`ClassMaxima`. The box must be finite."""
+    :class:`ClassMaxima`. The box must be finite. ``blas_threads`` caps the BLAS pool during
+    the solve (None: leave it as it is)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
+        return _class_maxima(region, classes, gap_tol, max_iter, reduce_tol, f32_mu,
+                             active_tol, stall_iter)
+
+
+def _class_maxima(
+    region: Region,
+    classes: Optional[Sequence[int]],
+    gap_tol: float,
+    max_iter: int,
+    reduce_tol: float,
+    f32_mu: float,
+    active_tol: float,
+    stall_iter: int,
+) -> ClassMaxima:
     if not (np.isfinite(region.lo).all() and np.isfinite(region.hi).all()):
         raise InvalidValueError("class_maxima needs a finite input box (lo, hi)")
     W, c = region.logit_map

@@ -125,7 +125,7 @@ def test_unbounded_and_limits_are_typed():
     with pytest.raises(lr.UnboundedPolytopeError):
         strip.vertices()
     with pytest.raises(lr.SolverLimitError) as e:
-        random_polytope(3).insphere(max_iter=1)
+        random_polytope(3).insphere(max_iter=1, fallback=False)
     assert e.value.status == "iteration_limit"
 
 
@@ -214,3 +214,28 @@ def test_angles_and_plot():
     import matplotlib.pyplot as plt
 
     plt.close(im.axes.figure)
+
+
+def test_dual_bound_certifies_the_inradius_from_any_multipliers():
+    from linregions.insphere import certified_linprog, dual_bound
+
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((30, 6))
+    poly = lr.Polytope(A, np.ones(30), -np.ones(6), np.ones(6))
+    _, radius = poly.insphere()
+    for _ in range(20):  # any non-negative multipliers give a bound >= the optimum
+        assert dual_bound(poly, rng.uniform(0, 1, 30)) >= radius - 1e-12
+    center, r_h, upper = certified_linprog(poly)
+    assert abs(r_h - radius) <= 1e-9 * radius
+    assert r_h <= upper and radius <= upper + 1e-12
+    assert upper - r_h < 1e-9
+
+
+def test_insphere_falls_back_to_certified_highs_when_the_ipm_stops_early():
+    rng = np.random.default_rng(8)
+    poly = lr.Polytope(rng.standard_normal((40, 8)), np.ones(40), -np.ones(8), np.ones(8))
+    exact = poly.insphere()
+    limited = poly.insphere(max_iter=2)  # the IPM cannot certify in 2 iterations
+    assert limited.method == "ipm+highs"
+    assert abs(limited.radius - exact.radius) <= 1e-9 * exact.radius
+    assert limited.upper_bound >= limited.radius

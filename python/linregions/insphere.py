@@ -70,21 +70,38 @@ def compute_insphere(
     rel_tol: float = INSPHERE_REL_TOL,
     abs_tol: float = INSPHERE_ABS_TOL,
     max_iter: int = INSPHERE_MAX_ITER,
+    fallback: bool = True,
 ) -> Insphere:
     """The insphere of ``poly``; raises :class:`EmptyPolytopeError` when it is empty,
     :class:`UnboundedPolytopeError` when it holds arbitrarily large balls and
-    :class:`SolverLimitError` when no certified answer was reached."""
+    :class:`SolverLimitError` when no certified answer was reached. With ``fallback``, an
+    IPM that stops uncertified is followed by HiGHS, whose answer is certified the same
+    way (method ``"ipm+highs"``)."""
     if np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all():
         center, radius, upper, iters, status = _core.insphere(
             poly.A, poly.b, poly.lo, poly.hi, rel_tol, abs_tol, max_iter
         )
-        if status != "optimal":
+        method = "ipm"
+        if status != "optimal" and not fallback:
             raise SolverLimitError(
                 f"insphere: {status} after {iters} iterations; certified radius in "
                 f"[{radius:.6g}, {upper:.6g}]",
                 status=status,
             )
-        method = "ipm"
+        if status != "optimal":
+            # The IPM's own dual bound can stall on degenerate regions; certify HiGHS's
+            # answer instead (exact distance of its center, weak-duality bound from its duals).
+            center_h, radius_h, upper_h = certified_linprog(poly)
+            if radius_h > radius:
+                center, radius = center_h, radius_h
+            upper = min(upper, upper_h)
+            method = "ipm+highs"
+            if upper - radius > rel_tol * max(abs(radius), abs(upper)) + abs_tol:
+                raise SolverLimitError(
+                    f"insphere: {status} after {iters} iterations and HiGHS; certified "
+                    f"radius in [{radius:.6g}, {upper:.6g}]",
+                    status=status,
+                )
     else:
         center, upper = insphere_linprog(poly)
         radius, iters, method = certified_radius(poly, center), 0, "highs"
@@ -98,10 +115,34 @@ def compute_insphere(
     return Insphere(np.asarray(center), radius, float(upper), int(iters), method)
 
 
+def dual_bound(poly: Polytope, lam: np.ndarray) -> float:
+    """Certified upper bound on the inradius from any multipliers ``lam`` (N,) of the rows
+    (weak duality; the box multipliers are chosen to cancel the x-terms exactly)."""
+    lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
+    a = poly.A.T @ lam
+    mu, nu = np.maximum(-a, 0.0), np.maximum(a, 0.0)
+    scale = lam @ np.linalg.norm(poly.A, axis=1) + mu.sum() + nu.sum()
+    if scale <= 0:
+        return float("inf")
+    return float((lam @ poly.b - mu @ poly.lo + nu @ poly.hi) / scale)
+
+
+def certified_linprog(poly: Polytope) -> tuple[np.ndarray, float, float]:
+    """HiGHS's insphere with certified bounds: (center, exact radius of that center,
+    weak-duality upper bound from HiGHS's multipliers)."""
+    center, _, duals = _linprog_with_duals(poly)
+    return center, certified_radius(poly, center), dual_bound(poly, duals[: poly.n_rows])
+
+
 def insphere_linprog(poly: Polytope, method: str = "highs") -> tuple[np.ndarray, float]:
     """Center and optimal radius of eq. 5 by ``scipy.optimize.linprog`` on the full LP
     (the reference and the infinite-box path); ``r`` is free so an empty polytope gives a
     negative radius. Raises typed errors for non-optimal outcomes."""
+    center, radius, _ = _linprog_with_duals(poly, method)
+    return center, radius
+
+
+def _linprog_with_duals(poly: Polytope, method: str = "highs"):
     d = poly.dim
     norms = np.linalg.norm(poly.A, axis=1)
     fin_lo, fin_hi = np.isfinite(poly.lo), np.isfinite(poly.hi)
@@ -118,5 +159,5 @@ def insphere_linprog(poly: Polytope, method: str = "highs") -> tuple[np.ndarray,
     inf = np.full(d + 1, np.inf)
     res = minimize(c, M, q, -inf, inf, method=method)
     raise_for(res, "insphere LP")
-    assert res.x is not None
-    return res.x[:d], float(res.x[-1])
+    assert res.x is not None and res.duals is not None
+    return res.x[:d], float(res.x[-1]), res.duals

@@ -26,6 +26,8 @@ class LPResult:
     x: Optional[np.ndarray]
     value: float
     message: str
+    #: Multipliers (>= 0) of the rows ``A x + b >= 0`` when optimal.
+    duals: Optional[np.ndarray] = None
 
 
 def minimize(
@@ -50,7 +52,8 @@ def minimize(
     )
     status = _STATUS.get(res.status, "solver_error")
     if status == "optimal":
-        return LPResult(status, np.asarray(res.x), float(res.fun), str(res.message))
+        duals = -np.asarray(res.ineqlin.marginals) if A.shape[0] else np.zeros(0)
+        return LPResult(status, np.asarray(res.x), float(res.fun), str(res.message), duals)
     return LPResult(status, None, float("nan"), str(res.message))
 
 

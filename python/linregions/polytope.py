@@ -113,13 +113,16 @@ class Polytope:
         rel_tol: float = INSPHERE_REL_TOL,
         abs_tol: float = INSPHERE_ABS_TOL,
         max_iter: int = INSPHERE_MAX_ITER,
+        fallback: bool = True,
     ) -> Insphere:
         """The largest inscribed ball (eq. 5), certified (see :mod:`linregions.insphere`).
 
         Unpacks as ``center, radius``. Raises ``EmptyPolytopeError``,
         ``UnboundedPolytopeError`` or ``SolverLimitError`` (all :class:`PolytopeError`).
+        ``fallback``: certify HiGHS's answer when the interior-point method stops early.
         """
-        return compute_insphere(self, rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
+        return compute_insphere(self, rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter,
+                                fallback=fallback)
 
     def interior_point(self) -> np.ndarray:
         """A point (d,) strictly inside: the center of the largest inscribed ball (eq. 5).

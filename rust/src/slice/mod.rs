@@ -29,7 +29,6 @@ use rayon::prelude::*;
 use crate::error::{CoreError, Result};
 use crate::forward::n_words;
 use crate::ir::{Network, Op, Weight};
-use crate::linalg::par_matmul;
 use crate::pattern::key_of;
 pub use polygon::{
     area, argmax_cells, centroid, clip, crosses, crosses_with_norm, split, Line, Pt, Split,
@@ -77,6 +76,10 @@ pub struct SlicePolygon {
 
 /// One polygon's map of a node: `(3, size)`, rows = coefficients of `s`, `t`, constant.
 type Map = Arc<Array2<f64>>;
+
+/// The pieces cut from one polygon, their states at the cut node (see [`state_at`]) and
+/// the stacked maps of the nodes live after the cut.
+type Pieces = (Vec<Vec<Pt>>, Vec<Vec<u32>>, Vec<Option<Map>>);
 
 struct Ctx<'a> {
     net: &'a Network,
@@ -223,13 +226,22 @@ fn unit_line(m: &ArrayView2<f64>, p: usize, i: usize) -> Line {
     }
 }
 
-/// `a @ b`, rows split across rayon tasks when `a` is tall.
+/// `a @ b`, rows split across rayon tasks when `a` is tall (in blocks of a few hundred
+/// rows: each GEMM call packs all of `b`, so small blocks would spend their time packing).
 fn matmul(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
-    if a.nrows() > 192 {
-        par_matmul(a, b)
-    } else {
-        a.dot(&b)
+    let rows = a.nrows();
+    if rows <= 256 {
+        return a.dot(&b);
     }
+    let block = rows.div_ceil(2 * rayon::current_num_threads()).max(128);
+    let mut out = Array2::<f64>::zeros((rows, b.ncols()));
+    out.axis_chunks_iter_mut(Axis(0), block)
+        .into_par_iter()
+        .zip(a.axis_chunks_iter(Axis(0), block))
+        .for_each(|(mut o, a_blk)| {
+            ndarray::linalg::general_mat_mul(1.0, &a_blk, &b, 0.0, &mut o);
+        });
+    out
 }
 
 /// Runs the linear nodes `k..` on stacked maps until the next piecewise-linear node (or
@@ -473,12 +485,35 @@ fn descend(
     free_inputs(ctx, k, &mut base);
     let next = linear_segment(ctx, k + 1, &mut base);
 
+    // The common case (a ReLU layer feeding one dense affine layer, nothing else live):
+    // the affine map is carried down the BSP of each polygon's cut, one rank-1 update per
+    // cut, instead of being rebuilt for each piece.
+    let fast = match &net.nodes.get(k + 1).map(|n| &n.op) {
+        Some(Op::Affine {
+            input,
+            weight: Weight::Dense(_),
+            ..
+        }) if matches!(op, Op::Relu { .. })
+            && next == k + 2
+            && *input == k
+            && base
+                .iter()
+                .enumerate()
+                .all(|(i, b)| b.is_none() || i == k + 1) =>
+        {
+            Some(k + 1)
+        }
+        _ => None,
+    };
     let results: Vec<Vec<SlicePolygon>> = verts
         .into_par_iter()
         .zip(bits)
         .enumerate()
         .map(|(p, (v, pbits))| {
-            let pieces = cut_piece(op, &v, &xv, p, ctx.tol);
+            let (pieces, states, child_vals) = match fast {
+                Some(a) => cut_relu_affine(ctx, k, a, &v, &xv, p, &refs[p], &base),
+                None => cut_generic(ctx, k, next, &v, &xv, p, &refs[p], &base),
+            };
             let n_new = pieces.len();
             if n_new > 1 {
                 let total = ctx.count.fetch_add(n_new - 1, Ordering::Relaxed) + n_new - 1;
@@ -489,60 +524,12 @@ fn descend(
                     )));
                 }
             }
-            // Each piece's state, and the units where it differs from the reference.
-            let states: Vec<Vec<u32>> = pieces
-                .iter()
-                .map(|pc| state_at(op, &xv, p, centroid(pc)))
-                .collect();
             let child_bits: Vec<Vec<u64>> = states
                 .iter()
                 .map(|st| {
                     let mut b = pbits.clone();
                     set_state_bits(ctx, k, st, &mut b);
                     b
-                })
-                .collect();
-            let r = &refs[p];
-            let cols: Vec<usize> = (0..size)
-                .filter(|&i| states.iter().any(|st| st[i] != r[i]))
-                .collect();
-            let mut deltas: Vec<Option<Delta>> = (0..net.nodes.len()).map(|_| None).collect();
-            if !cols.is_empty() {
-                let mut m = Array2::<f64>::zeros((3 * pieces.len(), cols.len()));
-                for (l, st) in states.iter().enumerate() {
-                    for (j, &i) in cols.iter().enumerate() {
-                        if st[i] != r[i] {
-                            let a = unit_value(op, &xv, p, i, st[i]);
-                            let b = unit_value(op, &xv, p, i, r[i]);
-                            for q in 0..3 {
-                                m[[3 * l + q, j]] = a[q] - b[q];
-                            }
-                        }
-                    }
-                }
-                deltas[k] = Some(Delta::Sparse { cols, m });
-                for j in k + 1..next {
-                    deltas[j] = linear_delta(ctx, j, &deltas);
-                    free_inputs(ctx, j, &mut deltas);
-                }
-            }
-            // The pieces' maps of the nodes still live: base block `p` plus their delta.
-            let n_pc = pieces.len();
-            let child_vals: Vec<Option<Map>> = base
-                .iter()
-                .zip(&deltas)
-                .map(|(b, d)| {
-                    b.as_ref().map(|b| {
-                        let bp = block(b, p);
-                        let mut out = Array2::<f64>::zeros((3 * n_pc, b.ncols()));
-                        for (l, mut o) in out.axis_chunks_iter_mut(Axis(0), 3).enumerate() {
-                            o.assign(&bp);
-                            if let Some(d) = d {
-                                d.add_to(l, o);
-                            }
-                        }
-                        Arc::new(out)
-                    })
                 })
                 .collect();
             if next < net.nodes.len() {
@@ -561,26 +548,205 @@ fn descend(
     Ok(results.into_iter().flatten().collect())
 }
 
+/// The pieces of polygon `p` cut at piecewise-linear node `k`, their states, and their
+/// stacked maps of the nodes live after the linear nodes `k + 1 .. next`: base block `p`
+/// (the polygon in reference state `r`) plus a delta that is sparse at node `k`.
+#[allow(clippy::too_many_arguments)]
+fn cut_generic(
+    ctx: &Ctx,
+    k: usize,
+    next: usize,
+    v: &[Pt],
+    xv: &ArrayView2<f64>,
+    p: usize,
+    r: &[u32],
+    base: &[Option<Map>],
+) -> Pieces {
+    let net = ctx.net;
+    let op = &net.nodes[k].op;
+    let size = net.nodes[k].size;
+    let pieces = cut_piece(op, v, xv, p, ctx.tol);
+    // Each piece's state, and the units where it differs from the reference.
+    let states: Vec<Vec<u32>> = pieces
+        .iter()
+        .map(|pc| state_at(op, xv, p, centroid(pc)))
+        .collect();
+    let cols: Vec<usize> = (0..size)
+        .filter(|&i| states.iter().any(|st| st[i] != r[i]))
+        .collect();
+    let mut deltas: Vec<Option<Delta>> = (0..net.nodes.len()).map(|_| None).collect();
+    if !cols.is_empty() {
+        let mut m = Array2::<f64>::zeros((3 * pieces.len(), cols.len()));
+        for (l, st) in states.iter().enumerate() {
+            for (j, &i) in cols.iter().enumerate() {
+                if st[i] != r[i] {
+                    let a = unit_value(op, xv, p, i, st[i]);
+                    let b = unit_value(op, xv, p, i, r[i]);
+                    for q in 0..3 {
+                        m[[3 * l + q, j]] = a[q] - b[q];
+                    }
+                }
+            }
+        }
+        deltas[k] = Some(Delta::Sparse { cols, m });
+        for j in k + 1..next {
+            deltas[j] = linear_delta(ctx, j, &deltas);
+            free_inputs(ctx, j, &mut deltas);
+        }
+    }
+    // The pieces' maps of the nodes still live: base block `p` plus their delta.
+    let n_pc = pieces.len();
+    let child_vals: Vec<Option<Map>> = base
+        .iter()
+        .zip(&deltas)
+        .map(|(b, d)| {
+            b.as_ref().map(|b| {
+                let bp = block(b, p);
+                let mut out = Array2::<f64>::zeros((3 * n_pc, b.ncols()));
+                for (l, mut o) in out.axis_chunks_iter_mut(Axis(0), 3).enumerate() {
+                    o.assign(&bp);
+                    if let Some(d) = d {
+                        d.add_to(l, o);
+                    }
+                }
+                Arc::new(out)
+            })
+        })
+        .collect();
+    (pieces, states, child_vals)
+}
+
+/// [`cut_generic`] for a ReLU node `k` read only by the dense affine node `a`: the pieces
+/// come out of the BSP with their maps of node `a`, each cut adding one rank-1 term
+/// `coef * x_unit (outer) W[:, unit]` to one side; pieces whose centroid state differs from
+/// the state along their BSP path (lines within the tolerance) get the same correction.
+#[allow(clippy::too_many_arguments)]
+fn cut_relu_affine(
+    ctx: &Ctx,
+    k: usize,
+    a: usize,
+    v: &[Pt],
+    xv: &ArrayView2<f64>,
+    p: usize,
+    r: &[u32],
+    base: &[Option<Map>],
+) -> Pieces {
+    let op = &ctx.net.nodes[k].op;
+    let Op::Relu { slope, .. } = *op else {
+        unreachable!("a ReLU node")
+    };
+    let f = |st: u32| if st == 1 { 1.0 } else { slope };
+    let wt = ctx.wt[a].as_ref().expect("W^T");
+    let rank1 = |m: &mut Array2<f64>, unit: usize, coef: f64| {
+        let w = wt.row(unit);
+        for q in 0..3 {
+            let c = coef * xv[[3 * p + q, unit]];
+            if c != 0.0 {
+                m.row_mut(q).scaled_add(c, &w);
+            }
+        }
+    };
+    let m0 = block(base[a].as_ref().expect("live base"), p).to_owned();
+    let lines = relu_crossing(v, xv, p, ctx.tol);
+    let cand: Vec<u32> = (0..lines.len() as u32).collect();
+    type Payload = (Array2<f64>, Vec<(u32, u32)>);
+    let sides = |(m, flips): Payload, unit: u32| -> (Payload, Payload) {
+        let u = unit as usize;
+        let ri = r[u];
+        let mut flipped = m.clone();
+        rank1(&mut flipped, u, f(1 - ri) - f(ri));
+        let mut ff = flips.clone();
+        ff.push((unit, 1 - ri));
+        if ri == 1 {
+            ((m, flips), (flipped, ff))
+        } else {
+            ((flipped, ff), (m, flips))
+        }
+    };
+    let mut leaves = Vec::new();
+    bsp(
+        v.to_vec(),
+        (m0, Vec::new()),
+        &lines,
+        &cand,
+        ctx.tol,
+        &sides,
+        &mut leaves,
+    );
+    let n_pc = leaves.len();
+    let mut out = Array2::<f64>::zeros((3 * n_pc, wt.ncols()));
+    let mut pieces = Vec::with_capacity(n_pc);
+    let mut states = Vec::with_capacity(n_pc);
+    for ((pc, (mut m, flips)), mut o) in
+        leaves.into_iter().zip(out.axis_chunks_iter_mut(Axis(0), 3))
+    {
+        let st = state_at(op, xv, p, centroid(&pc));
+        let mut path = r.to_vec();
+        for &(u, s) in &flips {
+            path[u as usize] = s;
+        }
+        for (j, (&sj, &pj)) in st.iter().zip(&path).enumerate() {
+            if sj != pj {
+                rank1(&mut m, j, f(sj) - f(pj));
+            }
+        }
+        o.assign(&m);
+        pieces.push(pc);
+        states.push(st);
+    }
+    let mut child_vals: Vec<Option<Map>> = vec![None; base.len()];
+    child_vals[a] = Some(Arc::new(out));
+    (pieces, states, child_vals)
+}
+
+/// The zero lines of ReLU units that cross polygon `p` of the stacked map `x` (see
+/// [`crosses`]): `(unit, line, norm of the line)` in unit order.
+fn relu_crossing(verts: &[Pt], x: &ArrayView2<f64>, p: usize, tol: f64) -> Vec<(u32, Line, f64)> {
+    let (ra, rb, rc) = (x.row(3 * p), x.row(3 * p + 1), x.row(3 * p + 2));
+    (0..x.ncols())
+        .filter_map(|i| {
+            let g = Line {
+                a: ra[i],
+                b: rb[i],
+                c: rc[i],
+            };
+            // A crossing line changes sign over the vertices: most lines are rejected here
+            // without computing their norm.
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for &v in verts {
+                let e = g.eval(v);
+                lo = lo.min(e);
+                hi = hi.max(e);
+            }
+            if !(hi > 0.0 && lo < 0.0) {
+                return None;
+            }
+            let n = g.norm();
+            crosses_with_norm(verts, g, n, tol).then_some((i as u32, g, n))
+        })
+        .collect()
+}
+
 /// Cuts polygon `p` by the lines of a piecewise-linear node reading the stacked map `x`.
 fn cut_piece(op: &Op, verts: &[Pt], x: &ArrayView2<f64>, p: usize, tol: f64) -> Vec<Vec<Pt>> {
     match op {
         Op::Relu { .. } => {
-            let lines: Vec<(Line, f64)> = (0..x.ncols())
-                .map(|i| {
-                    let g = unit_line(x, p, i);
-                    (g, g.norm())
-                })
-                .collect();
-            let cand: Vec<u32> = (0..lines.len() as u32)
-                .filter(|&i| {
-                    let (g, n) = lines[i as usize];
-                    crosses_with_norm(verts, g, n, tol)
-                })
-                .collect();
-            if cand.is_empty() {
+            let lines = relu_crossing(verts, x, p, tol);
+            if lines.is_empty() {
                 return vec![verts.to_vec()];
             }
-            bsp(verts.to_vec(), &lines, &cand, tol)
+            let cand: Vec<u32> = (0..lines.len() as u32).collect();
+            let mut out = Vec::new();
+            bsp(
+                verts.to_vec(),
+                (),
+                &lines,
+                &cand,
+                tol,
+                &|_, _| ((), ()),
+                &mut out,
+            );
+            out.into_iter().map(|(v, _)| v).collect()
         }
         Op::MaxPool { windows, .. } => {
             let mut pieces = vec![verts.to_vec()];
@@ -597,32 +763,50 @@ fn cut_piece(op: &Op, verts: &[Pt], x: &ArrayView2<f64>, p: usize, tol: f64) -> 
     }
 }
 
-/// Cuts `piece` by every candidate line, testing in each sub-piece only the lines that
-/// crossed its parent.
-fn bsp(piece: Vec<Pt>, lines: &[(Line, f64)], cand: &[u32], tol: f64) -> Vec<Vec<Pt>> {
+/// Cuts `piece` by every candidate line (indices into `lines`), testing in each sub-piece
+/// only the lines that crossed its parent; appends the pieces to `out`. Each piece carries
+/// a payload: `sides(payload, unit)` makes the payloads of the positive and the negative
+/// side of a cut by `unit`'s line.
+fn bsp<T: Send + Sync>(
+    piece: Vec<Pt>,
+    payload: T,
+    lines: &[(u32, Line, f64)],
+    cand: &[u32],
+    tol: f64,
+    sides: &(dyn Fn(T, u32) -> (T, T) + Sync),
+    out: &mut Vec<(Vec<Pt>, T)>,
+) {
     for (k, &i) in cand.iter().enumerate() {
-        if let Split::Two(pos, neg) = split(&piece, lines[i as usize].0, tol) {
+        let (unit, line, _) = lines[i as usize];
+        if let Split::Two(pos, neg) = split(&piece, line, tol) {
             let rest = &cand[k + 1..];
             let keep = |poly: &[Pt]| -> Vec<u32> {
                 rest.iter()
                     .copied()
                     .filter(|&j| {
-                        let (g, n) = lines[j as usize];
+                        let (_, g, n) = lines[j as usize];
                         crosses_with_norm(poly, g, n, tol)
                     })
                     .collect()
             };
             let (cp, cn) = (keep(&pos), keep(&neg));
-            let (mut a, b) = if rest.len() > PAR_LINES {
-                rayon::join(|| bsp(pos, lines, &cp, tol), || bsp(neg, lines, &cn, tol))
+            let (tp, tn) = sides(payload, unit);
+            if rest.len() > PAR_LINES {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                rayon::join(
+                    || bsp(pos, tp, lines, &cp, tol, sides, &mut a),
+                    || bsp(neg, tn, lines, &cn, tol, sides, &mut b),
+                );
+                out.extend(a);
+                out.extend(b);
             } else {
-                (bsp(pos, lines, &cp, tol), bsp(neg, lines, &cn, tol))
-            };
-            a.extend(b);
-            return a;
+                bsp(pos, tp, lines, &cp, tol, sides, out);
+                bsp(neg, tn, lines, &cn, tol, sides, out);
+            }
+            return;
         }
     }
-    vec![piece]
+    out.push((piece, payload));
 }
 
 fn set_bit(bits: &mut [u64], k: usize) {

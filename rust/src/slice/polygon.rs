@@ -33,7 +33,13 @@ impl Line {
 
     /// Norm of the gradient; zero for a constant function.
     pub fn norm(&self) -> f64 {
-        self.a.hypot(self.b)
+        let n2 = self.a * self.a + self.b * self.b;
+        if n2.is_normal() {
+            n2.sqrt()
+        } else {
+            // Overflow or underflow of the squares: the slow, careful way.
+            self.a.hypot(self.b)
+        }
     }
 
     /// Signed distances of the vertices to the line, or `None` when `g` is constant

@@ -20,6 +20,7 @@
 
 mod polygon;
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -259,7 +260,24 @@ fn linear_segment(ctx: &Ctx, mut k: usize, vals: &mut [Option<Map>]) -> usize {
             } => {
                 let x = val(*input);
                 let mut y = match weight {
-                    Weight::Dense(_) => matmul(x.view(), ctx.wt[k].as_ref().expect("W^T").view()),
+                    Weight::Dense(_) => {
+                        let wt = ctx.wt[k].as_ref().expect("W^T");
+                        // Units that are zero on every polygon of the batch (inactive ReLUs)
+                        // are left out of the product.
+                        let mut nz = vec![false; x.ncols()];
+                        for row in x.rows() {
+                            for (f, &v) in nz.iter_mut().zip(row) {
+                                *f |= v != 0.0;
+                            }
+                        }
+                        let cols: Vec<usize> = (0..nz.len()).filter(|&c| nz[c]).collect();
+                        if cols.len() * 10 < nz.len() * 9 {
+                            let xs = x.select(Axis(1), &cols);
+                            matmul(xs.view(), wt.select(Axis(0), &cols).view())
+                        } else {
+                            matmul(x.view(), wt.view())
+                        }
+                    }
                     Weight::Sparse(c) => c.apply_batch(x.view()),
                 };
                 for mut rows in y.axis_chunks_iter_mut(Axis(0), 3) {
@@ -296,9 +314,15 @@ fn free_inputs<T>(ctx: &Ctx, k: usize, vals: &mut [Option<T>]) {
 /// map `x`: per ReLU unit 1 (active, `h > 0`) or 0, per max-pool window the position of
 /// its first maximal entry (as the bulk forward pass reads them).
 fn state_at(op: &Op, x: &ArrayView2<f64>, p: usize, c: Pt) -> Vec<u32> {
-    let h = |e: usize| x[[3 * p, e]] * c[0] + x[[3 * p + 1, e]] * c[1] + x[[3 * p + 2, e]];
+    let [ra, rb, rc] = rows3(x, p);
+    let h = |e: usize| ra[e] * c[0] + rb[e] * c[1] + rc[e];
     match op {
-        Op::Relu { .. } => (0..x.ncols()).map(|i| u32::from(h(i) > 0.0)).collect(),
+        Op::Relu { .. } => ra
+            .iter()
+            .zip(rb.iter())
+            .zip(rc.iter())
+            .map(|((a, b), k)| u32::from(a * c[0] + b * c[1] + k > 0.0))
+            .collect(),
         Op::MaxPool { windows, .. } => windows
             .iter()
             .map(|win| {
@@ -314,6 +338,18 @@ fn state_at(op: &Op, x: &ArrayView2<f64>, p: usize, c: Pt) -> Vec<u32> {
             .collect(),
         _ => unreachable!("not a piecewise-linear node"),
     }
+}
+
+/// The three rows of polygon `p` of a stacked map as slices.
+fn rows3<'a>(x: &'a ArrayView2<f64>, p: usize) -> [Cow<'a, [f64]>; 3] {
+    let row = |q: usize| -> Cow<'a, [f64]> {
+        let r = x.row(3 * p + q);
+        match r.to_slice() {
+            Some(sl) => Cow::Borrowed(sl),
+            None => Cow::Owned(r.to_vec()),
+        }
+    };
+    [row(0), row(1), row(2)]
 }
 
 /// Column `i` of the node's output on polygon `p` in state `st` (three rows).
@@ -472,11 +508,21 @@ fn descend(
         .into_par_iter()
         .zip(refs.par_iter())
         .enumerate()
-        .for_each(|(p, (mut rows, st))| {
-            for i in 0..size {
-                let v = unit_value(op, &xv, p, i, st[i]);
-                for r in 0..3 {
-                    rows[[r, i]] = v[r];
+        .for_each(|(p, (mut rows, st))| match op {
+            Op::Relu { slope, .. } => {
+                for (q, mut row) in rows.outer_iter_mut().enumerate() {
+                    let xr = xv.row(3 * p + q);
+                    for ((y, &xi), &a) in row.iter_mut().zip(xr).zip(st) {
+                        *y = if a == 1 { xi } else { xi * slope };
+                    }
+                }
+            }
+            _ => {
+                for i in 0..size {
+                    let v = unit_value(op, &xv, p, i, st[i]);
+                    for r in 0..3 {
+                        rows[[r, i]] = v[r];
+                    }
                 }
             }
         });
@@ -702,25 +748,26 @@ fn cut_relu_affine(
 /// The zero lines of ReLU units that cross polygon `p` of the stacked map `x` (see
 /// [`crosses`]): `(unit, line, norm of the line)` in unit order.
 fn relu_crossing(verts: &[Pt], x: &ArrayView2<f64>, p: usize, tol: f64) -> Vec<(u32, Line, f64)> {
-    let (ra, rb, rc) = (x.row(3 * p), x.row(3 * p + 1), x.row(3 * p + 2));
-    (0..x.ncols())
+    let [ra, rb, rc] = rows3(x, p);
+    // A crossing line changes sign over the vertices: most lines are rejected by this
+    // vectorised sweep without computing their norm.
+    let n = ra.len();
+    let (mut lo, mut hi) = (vec![f64::INFINITY; n], vec![f64::NEG_INFINITY; n]);
+    for &v in verts {
+        for i in 0..n {
+            let e = ra[i] * v[0] + rb[i] * v[1] + rc[i];
+            lo[i] = if e < lo[i] { e } else { lo[i] };
+            hi[i] = if e > hi[i] { e } else { hi[i] };
+        }
+    }
+    (0..n)
+        .filter(|&i| hi[i] > 0.0 && lo[i] < 0.0)
         .filter_map(|i| {
             let g = Line {
                 a: ra[i],
                 b: rb[i],
                 c: rc[i],
             };
-            // A crossing line changes sign over the vertices: most lines are rejected here
-            // without computing their norm.
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for &v in verts {
-                let e = g.eval(v);
-                lo = lo.min(e);
-                hi = hi.max(e);
-            }
-            if !(hi > 0.0 && lo < 0.0) {
-                return None;
-            }
             let n = g.norm();
             crosses_with_norm(verts, g, n, tol).then_some((i as u32, g, n))
         })
@@ -809,6 +856,24 @@ fn bsp<T: Send + Sync>(
     out.push((piece, payload));
 }
 
+/// Number of set bits `from..to` of a packed bit vector.
+fn count_bits(bits: &[u64], from: usize, to: usize) -> usize {
+    let mut n = 0;
+    let mut b = from;
+    while b < to {
+        let (w, off) = (b / 64, b % 64);
+        let len = (64 - off).min(to - b);
+        let mask = if len == 64 {
+            u64::MAX
+        } else {
+            ((1u64 << len) - 1) << off
+        };
+        n += (bits[w] & mask).count_ones() as usize;
+        b += len;
+    }
+    n
+}
+
 fn set_bit(bits: &mut [u64], k: usize) {
     bits[k / 64] |= 1u64 << (k % 64);
 }
@@ -820,9 +885,7 @@ fn finish(ctx: &Ctx, verts: Vec<Pt>, bits: Vec<u64>, logit_map: ArrayView2<f64>)
         if matches!(node.op, Op::Relu { .. }) {
             let o = ctx.bit_offset[k];
             n_relu += node.size;
-            active += (o..o + node.size)
-                .filter(|&b| bits[b / 64] >> (b % 64) & 1 == 1)
-                .count();
+            active += count_bits(&bits, o, o + node.size);
         }
     }
     let f: Vec<Line> = (0..logit_map.ncols())
@@ -842,5 +905,23 @@ fn finish(ctx: &Ctx, verts: Vec<Pt>, bits: Vec<u64>, logit_map: ArrayView2<f64>)
         logit_map: logit_map.to_owned(),
         class,
         class_cells,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_bits;
+
+    #[test]
+    fn count_bits_matches_a_bit_by_bit_count() {
+        let bits = [0xF0F0_1234_8000_0001u64, u64::MAX, 0x5555_5555_5555_5555];
+        for from in [0, 1, 5, 63, 64, 65, 100, 128] {
+            for to in from..=192 {
+                let naive = (from..to)
+                    .filter(|&b| bits[b / 64] >> (b % 64) & 1 == 1)
+                    .count();
+                assert_eq!(count_bits(&bits, from, to), naive, "{from}..{to}");
+            }
+        }
     }
 }

@@ -8,15 +8,19 @@
 //! argmax changes; the signs (and argmaxes) of a piece are read at its centroid, exactly as
 //! the bulk forward pass reads them at a point, so the keys agree with `forward`.
 //!
-//! Performance notes: the partition is built depth first, one polygon at a time (rayon
-//! tasks over polygons). A polygon is cut by a layer's lines recursively (a BSP: a piece
-//! only tests the lines that crossed its parent, `rayon::join` on large subtrees). The
-//! pieces cut from one parent share everything up to the cut and differ only in the
-//! neurons whose sign (or max-pool argmax) differs between them, so the maps of the
-//! following linear nodes are one *base* map (the first piece's, computed once per parent)
-//! plus a *delta* that is sparse at the cut node: an affine layer turns it into one small
-//! GEMM `(3 L, |U|) @ (|U|, n_out)` over the `L` pieces and the `|U|` neurons whose state
-//! differs, instead of `L` products with the full `(n_in, n_out)` weight.
+//! Performance notes: the partition is built depth first (rayon tasks over polygons), a
+//! *group* at a time: the pieces cut from one polygon, with their maps stacked (`3` rows per
+//! polygon). A polygon is cut by a layer's lines recursively (a BSP: a piece only tests the
+//! lines that crossed its parent, `rayon::join` on large subtrees; a vectorised sign-change
+//! sweep discards most lines first). Each polygon of a group gets a *base* map: the polygon
+//! in the state (signs, argmaxes) at its centroid pushed through the following linear nodes,
+//! one GEMM per affine node for the whole group (units inactive on the whole group left
+//! out). Its pieces differ from the base only in the units whose state differs:
+//! - ReLU feeding one dense affine node (an MLP): the affine map is carried down the BSP,
+//!   one rank-1 update `coef * x_i (outer) W[:, i]` per cut, then corrected for units whose
+//!   centroid state differs from the BSP side (lines within the tolerance);
+//! - otherwise: a delta that is sparse in those units, pushed through the linear nodes (an
+//!   affine node makes it one GEMM `(3 L, |U|) @ (|U|, n_out)` for the `L` pieces).
 
 mod polygon;
 

@@ -304,18 +304,14 @@ fn maxpool_partition_is_exact() {
 }
 
 #[test]
-fn many_polygons_run_in_batches() {
+fn many_polygons_and_the_polygon_limit() {
     let mut rng = Rng(4242);
     let net = dense_net(&mut rng, &[2, 120, 40, 3], 0.0);
     let (o, u, v) = (array![0.0, 0.0], array![1.0, 0.0], array![0.0, 1.0]);
     let (lo, hi) = (array![-3.0, -3.0], array![3.0, 3.0]);
     let sp = spec(&o, &u, &v, &lo, &hi, [-3.0, 3.0, -3.0, 3.0]);
     let polys = slice(&net, &sp).unwrap();
-    assert!(
-        polys.len() > linregions_core::slice::MAX_BATCH_POLYGONS,
-        "{}",
-        polys.len()
-    );
+    assert!(polys.len() > 4096, "{}", polys.len());
     let total: f64 = polys.iter().map(|p| area(&p.vertices)).sum();
     assert!((total - 36.0).abs() < 36.0 * AREA_RTOL);
     let limited = SliceSpec {
@@ -341,4 +337,56 @@ fn bad_input_is_refused() {
     )
     .is_err());
     let _ = ArrayView1::from(&[0.0][..]);
+}
+
+/// Residual net with a sparse layer: a skip connection from before a ReLU cut into a sum
+/// after it, so the pieces of a cut carry values from before the cut, a sparse affine
+/// delta and a sum of deltas (the general path, not the dense-affine fast path).
+fn residual_sparse_net(rng: &mut Rng) -> Network {
+    let mut net = Network::new(2).unwrap();
+    let a1 = net
+        .add_affine(0, Weight::Dense(rng.matrix(8, 2)), rng.vector(8))
+        .unwrap();
+    let r1 = net.add_relu(a1, 0.0).unwrap();
+    let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
+    for i in 0..8 {
+        for j in [i, (i + 3) % 8] {
+            indices.push(j);
+            data.push(2.0 * rng.uniform() - 1.0);
+        }
+        indptr.push(indices.len());
+    }
+    let csr = linregions_core::linalg::Csr::new(8, 8, indptr, indices, data).unwrap();
+    let s = net
+        .add_affine(r1, Weight::Sparse(csr), rng.vector(8))
+        .unwrap();
+    let sum = net.add_sum(vec![s, a1]).unwrap();
+    let r2 = net.add_relu(sum, 0.0).unwrap();
+    let a3 = net
+        .add_affine(r2, Weight::Dense(rng.matrix(6, 8)), rng.vector(6))
+        .unwrap();
+    let r3 = net.add_relu(a3, 0.1).unwrap();
+    net.add_affine(r3, Weight::Dense(rng.matrix(3, 6)), rng.vector(3))
+        .unwrap();
+    net
+}
+
+#[test]
+fn residual_and_sparse_partition_is_exact() {
+    let mut rng = Rng(99);
+    for _ in 0..3 {
+        let net = residual_sparse_net(&mut rng);
+        let (o, u, v) = (array![0.0, 0.1], array![1.0, 0.0], array![0.0, 1.0]);
+        let (lo, hi) = (array![-2.0, -2.0], array![2.0, 2.0]);
+        let sp = spec(&o, &u, &v, &lo, &hi, [-2.0, 2.0, -2.0, 2.0]);
+        let polys = slice(&net, &sp).unwrap();
+        assert!(polys.len() > 10, "{}", polys.len());
+        let empty = Network::new(2).unwrap();
+        let clipped: f64 = slice(&empty, &sp)
+            .unwrap()
+            .iter()
+            .map(|p| area(&p.vertices))
+            .sum();
+        check_partition(&net, &sp, &polys, clipped);
+    }
 }

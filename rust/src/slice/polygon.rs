@@ -32,8 +32,14 @@ impl Line {
     }
 
     /// Norm of the gradient; zero for a constant function.
-    fn norm(&self) -> f64 {
-        self.a.hypot(self.b)
+    pub fn norm(&self) -> f64 {
+        let n2 = self.a * self.a + self.b * self.b;
+        if n2.is_normal() {
+            n2.sqrt()
+        } else {
+            // Overflow or underflow of the squares: the slow, careful way.
+            self.a.hypot(self.b)
+        }
     }
 
     /// Signed distances of the vertices to the line, or `None` when `g` is constant
@@ -59,10 +65,24 @@ pub enum Split {
 
 /// Whether the line crosses the polygon by more than `tol` on both sides.
 pub fn crosses(poly: &[Pt], g: Line, tol: f64) -> bool {
-    match g.distances(poly) {
-        None => false,
-        Some(d) => d.iter().any(|&v| v > tol) && d.iter().any(|&v| v < -tol),
+    crosses_with_norm(poly, g, g.norm(), tol)
+}
+
+/// [`crosses`] with the gradient norm `n = g.norm()` already known (no allocation).
+pub fn crosses_with_norm(poly: &[Pt], g: Line, n: f64, tol: f64) -> bool {
+    if n == 0.0 {
+        return false;
     }
+    let (mut above, mut below) = (false, false);
+    for &p in poly {
+        let d = g.eval(p) / n;
+        if !d.is_finite() {
+            return false;
+        }
+        above |= d > tol;
+        below |= d < -tol;
+    }
+    above && below
 }
 
 fn class(d: f64, tol: f64) -> i8 {
@@ -173,8 +193,24 @@ pub fn centroid(poly: &[Pt]) -> Pt {
 /// (ties go to the first maximal function, as `argmax` does): `(index, cell)` pairs of the
 /// non-empty cells, in index order.
 pub fn argmax_cells(poly: &[Pt], f: &[Line], tol: f64) -> Vec<(usize, Vec<Pt>)> {
+    // A function that is below another one by more than `tol` at every vertex of the
+    // polygon is below it on all of every cell cut from the polygon, so the clip against
+    // that other function would drop it: skip it without clipping (usually all but one).
+    let below_everywhere = |g: Line| {
+        let n = g.norm();
+        if n == 0.0 {
+            return g.c < 0.0;
+        }
+        poly.iter().all(|&p| g.eval(p) / n < -tol)
+    };
     let mut cells = Vec::new();
     'entries: for (e, fe) in f.iter().enumerate() {
+        if f.iter()
+            .enumerate()
+            .any(|(o, fo)| o != e && below_everywhere(fe.minus(fo)))
+        {
+            continue;
+        }
         let mut cell = poly.to_vec();
         for (o, fo) in f.iter().enumerate() {
             if o == e {

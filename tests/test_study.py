@@ -143,3 +143,14 @@ def test_dask_local_cluster_equals_serial(tmp_path):
             for metric, value in a[k]["analyses"][name].items():
                 np.testing.assert_allclose(np.asarray(b[k]["analyses"][name][metric], float),
                                            np.asarray(value, float), rtol=1e-9, atol=1e-12)
+
+
+def test_report_only_rewrites_outputs_from_finished_points(tmp_path):
+    run_study(config(tmp_path, analyses=("angles",), n_points=2))
+    os.remove(os.path.join(str(tmp_path), "report.md"))
+    summary = run_study(config(tmp_path, analyses=("angles",), n_points=5), compute=False)
+    assert summary["computed_points"] == 0
+    assert os.path.exists(summary["report"])
+    assert len(results(str(tmp_path))) == 6  # nothing new was computed
+    with pytest.raises(FileNotFoundError):
+        run_study(config(tmp_path / "empty", analyses=("angles",)), compute=False)

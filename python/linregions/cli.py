@@ -31,6 +31,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                        help="comma-separated analyses (default: all available)")
     study.add_argument("--directions", type=int, default=100, help="nullspace rays per point")
     study.add_argument("--seed", type=int, default=0)
+    study.add_argument("--report-only", action="store_true",
+                       help="rewrite table, figures and report from the points finished so far")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import run_demo
@@ -48,7 +50,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             n_points=args.points, seed=args.seed, workers=args.workers,
             scheduler=args.scheduler, analyses=analyses, n_directions=args.directions,
         )
-        summary = run_study(cfg)
+        summary = run_study(cfg, compute=not args.report_only)
         print(f"computed {summary['computed_points']} points "
               f"({summary['failed_points']} with errors); report: {summary['report']}")
     return 0

@@ -181,9 +181,10 @@ def execute(tasks: list[PointTask], workers: int, scheduler: Optional[str]) -> i
     return failed
 
 
-def run_study(cfg: StudyConfig, report: bool = True) -> dict:
+def run_study(cfg: StudyConfig, report: bool = True, compute: bool = True) -> dict:
     """Runs (or resumes) the study described by ``cfg``; returns a summary dict with the
-    model metrics and the paths of the table and report."""
+    model metrics and the paths of the table and report. With ``compute=False`` only the
+    outputs are rewritten from the points finished so far (models must be trained)."""
     from .report import write_outputs
 
     unknown = set(cfg.analyses) - set(ANALYSES)
@@ -192,6 +193,15 @@ def run_study(cfg: StudyConfig, report: bool = True) -> dict:
     models = cfg.models or paper_models(cfg.dataset)
     os.makedirs(cfg.out_dir, exist_ok=True)
     data = load_study_data(cfg)
+    if not compute:
+        missing = [m.name for m in models
+                   if load_checkpoint(checkpoint_path(cfg.out_dir, m.name)) is None]
+        if missing:
+            raise FileNotFoundError(f"no checkpoint for {missing} in {cfg.out_dir}")
+        metrics = {m.name: load_checkpoint(checkpoint_path(cfg.out_dir, m.name))[2]
+                   for m in models}
+        summary = {"models": metrics, "computed_points": 0, "failed_points": 0}
+        return {**summary, **write_outputs(cfg, models, metrics)} if report else summary
     metrics = prepare_models(cfg, models, data)
     tasks = point_tasks(cfg, models, data)
     workers = cfg.workers or (os.cpu_count() or 1)

@@ -75,11 +75,12 @@ def _plot_inradius(rows: list[dict], names: list[str], path: str) -> Optional[st
         return None
     fig, axes = plt.subplots(1, len(cats), figsize=(4.5 * len(cats), 3.6), squeeze=False)
     for ax, cat in zip(axes[0], cats):
-        for n in names:
-            r = metric(rows, n, cat, "inradius")
-            r = r[r > 0]
-            if r.size:
-                ax.hist(np.log10(r), bins=20, histtype="step", density=True, label=n)
+        logs = {n: np.log10(r[r > 0]) for n in names
+                if (r := metric(rows, n, cat, "inradius")).size}
+        edges = np.histogram_bin_edges(np.concatenate(list(logs.values())), bins=25)
+        for n, lg in logs.items():
+            if lg.size:
+                ax.hist(lg, bins=edges, histtype="step", density=True, label=n, linewidth=1.4)
         ax.set_xlabel(r"$\log_{10}$ inradius")
         ax.set_title(f"{cat} regions")
     axes[0][0].set_ylabel("density")

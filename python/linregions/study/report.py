@@ -200,7 +200,9 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
         plt.close(plot_surroundings(surround, path))
         figures["surrounding regions (fig. 6)"] = path
     lines = [f"# linregions study: {cfg.dataset}", "",
-             f"{cfg.n_points} test points per model; analyses: {', '.join(cfg.analyses)}.", "",
+             "Test points analysed per model: " + ", ".join(
+                 f"{n} {len({r['point'] for r in rows if r['model'] == n})}" for n in names)
+             + f"; analyses: {', '.join(cfg.analyses)}.", "",
              "## Test accuracy (table 1)", "", "| model | ours (%) | paper (%) | epochs |",
              "| --- | --- | --- | --- |"]
     for n in names:

@@ -1,5 +1,8 @@
 //! The core on its own: forward passes, region assembly, patterns and input validation.
 
+mod common;
+use common::{dense_net, Rng};
+
 use linregions_core::assemble::{assemble, n_rows, BoundaryPolicy};
 use linregions_core::forward::{forward, node_values};
 use linregions_core::ir::{Network, Op, Weight};
@@ -7,43 +10,6 @@ use linregions_core::linalg::Csr;
 use linregions_core::pattern::{keys, unique};
 use linregions_core::CoreError;
 use ndarray::{array, Array1, Array2};
-
-/// Small deterministic generator (xorshift) so the tests need no extra crates.
-struct Rng(u64);
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-    fn matrix(&mut self, r: usize, c: usize) -> Array2<f64> {
-        Array2::from_shape_fn((r, c), |_| self.uniform())
-    }
-    fn vector(&mut self, n: usize) -> Array1<f64> {
-        Array1::from_shape_fn(n, |_| self.uniform())
-    }
-}
-
-fn dense_net(rng: &mut Rng, widths: &[usize], slope: f64) -> Network {
-    let mut net = Network::new(widths[0]).unwrap();
-    let mut last = 0;
-    for (i, w) in widths.windows(2).enumerate() {
-        let node = net
-            .add_affine(
-                last,
-                Weight::Dense(rng.matrix(w[1], w[0])),
-                rng.vector(w[1]),
-            )
-            .unwrap();
-        last = if i + 2 < widths.len() {
-            net.add_relu(node, slope).unwrap()
-        } else {
-            node
-        };
-    }
-    net
-}
 
 /// A conv-like sparse layer, a residual add and a max-pool, on 6 inputs.
 fn mixed_net(rng: &mut Rng) -> Network {

@@ -1,5 +1,8 @@
 //! The exact slice partition on its own: tiling, keys against the forward pass, class cells.
 
+mod common;
+use common::{dense_net, Rng};
+
 use linregions_core::forward::forward;
 use linregions_core::ir::{Network, Weight};
 use linregions_core::pattern::key_of;
@@ -13,42 +16,6 @@ use std::collections::HashSet;
 const AREA_RTOL: f64 = 1e-9;
 /// A grid point closer than this to a polygon edge is not checked for containment.
 const EDGE_MARGIN: f64 = 1e-7;
-
-struct Rng(u64);
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-    fn matrix(&mut self, r: usize, c: usize) -> Array2<f64> {
-        Array2::from_shape_fn((r, c), |_| self.uniform())
-    }
-    fn vector(&mut self, n: usize) -> Array1<f64> {
-        Array1::from_shape_fn(n, |_| self.uniform())
-    }
-}
-
-fn dense_net(rng: &mut Rng, widths: &[usize], slope: f64) -> Network {
-    let mut net = Network::new(widths[0]).unwrap();
-    let mut last = 0;
-    for (i, w) in widths.windows(2).enumerate() {
-        let node = net
-            .add_affine(
-                last,
-                Weight::Dense(rng.matrix(w[1], w[0])),
-                rng.vector(w[1]),
-            )
-            .unwrap();
-        last = if i + 2 < widths.len() {
-            net.add_relu(node, slope).unwrap()
-        } else {
-            node
-        };
-    }
-    net
-}
 
 /// Net with ReLU, then max-pool over pairs and triples, then a dense output.
 fn maxpool_net(rng: &mut Rng) -> Network {

@@ -1,27 +1,14 @@
 //! Segment walks and input gradients, checked against dense sampling and finite differences.
 
+mod common;
+use common::Rng;
+
 use linregions_core::forward::forward;
 use linregions_core::grad::input_gradient;
 use linregions_core::ir::{Network, Weight};
 use linregions_core::walk::{walk, walk_many};
 use ndarray::{Array1, Array2, Axis};
 use std::collections::HashSet;
-
-struct Rng(u64);
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-    fn matrix(&mut self, r: usize, c: usize) -> Array2<f64> {
-        Array2::from_shape_fn((r, c), |_| self.uniform())
-    }
-    fn vector(&mut self, n: usize) -> Array1<f64> {
-        Array1::from_shape_fn(n, |_| self.uniform())
-    }
-}
 
 fn net_with_pool(rng: &mut Rng) -> Network {
     let mut net = Network::new(4).unwrap();

@@ -109,9 +109,8 @@ def test_nonredundant_auto_vs_cdd(benchmark, trained):
           f"agree={agree}")
 
 
-@pytest.mark.parametrize("trained", [False, True], ids=["random-init", "trained"])
-def test_insphere_vs_highs_ipm(benchmark, trained):
-    region = make_region(trained)
+def compare_insphere_with_highs_ipm(benchmark, region, label):
+    """Times ``region.insphere()`` and eq. 5 by highs-ipm side by side; same radius."""
     ins = benchmark.pedantic(region.insphere, rounds=1, iterations=1)
     t0 = time.perf_counter()
     _, r_ref = insphere_linprog(region, method="highs-ipm")
@@ -119,9 +118,15 @@ def test_insphere_vs_highs_ipm(benchmark, trained):
     ours = benchmark.stats.stats.mean
     rel = abs(ins.radius - r_ref) / r_ref
     benchmark.extra_info.update(highs_ipm_s=ref_s, radius=ins.radius, rel_diff=rel)
-    print(f"\n[{SIZE}] insphere {ours:.2f}s ({ins.iterations} it) vs highs-ipm {ref_s:.2f}s: "
-          f"{ref_s / ours:.1f}x; radius {ins.radius:.10g} vs {r_ref:.10g} (rel {rel:.1e})")
+    print(f"\n[{label}] N={region.n_rows} insphere {ours:.2f}s ({ins.iterations} it) vs "
+          f"highs-ipm {ref_s:.2f}s: {ref_s / ours:.1f}x; radius {ins.radius:.10g} vs "
+          f"{r_ref:.10g} (rel {rel:.1e})")
     assert rel < 1e-7
+
+
+@pytest.mark.parametrize("trained", [False, True], ids=["random-init", "trained"])
+def test_insphere_vs_highs_ipm(benchmark, trained):
+    compare_insphere_with_highs_ipm(benchmark, make_region(trained), SIZE)
 
 
 @pytest.mark.parametrize("which", ["paper_mlp", "trained_mlp"])
@@ -130,14 +135,4 @@ def test_insphere_paper_region_vs_highs_ipm(benchmark, request, which):
     MNIST-5k; the region of the first held-out digit), side by side with highs-ipm."""
     fx = request.getfixturevalue(which)
     x = fx[2][0] if which == "trained_mlp" else np.random.default_rng(0).uniform(-1, 1, 784)
-    region = fx[1].region(x)
-    ins = benchmark.pedantic(region.insphere, rounds=1, iterations=1)
-    t0 = time.perf_counter()
-    _, r_ref = insphere_linprog(region, method="highs-ipm")
-    ref_s = time.perf_counter() - t0
-    ours = benchmark.stats.stats.mean
-    rel = abs(ins.radius - r_ref) / r_ref
-    benchmark.extra_info.update(highs_ipm_s=ref_s, radius=ins.radius, rel_diff=rel)
-    print(f"\n[{which}] N={region.n_rows} insphere {ours:.2f}s ({ins.iterations} it) vs "
-          f"highs-ipm {ref_s:.2f}s: {ref_s / ours:.1f}x; rel diff {rel:.1e}")
-    assert rel < 1e-7
+    compare_insphere_with_highs_ipm(benchmark, fx[1].region(x), which)

@@ -63,6 +63,12 @@ def insphere(
     abs_tol: float,
     max_iter: int,
 ) -> tuple[npt.NDArray[np.float64], float, float, int, str]: ...
+def weighted_gram(
+    a: npt.NDArray[np.float64],
+    w: npt.NDArray[np.float64],
+    rows: npt.NDArray[np.int64] | None,
+    single: bool,
+) -> npt.NDArray[np.float64]: ...
 def classify_rows(
     a: npt.NDArray[np.float64],
     b: npt.NDArray[np.float64],

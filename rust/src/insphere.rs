@@ -18,9 +18,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 
-use rayon::prelude::*;
-
-use crate::dense::{gram_t, matvec, matvec_t, Cholesky};
+use crate::dense::{matvec, matvec_t, weighted_gram_augmented, Cholesky};
 use crate::error::{CoreError, Result};
 use crate::hrep::{check, normalize};
 
@@ -30,6 +28,20 @@ pub const REL_TOL: f64 = 1e-9;
 pub const ABS_TOL: f64 = 1e-12;
 /// Default iteration limit of the interior-point method.
 pub const MAX_ITER: usize = 100;
+/// Rows whose weight in the normal matrix is below this fraction of the largest are left
+/// out of it: their share is below rounding (late iterations keep only the ~d rows near
+/// the optimum).
+const REDUCE_TOL: f64 = 1e-10;
+/// The normal matrix is formed in float32 while `mu` is above this fraction of its first
+/// value: early directions tolerate the rounding, the residuals stay in float64.
+const SINGLE_PRECISION_MU: f64 = 1e-6;
+/// A step shorter than this (primal or dual) ends the approximations of the normal matrix
+/// (float32, rows left out) for the rest of the solve: they may be what holds it back.
+const SHORT_STEP: f64 = 0.1;
+/// At most this many centrality correctors per iteration (Gondzio).
+const MAX_CORRECTORS: usize = 2;
+/// How much longer a step each corrector aims for.
+const CORRECTOR_STRETCH: f64 = 0.3;
 /// Fraction of the distance to the boundary of the positive orthant taken per step.
 const STEP_FRACTION: f64 = 0.99;
 
@@ -99,7 +111,28 @@ pub fn insphere(
     let keep: Vec<usize> = (0..a.nrows()).filter(|&i| rows.norm[i] > 0.0).collect();
     let ah = rows.a.select(Axis(0), &keep);
     let bh = rows.b.select(Axis(0), &keep);
-    Ok(Ipm::new(ah, bh, lo.view(), hi.view()).solve(mid, settings))
+    let ipm = Ipm::new(ah, bh, lo.view(), hi.view());
+    let first = ipm.solve(mid.clone(), settings, false);
+    if first.status == Status::Optimal {
+        return Ok(first);
+    }
+    // the approximations of the normal matrix can stall a hard solve: once more without
+    let second = ipm.solve(mid, settings, true);
+    let better = if second.radius >= first.radius {
+        second.clone()
+    } else {
+        first.clone()
+    };
+    Ok(Insphere {
+        upper_bound: first.upper_bound.min(second.upper_bound),
+        iterations: first.iterations + second.iterations,
+        status: if second.status == Status::Optimal {
+            Status::Optimal
+        } else {
+            better.status
+        },
+        ..better
+    })
 }
 
 /// The LP in inequality form `min -r  s.t.  G z <= h`, `z = (x, r)`, with the rows of `G`
@@ -164,19 +197,28 @@ impl<'a> Ipm<'a> {
         (gx, v.sum())
     }
 
-    /// Certified (lower, upper) bounds on the radius from the center `x` and multipliers `lam`.
-    fn bounds(&self, x: ArrayView1<f64>, lam: ArrayView1<f64>) -> (f64, f64) {
+    /// Certified (lower, upper) bounds on the radius from the center `x` (with `ax = A x`)
+    /// and multipliers `lam` (with `atl = A^T lam_rows`, `lam_rows >= 0`).
+    fn bounds(
+        &self,
+        x: ArrayView1<f64>,
+        ax: ArrayView1<f64>,
+        atl: ArrayView1<f64>,
+        lam: ArrayView1<f64>,
+    ) -> (f64, f64) {
         let (n, d) = (self.n, self.d);
-        let slack = matvec(self.a.view(), x.view()) + &self.b;
-        let mut lower = slack.fold(f64::INFINITY, |m, &v| m.min(v));
+        let mut lower = f64::INFINITY;
+        for i in 0..n {
+            lower = lower.min(ax[i] + self.b[i]);
+        }
         for j in 0..d {
             lower = lower.min(x[j] - self.lo[j]).min(self.hi[j] - x[j]);
         }
         // Dual feasibility: sum(lam) = 1 and A^T lam_rows = lam_hi - lam_lo. Keep the row
         // multipliers and the box ones, shift one box multiplier per coordinate to close the
         // residual, rescale to sum 1: a dual feasible point, so `upper` bounds the optimum.
-        let lr = lam.slice(ndarray::s![..n]).mapv(|v| v.max(0.0));
-        let rho = matvec_t(self.a.view(), lr.view());
+        let lr = lam.slice(ndarray::s![..n]);
+        let rho = atl;
         let mut total = lr.sum();
         let mut obj = lr.dot(&self.b);
         for j in 0..d {
@@ -198,8 +240,9 @@ impl<'a> Ipm<'a> {
         (lower, upper)
     }
 
-    fn solve(&self, x0: Array1<f64>, st: Settings) -> Insphere {
-        let (d, m) = (self.d, self.m());
+    /// The interior-point solve from `x0`; `exact`: no approximations in the normal matrix.
+    fn solve(&self, x0: Array1<f64>, st: Settings, exact: bool) -> Insphere {
+        let (n, d, m) = (self.n, self.d, self.m());
         let h = self.h();
         let mut x = x0;
         let slack0 = matvec(self.a.view(), x.view()) + &self.b;
@@ -211,8 +254,15 @@ impl<'a> Ipm<'a> {
         let mut s = &h - &self.g(x.view(), r);
         let mut lam = Array1::<f64>::ones(m);
         let mut best = (x.clone(), f64::NEG_INFINITY, f64::INFINITY);
+        let mut mu0 = f64::NAN;
+        // approximations in the normal matrix (float32, rows left out) until a step is short
+        let mut exact = exact;
         for it in 0..st.max_iter {
-            let (lower, upper) = self.bounds(x.view(), lam.view());
+            // one pass over A for A x and one for A^T lam serve the certificate and the
+            // residuals of this iteration
+            let ax = matvec(self.a.view(), x.view());
+            let atl = matvec_t(self.a.view(), lam.slice(ndarray::s![..n]));
+            let (lower, upper) = self.bounds(x.view(), ax.view(), atl.view(), lam.view());
             if lower > best.1 {
                 best = (x.clone(), lower, best.2);
             }
@@ -220,12 +270,27 @@ impl<'a> Ipm<'a> {
             if best.2 - best.1 <= st.rel_tol * best.1.abs().max(best.2.abs()) + st.abs_tol {
                 return self.done(best, it, Status::Optimal);
             }
-            let rp = &self.g(x.view(), r) + &s - &h;
-            let (mut rdx, rdr) = self.gt(lam.view());
-            let rdr = rdr - 1.0;
+            let mut rp = Array1::<f64>::zeros(m);
+            for i in 0..n {
+                rp[i] = r - ax[i] + s[i] - h[i];
+            }
+            for j in 0..d {
+                rp[n + j] = r - x[j] + s[n + j] - h[n + j];
+                rp[n + d + j] = r + x[j] + s[n + d + j] - h[n + d + j];
+            }
+            let mut rdx = -&atl;
+            for j in 0..d {
+                rdx[j] += lam[n + d + j] - lam[n + j];
+            }
+            let rdr = lam.sum() - 1.0;
             let mu = s.dot(&lam) / m as f64;
+            if it == 0 {
+                mu0 = mu;
+            }
             let w = &lam / &s;
-            let chol = match self.normal_matrix(w.view()) {
+            let single = !exact && mu > SINGLE_PRECISION_MU * mu0;
+            let reduce = if exact { 0.0 } else { REDUCE_TOL };
+            let chol = match self.normal_matrix(w.view(), single, reduce) {
                 Some(c) => c,
                 None => return self.done(best, it, Status::NumericalFailure),
             };
@@ -258,10 +323,37 @@ impl<'a> Ipm<'a> {
                 })
                 / m as f64;
             let sigma = (mu_aff / mu).powi(3).min(1.0);
-            let rc = &rc_aff - &(&ds_a * &dl_a) + sigma * mu;
-            let (dz, ds, dl) = solve(&rc);
+            let mut rc = &rc_aff - &(&ds_a * &dl_a) + sigma * mu;
+            let (mut dz, mut ds, mut dl) = solve(&rc);
+            // Gondzio's centrality correctors: aim a longer step at a point whose products
+            // s_i lam_i lie in [0.1, 10] sigma mu; keep a corrector while it lengthens the
+            // step enough. Each costs one solve, far less than the iteration it saves.
+            let mut alpha = max_step(s.view(), ds.view()).min(max_step(lam.view(), dl.view()));
+            for _ in 0..MAX_CORRECTORS {
+                if alpha >= 1.0 {
+                    break;
+                }
+                let target = (alpha + CORRECTOR_STRETCH).min(1.0);
+                let (vlo, vhi) = (0.1 * sigma * mu, 10.0 * sigma * mu);
+                let corr = Zip::from(&s).and(&ds).and(&lam).and(&dl).map_collect(
+                    |&si, &dsi, &li, &dli| {
+                        let v = (si + target * dsi) * (li + target * dli);
+                        (v.clamp(vlo, vhi) - v).max(-vhi)
+                    },
+                );
+                let rc_new = &rc + &corr;
+                let (dz2, ds2, dl2) = solve(&rc_new);
+                let alpha2 = max_step(s.view(), ds2.view()).min(max_step(lam.view(), dl2.view()));
+                if alpha2.is_nan() || alpha2 < alpha + 0.1 * CORRECTOR_STRETCH {
+                    break;
+                }
+                (rc, dz, ds, dl, alpha) = (rc_new, dz2, ds2, dl2, alpha2);
+            }
             let ap = (STEP_FRACTION * max_step(s.view(), ds.view())).min(1.0);
             let ad = (STEP_FRACTION * max_step(lam.view(), dl.view())).min(1.0);
+            if ap.min(ad) < SHORT_STEP {
+                exact = true;
+            }
             if !(ap.is_finite() && ad.is_finite()) || dz.iter().any(|v| !v.is_finite()) {
                 return self.done(best, it, Status::NumericalFailure);
             }
@@ -273,7 +365,9 @@ impl<'a> Ipm<'a> {
             s.mapv_inplace(|v| v.max(f64::MIN_POSITIVE));
             lam.mapv_inplace(|v| v.max(f64::MIN_POSITIVE));
         }
-        let (lower, upper) = self.bounds(x.view(), lam.view());
+        let ax = matvec(self.a.view(), x.view());
+        let atl = matvec_t(self.a.view(), lam.slice(ndarray::s![..n]));
+        let (lower, upper) = self.bounds(x.view(), ax.view(), atl.view(), lam.view());
         if lower > best.1 {
             best = (x, lower, best.2);
         }
@@ -297,32 +391,25 @@ impl<'a> Ipm<'a> {
         }
     }
 
-    /// Cholesky factor of `G^T W G` ((d+1) x (d+1)): `A^T W A` by the blocked lower
-    /// triangle GEMM; the box rows only add to its diagonal and last column.
-    fn normal_matrix(&self, w: ArrayView1<f64>) -> Option<Cholesky> {
+    /// Cholesky factor of `G^T W G` ((d+1) x (d+1)). The unit rows contribute
+    /// `B^T B` with `B = sqrt(W) [-A | 1]`, one lower-triangle GEMM that also yields the last
+    /// row and column; rows whose weight is below `REDUCE_TOL` of the largest are left out
+    /// (their share is below rounding); the box rows only add to the diagonal and the last
+    /// column. `single`: the GEMM in float32 (early iterations).
+    fn normal_matrix(&self, w: ArrayView1<f64>, single: bool, reduce: f64) -> Option<Cholesky> {
         let (n, d) = (self.n, self.d);
         let wr = w.slice(ndarray::s![..n]);
-        let mut bm = Array2::<f64>::zeros((n, d));
-        bm.axis_iter_mut(Axis(0))
-            .into_par_iter()
-            .zip(self.a.axis_iter(Axis(0)))
-            .zip(wr.axis_iter(Axis(0)))
-            .for_each(|((mut out, row), wi)| {
-                let f = wi.into_scalar().sqrt();
-                out.zip_mut_with(&row, |o, &v| *o = v * f);
-            });
-        let mxx = gram_t(bm.view());
-        let axw = matvec_t(self.a.view(), wr);
-        let mut mat = Array2::<f64>::zeros((d + 1, d + 1));
-        mat.slice_mut(ndarray::s![..d, ..d]).assign(&mxx);
+        let wmax = wr.fold(0.0f64, |acc, &v| acc.max(v));
+        let rows: Vec<usize> = (0..n).filter(|&i| wr[i] >= reduce * wmax).collect();
+        let mut mat = weighted_gram_augmented(self.a.view(), wr, &rows, single);
         for j in 0..d {
             let (wl, wh) = (w[n + j], w[n + d + j]);
             mat[[j, j]] += wl + wh;
-            let c = -axw[j] - wl + wh;
+            let c = mat[[d, j]] - wl + wh;
             mat[[j, d]] = c;
             mat[[d, j]] = c;
         }
-        mat[[d, d]] = w.sum();
+        mat[[d, d]] += w.slice(ndarray::s![n..]).sum();
         Cholesky::factor(mat)
     }
 }
@@ -399,6 +486,32 @@ mod tests {
         };
         let s = insphere(a.view(), b.view(), lo.view(), hi.view(), st).unwrap();
         assert_eq!(s.status, Status::IterationLimit);
+    }
+
+    #[test]
+    fn approximate_and_exact_normal_matrices_agree() {
+        // a random polytope around the origin: 300 rows in 40 dimensions
+        let (n, d) = (300, 40);
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        let a = Array2::from_shape_fn((n, d), |_| next());
+        let b = Array1::from_shape_fn(n, |_| 0.05 + next().abs());
+        let lo = Array1::from_elem(d, -1.0);
+        let hi = Array1::from_elem(d, 1.0);
+        let rows = normalize(a.view(), b.view());
+        let ipm = Ipm::new(rows.a, rows.b, lo.view(), hi.view());
+        let st = Settings::default();
+        let fast = ipm.solve(Array1::zeros(d), st, false);
+        let exact = ipm.solve(Array1::zeros(d), st, true);
+        assert_eq!(fast.status, Status::Optimal);
+        assert_eq!(exact.status, Status::Optimal);
+        assert!(fast.radius <= exact.upper_bound && exact.radius <= fast.upper_bound);
+        assert!((fast.radius - exact.radius).abs() < 1e-8 * exact.radius.abs());
     }
 
     #[test]

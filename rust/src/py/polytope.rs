@@ -3,10 +3,11 @@
 //! A thin layer: read-only numpy views in, Rust buffers moved into numpy out, the GIL
 //! released around the work. Solver outcomes come back as data (a status string).
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use super::network::to_pyerr;
+use crate::dense;
 use crate::insphere::{self as ipm, Status};
 use crate::witness;
 
@@ -84,4 +85,43 @@ pub(crate) fn classify_rows<'py>(
         out.by_straight_rays,
         out.by_bent_rays,
     ))
+}
+
+/// Lower triangle of `A_S^T diag(w_S) A_S` (d x d, strict upper triangle zero) over the rows `S` (all when `None`), in
+/// float32 arithmetic when `single`; for the Newton systems of the class-maxima solver.
+#[pyfunction]
+#[pyo3(signature = (a, w, rows, single))]
+pub(crate) fn weighted_gram<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray2<'py, f64>,
+    w: PyReadonlyArray1<'py, f64>,
+    rows: Option<PyReadonlyArray1<'py, i64>>,
+    single: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (av, wv) = (a.as_array(), w.as_array());
+    if wv.len() != av.nrows() {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "weighted_gram: {} weights for {} rows",
+            wv.len(),
+            av.nrows()
+        )));
+    }
+    let rows: Option<Vec<usize>> = match rows {
+        None => None,
+        Some(r) => {
+            let mut out = Vec::with_capacity(r.len()?);
+            for &i in r.as_array().iter() {
+                if i < 0 || i as usize >= av.nrows() {
+                    return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                        "weighted_gram: row index {i} out of range [0, {})",
+                        av.nrows()
+                    )));
+                }
+                out.push(i as usize);
+            }
+            Some(out)
+        }
+    };
+    let g = py.allow_threads(|| dense::weighted_gram(av, wv, rows.as_deref(), single));
+    Ok(g.into_pyarray(py))
 }

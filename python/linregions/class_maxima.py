@@ -324,8 +324,9 @@ def _solve(
 
 def _cholesky(K: np.ndarray):
     """Lower Cholesky factor of K (only its lower triangle is read); near the optimum K has
-    eigenvalues from about mu to 1/mu and rounding can make it indefinite: then a growing multiple of the largest diagonal
-    entry (from 1e-15 of it) is added until the factorisation succeeds."""
+    eigenvalues from about mu to 1/mu and rounding can make it indefinite: then a growing
+    multiple of the largest diagonal entry (from 1e-15 of it) is added until the
+    factorisation succeeds."""
     try:
         return sla.cho_factor(K, lower=True, check_finite=False)
     except np.linalg.LinAlgError:

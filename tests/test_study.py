@@ -13,7 +13,7 @@ import pytest
 from linregions.study import StudyConfig, run_study
 from linregions.zoo import ModelConfig
 
-ANALYSES = ("manifold", "angles", "surroundings")
+ANALYSES = ("manifold", "angles", "surroundings", "class_maxima")
 
 
 def tiny_models():
@@ -57,6 +57,7 @@ def test_miniature_study_end_to_end(tmp_path):
     assert len(inradius) == 9 and all(v > 0 for v in inradius)
     for fig in summary["figures"].values():
         assert os.path.getsize(fig) > 5000
+    assert any(os.path.basename(f) == "fig5_class_maxima.png" for f in summary["figures"].values())
     with open(summary["report"]) as f:
         report = f.read()
     for finding in ("BN partitions the input space", "hyperplane normals orthogonal",

@@ -127,6 +127,53 @@ def _plot_angles(cfg: StudyConfig, names: list[str], path: str) -> Optional[str]
     return path
 
 
+def _image_shape(input_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """How an input is drawn: square grey images for flat inputs, (H, W) for one channel."""
+    if len(input_shape) == 1:
+        side = int(round(np.sqrt(input_shape[0])))
+        return (side, side) if side * side == input_shape[0] else (1, input_shape[0])
+    if len(input_shape) == 3 and input_shape[0] == 1:
+        return tuple(input_shape[1:])
+    return tuple(input_shape)
+
+
+def _plot_class_maxima(cfg: StudyConfig, names: list[str], path: str) -> Optional[str]:
+    """Figure 5: x^t of every class for the first test point's manifold region, one row per
+    model (recomputed here, like figure 4, so the per-point results stay small)."""
+    if "class_maxima" not in cfg.analyses:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import linregions as lr
+
+    from ..plot_class_maxima import plot_class_maxima
+    from ..zoo import load_checkpoint
+    from .config import load_study_data
+    from .storage import checkpoint_path
+
+    (_, _, (Xte, _)) = load_study_data(cfg)
+    first = int(np.random.default_rng(cfg.seed).permutation(len(Xte))[0])
+    rows, shape = [], None
+    for name in names:
+        loaded = load_checkpoint(checkpoint_path(cfg.out_dir, name))
+        if loaded is None:
+            continue
+        model, mc, _ = loaded
+        region = lr.from_torch(model, mc.input_shape, (-1.0, 1.0)).region(
+            Xte[first].reshape(-1), on_boundary="active")
+        rows.append((name, region.class_maxima()))
+        shape = _image_shape(tuple(mc.input_shape))
+    if not rows:
+        return None
+    fig = plot_class_maxima(rows, image_shape=shape)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def _fmt(v: float, digits: int = 3) -> str:
     return "n/a" if v is None or not np.isfinite(v) else f"{v:.{digits}g}"
 
@@ -191,6 +238,10 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
     fig4 = _plot_angles(cfg, names, os.path.join(cfg.out_dir, "fig4_angles.png"))
     if fig4:
         figures["angles between hyperplanes of one manifold region (fig. 4)"] = fig4
+    fig5 = _plot_class_maxima(cfg, names, os.path.join(cfg.out_dir, "fig5_class_maxima.png"))
+    if fig5:
+        figures["class maxima x^t of one manifold region, green where class t is present "
+                "(fig. 5)"] = fig5
     surround = {n: {"n_unique": metric(rows, n, "surroundings", "n_unique"),
                     "rho": lists(cfg.out_dir, n, "surroundings", "rho")} for n in names}
     if any(s["n_unique"].size for s in surround.values()):

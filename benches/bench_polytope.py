@@ -26,7 +26,7 @@ SIZES = {
     "full": (784, [1024, 1024, 1024]),
 }
 SIZE = os.environ.get("LR_BENCH_SIZE", "smoke")
-NAIVE_SAMPLE = 20
+NAIVE_SAMPLE = int(os.environ.get("LR_NAIVE_SAMPLE", "20"))
 
 
 def make_region(trained: bool, seed: int = 0) -> lr.Region:
@@ -70,9 +70,9 @@ def naive_seconds_per_row(region, rows):
     return (time.perf_counter() - t0) / len(rows)
 
 
-@pytest.mark.parametrize("trained", [False, True], ids=["random-init", "trained"])
-def test_nonredundant_auto_vs_naive(benchmark, trained):
-    region = make_region(trained)
+def compare_auto_with_naive(benchmark, region, label):
+    """``nonredundant("auto")`` on the whole region; the appendix-C loop timed on
+    ``NAIVE_SAMPLE`` random rows and extrapolated to all rows."""
     rep = benchmark.pedantic(region.redundancy_report, rounds=1, iterations=1)
     sample = np.random.default_rng(1).choice(region.n_rows, NAIVE_SAMPLE, replace=False)
     per_row = naive_seconds_per_row(region, sample)
@@ -83,11 +83,26 @@ def test_nonredundant_auto_vs_naive(benchmark, trained):
         naive_s_per_row=per_row, naive_extrapolated_s=naive_total,
         speedup=naive_total / auto_s,
     )
-    print(f"\n[{SIZE} {'trained' if trained else 'random'}] N={region.n_rows} d={region.dim} "
+    print(f"\n[{label}] N={region.n_rows} d={region.dim} "
           f"auto {auto_s:.2f}s facets {rep.facets.size} {_counts(rep)}; "
           f"naive {per_row:.3f}s/row on "
           f"{NAIVE_SAMPLE} sampled rows -> {naive_total:.1f}s extrapolated; "
           f"speedup {naive_total / auto_s:.0f}x")
+
+
+@pytest.mark.parametrize("trained", [False, True], ids=["random-init", "trained"])
+def test_nonredundant_auto_vs_naive(benchmark, trained):
+    compare_auto_with_naive(benchmark, make_region(trained),
+                            f"{SIZE} {'trained' if trained else 'random'}")
+
+
+@pytest.mark.parametrize("which", ["paper_mlp", "trained_mlp"])
+def test_nonredundant_paper_region_vs_naive(benchmark, request, which):
+    """The whole region of the paper's MLP (conftest fixtures, same points as the insphere
+    benchmark below); the naive LPs take 20-90 s each at this size."""
+    fx = request.getfixturevalue(which)
+    x = fx[2][0] if which == "trained_mlp" else np.random.default_rng(0).uniform(-1, 1, 784)
+    compare_auto_with_naive(benchmark, fx[1].region(x), which)
 
 
 @pytest.mark.parametrize("trained", [False, True], ids=["random-init", "trained"])

@@ -239,3 +239,49 @@ def test_insphere_falls_back_to_certified_highs_when_the_ipm_stops_early():
     assert limited.method == "ipm+highs"
     assert abs(limited.radius - exact.radius) <= 1e-9 * exact.radius
     assert limited.upper_bound >= limited.radius
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_interior_point_lp_against_highs(seed):
+    """`_core.lp_minimize` (the LPs of "auto"): the optimum of random objectives agrees with
+    HiGHS, its point is feasible, its bound is a lower bound; the early exits stop with a
+    certified answer on the right side of their thresholds."""
+    from linregions import _core
+
+    rng = np.random.default_rng(seed)
+    poly = random_polytope(seed, n=80, d=12)
+    A = poly.A / np.linalg.norm(poly.A, axis=1)[:, None]
+    b = poly.b / np.linalg.norm(poly.A, axis=1)
+    x0 = poly.insphere().center
+    for _ in range(3):
+        c = rng.standard_normal(poly.dim)
+        ref = linprog(c, A_ub=-A, b_ub=b, bounds=list(zip(poly.lo, poly.hi)), method="highs")
+        x, value, lower, _, outcome = _core.lp_minimize(
+            A, b, poly.lo, poly.hi, c, 0.5, x0, 1e-10, 1e-12, 200, -np.inf, np.inf)
+        assert outcome == "optimal"
+        assert abs(value - (ref.fun + 0.5)) < 1e-8 * max(1.0, abs(ref.fun))
+        assert lower <= ref.fun + 0.5 + 1e-9
+        assert (A @ x + b >= 0).all() and (x >= poly.lo).all() and (x <= poly.hi).all()
+        assert abs(c @ x + 0.5 - value) < 1e-12
+        opt = ref.fun + 0.5
+        _, _, lower, _, outcome = _core.lp_minimize(
+            A, b, poly.lo, poly.hi, c, 0.5, x0, 1e-10, 1e-12, 200, -np.inf, opt - 0.05)
+        assert outcome == "bound_above" and opt - 0.05 <= lower <= opt + 1e-9
+        x, value, _, _, outcome = _core.lp_minimize(
+            A, b, poly.lo, poly.hi, c, 0.5, x0, 1e-10, 1e-12, 200, opt + 0.05, np.inf)
+        assert outcome == "point_below" and value < opt + 0.05
+        assert (A @ x + b >= 0).all() and abs(c @ x + 0.5 - value) < 1e-12
+    with pytest.raises(ValueError, match="strictly"):
+        _core.lp_minimize(A, b, poly.lo, poly.hi, c, 0.0, poly.hi.copy(), 1e-9, 1e-12, 50,
+                          -np.inf, np.inf)
+
+
+def test_auto_with_few_bends_decides_rows_by_lps_and_agrees():
+    """With no bent rays, more rows reach the interior-point LPs of "auto": same facets as
+    the appendix-C loop, certified."""
+    net = lr.from_torch(mlp(seed=3), (12,), (-1.0, 1.0))
+    region = net.region(np.random.default_rng(3).uniform(-0.5, 0.5, 12))
+    rep = region.redundancy_report("auto", max_bends=0)
+    assert rep.n_lps > 0
+    np.testing.assert_array_equal(rep.facets, region.nonredundant(method="naive"))
+    assert_certified(region, rep.facets)

@@ -69,6 +69,20 @@ def weighted_gram(
     rows: npt.NDArray[np.int64] | None,
     single: bool,
 ) -> npt.NDArray[np.float64]: ...
+def lp_minimize(
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    lo: npt.NDArray[np.float64],
+    hi: npt.NDArray[np.float64],
+    c: npt.NDArray[np.float64],
+    c0: float,
+    x0: npt.NDArray[np.float64],
+    rel_tol: float,
+    abs_tol: float,
+    max_iter: int,
+    stop_below: float,
+    stop_above: float,
+) -> tuple[npt.NDArray[np.float64], float, float, int, str]: ...
 def classify_rows(
     a: npt.NDArray[np.float64],
     b: npt.NDArray[np.float64],

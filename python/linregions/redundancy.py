@@ -12,8 +12,10 @@ Methods:
 - ``"auto"``: the Rust core certifies what it can without LPs (zero rows, rows implied by the
   box, duplicates, and facets by witness points found by straight and bent rays from the
   insphere center); the rows left go through Clarkson's loop: an LP over the facets known so
-  far decides redundancy, or its optimum, joined to the center by a segment, meets a new
-  facet. Flat polytopes (no interior point) fall back to ``"naive"``.
+  far decides redundancy, or a feasible point of it past the row, joined to the center by a
+  segment, meets a new facet. These LPs run in the Rust core (dense interior point, stopped
+  as soon as either answer is certified; HiGHS when it cannot settle one). Flat polytopes
+  (no interior point) fall back to ``"naive"``.
 - ``"cdd"``: pycddlib (floating point), for cross-checks at small sizes.
 """
 
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 REDUNDANCY_TOL = 1e-9
 #: Unit normals and offsets closer than this make two rows duplicates.
 DUPLICATE_TOL = 1e-12
+#: The interior-point LP of ``"auto"`` stops at a feasible point this far past a row.
+FACET_MARGIN = 1e-6
 #: How many times a ray is bent around blockers in the search for facet witnesses.
 MAX_BENDS = 128
 
@@ -73,6 +77,23 @@ def _row_min(A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: Polyt
     raise_for(res, f"redundancy LP of row {i}")
     assert res.x is not None
     return res.value + b[i], res.x
+
+
+def _row_min_early(A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: Polytope,
+                   x0: np.ndarray, tol: float) -> tuple[float, np.ndarray]:
+    """Settles ``min A_i x + b_i >= -tol`` over ``rows`` and the (finite) box without the
+    optimum when it can: the Rust interior-point LP from the strictly interior ``x0`` stops at
+    a certified lower bound ``>= -tol`` (returned: row ``i`` is redundant) or at an exactly
+    feasible point whose value is below ``-FACET_MARGIN`` (returned with that value). Anything
+    else (a value in between, a stalled solve) is decided by the exact HiGHS LP."""
+    x, value, lower, _, outcome = _core.lp_minimize(
+        A[rows], b[rows], poly.lo, poly.hi, A[i], float(b[i]), x0,
+        1e-9, 1e-12, 200, -max(FACET_MARGIN, tol), -tol)
+    if outcome == "bound_above":
+        return lower, x
+    if value < -tol and outcome in ("point_below", "optimal"):
+        return value, x
+    return _row_min(A, b, rows, i, poly, extra_floor=False)
 
 
 def _check_nonempty(poly: Polytope) -> bool:
@@ -130,7 +151,10 @@ def nonredundant_auto(
             continue  # met first by an earlier segment
         while True:
             facets = np.flatnonzero(codes == _CODE_FACET)
-            y, xs = _row_min(A, b, facets, i, poly, extra_floor=not bounded)
+            if bounded:
+                y, xs = _row_min_early(A, b, facets, i, poly, x0, tol)
+            else:
+                y, xs = _row_min(A, b, facets, i, poly, extra_floor=True)
             n_lps += 1
             if y >= -tol:
                 codes[i], alive[i] = _CODE_LP_REDUNDANT, False

@@ -8,9 +8,13 @@
 
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 
+/// Panel width of the fallback blocked Cholesky.
+const CHOL_BLOCK: usize = 64;
+/// Rows per rayon task in its trailing update.
+const CHOL_ROW_BLOCK: usize = 64;
 /// Cholesky pivots below this fraction of the largest diagonal entry are treated as zero.
 pub const PIVOT_FLOOR: f64 = 1e-15;
 /// What a zero pivot becomes (before its square root): the direction it stands for then
@@ -219,7 +223,18 @@ pub struct Cholesky {
 impl Cholesky {
     /// Factors a symmetric positive semi-definite matrix (only its lower triangle is read);
     /// `None` if its diagonal has a non-finite entry or the factorisation breaks down.
-    pub fn factor(mut m: Array2<f64>) -> Option<Cholesky> {
+    pub fn factor(m: Array2<f64>) -> Option<Cholesky> {
+        let backup = m.clone();
+        match Self::factor_faer(m) {
+            Some(c) => Some(c),
+            // faer's kernel can leave a non-positive pivot on nearly singular matrices (seen
+            // at n = 12 near an LP optimum); the blocked right-looking factorisation below
+            // replaces every tiny pivot
+            None => Self::factor_blocked(backup),
+        }
+    }
+
+    fn factor_faer(mut m: Array2<f64>) -> Option<Cholesky> {
         let n = m.nrows();
         let max_diag = (0..n).fold(0.0f64, |acc, i| acc.max(m[[i, i]]));
         if !max_diag.is_finite() {
@@ -252,8 +267,61 @@ impl Cholesky {
                 m[[i, j]] = 0.0;
             }
         }
-        if m.iter().any(|v| !v.is_finite()) {
+        if m.iter().any(|v| !v.is_finite()) || (0..n).any(|i| m[[i, i]] <= 0.0) {
             return None;
+        }
+        Some(Cholesky { l: m })
+    }
+
+    /// Right-looking blocked Cholesky (panels on rayon, trailing updates as GEMMs) with
+    /// pivots below `PIVOT_FLOOR` of the largest diagonal entry replaced by a huge one.
+    fn factor_blocked(mut m: Array2<f64>) -> Option<Cholesky> {
+        let n = m.nrows();
+        let max_diag = (0..n).fold(0.0f64, |acc, i| acc.max(m[[i, i]]));
+        if !max_diag.is_finite() {
+            return None;
+        }
+        let floor = PIVOT_FLOOR * max_diag.max(f64::MIN_POSITIVE);
+        for k0 in (0..n).step_by(CHOL_BLOCK) {
+            let k1 = (k0 + CHOL_BLOCK).min(n);
+            factor_diagonal_block(&mut m, k0, k1, floor);
+            if k1 == n {
+                break;
+            }
+            // panel: L21 = A21 L11^-T, row by row
+            let l11 = m.slice(s![k0..k1, k0..k1]).to_owned();
+            let mut panel = m.slice(s![k1.., k0..k1]).to_owned();
+            panel
+                .axis_iter_mut(Axis(0))
+                .into_par_iter()
+                .for_each(|mut row| {
+                    for j in 0..k1 - k0 {
+                        let mut v = row[j];
+                        for p in 0..j {
+                            v -= row[p] * l11[[j, p]];
+                        }
+                        row[j] = v / l11[[j, j]];
+                    }
+                });
+            m.slice_mut(s![k1.., k0..k1]).assign(&panel);
+            // trailing update of the lower triangle: A22 -= L21 L21^T
+            let mut a22 = m.slice_mut(s![k1.., k1..]);
+            a22.axis_chunks_iter_mut(Axis(0), CHOL_ROW_BLOCK)
+                .into_par_iter()
+                .enumerate()
+                .for_each(|(blk, mut rows)| {
+                    let r0 = blk * CHOL_ROW_BLOCK;
+                    let r1 = r0 + rows.nrows();
+                    let mut o = rows.slice_mut(s![.., ..r1]);
+                    let left = panel.slice(s![r0..r1, ..]);
+                    let right = panel.slice(s![..r1, ..]);
+                    ndarray::linalg::general_mat_mul(-1.0, &left, &right.t(), 1.0, &mut o);
+                });
+        }
+        for i in 0..n {
+            for j in (i + 1)..n {
+                m[[i, j]] = 0.0;
+            }
         }
         Some(Cholesky { l: m })
     }
@@ -285,6 +353,23 @@ impl Cholesky {
             }
         }
         z
+    }
+}
+
+/// Unblocked Cholesky of the diagonal block `[k0, k1)` in place (lower triangle).
+fn factor_diagonal_block(m: &mut Array2<f64>, k0: usize, k1: usize, floor: f64) {
+    for i in k0..k1 {
+        for j in k0..=i {
+            let mut v = m[[i, j]];
+            for p in k0..j {
+                v -= m[[i, p]] * m[[j, p]];
+            }
+            if i == j {
+                m[[i, i]] = if v > floor { v.sqrt() } else { HUGE_PIVOT };
+            } else {
+                m[[i, j]] = v / m[[j, j]];
+            }
+        }
     }
 }
 
@@ -366,6 +451,20 @@ mod tests {
             .mapv(f64::abs)
             .sum();
         assert!(e1 < 1e-9 && e2 < 1e-9, "{e1} {e2}");
+    }
+
+    #[test]
+    fn cholesky_of_a_singular_matrix_gives_finite_factors() {
+        // rank one in 12 dimensions, entries spread over 20 orders of magnitude
+        let n = 12;
+        let v = Array1::from_shape_fn(n, |i| 10f64.powi(i as i32 - 6));
+        let mut m = Array2::from_shape_fn((n, n), |(i, j)| v[i] * v[j] * 1e8);
+        m[[3, 3]] += 1e-12;
+        let c = Cholesky::factor(m).expect("a factor");
+        let l = c.lower();
+        assert!((0..n).all(|i| l[[i, i]] > 0.0) && l.iter().all(|x| x.is_finite()));
+        let z = c.solve(Array1::ones(n));
+        assert!(z.iter().all(|x| x.is_finite()));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod hrep;
 pub mod insphere;
 pub mod ir;
 pub mod linalg;
+pub mod lp;
 pub mod pattern;
 pub mod slice;
 pub mod walk;

@@ -19,6 +19,7 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(polytope::insphere, m)?)?;
     m.add_function(wrap_pyfunction!(polytope::classify_rows, m)?)?;
     m.add_function(wrap_pyfunction!(polytope::weighted_gram, m)?)?;
+    m.add_function(wrap_pyfunction!(polytope::lp_minimize, m)?)?;
     m.add_function(wrap_pyfunction!(slice::slice_network, m)?)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use super::network::to_pyerr;
 use crate::dense;
 use crate::insphere::{self as ipm, Status};
+use crate::lp;
 use crate::witness;
 
 /// `(center, radius, upper_bound, iterations, status)` of the insphere (eq. 5).
@@ -124,4 +125,59 @@ pub(crate) fn weighted_gram<'py>(
     };
     let g = py.allow_threads(|| dense::weighted_gram(av, wv, rows.as_deref(), single));
     Ok(g.into_pyarray(py))
+}
+
+/// `(x, value, lower_bound, iterations, outcome)` of `min c.x + c0` over the polytope from
+/// the strictly interior `x0`, stopping early at a feasible value below `stop_below` or a
+/// certified lower bound at or above `stop_above`.
+#[pyfunction]
+#[pyo3(signature = (a, b, lo, hi, c, c0, x0, rel_tol, abs_tol, max_iter, stop_below, stop_above))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub(crate) fn lp_minimize<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray2<'py, f64>,
+    b: PyReadonlyArray1<'py, f64>,
+    lo: PyReadonlyArray1<'py, f64>,
+    hi: PyReadonlyArray1<'py, f64>,
+    c: PyReadonlyArray1<'py, f64>,
+    c0: f64,
+    x0: PyReadonlyArray1<'py, f64>,
+    rel_tol: f64,
+    abs_tol: f64,
+    max_iter: usize,
+    stop_below: f64,
+    stop_above: f64,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, f64, f64, usize, &'static str)> {
+    let (av, bv, lov, hiv, cv, xv) = (
+        a.as_array(),
+        b.as_array(),
+        lo.as_array(),
+        hi.as_array(),
+        c.as_array(),
+        x0.as_array(),
+    );
+    let st = lp::Settings {
+        rel_tol,
+        abs_tol,
+        max_iter,
+        stop_below,
+        stop_above,
+    };
+    let out = py
+        .allow_threads(|| lp::minimize(av, bv, lov, hiv, cv, c0, xv, st))
+        .map_err(|e| to_pyerr(py, e))?;
+    let outcome = match out.outcome {
+        lp::Outcome::PointBelow => "point_below",
+        lp::Outcome::BoundAbove => "bound_above",
+        lp::Outcome::Optimal => "optimal",
+        lp::Outcome::IterationLimit => "iteration_limit",
+        lp::Outcome::NumericalFailure => "numerical_failure",
+    };
+    Ok((
+        out.x.into_pyarray(py),
+        out.value,
+        out.lower_bound,
+        out.iterations,
+        outcome,
+    ))
 }

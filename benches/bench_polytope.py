@@ -22,6 +22,8 @@ from linregions.redundancy import _row_min, _unit_rows
 
 SIZES = {
     "smoke": (32, [64, 64, 64]),
+    "d40": (40, [128, 128, 128]),  # pycddlib's float mode still finishes here
+    "d64": (64, [192, 192, 192]),
     "medium": (128, [256, 256, 256]),
     "full": (784, [1024, 1024, 1024]),
 }

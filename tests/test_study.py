@@ -155,3 +155,21 @@ def test_report_only_rewrites_outputs_from_finished_points(tmp_path):
     assert len(results(str(tmp_path))) == 6  # nothing new was computed
     with pytest.raises(FileNotFoundError):
         run_study(config(tmp_path / "empty", analyses=("angles",)), compute=False)
+
+
+def test_a_changed_model_config_retrains_and_recomputes_its_points(tmp_path):
+    """Points computed with a replaced checkpoint are moved aside, not mixed into results."""
+    cfg = config(tmp_path, analyses=("manifold",), n_points=2)
+    first = run_study(cfg)
+    assert first["computed_points"] == 6
+    old = {k: v for k, v in results(str(tmp_path)).items() if k[0] == "bn-L"}
+    changed = tuple(ModelConfig(**{**m.__dict__, "max_epochs": 2}) if m.name == "bn-L" else m
+                    for m in cfg.models)
+    again = run_study(StudyConfig(**{**cfg.__dict__, "models": changed}))
+    assert again["computed_points"] == 2  # only bn-L's points, with its new checkpoint
+    stale = os.path.join(str(tmp_path), "points", "bn-L.stale-1")
+    assert sorted(os.listdir(stale)) == sorted(
+        f"{p:06d}.json" for (_, p) in old)
+    with open(again["table"]) as f:
+        rows = list(csv.DictReader(f))
+    assert len({(r["model"], r["point"]) for r in rows}) == 6  # stale points not counted

@@ -2,7 +2,9 @@
 local cores or a Dask cluster), store each finished point atomically, then report.
 
 A rerun with the same ``out_dir`` resumes: checkpoints and finished points are reused,
-only missing points are computed. A point whose analysis fails is stored with the error.
+only missing points are computed. A model whose configuration changed is retrained, and the
+points computed with its old checkpoint are moved aside (``points/<model>.stale-<n>``), never
+mixed with the new ones. A point whose analysis fails is stored with the error.
 """
 
 from __future__ import annotations
@@ -22,6 +24,21 @@ from ..zoo import ModelConfig, build_model, load_checkpoint, save_checkpoint, tr
 from .analyses import ANALYSES, PointContext
 from .config import StudyConfig, load_study_data, paper_models
 from .storage import checkpoint_path, point_path, write_json_atomic
+
+
+def _retire_points(out_dir: str, model: str, why: str) -> Optional[str]:
+    """Moves the finished points of ``model`` aside before it is (re)trained: they belong to
+    a checkpoint that is about to be replaced. Returns the new folder, if any."""
+    folder = os.path.dirname(point_path(out_dir, model, 0))
+    if not os.path.isdir(folder) or not os.listdir(folder):
+        return None
+    n = 1
+    while os.path.exists(f"{folder}.stale-{n}"):
+        n += 1
+    os.replace(folder, f"{folder}.stale-{n}")
+    print(f"{model}: {why}; its {len(os.listdir(f'{folder}.stale-{n}'))} finished points were "
+          f"moved to {folder}.stale-{n} and will be recomputed")
+    return f"{folder}.stale-{n}"
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,8 @@ def prepare_models(cfg: StudyConfig, models: Iterable[ModelConfig], data) -> dic
         if loaded is not None and loaded[1] == mc:
             metrics[mc.name] = loaded[2]
             continue
+        _retire_points(cfg.out_dir, mc.name, "configuration changed" if loaded else
+                       "no checkpoint")
         start = time.perf_counter()
         model, epochs = train_early_stopping(build_model(mc), mc, (Xtr, ytr), (Xva, yva))
         shape = (-1, *mc.input_shape)

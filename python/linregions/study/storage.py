@@ -29,6 +29,10 @@ def write_json_atomic(path: str, data: Any) -> None:
     os.replace(tmp, path)
 
 
+#: Folders of points whose checkpoint was replaced are renamed ``<model>.stale-<n>``.
+STALE_MARK = ".stale-"
+
+
 def point_path(out_dir: str, model: str, index: int) -> str:
     """Where the result of test point ``index`` of ``model`` is stored."""
     return os.path.join(out_dir, "points", model, f"{index:06d}.json")
@@ -39,11 +43,14 @@ def checkpoint_path(out_dir: str, model: str) -> str:
 
 
 def iter_point_results(out_dir: str) -> Iterator[dict]:
-    """Every finished point result under ``out_dir``."""
+    """Every finished point result under ``out_dir`` (points of replaced checkpoints, moved
+    to ``<model>.stale-<n>`` folders, are skipped)."""
     root = os.path.join(out_dir, "points")
     if not os.path.isdir(root):
         return
     for model in sorted(os.listdir(root)):
+        if STALE_MARK in model:
+            continue
         folder = os.path.join(root, model)
         for name in sorted(os.listdir(folder)):
             if name.endswith(".json"):

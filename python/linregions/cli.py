@@ -24,6 +24,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     study.add_argument("--scale", default="paper", choices=["paper", "small", "tiny"],
                        help="model size: the paper's, or reduced for quick runs")
     study.add_argument("--points", type=int, default=20, help="test points per model")
+    study.add_argument("--arch", default="auto", choices=["auto", "mlp", "cnn"],
+                       help="the paper's MLP or table-3 CNN (auto: CNN for cifar10 only)")
     study.add_argument("--max-epochs", type=int, default=30)
     study.add_argument("--workers", type=int, default=0, help="local processes (0: all cores)")
     study.add_argument("--scheduler", default=None, help="Dask scheduler, tcp://HOST:PORT")
@@ -46,7 +48,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg = StudyConfig(
             out_dir=args.out, dataset=args.dataset, data_dir=args.data_dir,
             models=paper_models(args.dataset, args.scale, max_epochs=args.max_epochs,
-                                seed=args.seed),
+                                seed=args.seed, arch=args.arch),
             n_points=args.points, seed=args.seed, workers=args.workers,
             scheduler=args.scheduler, analyses=analyses, n_directions=args.directions,
         )

@@ -260,6 +260,8 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
         m = metrics.get(n, {})
         lines.append(f"| {n} | {100 * m.get('test_accuracy', float('nan')):.1f} | "
                      f"{PAPER_TABLE1.get(n, 'n/a')} | {m.get('epochs', 'n/a')} |")
+    lines += ["", "The paper's figures are for MNIST (MLPs) and CIFAR-10 (CNNs); this run: "
+              f"{cfg.dataset}."]
     lines += ["", "## Classification regions in a manifold region (table 2)", "",
               "| model | classes (ours) | classes (paper) | distortion (ours) | "
               "distortion (paper) |", "| --- | --- | --- | --- | --- |"]

@@ -285,3 +285,19 @@ def test_auto_with_few_bends_decides_rows_by_lps_and_agrees():
     assert rep.n_lps > 0
     np.testing.assert_array_equal(rep.facets, region.nonredundant(method="naive"))
     assert_certified(region, rep.facets)
+
+
+def test_solver_limit_carries_the_certified_interval(monkeypatch):
+    """An uncertified insphere raises with the interval it did certify: the lower end is
+    the exact radius of the returned center, the upper end bounds the optimum."""
+    import linregions.insphere as ins_mod
+
+    poly = random_polytope(5, n=40, d=6)
+    exact = poly.insphere()
+    monkeypatch.setattr(ins_mod, "certified_linprog",
+                        lambda p: (p.lo + 0.01, -1.0, np.inf))  # a useless fallback
+    with pytest.raises(lr.errors.SolverLimitError) as info:
+        poly.insphere(max_iter=3)
+    lo, hi = info.value.bounds
+    assert lo <= exact.radius + 1e-12 and hi >= exact.radius - 1e-12
+    assert abs(ins_mod.certified_radius(poly, info.value.center) - lo) < 1e-12

@@ -83,4 +83,11 @@ class UnboundedPolytopeError(PolytopeError):
 
 
 class SolverLimitError(PolytopeError):
-    """A solver stopped before certifying an answer (iteration limit, numerical failure)."""
+    """A solver stopped before certifying an answer (iteration limit, numerical failure).
+
+    ``bounds`` is ``(lower, upper)`` when the answer is nevertheless certified to lie in an
+    interval (e.g. the inradius, with ``center`` a point whose exact radius is ``lower``),
+    else None."""
+
+    bounds: tuple[float, float] | None = None
+    center = None

@@ -83,11 +83,8 @@ def compute_insphere(
         )
         method = "ipm"
         if status != "optimal" and not fallback:
-            raise SolverLimitError(
-                f"insphere: {status} after {iters} iterations; certified radius in "
-                f"[{radius:.6g}, {upper:.6g}]",
-                status=status,
-            )
+            raise _limit(f"insphere: {status} after {iters} iterations; certified radius in "
+                         f"[{radius:.6g}, {upper:.6g}]", status, center, radius, upper)
         if status != "optimal":
             # The IPM's own dual bound can stall on degenerate regions; certify HiGHS's
             # answer instead (exact distance of its center, weak-duality bound from its duals).
@@ -97,11 +94,9 @@ def compute_insphere(
             upper = min(upper, upper_h)
             method = "ipm+highs"
             if upper - radius > rel_tol * max(abs(radius), abs(upper)) + abs_tol:
-                raise SolverLimitError(
-                    f"insphere: {status} after {iters} iterations and HiGHS; certified "
-                    f"radius in [{radius:.6g}, {upper:.6g}]",
-                    status=status,
-                )
+                raise _limit(f"insphere: {status} after {iters} iterations and HiGHS; "
+                             f"certified radius in [{radius:.6g}, {upper:.6g}]", status,
+                             center, radius, upper)
     else:
         center, upper = insphere_linprog(poly)
         radius, iters, method = certified_radius(poly, center), 0, "highs"
@@ -113,6 +108,13 @@ def compute_insphere(
     if -abs_tol <= radius < 0.0:
         radius = 0.0  # flat, up to rounding
     return Insphere(np.asarray(center), radius, float(upper), int(iters), method)
+
+
+def _limit(message: str, status: str, center, lower: float, upper: float) -> SolverLimitError:
+    err = SolverLimitError(message, status=status)
+    err.bounds = (float(lower), float(upper))
+    err.center = np.asarray(center)
+    return err
 
 
 def dual_bound(poly: Polytope, lam: np.ndarray) -> float:

@@ -14,8 +14,30 @@ from ..surroundings import surrounding_regions
 
 #: Relative certification tolerance of the study's inradii. The study reports them to a few
 #: digits; the library default (1e-9) is out of reach on some degenerate CNN regions (many
-#: tied constraints: both the interior-point method and HiGHS certify ~1e-8 there).
+#: tied constraints: both the interior-point method and HiGHS stall at 1e-8..1e-6 there).
 INRADIUS_REL_TOL = 1e-7
+#: When even that is not reached, the certified interval is recorded if it is this tight
+#: (relative): the lower end is the exact radius of a point, the upper a dual bound.
+INRADIUS_ACCEPT_GAP = 1e-4
+
+
+def certified_inradius(region) -> tuple[float, float]:
+    """(inradius, certified relative gap): the insphere radius to ``INRADIUS_REL_TOL``, or
+    the lower end of a certified interval no wider than ``INRADIUS_ACCEPT_GAP``; a wider
+    one raises the solver's :class:`SolverLimitError`."""
+    from ..errors import SolverLimitError
+
+    try:
+        ins = region.insphere(rel_tol=INRADIUS_REL_TOL)
+        return float(ins.radius), 0.0
+    except SolverLimitError as err:
+        if err.bounds is None:
+            raise
+        lo, hi = err.bounds
+        gap = (hi - lo) / max(abs(hi), 1e-300)
+        if not (lo > 0 and gap <= INRADIUS_ACCEPT_GAP):
+            raise
+        return float(lo), float(gap)
 
 #: PGD settings of the adversarial analysis (L-inf, in the [-1, 1] pixel scale).
 PGD_EPS, PGD_STEP, PGD_STEPS, PGD_RESTARTS = 0.3, 0.02, 40, 2
@@ -47,13 +69,14 @@ class PointContext:
 def manifold(ctx: PointContext) -> dict:
     """The manifold region (sec. 3.2): its size in rows, activity and insphere."""
     region = ctx.manifold_region()
-    _, radius = region.insphere(rel_tol=INRADIUS_REL_TOL)
+    radius, gap = certified_inradius(region)
     _, nearest = region.nearest_hyperplane()
     return {
         "hyperplanes": int(region.n_rows),
         "active_fraction": float(region.active_fraction),
         "nearest_hyperplane": float(nearest),
         "inradius": float(radius),
+        "inradius_gap": gap,
         "boundary_units": len(region.boundary),
     }
 
@@ -112,8 +135,8 @@ def decision(ctx: PointContext) -> dict:
         raise ValueError("no other class has a decision target")
     j = int(rng.choice(classes))
     bp = boundary_point(ctx.net, ctx.x, ctx.targets[j])
-    _, radius = bp.region.insphere(rel_tol=INRADIUS_REL_TOL)
-    return {"inradius": float(radius), "target_class": j, "alpha": float(bp.alpha),
+    radius, gap = certified_inradius(bp.region)
+    return {"inradius": radius, "inradius_gap": gap, "target_class": j, "alpha": float(bp.alpha),
             "pieces": int(bp.n_pieces)}
 
 
@@ -130,8 +153,9 @@ def adversarial(ctx: PointContext) -> dict:
     if not bool(adv.success[0]):
         return {"attack_success": 0}
     bp = boundary_point(ctx.net, ctx.x, np.asarray(adv.x_adv[0], dtype=np.float64).ravel())
-    _, radius = bp.region.insphere(rel_tol=INRADIUS_REL_TOL)
-    return {"attack_success": 1, "inradius": float(radius), "alpha": float(bp.alpha)}
+    radius, gap = certified_inradius(bp.region)
+    return {"attack_success": 1, "inradius": radius, "inradius_gap": gap,
+            "alpha": float(bp.alpha)}
 
 
 ANALYSES: dict[str, Callable[[PointContext], dict]] = {

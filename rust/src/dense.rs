@@ -8,7 +8,7 @@
 
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 use rayon::prelude::*;
 
 /// Panel width of the fallback blocked Cholesky.
@@ -212,6 +212,19 @@ fn gemv(m: MatRef<'_, f64>, x: ArrayView1<f64>, out: &mut Array1<f64>) {
     // SAFETY: `o` is a live, contiguous (n x 1) view borrowed for this call only.
     let of = unsafe { MatMut::from_raw_parts_mut(o.as_mut_ptr(), n, 1, 1, 1) };
     faer::linalg::matmul::matmul(of, Accum::Replace, m, as_faer(&xv), 1.0, par());
+}
+
+/// Largest `t` with `v + t dv >= 0` (infinite when no entry decreases).
+pub fn max_step(v: ArrayView1<f64>, dv: ArrayView1<f64>) -> f64 {
+    Zip::from(&v)
+        .and(&dv)
+        .fold(f64::INFINITY, |acc, &vi, &dvi| {
+            if dvi < 0.0 {
+                acc.min(-vi / dvi)
+            } else {
+                acc
+            }
+        })
 }
 
 /// Dense lower Cholesky factor (row-major), with tiny pivots replaced by a huge one so that

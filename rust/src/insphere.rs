@@ -18,7 +18,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 
-use crate::dense::{matvec, matvec_t, weighted_gram_augmented, Cholesky};
+use crate::dense::{matvec, matvec_t, max_step, weighted_gram_augmented, Cholesky};
 use crate::error::{CoreError, Result};
 use crate::hrep::{check, normalize};
 
@@ -412,19 +412,6 @@ impl<'a> Ipm<'a> {
         mat[[d, d]] += w.slice(ndarray::s![n..]).sum();
         Cholesky::factor(mat)
     }
-}
-
-/// Largest `t` with `v + t dv >= 0` (infinite when no entry decreases).
-fn max_step(v: ArrayView1<f64>, dv: ArrayView1<f64>) -> f64 {
-    Zip::from(&v)
-        .and(&dv)
-        .fold(f64::INFINITY, |acc, &vi, &dvi| {
-            if dvi < 0.0 {
-                acc.min(-vi / dvi)
-            } else {
-                acc
-            }
-        })
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 
 use ndarray::{Array1, ArrayView1, ArrayView2, Zip};
 
-use crate::dense::{matvec, matvec_t, weighted_gram, Cholesky};
+use crate::dense::{matvec, matvec_t, max_step, weighted_gram, Cholesky};
 use crate::error::{CoreError, Result};
 use crate::hrep::check;
 
@@ -274,19 +274,6 @@ impl Solver<'_> {
         }
         done(&best_x, best_v, lower, st.max_iter, Outcome::IterationLimit)
     }
-}
-
-/// Largest `t` with `v + t dv >= 0` (infinite when no entry decreases).
-fn max_step(v: ArrayView1<f64>, dv: ArrayView1<f64>) -> f64 {
-    Zip::from(&v)
-        .and(&dv)
-        .fold(f64::INFINITY, |acc, &vi, &dvi| {
-            if dvi < 0.0 {
-                acc.min(-vi / dvi)
-            } else {
-                acc
-            }
-        })
 }
 
 #[cfg(test)]

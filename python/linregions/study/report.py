@@ -92,32 +92,42 @@ def _plot_inradius(rows: list[dict], names: list[str], path: str) -> Optional[st
     return path
 
 
-def _plot_angles(cfg: StudyConfig, names: list[str], path: str) -> Optional[str]:
-    """Figure 4: the angle matrix of the first test point's manifold region, per model."""
-    if "angles" not in cfg.analyses:
-        return None
-    import matplotlib
+def _first_point_regions(cfg: StudyConfig, names: list[str]) -> dict:
+    """``{model: (config, manifold region of the study's first test point)}`` for the models
+    with a checkpoint; shared by figures 4 and 5 (the data is loaded once)."""
+    import linregions as lr
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..plots import plot_angles
     from ..zoo import load_checkpoint
     from .config import load_study_data
     from .storage import checkpoint_path
 
     (_, _, (Xte, _)) = load_study_data(cfg)
     first = int(np.random.default_rng(cfg.seed).permutation(len(Xte))[0])
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
-    import linregions as lr
-
-    for ax, name in zip(axes[0], names):
+    out = {}
+    for name in names:
         loaded = load_checkpoint(checkpoint_path(cfg.out_dir, name))
         if loaded is None:
             continue
         model, mc, _ = loaded
-        region = lr.from_torch(model, mc.input_shape, (-1.0, 1.0)).region(
-            Xte[first].reshape(-1), on_boundary="active")
+        out[name] = (mc, lr.from_torch(model, mc.input_shape, (-1.0, 1.0)).region(
+            Xte[first].reshape(-1), on_boundary="active"))
+    return out
+
+
+def _plot_angles(firsts: dict, names: list[str], path: str) -> Optional[str]:
+    """Figure 4: the angle matrix of the first test point's manifold region, per model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..plots import plot_angles
+
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        if name not in firsts:
+            continue
+        region = firsts[name][1]
         rows = np.flatnonzero(np.linalg.norm(region.A, axis=1) > 0)
         plot_angles(region, rows, ax=ax)
         ax.set_title(name)
@@ -137,37 +147,20 @@ def _image_shape(input_shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(input_shape)
 
 
-def _plot_class_maxima(cfg: StudyConfig, names: list[str], path: str) -> Optional[str]:
+def _plot_class_maxima(firsts: dict, names: list[str], path: str) -> Optional[str]:
     """Figure 5: x^t of every class for the first test point's manifold region, one row per
     model (recomputed here, like figure 4, so the per-point results stay small)."""
-    if "class_maxima" not in cfg.analyses:
-        return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    import linregions as lr
-
     from ..plot_class_maxima import plot_class_maxima
-    from ..zoo import load_checkpoint
-    from .config import load_study_data
-    from .storage import checkpoint_path
 
-    (_, _, (Xte, _)) = load_study_data(cfg)
-    first = int(np.random.default_rng(cfg.seed).permutation(len(Xte))[0])
-    rows, shape = [], None
-    for name in names:
-        loaded = load_checkpoint(checkpoint_path(cfg.out_dir, name))
-        if loaded is None:
-            continue
-        model, mc, _ = loaded
-        region = lr.from_torch(model, mc.input_shape, (-1.0, 1.0)).region(
-            Xte[first].reshape(-1), on_boundary="active")
-        rows.append((name, region.class_maxima()))
-        shape = _image_shape(tuple(mc.input_shape))
+    rows = [(n, firsts[n][1].class_maxima()) for n in names if n in firsts]
     if not rows:
         return None
+    shape = _image_shape(tuple(firsts[rows[-1][0]][0].input_shape))
     fig = plot_class_maxima(rows, image_shape=shape)
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -235,10 +228,13 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
     fig3 = _plot_inradius(rows, names, os.path.join(cfg.out_dir, "fig3_inradius.png"))
     if fig3:
         figures["inradius distributions (fig. 3)"] = fig3
-    fig4 = _plot_angles(cfg, names, os.path.join(cfg.out_dir, "fig4_angles.png"))
-    if fig4:
+    wanted = {"angles", "class_maxima"} & set(cfg.analyses)
+    firsts = _first_point_regions(cfg, names) if wanted else {}
+    if "angles" in wanted:
+        fig4 = _plot_angles(firsts, names, os.path.join(cfg.out_dir, "fig4_angles.png"))
         figures["angles between hyperplanes of one manifold region (fig. 4)"] = fig4
-    fig5 = _plot_class_maxima(cfg, names, os.path.join(cfg.out_dir, "fig5_class_maxima.png"))
+    fig5 = (_plot_class_maxima(firsts, names, os.path.join(cfg.out_dir, "fig5_class_maxima.png"))
+            if "class_maxima" in wanted else None)
     if fig5:
         figures["class maxima x^t of one manifold region, green where class t is present "
                 "(fig. 5)"] = fig5

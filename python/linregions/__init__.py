@@ -23,10 +23,12 @@ from .errors import (
     PolytopeError,
     ShapeError,
     SolverLimitError,
+    SpecSyntaxError,
     TrainingModeError,
     UnboundedPolytopeError,
     UnsupportedModelError,
 )
+from .importers.vnnlib import VnnlibSpec, read_vnnlib
 from .insphere import Insphere
 from .network import BOUNDARY_TOL, Network, Patterns
 from .pgd import PGDResult, pgd
@@ -47,6 +49,13 @@ def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Netwo
     return _from_torch(model, input_shape, bounds)
 
 
+def from_onnx(model: Any, *, bounds: Any = (-1.0, 1.0)) -> Network:
+    """Imports an ONNX model (see :func:`linregions.importers.onnx.from_onnx`)."""
+    from .importers.onnx import from_onnx as _from_onnx
+
+    return _from_onnx(model, bounds=bounds)
+
+
 __all__ = [
     "boundary_point",
     "BOUNDARY_TOL",
@@ -58,6 +67,7 @@ __all__ = [
     "EmptyPolytopeError",
     "errors",
     "FlatPolytopeError",
+    "from_onnx",
     "from_torch",
     "GAP_TOL",
     "Insphere",
@@ -76,6 +86,7 @@ __all__ = [
     "Polytope",
     "PolytopeError",
     "RedundancyReport",
+    "read_vnnlib",
     "Region",
     "region_categories",
     "RegionCategories",
@@ -84,11 +95,13 @@ __all__ = [
     "slice_through",
     "SLICE_TOL",
     "SolverLimitError",
+    "SpecSyntaxError",
     "surrounding_regions",
     "Surroundings",
     "TrainingModeError",
     "UnboundedPolytopeError",
     "UnsupportedModelError",
+    "VnnlibSpec",
     "Walk",
     "WALK_TOL",
 ]

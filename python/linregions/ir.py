@@ -54,13 +54,17 @@ class Add:
     size: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReLU:
-    """``y = x`` where ``x > 0``, ``slope * x`` elsewhere (ReLU: slope 0)."""
+    """``y = x`` where ``x > 0``, ``slope * x`` elsewhere (ReLU: slope 0).
+
+    ``slope`` is one float for every unit (ReLU, LeakyReLU) or a (size,) array with one
+    slope per unit (PReLU, whose per-channel slopes repeat over the channel's positions).
+    """
 
     input: int
     size: int
-    slope: float = 0.0
+    slope: float | np.ndarray = 0.0
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,11 @@ def build_core(nodes: list[Node]) -> _core.Network:
         elif isinstance(node, Add):
             core.add_sum(list(node.inputs))
         elif isinstance(node, ReLU):
-            core.add_relu(node.input, float(node.slope))
+            if np.ndim(node.slope) == 0:
+                core.add_relu(node.input, float(node.slope))  # type: ignore[arg-type]
+            else:
+                slopes = np.ascontiguousarray(node.slope, dtype=np.float64)
+                core.add_relu_slopes(node.input, slopes)
         elif isinstance(node, MaxPool):
             core.add_maxpool(node.input, np.ascontiguousarray(node.windows, dtype=np.int64))
         else:

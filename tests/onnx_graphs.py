@@ -26,7 +26,9 @@ def make_model(nodes, in_shape, inits=None, opset: int = 13, out: str = "y",
             arr = arr.astype(np.float32)
         tensors.append(numpy_helper.from_array(arr, k))
     inputs = [helper.make_tensor_value_info(in_name, TensorProto.FLOAT, list(in_shape))]
-    inputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(s)) for n, s in extra_inputs]
+    inputs += [
+        helper.make_tensor_value_info(n, TensorProto.FLOAT, list(s)) for n, s in extra_inputs
+    ]
     graph = helper.make_graph(
         nodes, "g", inputs, [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)], tensors
     )
@@ -66,8 +68,12 @@ def check_region_map(net, model, in_shape, x, rng, rtol: float = 2e-5) -> None:
     region = net.region(x)
     w, c = region.logit_map
     slack = region.A @ x + region.b
-    radius = max(1e-6, float(np.min(np.abs(slack) / np.maximum(np.linalg.norm(region.A, axis=1),
-                                                                1e-300))) if slack.size else 1e-2)
+    radius = max(
+        1e-6,
+        float(np.min(np.abs(slack) / np.maximum(np.linalg.norm(region.A, axis=1), 1e-300)))
+        if slack.size
+        else 1e-2,
+    )
     Y = x + rng.uniform(-1, 1, size=(8, x.size)) * min(radius / np.sqrt(x.size), 1e-2)
     Y = np.clip(Y, net.lo, net.hi).astype(np.float32).astype(np.float64)
     inside = [y for y in Y if np.all(region.A @ y + region.b >= 0)]

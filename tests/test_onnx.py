@@ -80,8 +80,14 @@ def test_conv2d_attributes(attrs):
     check_against_ort(model, ["N", 2, 6, 5])
 
 
-@pytest.mark.parametrize("attrs", [dict(), dict(strides=[2], pads=[1, 2], dilations=[2]),
-                                   dict(auto_pad="SAME_UPPER", strides=[3])])
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        dict(),
+        dict(strides=[2], pads=[1, 2], dilations=[2]),
+        dict(auto_pad="SAME_UPPER", strides=[3]),
+    ],
+)
 def test_conv1d(attrs):
     rng = RNG(3)
     nodes = [node("Conv", ["x", "w"], ["c"], kernel_shape=[3], **attrs), node("Relu", ["c"], ["y"])]
@@ -151,7 +157,10 @@ def test_prelu_per_channel():
     net = check_against_ort(make_model(nodes, ["N", 2, 4, 4], inits), ["N", 2, 4, 4])
     relu = [n for n in net.nodes if isinstance(n, lr.ir.ReLU)][0]
     assert np.ndim(relu.slope) == 1 and set(np.unique(relu.slope)) == {
-        np.float32(0.1).item(), -0.5, np.float32(0.3).item()}
+        np.float32(0.1).item(),
+        -0.5,
+        np.float32(0.3).item(),
+    }
 
 
 @pytest.mark.parametrize("opset,lo,hi", [(8, 0.0, 6.0), (8, -1.0, None), (13, -0.5, 0.5),
@@ -252,8 +261,11 @@ def test_resize_nearest(opset, attrs, use_sizes):
     else:
         inits["scales"] = np.array([1, 1, 2, 1.5], np.float32)
         ins = ["c", "roi", "scales"]
-    nodes = [node("Conv", ["x", "w"], ["c"], kernel_shape=[1, 1]),
-             node("Resize", ins, ["z"], mode="nearest", **attrs), node("Relu", ["z"], ["y"])]
+    nodes = [
+        node("Conv", ["x", "w"], ["c"], kernel_shape=[1, 1]),
+        node("Resize", ins, ["z"], mode="nearest", **attrs),
+        node("Relu", ["z"], ["y"]),
+    ]
     check_against_ort(make_model(nodes, [1, 2, 3, 4], inits, opset), [1, 2, 3, 4])
 
 
@@ -276,8 +288,12 @@ def test_constant_node_and_shape_subgraph():
     rng = RNG(16)
     w = f32(rng, 12, 3)
     nodes = [
-        helper.make_node("Constant", [], ["w"], value=helper.make_tensor(
-            "w", TensorProto.FLOAT, w.shape, w.ravel().tolist())),
+        helper.make_node(
+            "Constant",
+            [],
+            ["w"],
+            value=helper.make_tensor("w", TensorProto.FLOAT, w.shape, w.ravel().tolist()),
+        ),
         node("Relu", ["x"], ["r"]),
         node("Shape", ["r"], ["s"]),
         node("Gather", ["s", "zero"], ["n"], axis=0),
@@ -296,10 +312,95 @@ def test_rank1_input_and_spec_bounds(tmp_path):
     nodes = [node("MatMul", ["x", "w"], ["h"]), node("Relu", ["h"], ["y"])]
     model = make_model(nodes, [3], {"w": f32(rng, 3, 4)})
     spec = tmp_path / "p.vnnlib"
-    spec.write_text("(declare-const X_0 Real)(declare-const X_1 Real)(declare-const X_2 Real)\n"
-                    "(assert (<= X_0 0.5))(assert (>= X_0 0.25))(assert (<= X_1 1))"
-                    "(assert (>= X_1 -1))(assert (<= X_2 0))(assert (>= X_2 -0.5))\n")
+    spec.write_text(
+        "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const X_2 Real)\n"
+        "(assert (<= X_0 0.5))(assert (>= X_0 0.25))(assert (<= X_1 1))"
+        "(assert (>= X_1 -1))(assert (<= X_2 0))(assert (>= X_2 -0.5))\n"
+    )
     net = check_against_ort(model, [3], bounds=lr.read_vnnlib(spec))
     np.testing.assert_array_equal(net.lo, [0.25, -1, -0.5])
     np.testing.assert_array_equal(net.hi, [0.5, 1, 0])
     assert net.input_shape == (3,)
+
+
+def test_matmul_constant_on_the_left_and_vector():
+    rng = RNG(18)
+    nodes = [node("MatMul", ["w", "x"], ["h"]), node("Relu", ["h"], ["r"]),
+             node("MatMul", ["r", "v"], ["y"])]  # fmt: skip
+    inits = {"w": f32(rng, 4, 3), "v": f32(rng, 2)}
+    check_against_ort(make_model(nodes, [1, 3, 2], inits), [1, 3, 2])
+
+
+@pytest.mark.parametrize("op", ["Sigmoid", "Tanh", "Softmax", "Exp", "Gelu"])
+def test_non_piecewise_linear_ops_are_refused_by_node_and_op(op):
+    rng = RNG(19)
+    nodes = [node("MatMul", ["x", "w"], ["h"]), helper.make_node(op, ["h"], ["s"], name="act1"),
+             node("MatMul", ["s", "w2"], ["y"])]  # fmt: skip
+    model = make_model(nodes, ["N", 3], {"w": f32(rng, 3, 4), "w2": f32(rng, 4, 2)}, opset=20)
+    with pytest.raises(lr.NotPiecewiseLinearError, match=rf"'act1' \({op}\)"):
+        lr.from_onnx(model)
+
+
+def test_product_of_two_input_values_is_refused():
+    nodes = [node("Relu", ["x"], ["r"]), helper.make_node("Mul", ["x", "r"], ["y"], name="sq")]
+    with pytest.raises(lr.NotPiecewiseLinearError, match=r"'sq' \(Mul\)"):
+        lr.from_onnx(make_model(nodes, ["N", 3]))
+    nodes = [helper.make_node("Div", ["one", "x"], ["y"], name="inv")]
+    with pytest.raises(lr.NotPiecewiseLinearError, match=r"'inv' \(Div\)"):
+        lr.from_onnx(make_model(nodes, ["N", 3], {"one": np.float32(1.0)}))
+
+
+def test_unknown_op_is_refused_by_node_and_op():
+    nodes = [helper.make_node("TopK", ["x", "k"], ["y", "i"], name="top")]
+    with pytest.raises(lr.UnsupportedModelError, match=r"'top' \(TopK\)"):
+        lr.from_onnx(make_model(nodes, ["N", 5], {"k": np.array([2], np.int64)}))
+
+
+def test_two_graph_inputs_are_refused():
+    nodes = [node("Add", ["x", "z"], ["y"])]
+    model = make_model(nodes, ["N", 3], extra_inputs=[("z", ["N", 3])])
+    with pytest.raises(lr.UnsupportedModelError, match="exactly one input.*'x', 'z'"):
+        lr.from_onnx(model)
+
+
+def test_unreadable_files_are_refused(tmp_path):
+    text = tmp_path / "net.onnx"
+    text.write_text("this is not an ONNX file\n" * 20)
+    with pytest.raises(lr.InvalidValueError, match="not a readable ONNX model"):
+        lr.from_onnx(text)
+    rng = RNG(20)
+    nodes = [node("MatMul", ["x", "w"], ["y"])]
+    data = make_model(nodes, ["N", 30], {"w": f32(rng, 30, 40)}).SerializeToString()
+    cut = tmp_path / "cut.onnx"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(lr.InvalidValueError, match="not a readable ONNX model"):
+        lr.from_onnx(cut)
+    with pytest.raises(lr.InvalidValueError, match="does not exist"):
+        lr.from_onnx(tmp_path / "missing.onnx")
+    with pytest.raises(lr.UnsupportedModelError, match="path or an onnx.ModelProto"):
+        lr.from_onnx(42)
+
+
+def test_unsupported_attributes_are_refused():
+    rng = RNG(21)
+    nodes = [
+        node("Conv", ["x", "w"], ["c"], kernel_shape=[1, 1]),
+        helper.make_node("Resize", ["c", "", "s"], ["y"], name="rz", mode="linear"),
+    ]
+    inits = {"w": f32(rng, 1, 1, 1, 1), "s": np.array([1, 1, 2, 2], np.float32)}
+    with pytest.raises(lr.UnsupportedModelError, match=r"'rz' \(Resize\).*'linear'"):
+        lr.from_onnx(make_model(nodes, [1, 1, 2, 2], inits))
+    nodes = [helper.make_node("Gemm", ["x", "w"], ["y"], name="gt", transA=1)]
+    with pytest.raises(lr.UnsupportedModelError, match=r"'gt' \(Gemm\)"):
+        lr.from_onnx(make_model(nodes, [1, 3], {"w": f32(rng, 1, 2)}))
+
+
+def test_bounds_with_several_boxes_are_refused(tmp_path):
+    spec = tmp_path / "two.vnnlib"
+    spec.write_text(
+        "(declare-const X_0 Real)\n(assert (or (and (>= X_0 0) (<= X_0 1))\n"
+        "(and (>= X_0 2) (<= X_0 3))))\n"
+    )
+    nodes = [node("Relu", ["x"], ["y"])]
+    with pytest.raises(lr.InvalidValueError, match="2 input boxes"):
+        lr.from_onnx(make_model(nodes, ["N", 1]), bounds=lr.read_vnnlib(spec))

@@ -199,9 +199,7 @@ def selection_matrix(index: np.ndarray, n_in: int) -> sp.csr_matrix:
     index = np.asarray(index, dtype=np.int64).ravel()
     keep = index >= 0
     rows = np.flatnonzero(keep)
-    return sp.csr_matrix(
-        (np.ones(rows.size), (rows, index[keep])), shape=(index.size, n_in)
-    )
+    return sp.csr_matrix((np.ones(rows.size), (rows, index[keep])), shape=(index.size, n_in))
 
 
 def pad_index(shape: tuple[int, ...], widths: Sequence[tuple[int, int]], mode: str) -> np.ndarray:
@@ -213,7 +211,10 @@ def pad_index(shape: tuple[int, ...], widths: Sequence[tuple[int, int]], mode: s
 
 
 def nearest_source(
-    in_len: int, out_len: int, scale: float, coordinate_mode: str = "asymmetric",
+    in_len: int,
+    out_len: int,
+    scale: float,
+    coordinate_mode: str = "asymmetric",
     nearest_mode: str = "floor",
 ) -> np.ndarray:
     """Input position read by each output position of a nearest-neighbour resize.
@@ -257,7 +258,9 @@ def resize_index(shape: tuple[int, ...], sources: Sequence[np.ndarray]) -> np.nd
 
 
 def pad_affine(
-    shape: tuple[int, ...], widths: Sequence[tuple[int, int]], mode: str = "constant",
+    shape: tuple[int, ...],
+    widths: Sequence[tuple[int, int]],
+    mode: str = "constant",
     value: float = 0.0,
 ) -> tuple[sp.csr_matrix, np.ndarray, tuple[int, ...]]:
     """Matrix, bias and output shape of padding a ``shape`` tensor by ``widths`` per axis."""
@@ -277,7 +280,7 @@ def concat_blocks(shapes: Sequence[tuple[int, ...]], axis: int) -> list[sp.csr_m
     idx = np.concatenate(parts, axis=axis).ravel()
     full = selection_matrix(idx, int(offsets[-1]))
     full = sp.csc_matrix(full)
-    return [sp.csr_matrix(full[:, offsets[k]:offsets[k + 1]]) for k in range(len(shapes))]
+    return [sp.csr_matrix(full[:, offsets[k] : offsets[k + 1]]) for k in range(len(shapes))]
 
 
 def adaptive_windows(in_hw: tuple[int, int], out_hw: tuple[int, int], channels: int) -> np.ndarray:

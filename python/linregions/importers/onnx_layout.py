@@ -127,11 +127,13 @@ def _resize(g, node, ins, label):
     at = attrs(node)
     mode = at.get("mode", "nearest")
     if mode != "nearest":
-        raise UnsupportedModelError(f"node {label}: resize mode {mode!r} is unsupported; "
-                                    "only 'nearest'")
+        raise UnsupportedModelError(
+            f"node {label}: resize mode {mode!r} is unsupported; only 'nearest'"
+        )
     if "axes" in at or at.get("keep_aspect_ratio_policy", "stretch") != "stretch":
-        raise UnsupportedModelError(f"node {label}: axes / keep_aspect_ratio_policy are "
-                                    "unsupported")
+        raise UnsupportedModelError(
+            f"node {label}: axes / keep_aspect_ratio_policy are unsupported"
+        )
     scales = sizes = None
     if node.op_type == "Upsample":
         scales = at.get("scales") if g.opset < 9 else const(ins[1], label, "scales")
@@ -165,7 +167,7 @@ def _shape(g, node, ins, label):
     t = ins[0]
     at = attrs(node)
     shape = np.array(t.shape, dtype=np.int64)
-    return [shape[at.get("start", 0): at.get("end", len(shape))]]
+    return [shape[at.get("start", 0) : at.get("end", len(shape))]]
 
 
 #: Layout ops.

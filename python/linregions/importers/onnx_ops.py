@@ -157,8 +157,9 @@ def _gemm(g, node, ins, label):
     at = attrs(node)
     a = ins[0]
     if not isinstance(a, Tensor) or at.get("transA", 0) or len(a.shape) != 2:
-        raise UnsupportedModelError(f"node {label}: only input @ constant with a 2-D input "
-                                    "and transA = 0 is supported")
+        raise UnsupportedModelError(
+            f"node {label}: only input @ constant with a 2-D input and transA = 0 is supported"
+        )
     b = const(ins[1], label, "B").astype(np.float64)
     b = b.T if at.get("transB", 0) else b
     w = float(at.get("alpha", 1.0)) * b.T
@@ -171,14 +172,28 @@ def _gemm(g, node, ins, label):
 
 
 def _matmul(g, node, ins, label):
+    """``x @ M`` or ``M @ x`` with a 1-D or 2-D constant ``M`` (numpy's matmul rules)."""
     a, b = ins[0], ins[1]
-    if not isinstance(a, Tensor) or len(np.shape(b)) != 2 or len(a.shape) < 1:
-        raise UnsupportedModelError(f"node {label}: only input @ 2-D constant is supported")
-    m = np.asarray(b, np.float64)
-    lead = a.shape[:-1]
-    n_lead = int(np.prod(lead)) if lead else 1
-    w = m.T if n_lead == 1 else sp.kron(sp.identity(n_lead), sp.csr_matrix(m.T), format="csr")
-    return [affine(g, a, w, np.zeros(n_lead * m.shape[1]), (*lead, m.shape[1]), label)]
+    if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) in (1, 2):
+        m = np.asarray(b, np.float64)
+        lead = a.shape[:-1]
+        n_lead = int(np.prod(lead)) if lead else 1
+        mt = m[None, :] if m.ndim == 1 else m.T
+        shape = lead if m.ndim == 1 else (*lead, m.shape[1])
+        w = mt if n_lead == 1 else sp.kron(sp.identity(n_lead), sp.csr_matrix(mt), format="csr")
+        return [affine(g, a, w, np.zeros(n_lead * mt.shape[0]), shape, label)]
+    if isinstance(b, Tensor) and not isinstance(a, Tensor) and np.ndim(a) == 2:
+        m = np.asarray(a, np.float64)
+        if len(b.shape) == 1:
+            return [affine(g, b, m, np.zeros(m.shape[0]), (m.shape[0],), label)]
+        lead, n = b.shape[:-2], b.shape[-1]
+        n_lead = int(np.prod(lead)) if lead else 1
+        w = sp.kron(sp.identity(n_lead), sp.kron(sp.csr_matrix(m), sp.identity(n)), format="csr")
+        shape = (*lead, m.shape[0], n)
+        return [affine(g, b, w, np.zeros(w.shape[0]), shape, label)]
+    raise UnsupportedModelError(
+        f"node {label}: only products of the input with a 1-D or 2-D constant are supported"
+    )
 
 
 # -- convolution and pooling ----------------------------------------------------------
@@ -218,8 +233,9 @@ def _geometry(at, in_hw, k, label, one_d, ceil=False):
             o = -(-in_hw[i] // s[i])
             total = max(0, (o - 1) * s[i] + span - in_hw[i])
             small = total // 2
-            begin[i], end[i] = (small, total - small) if auto == "SAME_UPPER" else (total - small,
-                                                                                      small)
+            begin[i], end[i] = (
+                (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
+            )
         elif auto == "VALID":
             begin[i] = end[i] = 0
         num = in_hw[i] + begin[i] + end[i] - span
@@ -273,8 +289,9 @@ def _conv_transpose(g, node, ins, label):
         if want is not None:
             total = full - want[i]
             small = total // 2
-            begin[i], end[i] = (small, total - small) if auto == "SAME_UPPER" else (total - small,
-                                                                                      small)
+            begin[i], end[i] = (
+                (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
+            )
         out.append(full - begin[i] - end[i])
     g_ = int(at.get("group", 1))
     m, b = conv_transpose_matrix(weight, bias, (c, h, w_), (out[0], out[1]), s,

@@ -72,7 +72,7 @@ def pool_windows(
 ) -> np.ndarray:
     """Windows (C*Hout*Wout, kh*kw) of a Max/AvgPool 1d/2d, with PAD/BEYOND markers."""
     one_d = isinstance(pool, (torch.nn.MaxPool1d, torch.nn.AvgPool1d))
-    p = _hw(pool.padding, one_d)
+    p = (0, _hw(pool.padding, True)[1]) if one_d else pair(pool.padding)
     pad = (p[1], p[1], p[0], p[0])
     stride = pool.stride if pool.stride is not None else pool.kernel_size
     dilation = getattr(pool, "dilation", 1)

@@ -9,9 +9,10 @@ pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
 from onnx import TensorProto, helper  # noqa: E402
-from onnx_graphs import check_against_ort, f32, make_model, node  # noqa: E402
 
 import linregions as lr  # noqa: E402
+
+from onnx_graphs import check_against_ort, f32, make_model, node  # noqa: E402
 
 RNG = np.random.default_rng
 

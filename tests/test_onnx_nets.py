@@ -10,9 +10,9 @@ import pytest
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
-from onnx_graphs import check_region_map, run_ort  # noqa: E402
-
 import linregions as lr  # noqa: E402
+
+from onnx_graphs import check_region_map, run_ort  # noqa: E402
 
 NETS = Path(__file__).resolve().parents[1].parent / "shared" / "nets"
 

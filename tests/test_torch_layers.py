@@ -11,9 +11,10 @@ pytest.importorskip("onnxruntime")
 
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from onnx_graphs import check_against_ort, make_model, node, same_region  # noqa: E402
 
 import linregions as lr  # noqa: E402
+
+from onnx_graphs import check_against_ort, make_model, node, same_region  # noqa: E402
 
 
 def torch_net(model: nn.Module, shape, bounds=(-1.0, 1.0), seed: int = 0) -> lr.Network:

@@ -7,9 +7,13 @@ importer); these adapters read a module's weights and hyper-parameters. 1-D laye
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import scipy.sparse as sp
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 from .lowering import (
     BEYOND,
@@ -20,6 +24,29 @@ from .lowering import (
     pair,
     window_indices,
 )
+
+# -- what from_torch recognises -------------------------------------------------------
+NOT_PIECEWISE_LINEAR = (
+    nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Softmax, nn.LogSoftmax, nn.Softmin, nn.ELU,
+    nn.SELU, nn.CELU, nn.Softplus, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.LogSigmoid,
+    nn.Softsign, nn.Tanhshrink, nn.GLU, nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm1d,
+    nn.InstanceNorm2d, nn.MultiheadAttention,
+)  # fmt: skip
+NOT_PIECEWISE_LINEAR_FUNCTIONS = {
+    torch.sigmoid, torch.tanh, F.sigmoid, F.tanh, F.gelu, F.silu, F.softmax, F.log_softmax,
+    F.elu, F.selu, F.softplus, F.mish, torch.softmax, torch.exp, torch.log, F.layer_norm,
+}  # fmt: skip
+IDENTITY_MODULES = (nn.Identity, nn.Flatten, nn.Unflatten, nn.Dropout, nn.Dropout1d,
+                    nn.Dropout2d, nn.AlphaDropout)  # fmt: skip
+RESHAPE_METHODS = {"view", "reshape", "flatten", "contiguous", "squeeze", "unsqueeze"}
+RESHAPE_FUNCTIONS = {torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze}
+RELU_FUNCTIONS = {F.relu, torch.relu, torch.relu_, F.relu_}
+LEAKY_FUNCTIONS = {F.leaky_relu, F.leaky_relu_}
+ADD_FUNCTIONS = {operator.add, operator.iadd, torch.add}
+CLIP_FUNCTIONS = {F.relu6, F.hardtanh, F.hardtanh_, torch.clamp, torch.clip}
+CAT_FUNCTIONS = {torch.cat, torch.concat}
+PAD_MODULES = (nn.ZeroPad2d, nn.ConstantPad1d, nn.ConstantPad2d, nn.ReflectionPad1d,
+               nn.ReflectionPad2d, nn.ReplicationPad1d, nn.ReplicationPad2d)  # fmt: skip
 
 
 def _numpy(t: torch.Tensor | None) -> np.ndarray | None:

@@ -11,6 +11,7 @@ pytest.importorskip("onnxruntime")
 from onnx import TensorProto, helper  # noqa: E402
 
 import linregions as lr  # noqa: E402
+from linregions.model.ir import ReLU  # noqa: E402
 
 from onnx_graphs import check_against_ort, f32, make_model, node  # noqa: E402
 
@@ -156,7 +157,7 @@ def test_prelu_per_channel():
              node("PRelu", ["c", "s"], ["p"]), node("Flatten", ["p"], ["y"])]  # fmt: skip
     inits = {"w": f32(rng, 3, 2, 2, 2), "s": np.array([[[0.1]], [[-0.5]], [[0.3]]], np.float32)}
     net = check_against_ort(make_model(nodes, ["N", 2, 4, 4], inits), ["N", 2, 4, 4])
-    relu = [n for n in net.nodes if isinstance(n, lr.ir.ReLU)][0]
+    relu = [n for n in net.nodes if isinstance(n, ReLU)][0]
     assert np.ndim(relu.slope) == 1 and set(np.unique(relu.slope)) == {
         np.float32(0.1).item(),
         -0.5,

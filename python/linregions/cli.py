@@ -47,7 +47,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "inspect":
         from .errors import LinregionsError
-        from .inspect_net import STEPS, run_inspect
+        from .experiments.inspect_net import STEPS, run_inspect
 
         skip = tuple(s for s in args.skip.split(",") if s)
         bad = [s for s in skip if s not in STEPS]
@@ -59,12 +59,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"linregions inspect: {exc}", file=sys.stderr)
             return 2
     if args.command == "demo":
-        from .demo import run_demo
+        from .experiments.demo import run_demo
 
         run_demo(out_dir=args.out, n_points=args.points, seed=args.seed, epochs=args.epochs)
     elif args.command == "study":
-        from .study import StudyConfig, paper_models, run_study
-        from .study.analyses import ANALYSES
+        from .experiments.study import StudyConfig, paper_models, run_study
+        from .experiments.study.analyses import ANALYSES
 
         analyses = tuple(args.analyses.split(",")) if args.analyses else tuple(ANALYSES)
         cfg = StudyConfig(

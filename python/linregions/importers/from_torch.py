@@ -29,8 +29,8 @@ from ..errors import (
     TrainingModeError,
     UnsupportedModelError,
 )
-from ..ir import Add, Affine, Input, MaxPool, Node, ReLU
-from ..network import Network
+from ..model.ir import Add, Affine, Input, MaxPool, Node, ReLU
+from ..model.network import Network
 from .lowering import (
     adaptive_windows,
     average_matrix,

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ..ir import Affine, Node, ReLU
+from ..model.ir import Affine, Node, ReLU
 
 #: Marks a window entry in the layer's padding / past it (ceil_mode windows).
 PAD, BEYOND = -1, -2

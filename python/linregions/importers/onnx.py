@@ -19,8 +19,8 @@ import scipy.sparse as sp
 
 from .._arrays import as_bounds
 from ..errors import InvalidValueError, NotPiecewiseLinearError, ShapeError, UnsupportedModelError
-from ..ir import Affine, Input, Node
-from ..network import Network
+from ..model.ir import Affine, Input, Node
+from ..model.network import Network
 from .onnx_layout import OPS as LAYOUT_OPS
 from .onnx_ops import NOT_PIECEWISE_LINEAR, Tensor, node_label
 from .onnx_ops import OPS as ARITHMETIC_OPS

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedModelError
-from ..ir import Add, Affine
+from ..model.ir import Add, Affine
 from .lowering import concat_blocks, nearest_source, pad_affine, resize_index, selection_matrix
 from .onnx_ops import Lowering, Tensor, affine, attrs, const
 

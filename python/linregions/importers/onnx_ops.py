@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import NotPiecewiseLinearError, UnsupportedModelError
-from ..ir import Add, Affine, MaxPool, ReLU
+from ..model.ir import Add, Affine, MaxPool, ReLU
 from .lowering import (
     BEYOND,
     average_matrix,

@@ -406,3 +406,15 @@ def test_bounds_with_several_boxes_are_refused(tmp_path):
     nodes = [node("Relu", ["x"], ["y"])]
     with pytest.raises(lr.InvalidValueError, match="2 input boxes"):
         lr.from_onnx(make_model(nodes, ["N", 1]), bounds=lr.read_vnnlib(spec))
+
+
+def test_bad_bounds_and_input_shapes_are_refused():
+    model = make_model([node("Relu", ["x"], ["y"])], ["N", 3])
+    with pytest.raises(lr.ShapeError, match=r"bounds lo has shape \(4,\)"):
+        lr.from_onnx(model, bounds=(np.zeros(4), np.ones(4)))
+    with pytest.raises(lr.InvalidValueError, match="exceeds"):
+        lr.from_onnx(model, bounds=(1.0, 0.0))
+    with pytest.raises(lr.ShapeError, match="symbolic or empty dimensions"):
+        lr.from_onnx(make_model([node("Relu", ["x"], ["y"])], ["N", "K"]))
+    with pytest.raises(lr.ShapeError, match="batch size 2"):
+        lr.from_onnx(make_model([node("Relu", ["x"], ["y"])], [2, 3]))

@@ -82,12 +82,10 @@ def from_onnx(model: Any, *, bounds: Any = (-1.0, 1.0)) -> Network:
     if len(graph.output) != 1:
         names = ", ".join(repr(o.name) for o in graph.output)
         raise UnsupportedModelError(f"the ONNX graph must have exactly one output, it has {names}")
-    if isinstance(bounds, tuple) or isinstance(bounds, list):
-        lo, hi = as_bounds(bounds, input_shape)
-    elif hasattr(bounds, "box"):
+    if hasattr(bounds, "boxes"):
         lo, hi = as_bounds(_spec_box(bounds), input_shape)
     else:
-        raise ShapeError(f"bounds must be a pair (lo, hi) or a VnnlibSpec, got {bounds!r}")
+        lo, hi = as_bounds(bounds, input_shape)
     lowering = _Lowering(opset, consts, inputs[0].name, full_shape)
     nodes, labels = lowering.run(graph)
     return Network(nodes, input_shape, lo, hi, labels)

@@ -237,7 +237,11 @@ fn prelu_net(rng: &mut Rng, widths: &[usize]) -> Network {
     let mut last = 0;
     for (i, w) in widths.windows(2).enumerate() {
         let node = net
-            .add_affine(last, Weight::Dense(rng.matrix(w[1], w[0])), rng.vector(w[1]))
+            .add_affine(
+                last,
+                Weight::Dense(rng.matrix(w[1], w[0])),
+                rng.vector(w[1]),
+            )
             .unwrap();
         last = if i + 2 < widths.len() {
             let slopes: Vec<f64> = (0..w[1]).map(|_| 0.5 * rng.uniform()).collect();

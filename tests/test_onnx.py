@@ -418,3 +418,10 @@ def test_bad_bounds_and_input_shapes_are_refused():
         lr.from_onnx(make_model([node("Relu", ["x"], ["y"])], ["N", "K"]))
     with pytest.raises(lr.ShapeError, match="batch size 2"):
         lr.from_onnx(make_model([node("Relu", ["x"], ["y"])], [2, 3]))
+
+
+def test_clip_with_crossed_bounds_is_refused():
+    inits = {"lo": np.float32(1.0), "hi": np.float32(-1.0)}
+    nodes = [helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="cl")]
+    with pytest.raises(lr.InvalidValueError, match=r"'cl' \(Clip\): clip bounds"):
+        lr.from_onnx(make_model(nodes, ["N", 2], inits))

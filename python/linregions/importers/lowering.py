@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from ..errors import InvalidValueError
 from ..model.ir import Affine, Node, ReLU
 
 #: Marks a window entry in the layer's padding / past it (ceil_mode windows).
@@ -313,8 +314,11 @@ def lower_clip(
     ``2i`` for ``x_i - lo`` and ``2i + 1`` for ``x_i - hi``, and
     ``clip(x, lo, hi) = lo + relu(x - lo) - relu(x - hi)`` (below ``lo``: both inactive,
     between: the first active, above ``hi``: both). With one bound finite, one row per unit:
-    ``max(x, lo) = lo + relu(x - lo)``, ``min(x, hi) = hi - relu(hi - x)``.
+    ``max(x, lo) = lo + relu(x - lo)``, ``min(x, hi) = hi - relu(hi - x)``. Raises
+    InvalidValueError when ``lo > hi`` or a bound is NaN.
     """
+    if not lo <= hi:
+        raise InvalidValueError(f"{label}: clip bounds lo = {lo} and hi = {hi} need lo <= hi")
     eye = sp.identity(size, format="csr")
     has_lo, has_hi = np.isfinite(lo), np.isfinite(hi)
     if has_lo and has_hi:

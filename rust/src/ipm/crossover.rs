@@ -1,0 +1,121 @@
+//! The exact active-set finish (crossover): on the rows that are tight at the end of the
+//! interior-point iterations, solve the small equality system exactly and certify.
+//!
+//! With `S` the active rows and `B = G_S` (q x nz):
+//! - primal: the point on the face `B z' = h_S` nearest `z` (linear objective:
+//!   `z' = z + B^T (B B^T)^-1 slack_S`), or the Newton step on that face
+//!   (`min g^T dz + dz^T K dz / 2  s.t.  B dz = slack_S`, `K = H + delta I`);
+//! - dual: least-squares multipliers `min |B^T lam_S + grad f(z')|`, clipped at 0.
+//!
+//! Both go through the problem's own certificate, which trusts neither (feasibility is
+//! checked exactly, bounds come from weak duality), so a wrong active set costs time,
+//! never correctness. Degenerate optima (hundreds of rows tied at the solution) leave the
+//! interior-point iterates a dual residual the late ill-conditioned Newton systems cannot
+//! remove; the least-squares multipliers on the active rows remove it.
+
+use ndarray::{Array1, Array2, ArrayView1};
+
+use super::{Point, Problem, Settings, Status};
+use crate::linalg::dense::{gram_t, Cholesky};
+
+/// Active sets larger than this multiple of the number of variables are not tried.
+const MAX_ACTIVE_FACTOR: usize = 2;
+/// Proximal regularisation of the objective Hessian (relative to its largest diagonal entry).
+const PROX_REG: f64 = 1e-10;
+
+/// The iterate the finish starts from (`slack` are the exact slacks `h - G z`).
+pub struct At<'a> {
+    pub z: ArrayView1<'a, f64>,
+    pub s: ArrayView1<'a, f64>,
+    pub lam: ArrayView1<'a, f64>,
+    pub ax: ArrayView1<'a, f64>,
+    pub slack: ArrayView1<'a, f64>,
+    pub mu: f64,
+}
+
+/// Tries the active sets `{s_i < lam_i}` and `{s_i <= sqrt(mu)}`; returns the problem's
+/// status as soon as one of them certifies.
+pub fn finish<'a, P: Problem<'a>>(problem: &P, at: &At<'_>, st: &Settings) -> Option<Status> {
+    let m = at.s.len();
+    let by_indicator: Vec<usize> = (0..m).filter(|&i| at.s[i] < at.lam[i]).collect();
+    let thresh = at.mu.sqrt();
+    let by_slack: Vec<usize> = (0..m).filter(|&i| at.s[i] <= thresh).collect();
+    for rows in [by_indicator, by_slack] {
+        if let Some(status) = try_set(problem, at, &rows, st) {
+            return Some(status);
+        }
+    }
+    None
+}
+
+/// Primal point and multipliers from one active set, certified by the problem.
+fn try_set<'a, P: Problem<'a>>(
+    problem: &P,
+    at: &At<'_>,
+    rows: &[usize],
+    st: &Settings,
+) -> Option<Status> {
+    let lay = problem.layout();
+    let nz = lay.nz();
+    let q = rows.len();
+    if q == 0 || q > MAX_ACTIVE_FACTOR * nz {
+        return None;
+    }
+    // B (q x nz): the active rows of G
+    let mut bm = Array2::<f64>::zeros((q, nz));
+    for (r, &k) in rows.iter().enumerate() {
+        bm.row_mut(r).assign(&lay.g_row(k));
+    }
+    let bbt = Cholesky::factor(gram_t(bm.t()))?;
+    let slack_s = Array1::from_iter(rows.iter().map(|&k| at.slack[k]));
+    let z2 = match problem.hessian(at.z) {
+        None => {
+            let nu = bbt.solve(slack_s);
+            &at.z + &bm.t().dot(&nu)
+        }
+        Some(mut k) => {
+            let top = (0..nz).fold(0.0f64, |acc, j| acc.max(k[[j, j]].abs()));
+            let reg = PROX_REG * top.max(1.0);
+            for j in 0..nz {
+                k[[j, j]] += reg;
+            }
+            let kc = Cholesky::factor(k)?;
+            let g = problem.gradient(at.z);
+            let kib = kc.solve_many(bm.t().to_owned()); // K^-1 B^T (nz x q)
+            let schur = Cholesky::factor(bm.dot(&kib))?;
+            let kig = kc.solve(g.clone());
+            let nu = schur.solve(-&slack_s - &bm.dot(&kig));
+            let dz = -kc.solve(&g + &bm.t().dot(&nu));
+            &at.z + &dz
+        }
+    };
+    if z2.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let g2 = problem.gradient(z2.view());
+    let lam_s = bbt.solve(-bm.dot(&g2));
+    let mut lam2 = Array1::<f64>::zeros(at.lam.len());
+    for (r, &k) in rows.iter().enumerate() {
+        lam2[k] = lam_s[r].max(0.0);
+    }
+    if lam2.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let atl2 = lay.atv(lam2.view());
+    let ax2 = lay.ax(z2.view());
+    let candidates = [
+        Point {
+            z: z2.view(),
+            lam: lam2.view(),
+            ax: ax2.view(),
+            atl: atl2.view(),
+        },
+        Point {
+            z: at.z.view(),
+            lam: lam2.view(),
+            ax: at.ax.view(),
+            atl: atl2.view(),
+        },
+    ];
+    candidates.iter().find_map(|p| problem.certify(p, st))
+}

@@ -49,6 +49,8 @@ class ClassMaxima:
     - ``status`` (M,) str: ``"optimal"`` (gap <= tolerance), ``"limit"`` (the solver stopped
       uncertified: the point is feasible and ``gap`` bounds its error), ``"skipped"``.
     - ``iterations`` (M,) int: interior-point iterations per class.
+    - ``multipliers`` (M, N): the row multipliers (``>= 0``) that certify ``gap``: with
+      them :func:`certified_gap` of ``points[t]`` is ``gap[t]`` (NaN rows: not solved).
     """
 
     points: np.ndarray
@@ -60,6 +62,7 @@ class ClassMaxima:
     gap: np.ndarray
     status: tuple[str, ...]
     iterations: np.ndarray
+    multipliers: np.ndarray
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -158,6 +161,7 @@ def _class_maxima(
     gap = np.full(M, np.inf)
     status = ["skipped"] * M
     iters = np.zeros(M, dtype=np.int64)
+    lams = np.full((M, region.A.shape[0]), np.nan)
     x = np.asarray(region.x, dtype=np.float64)
     W = np.ascontiguousarray(W, dtype=np.float64)
     c = np.ascontiguousarray(c, dtype=np.float64)
@@ -169,12 +173,13 @@ def _class_maxima(
         gap[t] = res.gap
         status[t] = "optimal" if res.gap <= settings.abs_tol else "limit"
         iters[t] = res.iterations
+        lams[t] = res.multipliers
     solved = np.isfinite(log_prob)
     predicted = np.full(M, -1, dtype=np.int64)
     predicted[solved] = np.argmax(points[solved] @ W.T + c, axis=1)
     present = predicted == np.arange(M)
     dist = np.linalg.norm(points[solved] - region.x, axis=1)
-    for a in (points, log_prob, predicted, present, gap, iters):
+    for a in (points, log_prob, predicted, present, gap, iters, lams):
         a.setflags(write=False)
     return ClassMaxima(
         points=points,
@@ -186,4 +191,5 @@ def _class_maxima(
         gap=gap,
         status=tuple(status),
         iterations=iters,
+        multipliers=lams,
     )

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import errors
-from .boundary import BoundaryPoint, NoBoundaryError, boundary_point
-from .categories import CategoryRegion, RegionCategories, region_categories
-from .class_maxima import GAP_TOL, ClassMaxima, certified_gap
+from .analysis.attacks import PGDResult, pgd
+from .analysis.categories import CategoryRegion, RegionCategories, region_categories
+from .analysis.decision_boundary import BoundaryPoint, NoBoundaryError, boundary_point
+from .analysis.surroundings import Surroundings, nullspace_directions, surrounding_regions
 from .errors import (
     EmptyPolytopeError,
     FlatPolytopeError,
@@ -27,15 +28,14 @@ from .errors import (
     UnboundedPolytopeError,
     UnsupportedModelError,
 )
-from .insphere import Insphere
-from .network import BOUNDARY_TOL, Network, Patterns
-from .pgd import PGDResult, pgd
-from .polytope import CONTAINS_TOL, Polytope
-from .redundancy import RedundancyReport
-from .region import Region
-from .slice import SLICE_TOL, Plane, Slice, plane_through, slice_through
-from .surroundings import Surroundings, nullspace_directions, surrounding_regions
-from .walk import WALK_TOL, Walk
+from .geometry.class_maxima import GAP_TOL, ClassMaxima, certified_gap
+from .geometry.insphere import Insphere
+from .geometry.polytope import CONTAINS_TOL, Polytope
+from .geometry.redundancy import RedundancyReport
+from .model.network import BOUNDARY_TOL, Network, Patterns
+from .model.region import Region
+from .model.slice import SLICE_TOL, Plane, Slice, plane_through, slice_through
+from .model.walk import WALK_TOL, Walk
 
 __version__ = "0.1.0"
 

@@ -37,12 +37,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                        help="rewrite table, figures and report from the points finished so far")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        from .demo import run_demo
+        from .experiments.demo import run_demo
 
         run_demo(out_dir=args.out, n_points=args.points, seed=args.seed, epochs=args.epochs)
     elif args.command == "study":
-        from .study import StudyConfig, paper_models, run_study
-        from .study.analyses import ANALYSES
+        from .experiments.study import StudyConfig, paper_models, run_study
+        from .experiments.study.analyses import ANALYSES
 
         analyses = tuple(args.analyses.split(",")) if args.analyses else tuple(ANALYSES)
         cfg = StudyConfig(

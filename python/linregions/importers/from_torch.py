@@ -29,8 +29,8 @@ from ..errors import (
     TrainingModeError,
     UnsupportedModelError,
 )
-from ..ir import Add, Affine, Input, MaxPool, Node, ReLU
-from ..network import Network
+from ..model.ir import Add, Affine, Input, MaxPool, Node, ReLU
+from ..model.network import Network
 from .torch_layers import avgpool2d_matrix, batchnorm_diagonal, conv2d_matrix, pool_windows
 
 NOT_PIECEWISE_LINEAR = (

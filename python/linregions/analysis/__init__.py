@@ -1,0 +1,2 @@
+"""Analyses built on regions: decision boundaries, region categories, surrounding
+regions, attacks."""

@@ -1,0 +1,2 @@
+"""Polytope geometry: `Polytope`, facets, inspheres, vertices, angles, sampling, class
+maxima, HiGHS fallbacks."""

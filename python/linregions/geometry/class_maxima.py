@@ -1,0 +1,195 @@
+"""The most likely point of every class inside a region (paper sec. 3.4, eq. 6-8, app. D).
+
+For class t, ``x^t = argmax log p_t(x)`` over the region (box included), where
+``log p_t(x) = z_t(x) - logsumexp(z(x))`` and ``z(x) = W x + c`` is the region's logit map.
+The objective is concave and depends on x only through the M logits.
+
+This module is the front end: it validates the input, calls the Rust interior-point solver
+(``linregions_core::ipm::class_maxima``, one implementation of the shared solver: the
+objective adds the rank-M Hessian ``W^T (diag p - p p^T) W`` to the normal matrix, the rows
+and the box are the shared layout, an active-set finish removes the dual residual of the
+late iterations) and builds the :class:`ClassMaxima` result. Each answer is certified with an
+upper bound from LP weak duality that does not trust the solver (:func:`certified_gap`
+states it in Python; the Rust core computes the same bound and stops on it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional, Sequence
+
+import numpy as np
+
+from .. import _core
+from ..errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from ..model.region import Region
+
+#: Defaults of the interior-point solver for this problem (from the Rust core).
+CLASS_MAXIMA_SETTINGS = _core.Settings("class_maxima")
+#: Stop when the certified gap (an upper bound on optimum - objective) is at most this.
+GAP_TOL: float = CLASS_MAXIMA_SETTINGS.abs_tol
+#: Interior-point iteration limit per class (per pass).
+MAX_ITER: int = CLASS_MAXIMA_SETTINGS.max_iter
+
+
+@dataclass(frozen=True, eq=False)
+class ClassMaxima:
+    """Most likely points of each class inside a region (eq. 6-8).
+
+    - ``points`` (M, d): ``x^t`` for each class t (rows of classes not solved are NaN).
+    - ``log_prob`` (M,): ``log p_t(x^t)``.
+    - ``predicted`` (M,) int: the class the network gives ``x^t`` (argmax of the logits).
+    - ``present`` (M,) bool: ``predicted[t] == t``: class t's classification region meets
+      the region.
+    - ``count``: number of classes present; ``distortion``: ``max_t ||x^t - x*||`` (eq. 8).
+    - ``gap`` (M,): certified upper bound on ``max log p_t - log_prob[t]`` (LP weak duality,
+      see :func:`certified_gap`).
+    - ``status`` (M,) str: ``"optimal"`` (gap <= tolerance), ``"limit"`` (the solver stopped
+      uncertified: the point is feasible and ``gap`` bounds its error), ``"skipped"``.
+    - ``iterations`` (M,) int: interior-point iterations per class.
+    - ``multipliers`` (M, N): the row multipliers (``>= 0``) that certify ``gap``: with
+      them :func:`certified_gap` of ``points[t]`` is ``gap[t]`` (NaN rows: not solved).
+    """
+
+    points: np.ndarray
+    log_prob: np.ndarray
+    predicted: np.ndarray
+    present: np.ndarray
+    count: int
+    distortion: float
+    gap: np.ndarray
+    status: tuple[str, ...]
+    iterations: np.ndarray
+    multipliers: np.ndarray
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise ``z - logsumexp(z)``, stable."""
+    m = z.max(axis=-1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def certified_gap(region: Region, t: int, x: np.ndarray, lam: np.ndarray) -> float:
+    """Upper bound on ``max_{y in region} log p_t(y) - log p_t(x)`` for a feasible ``x``.
+
+    By concavity, ``f* <= f(x) + max_y g^T (y - x)`` with ``g = grad f(x)``, and for any
+    ``lam >= 0`` (one per row) LP weak duality bounds the LP:
+    ``max_y g^T y <= lam^T b + sum_i max(r_i lo_i, r_i hi_i)`` with ``r = g + A^T lam``.
+    Valid for any non-negative ``lam``; tight at a KKT point. Returns ``inf`` if the box is
+    unbounded in a direction where ``r`` is non-zero.
+    """
+    W, c = region.logit_map
+    p = np.exp(log_softmax(W @ x + c))
+    g = W[t] - p @ W
+    lam = np.maximum(lam, 0.0)
+    r = g + region.A.T @ lam
+    with np.errstate(invalid="ignore"):
+        box = np.where(r > 0, r * region.hi, np.where(r < 0, r * region.lo, 0.0))
+    return float(lam @ region.b + box.sum() - g @ x)
+
+
+def class_maxima(
+    region: Region,
+    classes: Optional[Sequence[int]] = None,
+    gap_tol: float = GAP_TOL,
+    max_iter: int = MAX_ITER,
+    settings: Optional[_core.Settings] = None,
+) -> ClassMaxima:
+    """Solves eq. 6 for every class (or those in ``classes``) of ``region``.
+
+    Parameters
+    ----------
+    region : Region
+        The region (``A x + b >= 0`` inside, finite box ``lo <= x <= hi``) with its logit
+        map ``(W (M, d), c (M,))`` and its point ``x`` (d,).
+    classes : sequence of int, optional
+        Classes to solve (default: all M); the others are ``"skipped"``.
+    gap_tol : float
+        Certified gap at which a class counts as solved (``"optimal"``).
+    max_iter : int
+        Iteration limit per class (per pass of the solver).
+    settings : linregions._core.Settings, optional
+        Every other solver setting (default ``_core.Settings("class_maxima")``);
+        ``gap_tol`` and ``max_iter`` override its ``abs_tol`` and ``max_iter``.
+
+    Returns
+    -------
+    ClassMaxima
+
+    Raises
+    ------
+    InvalidValueError
+        For an infinite box or a class out of range.
+
+    Examples
+    --------
+    >>> import numpy as np, linregions as lr
+    >>> region = lr.Region(A=np.zeros((0, 1)), b=np.zeros(0), lo=[-1.0], hi=[1.0],
+    ...                    logit_map=(np.array([[1.0], [-1.0]]), np.zeros(2)), x=[0.0])
+    >>> cm = class_maxima(region)
+    >>> [round(float(v), 6) for v in cm.points[:, 0]], cm.status
+    ([1.0, -1.0], ('optimal', 'optimal'))
+    """
+    base = settings if settings is not None else CLASS_MAXIMA_SETTINGS
+    return _class_maxima(region, classes, _with(base, gap_tol, max_iter))
+
+
+def _with(base: _core.Settings, gap_tol: float, max_iter: int) -> _core.Settings:
+    """``base`` with ``abs_tol = gap_tol`` and ``max_iter`` (a new frozen object)."""
+    fields = ("rel_tol", "reduce_tol", "single_mu", "short_step", "max_correctors",
+              "corrector_stretch", "step_fraction", "crossover_mu", "crossover_repeat",
+              "stall_iter", "exact_retry")
+    return _core.Settings("class_maxima", abs_tol=gap_tol, max_iter=max_iter,
+                          **{f: getattr(base, f) for f in fields})
+
+
+def _class_maxima(
+    region: Region, classes: Optional[Sequence[int]], settings: _core.Settings
+) -> ClassMaxima:
+    if not (np.isfinite(region.lo).all() and np.isfinite(region.hi).all()):
+        raise InvalidValueError("class_maxima needs a finite input box (lo, hi)")
+    W, c = region.logit_map
+    M, d = W.shape
+    todo = list(range(M)) if classes is None else [int(t) for t in classes]
+    for t in todo:
+        if not 0 <= t < M:
+            raise InvalidValueError(f"class {t} out of range [0, {M})")
+    points = np.full((M, d), np.nan)
+    log_prob = np.full(M, np.nan)
+    gap = np.full(M, np.inf)
+    status = ["skipped"] * M
+    iters = np.zeros(M, dtype=np.int64)
+    lams = np.full((M, region.A.shape[0]), np.nan)
+    x = np.asarray(region.x, dtype=np.float64)
+    W = np.ascontiguousarray(W, dtype=np.float64)
+    c = np.ascontiguousarray(c, dtype=np.float64)
+    for res in _core.class_maxima(region.A, region.b, region.lo, region.hi, W, c, x, todo,
+                                  settings):
+        t = res.class_
+        points[t] = res.point
+        log_prob[t] = res.log_prob
+        gap[t] = res.gap
+        status[t] = "optimal" if res.gap <= settings.abs_tol else "limit"
+        iters[t] = res.iterations
+        lams[t] = res.multipliers
+    solved = np.isfinite(log_prob)
+    predicted = np.full(M, -1, dtype=np.int64)
+    predicted[solved] = np.argmax(points[solved] @ W.T + c, axis=1)
+    present = predicted == np.arange(M)
+    dist = np.linalg.norm(points[solved] - region.x, axis=1)
+    for a in (points, log_prob, predicted, present, gap, iters, lams):
+        a.setflags(write=False)
+    return ClassMaxima(
+        points=points,
+        log_prob=log_prob,
+        predicted=predicted,
+        present=present,
+        count=int(present.sum()),
+        distortion=float(dist.max()) if dist.size else float("nan"),
+        gap=gap,
+        status=tuple(status),
+        iterations=iters,
+        multipliers=lams,
+    )

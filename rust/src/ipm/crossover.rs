@@ -15,13 +15,18 @@
 
 use ndarray::{Array1, Array2, ArrayView1};
 
-use super::{Point, Problem, Settings, Status};
+use super::{Layout, Point, Problem, Settings, Status};
 use crate::linalg::dense::{gram_t, Cholesky};
 
 /// Active sets larger than this multiple of the number of variables are not tried.
 const MAX_ACTIVE_FACTOR: usize = 2;
 /// Proximal regularisation of the objective Hessian (relative to its largest diagonal entry).
 const PROX_REG: f64 = 1e-10;
+/// A projected descent direction shorter than this (relative to the gradient) ends the
+/// purification: the point is optimal on its face.
+const PURIFY_TOL: f64 = 1e-12;
+/// Rows met by the ratio test within this relative step of the first are added together.
+const TIE_TOL: f64 = 1e-9;
 
 /// The iterate the finish starts from (`slack` are the exact slacks `h - G z`).
 pub struct At<'a> {
@@ -48,6 +53,77 @@ pub fn finish<'a, P: Problem<'a>>(problem: &P, at: &At<'_>, st: &Settings) -> Op
     None
 }
 
+/// The active rows of `G` as a dense matrix (q x nz).
+fn active_rows(lay: &Layout<'_>, rows: &[usize]) -> Array2<f64> {
+    let mut bm = Array2::<f64>::zeros((rows.len(), lay.nz()));
+    for (r, &k) in rows.iter().enumerate() {
+        bm.row_mut(r).assign(&lay.g_row(k));
+    }
+    bm
+}
+
+/// Linear objective: from `z` on the face of `rows`, steps along the projected descent
+/// direction to the next row (ratio test), adding the rows it meets, until the direction
+/// vanishes (a vertex, or an optimal face). Returns the point and its active rows.
+fn purify(
+    lay: &Layout<'_>,
+    g: &Array1<f64>,
+    mut z: Array1<f64>,
+    mut rows: Vec<usize>,
+) -> Option<(Array1<f64>, Vec<usize>)> {
+    let nz = lay.nz();
+    let gnorm = g.dot(g).sqrt();
+    let mut active = vec![false; lay.m()];
+    for &k in &rows {
+        active[k] = true;
+    }
+    for _ in 0..=nz {
+        let bm = active_rows(lay, &rows);
+        let bbt = Cholesky::factor(gram_t(bm.t()))?;
+        // back onto the face: a long step along a nearly flat direction amplifies rounding
+        let ax = lay.ax(z.view());
+        let slack = lay.slack(z.view(), ax.view());
+        let slack_s = Array1::from_iter(rows.iter().map(|&k| slack[k]));
+        z += &bm.t().dot(&bbt.solve(slack_s));
+        let nu = bbt.solve(bm.dot(g));
+        let dir = -(g - &bm.t().dot(&nu));
+        if dir.dot(&dir).sqrt() <= PURIFY_TOL * gnorm {
+            break;
+        }
+        let ax = lay.ax(z.view());
+        let slack = lay.slack(z.view(), ax.view());
+        let gd = lay.g(dir.view());
+        let mut t = f64::INFINITY;
+        for k in 0..lay.m() {
+            if !active[k] && gd[k] > 0.0 {
+                t = t.min(slack[k].max(0.0) / gd[k]);
+            }
+        }
+        if !t.is_finite() {
+            return None;
+        }
+        let before = rows.len();
+        for k in 0..lay.m() {
+            if !active[k] && gd[k] > 0.0 && slack[k].max(0.0) / gd[k] <= t * (1.0 + TIE_TOL) {
+                active[k] = true;
+                rows.push(k);
+            }
+        }
+        z.scaled_add(t, &dir);
+        if rows.len() == before {
+            break;
+        }
+    }
+    // the last rows added: back onto the face once more
+    let bm = active_rows(lay, &rows);
+    let bbt = Cholesky::factor(gram_t(bm.t()))?;
+    let ax = lay.ax(z.view());
+    let slack = lay.slack(z.view(), ax.view());
+    let slack_s = Array1::from_iter(rows.iter().map(|&k| slack[k]));
+    z += &bm.t().dot(&bbt.solve(slack_s));
+    Some((z, rows))
+}
+
 /// Primal point and multipliers from one active set, certified by the problem.
 fn try_set<'a, P: Problem<'a>>(
     problem: &P,
@@ -61,17 +137,14 @@ fn try_set<'a, P: Problem<'a>>(
     if q == 0 || q > MAX_ACTIVE_FACTOR * nz {
         return None;
     }
-    // B (q x nz): the active rows of G
-    let mut bm = Array2::<f64>::zeros((q, nz));
-    for (r, &k) in rows.iter().enumerate() {
-        bm.row_mut(r).assign(&lay.g_row(k));
-    }
+    let bm = active_rows(lay, rows);
     let bbt = Cholesky::factor(gram_t(bm.t()))?;
     let slack_s = Array1::from_iter(rows.iter().map(|&k| at.slack[k]));
-    let z2 = match problem.hessian(at.z) {
+    let (z2, rows) = match problem.hessian(at.z) {
         None => {
             let nu = bbt.solve(slack_s);
-            &at.z + &bm.t().dot(&nu)
+            let z1 = &at.z + &bm.t().dot(&nu);
+            purify(lay, &problem.gradient(at.z), z1, rows.to_vec())?
         }
         Some(mut k) => {
             let top = (0..nz).fold(0.0f64, |acc, j| acc.max(k[[j, j]].abs()));
@@ -86,12 +159,14 @@ fn try_set<'a, P: Problem<'a>>(
             let kig = kc.solve(g.clone());
             let nu = schur.solve(-&slack_s - &bm.dot(&kig));
             let dz = -kc.solve(&g + &bm.t().dot(&nu));
-            &at.z + &dz
+            (&at.z + &dz, rows.to_vec())
         }
     };
     if z2.iter().any(|v| !v.is_finite()) {
         return None;
     }
+    let bm = active_rows(lay, &rows);
+    let bbt = Cholesky::factor(gram_t(bm.t()))?;
     let g2 = problem.gradient(z2.view());
     let lam_s = bbt.solve(-bm.dot(&g2));
     let mut lam2 = Array1::<f64>::zeros(at.lam.len());

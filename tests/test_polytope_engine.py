@@ -297,3 +297,38 @@ def test_solver_limit_carries_the_certified_interval(monkeypatch):
     lo, hi = info.value.bounds
     assert lo <= exact.radius + 1e-12 and hi >= exact.radius - 1e-12
     assert abs(ins_mod.certified_radius(poly, info.value.center) - lo) < 1e-12
+
+
+def test_degenerate_cnn_regions_certify_at_the_default_tolerance(tmp_path):
+    """The 1-epoch tiny table-3 CNNs (dropout variant, fixed seed) give manifold regions
+    whose inscribed ball touches hundreds of rows and box faces at once (683 on the issue's
+    region); the interior point alone stalls near 1e-8, the active-set finish certifies
+    them to the default 1e-9 without HiGHS, and the answer is no worse than HiGHS's."""
+    from linregions.experiments.study import StudyConfig, run_study
+    from linregions.experiments.study.config import load_study_data, paper_models
+    from linregions.experiments.study.runner import _network
+    from linregions.experiments.zoo import ModelConfig
+    from linregions.geometry.insphere import certified_linprog, certified_radius
+
+    models = tuple(ModelConfig(**{**m.__dict__, "max_epochs": 1, "patience": 1})
+                   for m in paper_models("mnist5k", "tiny", arch="cnn")
+                   if m.name == "cnn-dropout")
+    cfg = StudyConfig(out_dir=str(tmp_path), dataset="mnist5k", models=models, n_points=3,
+                      seed=0, workers=1, analyses=("manifold",))
+    run_study(cfg, report=False, compute=False)
+    _, net = _network(str(tmp_path), "cnn-dropout", (-1.0, 1.0))
+    (_, _, (Xte, _)) = load_study_data(cfg)
+    most_tied = 0
+    for idx in np.random.default_rng(0).permutation(len(Xte))[:3]:
+        region = net.region(Xte[idx].reshape(-1), on_boundary="active")
+        ins = region.insphere(fallback=False)  # raises SolverLimitError if uncertified
+        assert ins.method == "ipm"
+        assert ins.upper_bound - ins.radius <= 1e-9 * ins.upper_bound + 1e-12
+        assert certified_radius(region, ins.center) == ins.radius
+        norms = np.linalg.norm(region.A, axis=1)
+        dist = np.concatenate([(region.A @ ins.center + region.b) / norms,
+                               ins.center - region.lo, region.hi - ins.center])
+        most_tied = max(most_tied, int((dist <= ins.radius * (1 + 1e-9)).sum()))
+        _, r_highs, up_highs = certified_linprog(region)
+        assert ins.radius >= r_highs - 1e-9 * r_highs and ins.radius <= up_highs
+    assert most_tied >= 500

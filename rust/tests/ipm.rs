@@ -149,7 +149,11 @@ fn lp_degenerate_vertex_with_many_tied_rows() {
     .unwrap();
     let opt = c.dot(&p);
     assert_eq!(r.status, Status::Optimal);
-    assert!((r.value - opt).abs() <= 1e-8 * opt.abs(), "{} {opt}", r.value);
+    assert!(
+        (r.value - opt).abs() <= 1e-8 * opt.abs(),
+        "{} {opt}",
+        r.value
+    );
     assert!(r.lower_bound <= opt + 1e-12);
     assert!(max_abs(&(&r.x - &p)) < 1e-6);
 }
@@ -160,7 +164,14 @@ fn insphere_of_a_triangle() {
     let a = array![[-1e6, -1e6]];
     let b = array![2e6];
     let (lo, hi) = (array![0.0, 0.0], array![2.0, 2.0]);
-    let s = insphere(a.view(), b.view(), lo.view(), hi.view(), &Settings::insphere()).unwrap();
+    let s = insphere(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        &Settings::insphere(),
+    )
+    .unwrap();
     assert_eq!(s.status, Status::Optimal);
     let r = 2.0 / (2.0 + 2f64.sqrt());
     assert!((s.radius - r).abs() < 1e-9 && s.upper_bound >= s.radius);
@@ -173,7 +184,14 @@ fn insphere_of_an_empty_polytope_is_infeasible() {
     let a = array![[1.0], [-1.0]];
     let b = array![-1.5, 0.5];
     let (lo, hi) = (array![0.0], array![2.0]);
-    let s = insphere(a.view(), b.view(), lo.view(), hi.view(), &Settings::insphere()).unwrap();
+    let s = insphere(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        &Settings::insphere(),
+    )
+    .unwrap();
     assert_eq!(s.status, Status::Infeasible);
     assert!(s.upper_bound < 0.0 && (s.radius + 0.5).abs() < 1e-9);
     // a zero row with b < 0 is empty by itself
@@ -203,7 +221,14 @@ fn insphere_reports_the_iteration_limit() {
     let s = insphere(a.view(), b.view(), lo.view(), hi.view(), &st).unwrap();
     assert_eq!(s.status, Status::IterationLimit);
     assert!(s.radius < s.upper_bound);
-    let full = insphere(a.view(), b.view(), lo.view(), hi.view(), &Settings::insphere()).unwrap();
+    let full = insphere(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        &Settings::insphere(),
+    )
+    .unwrap();
     assert_eq!(full.status, Status::Optimal);
     assert!(s.radius <= full.upper_bound && full.radius <= s.upper_bound);
 }
@@ -224,7 +249,14 @@ fn insphere_with_hundreds_of_tied_rows() {
     let norms = a.map_axis(Axis(1), |r| r.dot(&r).sqrt());
     let b = &norms * 0.5 - a.dot(&c0);
     let (lo, hi) = (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0));
-    let s = insphere(a.view(), b.view(), lo.view(), hi.view(), &Settings::insphere()).unwrap();
+    let s = insphere(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        &Settings::insphere(),
+    )
+    .unwrap();
     assert_eq!(s.status, Status::Optimal);
     assert!((s.radius - 0.5).abs() < 1e-9 && s.upper_bound >= 0.5 - 1e-12);
     assert!(max_abs(&(&s.center - &c0)) < 1e-6);

@@ -132,7 +132,11 @@ impl<'a> Problem<'a> for ClassProblem<'_, 'a> {
         let mut bound = lam.dot(&lay.b) - g.dot(&x);
         for j in 0..lay.d() {
             let r = g[j] + atl[j];
-            bound += if r > 0.0 { r * lay.hi[j] } else { r * lay.lo[j] };
+            bound += if r > 0.0 {
+                r * lay.hi[j]
+            } else {
+                r * lay.lo[j]
+            };
         }
         let mut best = self.best.borrow_mut();
         if bound < best.gap {

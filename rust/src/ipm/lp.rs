@@ -74,7 +74,11 @@ impl LpProblem<'_> {
         let mut bound = self.c0 - lam_rows.dot(&lay.b);
         for j in 0..lay.d() {
             let r = self.c[j] - atl[j];
-            bound += if r > 0.0 { r * lay.lo[j] } else { r * lay.hi[j] };
+            bound += if r > 0.0 {
+                r * lay.lo[j]
+            } else {
+                r * lay.hi[j]
+            };
         }
         bound
     }

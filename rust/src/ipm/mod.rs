@@ -235,14 +235,15 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
             }
             let target = (alpha + st.corrector_stretch).min(1.0);
             let (vlo, vhi) = (0.1 * sigma * mu, 10.0 * sigma * mu);
-            let corr = Zip::from(&s)
-                .and(&ds)
-                .and(&lam)
-                .and(&dl)
-                .map_collect(|&si, &dsi, &li, &dli| {
-                    let v = (si + target * dsi) * (li + target * dli);
-                    (v.clamp(vlo, vhi) - v).max(-vhi)
-                });
+            let corr =
+                Zip::from(&s)
+                    .and(&ds)
+                    .and(&lam)
+                    .and(&dl)
+                    .map_collect(|&si, &dsi, &li, &dli| {
+                        let v = (si + target * dsi) * (li + target * dli);
+                        (v.clamp(vlo, vhi) - v).max(-vhi)
+                    });
             let rc2 = &rc + &corr;
             let (dz2, ds2, dl2) = newton.direction(&rc2);
             let alpha2 = step(&s, &ds2).min(step(&lam, &dl2));

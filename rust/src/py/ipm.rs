@@ -193,7 +193,8 @@ impl PySettings {
             stall_iter: stall_iter.unwrap_or(base.stall_iter),
             exact_retry: exact_retry.unwrap_or(base.exact_retry),
         };
-        s.validate().map_err(|m| to_pyerr(py, CoreError::Value(m)))?;
+        s.validate()
+            .map_err(|m| to_pyerr(py, CoreError::Value(m)))?;
         Ok(s.into())
     }
 

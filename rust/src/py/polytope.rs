@@ -9,7 +9,12 @@ use crate::witness;
 
 /// Per-row codes (`codes`: 0 unknown, 1 facet by a witness point, 2 duplicate of a later
 /// row, 3 implied by the box alone) and how many facets each ray search found.
-#[pyclass(name = "RowClassification", frozen, get_all, module = "linregions._core")]
+#[pyclass(
+    name = "RowClassification",
+    frozen,
+    get_all,
+    module = "linregions._core"
+)]
 pub(crate) struct PyRowClassification {
     codes: Py<PyArray1<u8>>,
     by_straight_rays: usize,

@@ -55,21 +55,122 @@ def unique_keys(
     keys: npt.NDArray[np.uint64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 
+class Status:
+    OPTIMAL: Status
+    POINT_BELOW: Status
+    BOUND_ABOVE: Status
+    INFEASIBLE: Status
+    UNBOUNDED: Status
+    ITERATION_LIMIT: Status
+    STALLED: Status
+    NUMERICAL_FAILURE: Status
+    @property
+    def label(self) -> str: ...
+    @property
+    def is_certified(self) -> bool: ...
+    def __int__(self) -> int: ...
+
+class Settings:
+    def __new__(
+        cls,
+        problem: str = "insphere",
+        *,
+        rel_tol: float | None = None,
+        abs_tol: float | None = None,
+        max_iter: int | None = None,
+        reduce_tol: float | None = None,
+        single_mu: float | None = None,
+        short_step: float | None = None,
+        max_correctors: int | None = None,
+        corrector_stretch: float | None = None,
+        step_fraction: float | None = None,
+        crossover_mu: float | None = None,
+        crossover_repeat: float | None = None,
+        stall_iter: int | None = None,
+        exact_retry: bool | None = None,
+    ) -> Settings: ...
+    @property
+    def rel_tol(self) -> float: ...
+    @property
+    def abs_tol(self) -> float: ...
+    @property
+    def max_iter(self) -> int: ...
+    @property
+    def reduce_tol(self) -> float: ...
+    @property
+    def single_mu(self) -> float: ...
+    @property
+    def short_step(self) -> float: ...
+    @property
+    def max_correctors(self) -> int: ...
+    @property
+    def corrector_stretch(self) -> float: ...
+    @property
+    def step_fraction(self) -> float: ...
+    @property
+    def crossover_mu(self) -> float: ...
+    @property
+    def crossover_repeat(self) -> float: ...
+    @property
+    def stall_iter(self) -> int: ...
+    @property
+    def exact_retry(self) -> bool: ...
+
+class InsphereResult:
+    @property
+    def center(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def radius(self) -> float: ...
+    @property
+    def upper_bound(self) -> float: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def status(self) -> Status: ...
+
+class LpResult:
+    @property
+    def x(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def lower_bound(self) -> float: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def status(self) -> Status: ...
+
+class ClassMaximum:
+    @property
+    def class_(self) -> int: ...
+    @property
+    def point(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def log_prob(self) -> float: ...
+    @property
+    def gap(self) -> float: ...
+    @property
+    def multipliers(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def status(self) -> Status: ...
+
+class RowClassification:
+    @property
+    def codes(self) -> npt.NDArray[np.uint8]: ...
+    @property
+    def by_straight_rays(self) -> int: ...
+    @property
+    def by_bent_rays(self) -> int: ...
+
 def insphere(
     a: npt.NDArray[np.float64],
     b: npt.NDArray[np.float64],
     lo: npt.NDArray[np.float64],
     hi: npt.NDArray[np.float64],
-    rel_tol: float,
-    abs_tol: float,
-    max_iter: int,
-) -> tuple[npt.NDArray[np.float64], float, float, int, str]: ...
-def weighted_gram(
-    a: npt.NDArray[np.float64],
-    w: npt.NDArray[np.float64],
-    rows: npt.NDArray[np.int64] | None,
-    single: bool,
-) -> npt.NDArray[np.float64]: ...
+    settings: Settings,
+) -> InsphereResult: ...
 def lp_minimize(
     a: npt.NDArray[np.float64],
     b: npt.NDArray[np.float64],
@@ -78,12 +179,21 @@ def lp_minimize(
     c: npt.NDArray[np.float64],
     c0: float,
     x0: npt.NDArray[np.float64],
-    rel_tol: float,
-    abs_tol: float,
-    max_iter: int,
-    stop_below: float,
-    stop_above: float,
-) -> tuple[npt.NDArray[np.float64], float, float, int, str]: ...
+    settings: Settings,
+    stop_below: float = ...,
+    stop_above: float = ...,
+) -> LpResult: ...
+def class_maxima(
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    lo: npt.NDArray[np.float64],
+    hi: npt.NDArray[np.float64],
+    w: npt.NDArray[np.float64],
+    c: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64],
+    classes: list[int],
+    settings: Settings,
+) -> list[ClassMaximum]: ...
 def classify_rows(
     a: npt.NDArray[np.float64],
     b: npt.NDArray[np.float64],
@@ -93,7 +203,7 @@ def classify_rows(
     tol: float,
     duplicate_tol: float,
     max_bends: int,
-) -> tuple[npt.NDArray[np.uint8], int, int]: ...
+) -> RowClassification: ...
 def slice_network(
     net: Network,
     origin: npt.NDArray[np.float64],

@@ -7,15 +7,13 @@
 //! adds the PyO3 bindings in [`py`].
 
 pub mod assemble;
-pub mod dense;
 pub mod error;
 pub mod forward;
 pub mod grad;
 pub mod hrep;
-pub mod insphere;
+pub mod ipm;
 pub mod ir;
 pub mod linalg;
-pub mod lp;
 pub mod pattern;
 pub mod slice;
 pub mod walk;

@@ -22,14 +22,14 @@ from .highs import minimize, raise_for
 if TYPE_CHECKING:
     from .polytope import Polytope
 
-#: Relative gap allowed between the certified lower and upper bounds on the radius. On
-#: degenerate regions (many box faces touching the ball, as with MNIST's background pixels)
-#: the float64 bounds stall around 3e-10 apart, so a tighter default would never certify.
-INSPHERE_REL_TOL = 1e-9
+#: Defaults of the interior-point solver for this problem (tolerances, limits), from Rust.
+INSPHERE_SETTINGS = _core.Settings("insphere")
+#: Relative gap allowed between the certified lower and upper bounds on the radius.
+INSPHERE_REL_TOL: float = INSPHERE_SETTINGS.rel_tol
 #: Absolute gap allowed (input-space units).
-INSPHERE_ABS_TOL = 1e-12
-#: Iteration limit of the interior-point method.
-INSPHERE_MAX_ITER = 100
+INSPHERE_ABS_TOL: float = INSPHERE_SETTINGS.abs_tol
+#: Iteration limit of the interior-point method (per pass).
+INSPHERE_MAX_ITER: int = INSPHERE_SETTINGS.max_iter
 
 
 @dataclass(frozen=True)
@@ -78,14 +78,16 @@ def compute_insphere(
     IPM that stops uncertified is followed by HiGHS, whose answer is certified the same
     way (method ``"ipm+highs"``)."""
     if np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all():
-        center, radius, upper, iters, status = _core.insphere(
-            poly.A, poly.b, poly.lo, poly.hi, rel_tol, abs_tol, max_iter
-        )
+        settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol,
+                                  max_iter=max_iter)
+        res = _core.insphere(poly.A, poly.b, poly.lo, poly.hi, settings)
+        center, radius, upper = res.center, res.radius, res.upper_bound
+        iters, status = res.iterations, res.status.label
         method = "ipm"
-        if status != "optimal" and not fallback:
+        if not res.status.is_certified and not fallback:
             raise _limit(f"insphere: {status} after {iters} iterations; certified radius in "
                          f"[{radius:.6g}, {upper:.6g}]", status, center, radius, upper)
-        if status != "optimal":
+        if not res.status.is_certified:
             # The IPM's own dual bound can stall on degenerate regions; certify HiGHS's
             # answer instead (exact distance of its center, weak-duality bound from its duals).
             center_h, radius_h, upper_h = certified_linprog(poly)

@@ -42,6 +42,9 @@ FACET_MARGIN = 1e-6
 #: How many times a ray is bent around blockers in the search for facet witnesses.
 MAX_BENDS = 128
 
+#: Settings of the interior-point LPs of ``"auto"`` (defaults from the Rust core).
+LP_SETTINGS = _core.Settings("lp")
+
 _CODE_FACET, _CODE_UNKNOWN, _CODE_LP_REDUNDANT = 1, 0, 5
 
 
@@ -86,13 +89,14 @@ def _row_min_early(A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly:
     a certified lower bound ``>= -tol`` (returned: row ``i`` is redundant) or at an exactly
     feasible point whose value is below ``-FACET_MARGIN`` (returned with that value). Anything
     else (a value in between, a stalled solve) is decided by the exact HiGHS LP."""
-    x, value, lower, _, outcome = _core.lp_minimize(
-        A[rows], b[rows], poly.lo, poly.hi, A[i], float(b[i]), x0,
-        1e-9, 1e-12, 200, -max(FACET_MARGIN, tol), -tol)
-    if outcome == "bound_above":
-        return lower, x
-    if value < -tol and outcome in ("point_below", "optimal"):
-        return value, x
+    res = _core.lp_minimize(
+        A[rows], b[rows], poly.lo, poly.hi, A[i], float(b[i]), x0, LP_SETTINGS,
+        stop_below=-max(FACET_MARGIN, tol), stop_above=-tol)
+    status = _core.Status
+    if res.status == status.BOUND_ABOVE:
+        return res.lower_bound, res.x
+    if res.value < -tol and res.status in (status.POINT_BELOW, status.OPTIMAL):
+        return res.value, res.x
     return _row_min(A, b, rows, i, poly, extra_floor=False)
 
 
@@ -133,10 +137,11 @@ def nonredundant_auto(
         rep = nonredundant_naive(poly, tol=tol)
         return RedundancyReport(rep.facets, "naive (flat polytope)", n_lps=rep.n_lps)
     x0 = ins.center
-    codes, n_straight, n_bent = _core.classify_rows(
+    classes = _core.classify_rows(
         poly.A, poly.b, poly.lo, poly.hi, x0, tol, duplicate_tol, max_bends
     )
-    codes = codes.copy()
+    codes = classes.codes.copy()
+    n_straight, n_bent = classes.by_straight_rays, classes.by_bent_rays
     by_box, by_dup = int(np.count_nonzero(codes == 3)), int(np.count_nonzero(codes == 2))
     A, b, _ = _unit_rows(poly)
     bounded = bool(np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all())

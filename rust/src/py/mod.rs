@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod ipm;
 mod network;
 mod polytope;
 mod slice;
@@ -16,10 +17,16 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyNetwork>()?;
     m.add_function(wrap_pyfunction!(network::pattern_keys, m)?)?;
     m.add_function(wrap_pyfunction!(network::unique_keys, m)?)?;
-    m.add_function(wrap_pyfunction!(polytope::insphere, m)?)?;
+    m.add_class::<ipm::PyStatus>()?;
+    m.add_class::<ipm::PySettings>()?;
+    m.add_class::<ipm::PyInsphere>()?;
+    m.add_class::<ipm::PyLpResult>()?;
+    m.add_class::<ipm::PyClassMaximum>()?;
+    m.add_function(wrap_pyfunction!(ipm::insphere, m)?)?;
+    m.add_function(wrap_pyfunction!(ipm::lp_minimize, m)?)?;
+    m.add_function(wrap_pyfunction!(ipm::class_maxima, m)?)?;
+    m.add_class::<polytope::PyRowClassification>()?;
     m.add_function(wrap_pyfunction!(polytope::classify_rows, m)?)?;
-    m.add_function(wrap_pyfunction!(polytope::weighted_gram, m)?)?;
-    m.add_function(wrap_pyfunction!(polytope::lp_minimize, m)?)?;
     m.add_function(wrap_pyfunction!(slice::slice_network, m)?)?;
     Ok(())
 }

@@ -1,11 +1,15 @@
-//! Small dense and sparse kernels on row-major float64 matrices.
+//! Dense and sparse kernels on row-major float64 matrices, one GEMM back-end (faer).
 //!
 //! Performance notes: region assembly is dominated by `W @ J` products of shape
 //! (n_out x n_in) @ (n_in x d). We split the output rows into blocks and run one
-//! single-threaded `matrixmultiply` GEMM per block on rayon, so the same code path is
-//! used whether the caller parallelises over points (bulk forward) or over rows
-//! (one region), without nesting two thread pools.
+//! single-threaded faer GEMM per block on rayon, so the same code path is used whether
+//! the caller parallelises over points (bulk forward) or over rows (one region), without
+//! nesting two thread pools. The symmetric kernels of the interior-point solver (Gram
+//! matrices, Cholesky) are in [`dense`].
 
+pub mod dense;
+
+use faer::{Accum, Par};
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
@@ -140,7 +144,14 @@ pub fn par_matmul_into(a: ArrayView2<f64>, b: ArrayView2<f64>, mut out: ArrayVie
         .for_each(|(blk, mut o)| {
             let start = blk * GEMM_ROW_BLOCK;
             let a_blk = a.slice(s![start..start + o.nrows(), ..]);
-            ndarray::linalg::general_mat_mul(1.0, &a_blk, &b, 0.0, &mut o);
+            faer::linalg::matmul::matmul(
+                dense::as_faer_view_mut(&mut o),
+                Accum::Replace,
+                dense::as_faer(&a_blk),
+                dense::as_faer(&b),
+                1.0,
+                Par::Seq,
+            );
         });
 }
 

@@ -1,4 +1,4 @@
-//! Dense symmetric kernels for the interior-point methods: the Gram matrix `B^T B` and a
+//! Dense symmetric kernels for the interior-point solver ([`crate::ipm`]): the Gram matrix `B^T B` and a
 //! Cholesky factorisation, both on faer (SIMD GEMM kernels, rayon threads).
 //!
 //! Performance notes: at d = 784, N = 3072 faer's lower-triangle product runs near
@@ -26,7 +26,7 @@ fn par() -> Par {
 }
 
 /// faer view of an ndarray matrix (any strides), same memory.
-fn as_faer<'a, T: faer::traits::ComplexField>(m: &ArrayView2<'a, T>) -> MatRef<'a, T> {
+pub(crate) fn as_faer<'a, T: faer::traits::ComplexField>(m: &ArrayView2<'a, T>) -> MatRef<'a, T> {
     let (r, c) = m.dim();
     let st = m.strides();
     // SAFETY: pointer, shape and strides come from a live ndarray view with the same lifetime.
@@ -37,6 +37,16 @@ fn as_faer_mut<T: faer::traits::ComplexField>(m: &mut Array2<T>) -> MatMut<'_, T
     let (r, c) = m.dim();
     let st = m.strides().to_vec();
     // SAFETY: as above, with exclusive access through `&mut`.
+    unsafe { MatMut::from_raw_parts_mut(m.as_mut_ptr(), r, c, st[0], st[1]) }
+}
+
+/// Mutable faer view of an ndarray view (any strides), same memory.
+pub(crate) fn as_faer_view_mut<'a, T: faer::traits::ComplexField>(
+    m: &'a mut ndarray::ArrayViewMut2<'_, T>,
+) -> MatMut<'a, T> {
+    let (r, c) = m.dim();
+    let st = m.strides().to_vec();
+    // SAFETY: exclusive access through `&mut` for the returned lifetime.
     unsafe { MatMut::from_raw_parts_mut(m.as_mut_ptr(), r, c, st[0], st[1]) }
 }
 
@@ -342,6 +352,26 @@ impl Cholesky {
     /// The lower factor `L` (row-major).
     pub fn lower(&self) -> ArrayView2<'_, f64> {
         self.l.view()
+    }
+
+    /// Solves `L L^T Z = R` for many right-hand sides (the columns of `r`, n x k).
+    pub fn solve_many(&self, mut r: Array2<f64>) -> Array2<f64> {
+        let l = as_faer(&self.l.view());
+        {
+            let mut v = r.view_mut();
+            let rf = as_faer_view_mut(&mut v);
+            faer::linalg::triangular_solve::solve_lower_triangular_in_place(l, rf, par());
+        }
+        {
+            let mut v = r.view_mut();
+            let rf = as_faer_view_mut(&mut v);
+            faer::linalg::triangular_solve::solve_upper_triangular_in_place(
+                l.transpose(),
+                rf,
+                par(),
+            );
+        }
+        r
     }
 
     /// Solves `L L^T z = rhs`.

@@ -1,0 +1,196 @@
+//! The exact active-set finish (crossover): on the rows that are tight at the end of the
+//! interior-point iterations, solve the small equality system exactly and certify.
+//!
+//! With `S` the active rows and `B = G_S` (q x nz):
+//! - primal: the point on the face `B z' = h_S` nearest `z` (linear objective:
+//!   `z' = z + B^T (B B^T)^-1 slack_S`), or the Newton step on that face
+//!   (`min g^T dz + dz^T K dz / 2  s.t.  B dz = slack_S`, `K = H + delta I`);
+//! - dual: least-squares multipliers `min |B^T lam_S + grad f(z')|`, clipped at 0.
+//!
+//! Both go through the problem's own certificate, which trusts neither (feasibility is
+//! checked exactly, bounds come from weak duality), so a wrong active set costs time,
+//! never correctness. Degenerate optima (hundreds of rows tied at the solution) leave the
+//! interior-point iterates a dual residual the late ill-conditioned Newton systems cannot
+//! remove; the least-squares multipliers on the active rows remove it.
+
+use ndarray::{Array1, Array2, ArrayView1};
+
+use super::{Layout, Point, Problem, Settings, Status};
+use crate::linalg::dense::{gram_t, Cholesky};
+
+/// Active sets larger than this multiple of the number of variables are not tried.
+const MAX_ACTIVE_FACTOR: usize = 2;
+/// Proximal regularisation of the objective Hessian (relative to its largest diagonal entry).
+const PROX_REG: f64 = 1e-10;
+/// A projected descent direction shorter than this (relative to the gradient) ends the
+/// purification: the point is optimal on its face.
+const PURIFY_TOL: f64 = 1e-12;
+/// Rows met by the ratio test within this relative step of the first are added together.
+const TIE_TOL: f64 = 1e-9;
+
+/// The iterate the finish starts from (`slack` are the exact slacks `h - G z`).
+pub struct At<'a> {
+    pub z: ArrayView1<'a, f64>,
+    pub s: ArrayView1<'a, f64>,
+    pub lam: ArrayView1<'a, f64>,
+    pub ax: ArrayView1<'a, f64>,
+    pub slack: ArrayView1<'a, f64>,
+    pub mu: f64,
+}
+
+/// Tries the active sets `{s_i < lam_i}` and `{s_i <= sqrt(mu)}`; returns the problem's
+/// status as soon as one of them certifies.
+pub fn finish<'a, P: Problem<'a>>(problem: &P, at: &At<'_>, st: &Settings) -> Option<Status> {
+    let m = at.s.len();
+    let by_indicator: Vec<usize> = (0..m).filter(|&i| at.s[i] < at.lam[i]).collect();
+    let thresh = at.mu.sqrt();
+    let by_slack: Vec<usize> = (0..m).filter(|&i| at.s[i] <= thresh).collect();
+    for rows in [by_indicator, by_slack] {
+        if let Some(status) = try_set(problem, at, &rows, st) {
+            return Some(status);
+        }
+    }
+    None
+}
+
+/// The active rows of `G` as a dense matrix (q x nz).
+fn active_rows(lay: &Layout<'_>, rows: &[usize]) -> Array2<f64> {
+    let mut bm = Array2::<f64>::zeros((rows.len(), lay.nz()));
+    for (r, &k) in rows.iter().enumerate() {
+        bm.row_mut(r).assign(&lay.g_row(k));
+    }
+    bm
+}
+
+/// Linear objective: from `z` on the face of `rows`, steps along the projected descent
+/// direction to the next row (ratio test), adding the rows it meets, until the direction
+/// vanishes (a vertex, or an optimal face). Returns the point and its active rows.
+fn purify(
+    lay: &Layout<'_>,
+    g: &Array1<f64>,
+    mut z: Array1<f64>,
+    mut rows: Vec<usize>,
+) -> Option<(Array1<f64>, Vec<usize>)> {
+    let nz = lay.nz();
+    let gnorm = g.dot(g).sqrt();
+    let mut active = vec![false; lay.m()];
+    for &k in &rows {
+        active[k] = true;
+    }
+    for _ in 0..=nz {
+        let bm = active_rows(lay, &rows);
+        let bbt = Cholesky::factor(gram_t(bm.t()))?;
+        // back onto the face: a long step along a nearly flat direction amplifies rounding
+        let ax = lay.ax(z.view());
+        let slack = lay.slack(z.view(), ax.view());
+        let slack_s = Array1::from_iter(rows.iter().map(|&k| slack[k]));
+        z += &bm.t().dot(&bbt.solve(slack_s));
+        let nu = bbt.solve(bm.dot(g));
+        let dir = -(g - &bm.t().dot(&nu));
+        if dir.dot(&dir).sqrt() <= PURIFY_TOL * gnorm {
+            break;
+        }
+        let ax = lay.ax(z.view());
+        let slack = lay.slack(z.view(), ax.view());
+        let gd = lay.g(dir.view());
+        let mut t = f64::INFINITY;
+        for k in 0..lay.m() {
+            if !active[k] && gd[k] > 0.0 {
+                t = t.min(slack[k].max(0.0) / gd[k]);
+            }
+        }
+        if !t.is_finite() {
+            return None;
+        }
+        let before = rows.len();
+        for k in 0..lay.m() {
+            if !active[k] && gd[k] > 0.0 && slack[k].max(0.0) / gd[k] <= t * (1.0 + TIE_TOL) {
+                active[k] = true;
+                rows.push(k);
+            }
+        }
+        z.scaled_add(t, &dir);
+        if rows.len() == before {
+            break;
+        }
+    }
+    // the last rows added: back onto the face once more
+    let bm = active_rows(lay, &rows);
+    let bbt = Cholesky::factor(gram_t(bm.t()))?;
+    let ax = lay.ax(z.view());
+    let slack = lay.slack(z.view(), ax.view());
+    let slack_s = Array1::from_iter(rows.iter().map(|&k| slack[k]));
+    z += &bm.t().dot(&bbt.solve(slack_s));
+    Some((z, rows))
+}
+
+/// Primal point and multipliers from one active set, certified by the problem.
+fn try_set<'a, P: Problem<'a>>(
+    problem: &P,
+    at: &At<'_>,
+    rows: &[usize],
+    st: &Settings,
+) -> Option<Status> {
+    let lay = problem.layout();
+    let nz = lay.nz();
+    let q = rows.len();
+    if q == 0 || q > MAX_ACTIVE_FACTOR * nz {
+        return None;
+    }
+    let bm = active_rows(lay, rows);
+    let bbt = Cholesky::factor(gram_t(bm.t()))?;
+    let slack_s = Array1::from_iter(rows.iter().map(|&k| at.slack[k]));
+    let (z2, rows) = match problem.hessian(at.z) {
+        None => {
+            let nu = bbt.solve(slack_s);
+            let z1 = &at.z + &bm.t().dot(&nu);
+            purify(lay, &problem.gradient(at.z), z1, rows.to_vec())?
+        }
+        Some(mut k) => {
+            let top = (0..nz).fold(0.0f64, |acc, j| acc.max(k[[j, j]].abs()));
+            let reg = PROX_REG * top.max(1.0);
+            for j in 0..nz {
+                k[[j, j]] += reg;
+            }
+            let kc = Cholesky::factor(k)?;
+            let g = problem.gradient(at.z);
+            let kib = kc.solve_many(bm.t().to_owned()); // K^-1 B^T (nz x q)
+            let schur = Cholesky::factor(bm.dot(&kib))?;
+            let kig = kc.solve(g.clone());
+            let nu = schur.solve(-&slack_s - &bm.dot(&kig));
+            let dz = -kc.solve(&g + &bm.t().dot(&nu));
+            (&at.z + &dz, rows.to_vec())
+        }
+    };
+    if z2.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let bm = active_rows(lay, &rows);
+    let bbt = Cholesky::factor(gram_t(bm.t()))?;
+    let g2 = problem.gradient(z2.view());
+    let lam_s = bbt.solve(-bm.dot(&g2));
+    let mut lam2 = Array1::<f64>::zeros(at.lam.len());
+    for (r, &k) in rows.iter().enumerate() {
+        lam2[k] = lam_s[r].max(0.0);
+    }
+    if lam2.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let atl2 = lay.atv(lam2.view());
+    let ax2 = lay.ax(z2.view());
+    let candidates = [
+        Point {
+            z: z2.view(),
+            lam: lam2.view(),
+            ax: ax2.view(),
+            atl: atl2.view(),
+        },
+        Point {
+            z: at.z.view(),
+            lam: lam2.view(),
+            ax: at.ax.view(),
+            atl: atl2.view(),
+        },
+    ];
+    candidates.iter().find_map(|p| problem.certify(p, st))
+}

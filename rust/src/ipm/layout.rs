@@ -1,0 +1,201 @@
+//! The inequality layout shared by every problem: `G z <= h` with `z = (x, e)`, where `e`
+//! is an optional border variable (the insphere's radius), and the rows of `G` ordered
+//! [polytope rows | lower box | upper box]:
+//!
+//! ```text
+//! -a_i x + e <= b_i        (slack a_i x + b_i - e)
+//! -x_j   + e <= -lo_j      (slack x_j - lo_j - e)
+//!  x_j   + e <= hi_j       (slack hi_j - x_j - e)
+//! ```
+//!
+//! Without the border `e` is absent. The box must be finite. Products with `A` and `A^T`
+//! run once per iteration (they also feed the certificates); everything else is O(n + d).
+
+use ndarray::{s, Array1, Array2, ArrayView1, CowArray, Ix2};
+
+use crate::linalg::dense::{matvec, matvec_t, weighted_gram, weighted_gram_augmented};
+
+/// `A x + b >= 0`, `lo <= x <= hi` as the rows of `G z <= h`.
+pub struct Layout<'a> {
+    /// Polytope rows (n x d).
+    pub a: CowArray<'a, f64, Ix2>,
+    /// Offsets (n,).
+    pub b: Array1<f64>,
+    /// Finite box (d,).
+    pub lo: Array1<f64>,
+    /// Finite box (d,).
+    pub hi: Array1<f64>,
+    /// Whether every row has a coefficient +1 on a border variable `e`.
+    pub border: bool,
+    row_sq: Array1<f64>,
+}
+
+impl<'a> Layout<'a> {
+    /// The layout of `{A x + b >= 0, lo <= x <= hi}`; `border` adds `e` as above.
+    pub fn new(
+        a: CowArray<'a, f64, Ix2>,
+        b: Array1<f64>,
+        lo: Array1<f64>,
+        hi: Array1<f64>,
+        border: bool,
+    ) -> Self {
+        let row_sq = a.rows().into_iter().map(|r| r.dot(&r)).collect();
+        Layout {
+            a,
+            b,
+            lo,
+            hi,
+            border,
+            row_sq,
+        }
+    }
+
+    /// Number of polytope rows.
+    pub fn n(&self) -> usize {
+        self.a.nrows()
+    }
+
+    /// Input dimension.
+    pub fn d(&self) -> usize {
+        self.a.ncols()
+    }
+
+    /// Number of variables (`d`, plus one with the border).
+    pub fn nz(&self) -> usize {
+        self.d() + usize::from(self.border)
+    }
+
+    /// Number of inequalities `n + 2 d`.
+    pub fn m(&self) -> usize {
+        self.n() + 2 * self.d()
+    }
+
+    /// The border variable of `z` (0 without the border).
+    pub fn e(&self, z: ArrayView1<f64>) -> f64 {
+        if self.border {
+            z[self.d()]
+        } else {
+            0.0
+        }
+    }
+
+    /// Right-hand side `h = (b, -lo, hi)` (m,).
+    pub fn h(&self) -> Array1<f64> {
+        let (n, d) = (self.n(), self.d());
+        let mut h = Array1::zeros(self.m());
+        h.slice_mut(s![..n]).assign(&self.b);
+        h.slice_mut(s![n..n + d]).assign(&self.lo.mapv(|v| -v));
+        h.slice_mut(s![n + d..]).assign(&self.hi);
+        h
+    }
+
+    /// `A x` for the `x` part of `z`.
+    pub fn ax(&self, z: ArrayView1<f64>) -> Array1<f64> {
+        matvec(self.a.view(), z.slice(s![..self.d()]))
+    }
+
+    /// `A^T v` for the row part of a multiplier vector `v` (m,).
+    pub fn atv(&self, v: ArrayView1<f64>) -> Array1<f64> {
+        matvec_t(self.a.view(), v.slice(s![..self.n()]))
+    }
+
+    /// Exact slacks `h - G z` from `ax = A x`.
+    pub fn slack(&self, z: ArrayView1<f64>, ax: ArrayView1<f64>) -> Array1<f64> {
+        let (n, d) = (self.n(), self.d());
+        let e = self.e(z);
+        let mut out = Array1::zeros(self.m());
+        for i in 0..n {
+            out[i] = ax[i] + self.b[i] - e;
+        }
+        for j in 0..d {
+            out[n + j] = z[j] - self.lo[j] - e;
+            out[n + d + j] = self.hi[j] - z[j] - e;
+        }
+        out
+    }
+
+    /// `G dz`.
+    pub fn g(&self, dz: ArrayView1<f64>) -> Array1<f64> {
+        let ax = self.ax(dz);
+        self.g_from(dz, ax.view())
+    }
+
+    /// `G dz` from `adx = A dx`.
+    pub fn g_from(&self, dz: ArrayView1<f64>, adx: ArrayView1<f64>) -> Array1<f64> {
+        let (n, d) = (self.n(), self.d());
+        let e = self.e(dz);
+        let mut out = Array1::zeros(self.m());
+        for i in 0..n {
+            out[i] = e - adx[i];
+        }
+        for j in 0..d {
+            out[n + j] = e - dz[j];
+            out[n + d + j] = e + dz[j];
+        }
+        out
+    }
+
+    /// `G^T v`.
+    pub fn gt(&self, v: ArrayView1<f64>) -> Array1<f64> {
+        let atv = self.atv(v);
+        self.gt_from(v, atv.view())
+    }
+
+    /// `G^T v` from `atv = A^T v_rows`.
+    pub fn gt_from(&self, v: ArrayView1<f64>, atv: ArrayView1<f64>) -> Array1<f64> {
+        let (n, d) = (self.n(), self.d());
+        let mut out = Array1::zeros(self.nz());
+        for j in 0..d {
+            out[j] = v[n + d + j] - v[n + j] - atv[j];
+        }
+        if self.border {
+            out[d] = v.sum();
+        }
+        out
+    }
+
+    /// Row `k` of `G` as a dense vector (nz,).
+    pub fn g_row(&self, k: usize) -> Array1<f64> {
+        let (n, d) = (self.n(), self.d());
+        let mut row = Array1::zeros(self.nz());
+        if k < n {
+            row.slice_mut(s![..d]).assign(&self.a.row(k).mapv(|v| -v));
+        } else if k < n + d {
+            row[k - n] = -1.0;
+        } else {
+            row[k - n - d] = 1.0;
+        }
+        if self.border {
+            row[d] = 1.0;
+        }
+        row
+    }
+
+    /// Lower triangle of `G^T diag(w) G` (nz x nz). Rows whose weight `w_i |a_i|^2` is below
+    /// `reduce` of the largest are left out (their share is below rounding); `single`: the
+    /// GEMM in float32. The box rows only add to the diagonal and the border column.
+    pub fn normal_matrix(&self, w: ArrayView1<f64>, single: bool, reduce: f64) -> Array2<f64> {
+        let (n, d) = (self.n(), self.d());
+        let wr = w.slice(s![..n]);
+        let top = (0..n).fold(0.0f64, |acc, i| acc.max(wr[i] * self.row_sq[i]));
+        let rows: Vec<usize> = (0..n)
+            .filter(|&i| wr[i] * self.row_sq[i] >= reduce * top)
+            .collect();
+        if self.border {
+            let mut mat = weighted_gram_augmented(self.a.view(), wr, &rows, single);
+            for j in 0..d {
+                let (wl, wh) = (w[n + j], w[n + d + j]);
+                mat[[j, j]] += wl + wh;
+                mat[[d, j]] += wh - wl;
+            }
+            mat[[d, d]] += w.slice(s![n..]).sum();
+            mat
+        } else {
+            let mut mat = weighted_gram(self.a.view(), wr, Some(&rows), single);
+            for j in 0..d {
+                mat[[j, j]] += w[n + j] + w[n + d + j];
+            }
+            mat
+        }
+    }
+}

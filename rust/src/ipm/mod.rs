@@ -1,0 +1,314 @@
+//! One inequality-form primal-dual interior-point solver (Mehrotra predictor-corrector with
+//! Gondzio's centrality correctors), shaped as Clarabel.rs shapes its solver: one loop,
+//! [`solve`], over a [`Problem`] that supplies its objective (gradient, Hessian) and its own
+//! certificate; everything else is shared: the row/box layout ([`Layout`]), the normal
+//! matrix (rows left out, float32 early, exact retry), the predictor, the correctors, the
+//! step rule, the active-set finish ([`crossover`]), [`Settings`] and [`Status`].
+//!
+//! The problem is `min f(z)  s.t.  G z <= h` with `z = (x, e)` (see [`layout`]). Its three
+//! implementations: [`lp`] (linear `f`, early exits), [`insphere`] (`f = -r`, eq. 5) and
+//! [`class_maxima`] (log-sum-exp, eq. 6-8).
+//!
+//! Performance notes: an iteration is one lower-triangle GEMM for the normal matrix
+//! `G^T W G (+ H)` (faer, see [`crate::linalg::dense`]), one Cholesky, two products with
+//! `A` (for the residuals and the certificates) and up to four triangular solves. Early
+//! iterations form the matrix in float32 and without the rows whose weight is negligible;
+//! a step shorter than `short_step` switches these approximations off, and a pass that ends
+//! uncertified is repeated once without them.
+//!
+//! Certification: the solver never trusts its own iterates. Each problem's
+//! [`Problem::certify`] turns any point and any multipliers `>= 0` into certified bounds
+//! (exact feasibility checks, weak duality) and says when they meet.
+
+pub mod class_maxima;
+pub mod crossover;
+pub mod insphere;
+pub mod layout;
+pub mod lp;
+pub mod settings;
+
+use ndarray::{Array1, Array2, ArrayView1, Zip};
+
+pub use layout::Layout;
+pub use settings::{Settings, Status};
+
+use crate::linalg::dense::{max_step, Cholesky};
+
+/// A candidate to certify: the variables `z`, multipliers `lam` (m,), `ax = A x` and
+/// `atl = A^T lam_rows`.
+pub struct Point<'p> {
+    pub z: ArrayView1<'p, f64>,
+    pub lam: ArrayView1<'p, f64>,
+    pub ax: ArrayView1<'p, f64>,
+    pub atl: ArrayView1<'p, f64>,
+}
+
+/// What a problem adds to the shared loop.
+pub trait Problem<'a> {
+    /// The inequalities `G z <= h`.
+    fn layout(&self) -> &Layout<'a>;
+    /// Gradient of the objective at `z` (nz,).
+    fn gradient(&self, z: ArrayView1<f64>) -> Array1<f64>;
+    /// Hessian of the objective at `z` (nz x nz), `None` for a linear objective.
+    fn hessian(&self, _z: ArrayView1<f64>) -> Option<Array2<f64>> {
+        None
+    }
+    /// Certifies `p` (keeping the best bounds seen); `Some(status)` stops the solve.
+    fn certify(&self, p: &Point<'_>, st: &Settings) -> Option<Status>;
+    /// The current certified gap (infinite before any certificate).
+    fn gap(&self) -> f64;
+}
+
+/// Starting point: variables, slacks `> 0` and multipliers `> 0` (m,).
+#[derive(Debug, Clone)]
+pub struct Start {
+    pub z: Array1<f64>,
+    pub s: Array1<f64>,
+    pub lam: Array1<f64>,
+}
+
+/// The last iterate, the iterations run and how the solve ended (the certified answer is
+/// kept by the problem).
+#[derive(Debug, Clone)]
+pub struct Solution {
+    pub z: Array1<f64>,
+    pub lam: Array1<f64>,
+    pub iterations: usize,
+    pub status: Status,
+}
+
+/// Solves `problem` from `start`: one pass with the approximations of the normal matrix and,
+/// if it ends uncertified (and `exact_retry`), one without them.
+pub fn solve<'a, P: Problem<'a>>(problem: &P, start: &Start, st: &Settings) -> Solution {
+    let first = pass(problem, start.clone(), st, false);
+    if first.status.is_certified() || !st.exact_retry {
+        return first;
+    }
+    let second = pass(problem, start.clone(), st, true);
+    Solution {
+        iterations: first.iterations + second.iterations,
+        ..second
+    }
+}
+
+/// The Newton direction for one complementarity target.
+struct Newton<'s, 'l> {
+    lay: &'s Layout<'l>,
+    chol: Cholesky,
+    s: &'s Array1<f64>,
+    lam: &'s Array1<f64>,
+    w: Array1<f64>,
+    rp: Array1<f64>,
+    rd: Array1<f64>,
+}
+
+impl Newton<'_, '_> {
+    /// `(dz, ds, dlam)` for the complementarity residual `rc`:
+    /// `M dz = -rd - G^T t`, `t = S^-1 (rc + L rp)`; `ds = -rp - G dz`; `dl = t + W G dz`.
+    fn direction(&self, rc: &Array1<f64>) -> (Array1<f64>, Array1<f64>, Array1<f64>) {
+        let t = (rc + &(self.lam * &self.rp)) / self.s;
+        let rhs = -&self.rd - &self.lay.gt(t.view());
+        let dz = self.chol.solve(rhs);
+        let gdz = self.lay.g(dz.view());
+        let ds = -&self.rp - &gdz;
+        let dl = &t + &(&self.w * &gdz);
+        (dz, ds, dl)
+    }
+}
+
+fn finite(vs: &[&Array1<f64>]) -> bool {
+    vs.iter().all(|v| v.iter().all(|x| x.is_finite()))
+}
+
+fn step(v: &Array1<f64>, dv: &Array1<f64>) -> f64 {
+    max_step(v.view(), dv.view())
+}
+
+/// One interior-point pass; `exact`: no approximations in the normal matrix.
+fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: bool) -> Solution {
+    let lay = problem.layout();
+    let m = lay.m();
+    let Start {
+        mut z,
+        mut s,
+        mut lam,
+    } = start;
+    let mut exact = exact;
+    let (mut mu0, mut next_cross) = (f64::NAN, f64::NAN);
+    let mut crossed = false;
+    let (mut stall_gap, mut stall_it) = (f64::INFINITY, 0usize);
+    let mut failed: Option<usize> = None;
+    let done = |z: Array1<f64>, lam: Array1<f64>, it, status| Solution {
+        z,
+        lam,
+        iterations: it,
+        status,
+    };
+    for it in 0..st.max_iter {
+        let ax = lay.ax(z.view());
+        let atl = lay.atv(lam.view());
+        let point = Point {
+            z: z.view(),
+            lam: lam.view(),
+            ax: ax.view(),
+            atl: atl.view(),
+        };
+        if let Some(status) = problem.certify(&point, st) {
+            return done(z, lam, it, status);
+        }
+        let slack = lay.slack(z.view(), ax.view());
+        let mu = s.dot(&lam) / m as f64;
+        if it == 0 {
+            mu0 = mu;
+            next_cross = st.crossover_mu * mu0;
+        }
+        if mu <= next_cross {
+            next_cross = mu * st.crossover_repeat;
+            crossed = true;
+            let at = crossover::At {
+                z: z.view(),
+                s: s.view(),
+                lam: lam.view(),
+                ax: ax.view(),
+                slack: slack.view(),
+                mu,
+            };
+            if let Some(status) = crossover::finish(problem, &at, st) {
+                return done(z, lam, it, status);
+            }
+        }
+        if crossed {
+            let gap = problem.gap();
+            if gap < 0.5 * stall_gap {
+                (stall_gap, stall_it) = (gap, it);
+            } else if it - stall_it >= st.stall_iter {
+                return done(z, lam, it, Status::Stalled);
+            }
+        }
+        let rp = &s - &slack;
+        let rd = problem.gradient(z.view()) + lay.gt_from(lam.view(), atl.view());
+        let w = &lam / &s;
+        let single = !exact && mu > st.single_mu * mu0;
+        let reduce = if exact { 0.0 } else { st.reduce_tol };
+        let mut mat = lay.normal_matrix(w.view(), single, reduce);
+        let hess = problem.hessian(z.view());
+        let nonlinear = hess.is_some();
+        if let Some(hess) = hess {
+            mat += &hess;
+        }
+        let Some(chol) = Cholesky::factor(mat) else {
+            failed = Some(it);
+            break;
+        };
+        let newton = Newton {
+            lay,
+            chol,
+            s: &s,
+            lam: &lam,
+            w,
+            rp,
+            rd,
+        };
+        // predictor
+        let rc_aff = -(&s * &lam);
+        let (_, ds_a, dl_a) = newton.direction(&rc_aff);
+        let ap = step(&s, &ds_a).min(1.0);
+        let ad = step(&lam, &dl_a).min(1.0);
+        let mu_aff = Zip::from(&s)
+            .and(&ds_a)
+            .and(&lam)
+            .and(&dl_a)
+            .fold(0.0, |acc, &si, &dsi, &li, &dli| {
+                acc + (si + ap * dsi) * (li + ad * dli)
+            })
+            / m as f64;
+        let sigma = (mu_aff / mu).powi(3).min(1.0);
+        // Mehrotra corrector
+        let mut rc = &rc_aff - &(&ds_a * &dl_a) + sigma * mu;
+        let (mut dz, mut ds, mut dl) = newton.direction(&rc);
+        // Gondzio's centrality correctors: aim a longer step at a point whose products
+        // s_i lam_i lie in [0.1, 10] sigma mu; keep one while it lengthens the step enough
+        let mut alpha = step(&s, &ds).min(step(&lam, &dl));
+        for _ in 0..st.max_correctors {
+            if alpha >= 1.0 {
+                break;
+            }
+            let target = (alpha + st.corrector_stretch).min(1.0);
+            let (vlo, vhi) = (0.1 * sigma * mu, 10.0 * sigma * mu);
+            let corr =
+                Zip::from(&s)
+                    .and(&ds)
+                    .and(&lam)
+                    .and(&dl)
+                    .map_collect(|&si, &dsi, &li, &dli| {
+                        let v = (si + target * dsi) * (li + target * dli);
+                        (v.clamp(vlo, vhi) - v).max(-vhi)
+                    });
+            let rc2 = &rc + &corr;
+            let (dz2, ds2, dl2) = newton.direction(&rc2);
+            let alpha2 = step(&s, &ds2).min(step(&lam, &dl2));
+            if !finite(&[&dz2, &ds2, &dl2])
+                || alpha2.is_nan()
+                || alpha2 < alpha + 0.1 * st.corrector_stretch
+            {
+                break;
+            }
+            (rc, dz, ds, dl, alpha) = (rc2, dz2, ds2, dl2, alpha2);
+        }
+        drop(newton);
+        let (ap, ad) = if nonlinear {
+            // one step length: the dual residual is nonlinear in z
+            let a = (st.step_fraction * alpha).min(1.0);
+            (a, a)
+        } else {
+            (
+                (st.step_fraction * step(&s, &ds)).min(1.0),
+                (st.step_fraction * step(&lam, &dl)).min(1.0),
+            )
+        };
+        if ap.min(ad) < st.short_step {
+            exact = true;
+        }
+        if !(ap.is_finite() && ad.is_finite()) || !finite(&[&dz, &ds, &dl]) {
+            failed = Some(it);
+            break;
+        }
+        z.scaled_add(ap, &dz);
+        s.scaled_add(ap, &ds);
+        lam.scaled_add(ad, &dl);
+        // strictly positive against rounding
+        s.mapv_inplace(|v| v.max(f64::MIN_POSITIVE));
+        lam.mapv_inplace(|v| v.max(f64::MIN_POSITIVE));
+    }
+    let ax = lay.ax(z.view());
+    let atl = lay.atv(lam.view());
+    let point = Point {
+        z: z.view(),
+        lam: lam.view(),
+        ax: ax.view(),
+        atl: atl.view(),
+    };
+    let iterations = failed.unwrap_or(st.max_iter);
+    if let Some(status) = problem.certify(&point, st) {
+        return done(z, lam, iterations, status);
+    }
+    let slack = lay.slack(z.view(), ax.view());
+    let mu = s.dot(&lam) / m as f64;
+    let at = crossover::At {
+        z: z.view(),
+        s: s.view(),
+        lam: lam.view(),
+        ax: ax.view(),
+        slack: slack.view(),
+        mu,
+    };
+    if let Some(status) = crossover::finish(problem, &at, st) {
+        return done(z, lam, iterations, status);
+    }
+    let status = if failed.is_some() {
+        Status::NumericalFailure
+    } else {
+        Status::IterationLimit
+    };
+    done(z, lam, iterations, status)
+}

@@ -1,0 +1,325 @@
+//! The interior-point solver on problems with known solutions: status and distance to the
+//! solution, as Clarabel's tests do (optimal, early exits, infeasible, iteration limit,
+//! degenerate vertices, tied rows), for its three problems.
+
+mod common;
+
+use common::Rng;
+use linregions_core::ipm::class_maxima::class_maxima;
+use linregions_core::ipm::insphere::insphere;
+use linregions_core::ipm::lp::{minimize, Exits};
+use linregions_core::ipm::{Settings, Status};
+use ndarray::{array, Array1, Array2, Axis};
+
+fn max_abs(v: &Array1<f64>) -> f64 {
+    v.iter().fold(0.0f64, |a, &x| a.max(x.abs()))
+}
+
+fn unit_rows(rng: &mut Rng, n: usize, d: usize) -> Array2<f64> {
+    let mut a = rng.matrix(n, d);
+    for mut row in a.axis_iter_mut(Axis(0)) {
+        let nr = row.dot(&row).sqrt();
+        row /= nr;
+    }
+    a
+}
+
+/// `[0, 2]^2` cut by `x + y <= 3`.
+fn square_with_cut() -> (Array2<f64>, Array1<f64>, Array1<f64>, Array1<f64>) {
+    (
+        array![[-1.0, -1.0]],
+        array![3.0],
+        array![0.0, 0.0],
+        array![2.0, 2.0],
+    )
+}
+
+#[test]
+fn lp_reaches_the_vertex() {
+    let (a, b, lo, hi) = square_with_cut();
+    let c = array![-1.0, -2.0]; // min -x - 2y: at (1, 2), value -5
+    let x0 = array![0.5, 0.5];
+    let st = Settings::lp();
+    let r = minimize(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        c.view(),
+        0.0,
+        x0.view(),
+        Exits::default(),
+        &st,
+    )
+    .unwrap();
+    assert_eq!(r.status, Status::Optimal);
+    assert!((r.value + 5.0).abs() < 1e-8 && r.lower_bound <= r.value);
+    assert!(max_abs(&(&r.x - &array![1.0, 2.0])) < 1e-6);
+}
+
+#[test]
+fn lp_early_exits_are_certified() {
+    let (a, b, lo, hi) = square_with_cut();
+    let x0 = array![0.5, 0.5];
+    let c = array![-1.0, -1.0];
+    let st = Settings::lp();
+    // slack of x + y <= 3.5: min 3.5 - x - y = 0.5 >= 0.1
+    let exits = Exits {
+        stop_above: 0.1,
+        ..Exits::default()
+    };
+    let run = |c0: f64, exits: Exits| {
+        minimize(
+            a.view(),
+            b.view(),
+            lo.view(),
+            hi.view(),
+            c.view(),
+            c0,
+            x0.view(),
+            exits,
+            &st,
+        )
+        .unwrap()
+    };
+    let r = run(3.5, exits);
+    assert_eq!(r.status, Status::BoundAbove);
+    assert!(r.lower_bound >= 0.1 && r.lower_bound <= 0.5 + 1e-9);
+    // x + y <= 2.5 is crossed: a feasible point with slack below -0.1
+    let r = run(
+        2.5,
+        Exits {
+            stop_below: -0.1,
+            ..Exits::default()
+        },
+    );
+    assert_eq!(r.status, Status::PointBelow);
+    assert!(r.value < -0.1);
+    assert!(r.x.iter().all(|&v| (0.0..=2.0).contains(&v)) && r.x[0] + r.x[1] <= 3.0);
+}
+
+#[test]
+fn lp_refuses_a_start_outside_and_bad_settings() {
+    let (a, b, lo, hi) = square_with_cut();
+    let c = array![1.0, 0.0];
+    let run = |x0: Array1<f64>, st: Settings| {
+        minimize(
+            a.view(),
+            b.view(),
+            lo.view(),
+            hi.view(),
+            c.view(),
+            0.0,
+            x0.view(),
+            Exits::default(),
+            &st,
+        )
+    };
+    assert!(run(array![1.9, 1.9], Settings::lp()).is_err());
+    let bad = Settings {
+        step_fraction: 1.5,
+        ..Settings::lp()
+    };
+    assert!(run(array![0.5, 0.5], bad).is_err());
+}
+
+#[test]
+fn lp_degenerate_vertex_with_many_tied_rows() {
+    // a pointed cone with apex p: rows a_i (x - p) >= 0, 3d of them, all tight at p; the
+    // objective is a positive combination of the rows, so p is the unique minimiser
+    let d = 20;
+    let mut rng = Rng(7);
+    let p = Array1::from_elem(d, 0.2);
+    let a = rng.matrix(3 * d, d).mapv(|v| 1.0 + 0.5 * v);
+    let b = -a.dot(&p);
+    let c = a.sum_axis(Axis(0));
+    let (lo, hi) = (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0));
+    let x0 = Array1::from_elem(d, 0.5);
+    let r = minimize(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        c.view(),
+        0.0,
+        x0.view(),
+        Exits::default(),
+        &Settings::lp(),
+    )
+    .unwrap();
+    let opt = c.dot(&p);
+    assert_eq!(r.status, Status::Optimal);
+    assert!(
+        (r.value - opt).abs() <= 1e-8 * opt.abs(),
+        "{} {opt}",
+        r.value
+    );
+    assert!(r.lower_bound <= opt + 1e-12);
+    assert!(max_abs(&(&r.x - &p)) < 1e-6);
+}
+
+#[test]
+fn insphere_of_a_triangle() {
+    // [0, 2]^2 cut by x + y <= 2 (row -x - y + 2 >= 0), scaled by 1e6
+    let a = array![[-1e6, -1e6]];
+    let b = array![2e6];
+    let (lo, hi) = (array![0.0, 0.0], array![2.0, 2.0]);
+    let s = insphere(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        &Settings::insphere(),
+    )
+    .unwrap();
+    assert_eq!(s.status, Status::Optimal);
+    let r = 2.0 / (2.0 + 2f64.sqrt());
+    assert!((s.radius - r).abs() < 1e-9 && s.upper_bound >= s.radius);
+    assert!(max_abs(&(&s.center - &array![r, r])) < 1e-6);
+}
+
+#[test]
+fn insphere_of_an_empty_polytope_is_infeasible() {
+    // x >= 1.5 and x <= 0.5 inside [0, 2]
+    let a = array![[1.0], [-1.0]];
+    let b = array![-1.5, 0.5];
+    let (lo, hi) = (array![0.0], array![2.0]);
+    let s = insphere(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        &Settings::insphere(),
+    )
+    .unwrap();
+    assert_eq!(s.status, Status::Infeasible);
+    assert!(s.upper_bound < 0.0 && (s.radius + 0.5).abs() < 1e-9);
+    // a zero row with b < 0 is empty by itself
+    let z = insphere(
+        array![[0.0]].view(),
+        array![-1.0].view(),
+        lo.view(),
+        hi.view(),
+        &Settings::insphere(),
+    )
+    .unwrap();
+    assert_eq!(z.status, Status::Infeasible);
+}
+
+#[test]
+fn insphere_reports_the_iteration_limit() {
+    let mut rng = Rng(3);
+    let (n, d) = (300, 40);
+    let a = unit_rows(&mut rng, n, d);
+    let b = rng.vector(n).mapv(|v| 0.05 + v.abs());
+    let (lo, hi) = (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0));
+    let st = Settings {
+        max_iter: 2,
+        exact_retry: false,
+        ..Settings::insphere()
+    };
+    let s = insphere(a.view(), b.view(), lo.view(), hi.view(), &st).unwrap();
+    assert_eq!(s.status, Status::IterationLimit);
+    assert!(s.radius < s.upper_bound);
+    let full = insphere(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        &Settings::insphere(),
+    )
+    .unwrap();
+    assert_eq!(full.status, Status::Optimal);
+    assert!(s.radius <= full.upper_bound && full.radius <= s.upper_bound);
+}
+
+#[test]
+fn insphere_with_hundreds_of_tied_rows() {
+    // every row touches the ball of radius 0.5 around c0 (400 rows in 30 dimensions, plus
+    // 50 exact duplicates scaled by 3): the optimum is tied on all of them
+    let (n, d) = (400, 30);
+    let mut rng = Rng(11);
+    let c0 = rng.vector(d).mapv(|v| 0.1 * v);
+    let a1 = unit_rows(&mut rng, n, d);
+    let mut a = Array2::<f64>::zeros((n + 50, d));
+    a.slice_mut(ndarray::s![..n, ..]).assign(&a1);
+    for k in 0..50 {
+        a.row_mut(n + k).assign(&a1.row(7 * k).mapv(|v| 3.0 * v));
+    }
+    let norms = a.map_axis(Axis(1), |r| r.dot(&r).sqrt());
+    let b = &norms * 0.5 - a.dot(&c0);
+    let (lo, hi) = (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0));
+    let s = insphere(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        &Settings::insphere(),
+    )
+    .unwrap();
+    assert_eq!(s.status, Status::Optimal);
+    assert!((s.radius - 0.5).abs() < 1e-9 && s.upper_bound >= 0.5 - 1e-12);
+    assert!(max_abs(&(&s.center - &c0)) < 1e-6);
+}
+
+#[test]
+fn class_maxima_on_known_problems() {
+    // one input, two classes with logits (x, -x): class 0 peaks at hi, class 1 at lo
+    let w = array![[1.0], [-1.0]];
+    let c = array![0.0, 0.0];
+    let (lo, hi) = (array![-1.0], array![1.0]);
+    let (a, b) = (Array2::<f64>::zeros((0, 1)), Array1::<f64>::zeros(0));
+    let x = array![0.0];
+    let st = Settings::class_maxima();
+    let out = class_maxima(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        w.view(),
+        c.view(),
+        x.view(),
+        &[0, 1],
+        &st,
+    )
+    .unwrap();
+    assert_eq!(out.len(), 2);
+    for (r, peak) in out.iter().zip([1.0, -1.0]) {
+        assert_eq!(r.status, Status::Optimal);
+        assert!((r.point[0] - peak).abs() < 1e-6 && r.gap <= st.abs_tol && r.gap >= -1e-12);
+        let want = 1.0 - (1.0f64.exp() + (-1.0f64).exp()).ln();
+        assert!((r.log_prob - want).abs() < 1e-8);
+    }
+    // a row x <= 0.25 cuts class 0 off at 0.25
+    let (a, b) = (array![[-2.0]], array![0.5]);
+    let out = class_maxima(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        w.view(),
+        c.view(),
+        x.view(),
+        &[0],
+        &st,
+    )
+    .unwrap();
+    assert_eq!(out[0].status, Status::Optimal);
+    assert!((out[0].point[0] - 0.25).abs() < 1e-6 && out[0].multipliers[0] > 0.0);
+    // a class out of range and a point outside the region are refused
+    let bad = |x: Array1<f64>, classes: &[usize]| {
+        class_maxima(
+            a.view(),
+            b.view(),
+            lo.view(),
+            hi.view(),
+            w.view(),
+            c.view(),
+            x.view(),
+            classes,
+            &st,
+        )
+        .is_err()
+    };
+    assert!(bad(array![0.0], &[2]) && bad(array![0.5], &[0]));
+}

@@ -269,7 +269,7 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
         if ap.min(ad) < st.short_step {
             exact = true;
         }
-        if !(ap.is_finite() && ad.is_finite()) || !finite(&[&dz, &ds, &dl]) {
+        if !(ap.is_finite() && ad.is_finite() && finite(&[&dz, &ds, &dl])) {
             failed = Some(it);
             break;
         }

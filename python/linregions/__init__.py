@@ -32,12 +32,14 @@ from .geometry.class_maxima import GAP_TOL, ClassMaxima, certified_gap
 from .geometry.insphere import Insphere
 from .geometry.polytope import CONTAINS_TOL, Polytope
 from .geometry.redundancy import RedundancyReport
-from .model.network import BOUNDARY_TOL, Network, Patterns
+from .model.network import VERSION, Network, Patterns
 from .model.region import Region
-from .model.slice import SLICE_TOL, Plane, Slice, plane_through, slice_through
-from .model.walk import WALK_TOL, Walk
+from .model.slice import Plane, Slice, plane_through, slice_through
+from .model.tolerances import BOUNDARY_TOL, SLICE_TOL, WALK_TOL
+from .model.walk import Walk
 
-__version__ = "0.1.0"
+#: The version of the package, read from the Rust crate (``rust/Cargo.toml``).
+__version__ = VERSION
 
 
 def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Network:

@@ -12,12 +12,14 @@ pub mod error;
 pub mod forward;
 pub mod grad;
 pub mod hrep;
+pub mod input_box;
 pub mod insphere;
 pub mod ir;
 pub mod linalg;
 pub mod lp;
 pub mod pattern;
 pub mod slice;
+pub mod tolerances;
 pub mod walk;
 pub mod witness;
 

@@ -68,15 +68,13 @@ def boundary_point(net: Network, x_from: Any, x_to: Any, tol: float = WALK_TOL) 
     """
     a = as_point(x_from, net.input_shape, "x_from")
     b = as_point(x_to, net.input_shape, "x_to")
-    ends = net.logits(np.stack([a, b]))
-    label = int(ends[0].argmax())
-    if int(ends[1].argmax()) == label:
+    walk = net.walk(a, b, tol=tol)
+    brk, logits = walk.breakpoints, walk.logits
+    label = int(logits[0].argmax())
+    if int(logits[-1].argmax()) == label:
         raise NoBoundaryError(
             f"x_to is classified like x_from (class {label}): the segment has no boundary"
         )
-    walk = net.walk(a, b, tol=tol)
-    brk = walk.breakpoints
-    logits = net.logits(walk.point(brk))
     margin = logits[:, label][:, None] - logits  # >= 0 where label wins
     for k in range(walk.n_regions - 1, -1, -1):
         lo, hi = _winning_interval(margin[k], margin[k + 1])
@@ -84,6 +82,7 @@ def boundary_point(net: Network, x_from: Any, x_to: Any, tol: float = WALK_TOL) 
             alpha = float(brk[k] + hi * (brk[k + 1] - brk[k]))
             x = walk.point(alpha)
             region = net.region(walk.point(0.5 * (brk[k] + brk[k + 1])))
-            return BoundaryPoint(alpha=alpha, x=x, region=region, label=label,
-                                 n_pieces=walk.n_regions)
+            return BoundaryPoint(
+                alpha=alpha, x=x, region=region, label=label, n_pieces=walk.n_regions
+            )
     raise AssertionError("x_from is classified as its own class, so piece 0 must win at 0")

@@ -10,7 +10,7 @@ import numpy as np
 from .._arrays import as_point, to_numpy
 from ..errors import InvalidValueError, ShapeError
 from ..model.region import Region
-from ..model.walk import WALK_TOL, Walk, walk_from_core
+from ..model.walk import WALK_TOL
 
 if TYPE_CHECKING:
     from ..model.network import Network
@@ -77,7 +77,7 @@ def decision_directions(net: Network, X: np.ndarray) -> np.ndarray:
     rows = np.arange(len(X))
     V[rows, top[:, 0]] = 1.0
     V[rows, top[:, 1]] = -1.0
-    return net._core.input_gradients(np.ascontiguousarray(X), V)
+    return net.input_gradients(X, V)
 
 
 def surrounding_regions(
@@ -100,7 +100,7 @@ def surrounding_regions(
     if not (eps > 0 and np.isfinite(eps)):
         raise InvalidValueError(f"eps must be positive and finite, got {eps}")
     eye = np.eye(net.n_classes)
-    W = net._core.input_gradients(np.repeat(pt[None], net.n_classes, axis=0), eye)
+    W = net.input_gradients(np.repeat(pt[None], net.n_classes, axis=0), eye)
     dirs = nullspace_directions(W, n_directions, seed)
     lengths = np.full(n_directions, float(eps))
     if respect_box:
@@ -110,8 +110,7 @@ def surrounding_regions(
         lengths = np.minimum(lengths, np.maximum(t_box.min(axis=1), 0.0))
     starts = np.repeat(pt[None], n_directions, axis=0)
     ends = starts + lengths[:, None] * dirs
-    raws = net._core.walk_many(starts, np.ascontiguousarray(ends), float(tol))
-    walks: list[Walk] = [walk_from_core(s, e, r) for s, e, r in zip(starts, ends, raws)]
+    walks = net.walk_many(starts, ends, tol=tol, respect_box=False)
     first_point: dict[int, np.ndarray] = {}
     for w in walks:
         mids = w.midpoints()

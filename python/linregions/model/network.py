@@ -8,16 +8,22 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._arrays import as_point, as_points
-from ..errors import InvalidValueError
+from .._arrays import as_point, as_points, to_numpy
+from ..errors import InvalidValueError, ShapeError
 from .ir import Node, PatternLayout, build_core, fuse_affine_chains, pattern_layout
 from .region import Region
-from .slice import MAX_POLYGONS, SLICE_TOL, Slice, slice_network
-from .walk import WALK_TOL, Walk, walk_segment
+from .slice import Slice, as_extent, slice_from_core
+from .tolerances import BOUNDARY_TOL, MAX_POLYGONS, SLICE_TOL, WALK_TOL
+from .walk import Walk, walk_from_core
 
-#: Default |pre-activation| (or max-pool tie gap) at or below which a unit counts as on a
-#: region boundary in :meth:`Network.region`.
-BOUNDARY_TOL = 1e-12
+#: The package version, the Rust crate's (``rust/Cargo.toml``).
+VERSION: str = _core.__version__
+
+_POLICIES = {
+    "error": _core.BoundaryPolicy.Error,
+    "active": _core.BoundaryPolicy.Active,
+    "inactive": _core.BoundaryPolicy.Inactive,
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,11 +79,13 @@ class Network:
         self.nodes: tuple[Node, ...] = tuple(nodes)
         self.labels: tuple[str, ...] = tuple(labels)
         self.input_shape = tuple(int(s) for s in input_shape)
-        self.lo = np.asarray(lo, dtype=np.float64).copy()
-        self.hi = np.asarray(hi, dtype=np.float64).copy()
+        box = (np.ascontiguousarray(lo, np.float64), np.ascontiguousarray(hi, np.float64))
+        self._core = build_core(list(self.nodes), *box)
+        # The box as validated by the core, exposed read-only.
+        self.lo: np.ndarray = self._core.lo
+        self.hi: np.ndarray = self._core.hi
         self.lo.setflags(write=False)
         self.hi.setflags(write=False)
-        self._core = build_core(list(self.nodes))
         self.layout = pattern_layout(list(self.nodes), list(self.labels))
 
     @property
@@ -108,24 +116,18 @@ class Network:
 
     def logits(self, X: Any) -> np.ndarray:
         """Logits (n, M) float64 of a batch ``X`` (n, d) or (n, *input_shape)."""
-        pts = as_points(X, self.input_shape)
-        logits, _ = self._core.forward(pts, False)
-        return logits
+        return self._core.logits(as_points(X, self.input_shape))
 
     def patterns(self, X: Any) -> Patterns:
         """Activation patterns, keys and unique counts of a batch ``X`` (see :class:`Patterns`)."""
-        pts = as_points(X, self.input_shape)
-        _, bits = self._core.forward(pts, True)
-        assert bits is not None
-        keys = _core.pattern_keys(bits)
-        inverse, counts, first = _core.unique_keys(keys)
+        data = self._core.patterns(as_points(X, self.input_shape))
         return Patterns(
-            bits=bits,
-            keys=keys,
-            n_unique=int(counts.shape[0]),
-            inverse=inverse,
-            counts=counts,
-            first=first,
+            bits=data.bits,
+            keys=data.keys,
+            n_unique=int(data.counts.shape[0]),
+            inverse=data.inverse,
+            counts=data.counts,
+            first=data.first,
             n_bits=self._core.n_pattern_bits,
             layout=self.layout,
         )
@@ -144,39 +146,61 @@ class Network:
         ``x`` must lie in the input box.
         """
         pt = as_point(x, self.input_shape)
-        outside = np.flatnonzero((pt < self.lo) | (pt > self.hi))
-        if outside.size:
-            i = int(outside[0])
+        policy = _POLICIES.get(on_boundary)
+        if policy is None:
             raise InvalidValueError(
-                f"x lies outside the input box at index {i}: x[{i}] = {pt[i]}, "
-                f"bounds [{self.lo[i]}, {self.hi[i]}] ({outside.size} entries outside)"
+                f"on_boundary must be 'error', 'active' or 'inactive', got {on_boundary!r}"
             )
-        A, b, layer, unit, bits, key, W, c, boundary = self._core.region(
-            pt, float(boundary_tol), on_boundary
-        )
+        r = self._core.region(pt, float(boundary_tol), policy)
         n_bits = self._core.n_pattern_bits
-        as_bytes = bits.astype("<u8").view(np.uint8)
+        as_bytes = r.bits.astype("<u8").view(np.uint8)
         pattern = np.unpackbits(as_bytes, bitorder="little")[:n_bits].astype(bool)
         relu = self.layout.is_relu
         active = float(pattern[relu].mean()) if relu.any() else float("nan")
         return Region(
-            A=A,
-            b=b,
+            A=r.a,
+            b=r.b,
             lo=self.lo,
             hi=self.hi,
-            layer=layer,
-            unit=unit,
+            layer=r.layer,
+            unit=r.unit,
             pattern=pattern,
-            key=(int(key[0]) << 64) | int(key[1]),
-            logit_map=(W, c),
+            key=r.key,
+            logit_map=(r.logit_w, r.logit_c),
             x=pt,
             active_fraction=active,
-            boundary=tuple((int(a), int(u), float(v)) for a, u, v in boundary),
+            boundary=tuple((int(a), int(u), float(v)) for a, u, v in r.boundary),
         )
 
     def walk(self, x0: Any, x1: Any, tol: float = WALK_TOL, respect_box: bool = True) -> Walk:
-        """Exact walk of the segment ``x0 -> x1`` region by region (see :class:`Walk`)."""
-        return walk_segment(self, x0, x1, tol=tol, respect_box=respect_box)
+        """Exact walk of the segment ``x0 -> x1`` region by region (see :class:`Walk`).
+
+        With ``respect_box`` (default) both endpoints must lie in the input box, so the
+        whole segment does.
+        """
+        a = as_point(x0, self.input_shape, "x0")
+        b = as_point(x1, self.input_shape, "x1")
+        return walk_from_core(a, b, self._core.walk(a, b, float(tol), bool(respect_box)))
+
+    def walk_many(
+        self, starts: Any, ends: Any, tol: float = WALK_TOL, respect_box: bool = True
+    ) -> list[Walk]:
+        """Exact walks of the segments ``starts[i] -> ends[i]``, computed in parallel."""
+        a = as_points(starts, self.input_shape, "starts")
+        b = as_points(ends, self.input_shape, "ends")
+        raws = self._core.walk_many(a, b, float(tol), bool(respect_box))
+        return [walk_from_core(s, e, r) for s, e, r in zip(a, b, raws)]
+
+    def input_gradients(self, X: Any, V: Any) -> np.ndarray:
+        """Gradients (n, d) of ``V[i] . logits(X[i])`` with respect to ``X[i]``."""
+        pts = as_points(X, self.input_shape)
+        v = np.ascontiguousarray(to_numpy(V))
+        if v.shape != (pts.shape[0], self.n_classes):
+            raise ShapeError(
+                f"V has shape {v.shape}; expected ({pts.shape[0]}, {self.n_classes})"
+            )
+        return self._core.input_gradients(pts, v)
+
     def slice(
         self,
         origin: Any,
@@ -186,6 +210,7 @@ class Network:
         *,
         tol: float = SLICE_TOL,
         max_polygons: int = MAX_POLYGONS,
+        marks: Any = None,
     ) -> Slice:
         """Exact partition of the 2-D slice ``origin + s u + t v`` into linear regions.
 
@@ -194,9 +219,13 @@ class Network:
         :class:`~linregions.model.slice.Slice`: one convex polygon per region met (key, active
         fraction, predicted class, local logit map) and the classification polygons.
         Regions thinner than ``tol`` times the rectangle's diagonal are not resolved.
-        Raises :class:`~linregions.errors.InvalidValueError` when the slice misses the box
-        or has more than ``max_polygons`` polygons.
+        ``marks`` (k, 2) are ``(s, t)`` points to remember with the slice (e.g. the points it
+        was built through). Raises :class:`~linregions.errors.InvalidValueError` when the
+        slice misses the box or has more than ``max_polygons`` polygons.
         """
-        return slice_network(
-            self, origin, u, v, extent, tol=tol, max_polygons=max_polygons
-        )
+        o = as_point(origin, self.input_shape, "origin")
+        uu = as_point(u, self.input_shape, "u")
+        vv = as_point(v, self.input_shape, "v")
+        ext = as_extent(extent)
+        data = self._core.slice(o, uu, vv, ext, float(tol), int(max_polygons))
+        return slice_from_core(data, o, uu, vv, ext, marks)

@@ -16,18 +16,13 @@ import numpy as np
 from .. import _core
 from .._arrays import as_point
 from ..errors import InvalidValueError
+from .tolerances import MAX_POLYGONS, SLICE_TOL, THROUGH_MARGIN
 
 if TYPE_CHECKING:
     from .network import Network
 
-#: Tolerance, relative to the diagonal of the (s, t) rectangle, within which a polygon
-#: vertex counts as lying on a cutting line; regions thinner than this are not resolved.
-SLICE_TOL = 1e-9
-#: Default cap on the number of polygons (a guard against slices that would exhaust memory).
-MAX_POLYGONS = 5_000_000
-#: Default margin around the three points of :func:`slice_through`, as a fraction of the
-#: span of the points in each direction.
-THROUGH_MARGIN = 0.25
+__all__ = ["MAX_POLYGONS", "SLICE_TOL", "THROUGH_MARGIN", "Plane", "Slice", "plane_through",
+           "slice_through"]
 
 
 def _ragged(vertices: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
@@ -147,7 +142,7 @@ class Slice:
         return {int(a): int(c) for a, c in zip(labels, counts)}
 
 
-def _extent(extent: Any) -> tuple[float, float, float, float]:
+def as_extent(extent: Any) -> tuple[float, float, float, float]:
     e = np.asarray(extent, dtype=np.float64).ravel()
     if e.size == 1:
         return (-float(e[0]), float(e[0]), -float(e[0]), float(e[0]))
@@ -161,43 +156,31 @@ def _extent(extent: Any) -> tuple[float, float, float, float]:
     )
 
 
-def slice_network(
-    net: Network,
-    origin: Any,
-    u: Any,
-    v: Any,
-    extent: Any = 1.0,
-    *,
-    tol: float = SLICE_TOL,
-    max_polygons: int = MAX_POLYGONS,
+def slice_from_core(
+    data: _core.SliceData,
+    origin: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    extent: tuple[float, float, float, float],
     marks: Any = None,
 ) -> Slice:
-    """The exact partition of ``origin + s u + t v`` (see :meth:`Network.slice`)."""
-    o = as_point(origin, net.input_shape, "origin")
-    uu = as_point(u, net.input_shape, "u")
-    vv = as_point(v, net.input_shape, "v")
-    ext = _extent(extent)
-    out = _core.slice_network(
-        net._core, o, uu, vv, net.lo, net.hi, ext, float(tol), int(max_polygons)
-    )
-    verts, offsets, bits, keys, active, classes, maps, cverts, coffsets, cparent, clabel = out
-    m = net.n_classes
+    """The :class:`Slice` of ``origin + s u + t v`` from the core's typed result."""
     return Slice(
-        origin=o,
-        u=uu,
-        v=vv,
-        extent=ext,
-        vertices=verts,
-        offsets=offsets,
-        bits=bits,
-        keys=keys,
-        active_fraction=active,
-        classes=classes,
-        logit_maps=maps.reshape(-1, 3, m),
-        class_vertices=cverts,
-        class_offsets=coffsets,
-        class_parent=cparent,
-        class_label=clabel,
+        origin=origin,
+        u=u,
+        v=v,
+        extent=extent,
+        vertices=data.vertices,
+        offsets=data.offsets,
+        bits=data.bits,
+        keys=data.keys,
+        active_fraction=data.active_fraction,
+        classes=data.classes,
+        logit_maps=data.logit_maps,
+        class_vertices=data.class_vertices,
+        class_offsets=data.class_offsets,
+        class_parent=data.class_parent,
+        class_label=data.class_label,
         marks=np.zeros((0, 2)) if marks is None else np.asarray(marks, dtype=np.float64),
     )
 
@@ -244,4 +227,4 @@ def slice_through(
     ``marks`` holds the three points' (s, t)."""
     shape = net.input_shape
     p = plane_through(*(as_point(x, shape) for x in (a, b, c)), margin=margin)
-    return slice_network(net, p.origin, p.u, p.v, p.extent, marks=p.points, **kwargs)
+    return net.slice(p.origin, p.u, p.v, p.extent, marks=p.points, **kwargs)

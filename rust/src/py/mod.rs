@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod errors;
 mod network;
 mod polytope;
 mod slice;
@@ -13,13 +14,22 @@ mod walk;
 #[pymodule]
 #[pyo3(name = "_core")]
 fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("BOUNDARY_TOL", crate::tolerances::BOUNDARY_TOL)?;
+    m.add("WALK_TOL", crate::tolerances::WALK_TOL)?;
+    m.add("SLICE_TOL", crate::tolerances::SLICE_TOL)?;
+    m.add("MAX_POLYGONS", crate::tolerances::MAX_POLYGONS)?;
     m.add_class::<network::PyNetwork>()?;
+    m.add_class::<network::PyBoundaryPolicy>()?;
+    m.add_class::<network::PyRegionData>()?;
+    m.add_class::<network::PyPatternData>()?;
+    m.add_class::<walk::PyWalkData>()?;
+    m.add_class::<slice::PySliceData>()?;
     m.add_function(wrap_pyfunction!(network::pattern_keys, m)?)?;
     m.add_function(wrap_pyfunction!(network::unique_keys, m)?)?;
     m.add_function(wrap_pyfunction!(polytope::insphere, m)?)?;
     m.add_function(wrap_pyfunction!(polytope::classify_rows, m)?)?;
     m.add_function(wrap_pyfunction!(polytope::weighted_gram, m)?)?;
     m.add_function(wrap_pyfunction!(polytope::lp_minimize, m)?)?;
-    m.add_function(wrap_pyfunction!(slice::slice_network, m)?)?;
     Ok(())
 }

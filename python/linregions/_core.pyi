@@ -8,6 +8,26 @@ from typing import ClassVar, final
 import numpy as np
 import numpy.typing as npt
 
+__all__ = [
+    "__version__",
+    "BOUNDARY_TOL",
+    "WALK_TOL",
+    "SLICE_TOL",
+    "MAX_POLYGONS",
+    "Network",
+    "BoundaryPolicy",
+    "RegionData",
+    "PatternData",
+    "WalkData",
+    "SliceData",
+    "pattern_keys",
+    "unique_keys",
+    "insphere",
+    "classify_rows",
+    "weighted_gram",
+    "lp_minimize",
+]
+
 __version__: str
 BOUNDARY_TOL: float
 WALK_TOL: float
@@ -97,7 +117,7 @@ class SliceData:
 
 @final
 class Network:
-    def __init__(self, lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64]) -> None: ...
+    def __new__(cls, lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64]) -> Network: ...
     @property
     def n_inputs(self) -> int: ...
     @property

@@ -186,8 +186,11 @@ class _Lowering:
     def _module(self, node: torch.fx.Node) -> None:
         mod = self.modules[node.target]
         label = f"{node.target} ({type(mod).__name__})"
-        src = self._arg(node, node.args[0])
-        in_shape = self._shape(node.args[0])
+        first = node.args[0]
+        src = self._arg(node, first)
+        if not isinstance(first, torch.fx.Node):
+            raise UnsupportedModelError(f"{node.name}: unsupported argument {first!r}")
+        in_shape = self._shape(first)
         out_shape = self._shape(node)
         if isinstance(mod, NOT_PIECEWISE_LINEAR):
             raise NotPiecewiseLinearError(
@@ -258,6 +261,10 @@ class _Lowering:
         elif target in LEAKY_FUNCTIONS:
             src = self._arg(node, node.args[0])
             slope = node.args[1] if len(node.args) > 1 else node.kwargs.get("negative_slope", 0.01)
+            if not isinstance(slope, (int, float)):
+                raise UnsupportedModelError(
+                    f"{node.name}: negative_slope {slope!r} is not a number"
+                )
             relu = ReLU(src, self.nodes[src].size, float(slope))
             self.value[node.name] = self._add(relu, label)
         elif target in ADD_FUNCTIONS or (is_method and name in ("add", "add_")):

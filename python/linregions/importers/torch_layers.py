@@ -65,7 +65,8 @@ def conv2d_matrix(
     cin = in_shape[0]
     cout, hout, wout = out_shape
     mode = "constant" if conv.padding_mode == "zeros" else conv.padding_mode
-    pad = tuple(int(p) for p in conv._reversed_padding_repeated_twice)
+    p = conv._reversed_padding_repeated_twice
+    pad = (int(p[0]), int(p[1]), int(p[2]), int(p[3]))
     win = window_indices(in_shape, conv.kernel_size, conv.stride, pad, conv.dilation, (hout, wout),
                          mode)  # (Cin, L, kk)
     g = conv.groups

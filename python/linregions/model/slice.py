@@ -216,8 +216,13 @@ def plane_through(a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN) -> Pla
     st = (pts - origin) @ np.stack([u, v], axis=1)
     lo, hi = st.min(axis=0), st.max(axis=0)
     pad = margin * (hi - lo)
-    ext = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
-    return Plane(origin=origin, u=u, v=v, extent=tuple(float(x) for x in ext), points=st)
+    ext = (
+        float(lo[0] - pad[0]),
+        float(hi[0] + pad[0]),
+        float(lo[1] - pad[1]),
+        float(hi[1] + pad[1]),
+    )
+    return Plane(origin=origin, u=u, v=v, extent=ext, points=st)
 
 
 def slice_through(
@@ -226,5 +231,6 @@ def slice_through(
     """The exact slice of ``net`` on the plane through ``a``, ``b``, ``c`` (figure 1);
     ``marks`` holds the three points' (s, t)."""
     shape = net.input_shape
-    p = plane_through(*(as_point(x, shape) for x in (a, b, c)), margin=margin)
+    pa, pb, pc = (as_point(x, shape) for x in (a, b, c))
+    p = plane_through(pa, pb, pc, margin=margin)
     return net.slice(p.origin, p.u, p.v, p.extent, marks=p.points, **kwargs)

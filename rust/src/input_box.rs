@@ -111,6 +111,8 @@ mod tests {
             b.check(array![0.0].view(), "x", ""),
             Err(CoreError::Shape(_))
         ));
-        assert!(InputBox::unbounded(3).check(array![1e308, -1e308, 0.0].view(), "x", "").is_ok());
+        assert!(InputBox::unbounded(3)
+            .check(array![1e308, -1e308, 0.0].view(), "x", "")
+            .is_ok());
     }
 }

@@ -28,14 +28,28 @@ _POLICIES = {
 
 @dataclass(frozen=True, eq=False)
 class Patterns:
-    """Activation patterns of n points.
+    """Activation patterns of n points (returned by :meth:`Network.patterns`).
 
+    Attributes
+    ----------
     - ``bits`` (n, words) uint64: packed pattern; bit k of point p is
       ``bits[p, k // 64] >> (k % 64) & 1`` (layout in ``layout``).
     - ``keys`` (n, 2) uint64: high and low halves of a 128-bit hash of each pattern.
     - ``n_unique``: number of distinct patterns (regions) among the points.
     - ``inverse`` (n,): index of each point's pattern among the unique ones (first-seen order).
     - ``counts`` (n_unique,): points per unique pattern; ``first`` (n_unique,): first point of each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(1), Affine(0, np.array([[1.0], [-1.0]]), np.zeros(2)), ReLU(1, 2),
+    ...          Affine(2, np.eye(2), np.zeros(2))]
+    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+    >>> p = net.patterns(np.array([[-0.5], [0.2], [0.7]]))
+    >>> p.n_unique, p.counts.tolist(), p.to_bool().tolist()
+    (2, [1, 2], [[False, True], [True, False], [True, False]])
     """
 
     bits: np.ndarray
@@ -61,7 +75,44 @@ class Network:
     """A piecewise-linear network over the input box ``lo <= x <= hi``.
 
     Build one with :func:`linregions.from_torch` (or from IR nodes directly). Inputs are
-    accepted flattened, (n, d), or shaped like the model input, (n, *input_shape).
+    accepted flattened, (n, d), or shaped like the model input, (n, *input_shape). The
+    network owns its Rust core and its box: every point-taking method checks the box once,
+    in the core.
+
+    Parameters
+    ----------
+    nodes : list of IR nodes
+        :mod:`linregions.model.ir` nodes in execution order, the first an ``Input``, the
+        last the logits.
+    input_shape : tuple of int
+        Shape of one model input (d = its product).
+    lo, hi : array_like, shape (d,)
+        The input box (entries may be infinite, ``lo <= hi``).
+    labels : list of str, optional
+        A name per node (layer names in errors and pattern layouts).
+    fuse : bool, default True
+        Compose chains of affine nodes into one.
+
+    Raises
+    ------
+    ShapeError
+        The box does not match the input size.
+    InvalidValueError
+        The box holds NaN or ``lo > hi``; a weight is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> rng = np.random.default_rng(0)
+    >>> nodes = [Input(2), Affine(0, rng.standard_normal((8, 2)), rng.standard_normal(8)),
+    ...          ReLU(1, 8), Affine(2, rng.standard_normal((3, 8)), np.zeros(3))]
+    >>> net = lr.Network(nodes, input_shape=(2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> net.n_inputs, net.n_neurons, net.n_classes
+    (2, 8, 3)
+    >>> net.logits(np.zeros((4, 2))).shape
+    (4, 3)
     """
 
     def __init__(
@@ -115,11 +166,56 @@ class Network:
         )
 
     def logits(self, X: Any) -> np.ndarray:
-        """Logits (n, M) float64 of a batch ``X`` (n, d) or (n, *input_shape)."""
+        """Logits of a batch.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d) or (n, *input_shape)
+            Points (numpy, lists or torch tensors), finite.
+
+        Returns
+        -------
+        ndarray, shape (n, M), float64
+
+        Raises
+        ------
+        ShapeError, InvalidValueError
+            Wrong shape; a non-finite entry.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(1), Affine(0, np.array([[2.0]]), np.array([-1.0])), ReLU(1, 1)]
+        >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+        >>> net.logits([[0.75], [1.0]]).ravel().tolist()  # relu(2 x - 1)
+        [0.5, 1.0]
+        """
         return self._core.logits(as_points(X, self.input_shape))
 
     def patterns(self, X: Any) -> Patterns:
-        """Activation patterns, keys and unique counts of a batch ``X`` (see :class:`Patterns`)."""
+        """Activation patterns, keys and unique counts of a batch.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d) or (n, *input_shape)
+
+        Returns
+        -------
+        Patterns
+            Packed bits, 128-bit keys and the grouping of the points by region.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1)]
+        >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+        >>> net.patterns([[-0.5], [0.5], [0.9]]).inverse.tolist()
+        [0, 1, 1]
+        """
         data = self._core.patterns(as_points(X, self.input_shape))
         return Patterns(
             bits=data.bits,
@@ -135,15 +231,51 @@ class Network:
     def region(
         self, x: Any, on_boundary: str = "error", boundary_tol: float = BOUNDARY_TOL
     ) -> Region:
-        """The linear region holding ``x`` (d,) or ``input_shape``, as a :class:`Region`.
+        """The linear region holding ``x``: ``{y : A y + b >= 0, lo <= y <= hi}``.
 
         Row i of ``A`` is ``sgn(h_i(x)) * grad h_i(x)`` and ``b_i = sgn(h_i(x)) * (h_i(x) -
         grad h_i(x) . x)`` (paper eq. 2-3, not normalised), rows in execution order and,
-        within a layer, in torch's flattening order. A unit with ``|h_i(x)| <=
-        boundary_tol`` is on a boundary: ``on_boundary="error"`` raises
-        :class:`~linregions.errors.OnBoundaryError` listing the units, ``"active"`` /
-        ``"inactive"`` choose the side (a max-pool tie takes the first maximal entry).
-        ``x`` must lie in the input box.
+        within a layer, in torch's flattening order.
+
+        Parameters
+        ----------
+        x : array_like, shape (d,) or input_shape
+            A point of the input box.
+        on_boundary : {"error", "active", "inactive"}
+            A unit with ``|h_i(x)| <= boundary_tol`` is on a boundary: ``"error"`` raises,
+            ``"active"`` / ``"inactive"`` choose the side (a max-pool tie takes the first
+            maximal entry).
+        boundary_tol : float, default BOUNDARY_TOL
+
+        Returns
+        -------
+        Region
+            A :class:`~linregions.Polytope` with the pattern, key and logit map.
+
+        Raises
+        ------
+        OnBoundaryError
+            ``x`` is on a boundary and ``on_boundary="error"`` (lists the units).
+        InvalidValueError
+            ``x`` lies outside the input box, or ``on_boundary`` is unknown.
+        ShapeError
+            ``x`` has the wrong shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
+        ...          Affine(2, np.ones((1, 2)), np.zeros(1))]
+        >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> r = net.region([0.5, -0.25])
+        >>> r.pattern.tolist()
+        [True, False]
+        >>> np.abs(r.A).tolist(), np.sign(r.A @ [0.5, -0.25] + r.b).tolist()
+        ([[1.0, 0.0], [0.0, 1.0]], [1.0, 1.0])
+        >>> r.contains([0.9, -0.9]), r.contains([-0.1, 0.0])
+        (True, False)
         """
         pt = as_point(x, self.input_shape)
         policy = _POLICIES.get(on_boundary)
@@ -173,10 +305,42 @@ class Network:
         )
 
     def walk(self, x0: Any, x1: Any, tol: float = WALK_TOL, respect_box: bool = True) -> Walk:
-        """Exact walk of the segment ``x0 -> x1`` region by region (see :class:`Walk`).
+        """Exact walk of the segment ``x0 -> x1``, region by region.
 
-        With ``respect_box`` (default) both endpoints must lie in the input box, so the
-        whole segment does.
+        Parameters
+        ----------
+        x0, x1 : array_like, shape (d,) or input_shape
+            The ends of the segment ``x0 + beta (x1 - x0)``, beta in [0, 1].
+        tol : float, default WALK_TOL
+            |pre-activation| at or below which a unit at a breakpoint is decided by its
+            derivative along the segment.
+        respect_box : bool, default True
+            Require both ends (so the whole segment) to lie in the input box.
+
+        Returns
+        -------
+        Walk
+            Breakpoints, the key and pattern of every piece, the switching units and the
+            logits at the breakpoints.
+
+        Raises
+        ------
+        InvalidValueError
+            An end lies outside the box (with ``respect_box``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(1), Affine(0, np.array([[1.0], [1.0]]), np.array([0.0, -0.5])),
+        ...          ReLU(1, 2)]
+        >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+        >>> w = net.walk([-1.0], [1.0])
+        >>> w.n_regions, w.breakpoints.tolist()
+        (3, [0.0, 0.5, 0.75, 1.0])
+        >>> w.logits[-1].tolist()
+        [1.0, 0.5]
         """
         a = as_point(x0, self.input_shape, "x0")
         b = as_point(x1, self.input_shape, "x1")
@@ -185,14 +349,63 @@ class Network:
     def walk_many(
         self, starts: Any, ends: Any, tol: float = WALK_TOL, respect_box: bool = True
     ) -> list[Walk]:
-        """Exact walks of the segments ``starts[i] -> ends[i]``, computed in parallel."""
+        """Exact walks of the segments ``starts[i] -> ends[i]``, computed in parallel.
+
+        Parameters
+        ----------
+        starts, ends : array_like, shape (n, d)
+        tol, respect_box
+            As in :meth:`walk`.
+
+        Returns
+        -------
+        list of Walk
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1)]
+        >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+        >>> [w.n_regions for w in net.walk_many([[-1.0], [0.1]], [[1.0], [0.9]])]
+        [2, 1]
+        """
         a = as_points(starts, self.input_shape, "starts")
         b = as_points(ends, self.input_shape, "ends")
         raws = self._core.walk_many(a, b, float(tol), bool(respect_box))
         return [walk_from_core(s, e, r) for s, e, r in zip(a, b, raws)]
 
     def input_gradients(self, X: Any, V: Any) -> np.ndarray:
-        """Gradients (n, d) of ``V[i] . logits(X[i])`` with respect to ``X[i]``."""
+        """Gradients of weighted logits, ``d (V[i] . logits(X[i])) / d X[i]``.
+
+        The activation states are those :meth:`patterns` gives each point (ReLU active where
+        its pre-activation is > 0).
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d) or (n, *input_shape)
+        V : array_like, shape (n, M)
+
+        Returns
+        -------
+        ndarray, shape (n, d)
+
+        Raises
+        ------
+        ShapeError
+            ``V`` is not (n, M).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(2), Affine(0, np.array([[1.0, 2.0]]), np.zeros(1)), ReLU(1, 1)]
+        >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> net.input_gradients([[0.5, 0.5], [-0.5, 0.0]], [[1.0], [1.0]]).tolist()
+        [[1.0, 2.0], [0.0, 0.0]]
+        """
         pts = as_points(X, self.input_shape)
         v = np.ascontiguousarray(to_numpy(V))
         if v.shape != (pts.shape[0], self.n_classes):
@@ -220,8 +433,36 @@ class Network:
         fraction, predicted class, local logit map) and the classification polygons.
         Regions thinner than ``tol`` times the rectangle's diagonal are not resolved.
         ``marks`` (k, 2) are ``(s, t)`` points to remember with the slice (e.g. the points it
-        was built through). Raises :class:`~linregions.errors.InvalidValueError` when the
-        slice misses the box or has more than ``max_polygons`` polygons.
+        was built through).
+
+        Parameters
+        ----------
+        origin, u, v : array_like, shape (d,) or input_shape
+        extent : float, pair or 4-tuple, default 1.0
+        tol : float, default SLICE_TOL
+        max_polygons : int, default MAX_POLYGONS
+        marks : array_like, shape (k, 2), optional
+
+        Returns
+        -------
+        Slice
+
+        Raises
+        ------
+        InvalidValueError
+            The slice misses the box or has more than ``max_polygons`` polygons.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
+        ...          Affine(2, np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2))]
+        >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> s = net.slice(np.zeros(2), [1.0, 0.0], [0.0, 1.0], extent=1.0)
+        >>> s.n_regions, float(s.areas().sum())
+        (4, 4.0)
         """
         o = as_point(origin, self.input_shape, "origin")
         uu = as_point(u, self.input_shape, "u")

@@ -61,6 +61,20 @@ def from_torch(model: nn.Module, input_shape: Any, bounds: Any = (-1.0, 1.0)) ->
     dilation, groups, padding mode), BatchNorm1d/2d (folded), ReLU, LeakyReLU, MaxPool2d
     (exact), AvgPool2d, Flatten, Dropout, Identity, nested containers, and custom modules
     traceable by ``torch.fx`` with residual additions and functional ReLU.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linregions.importers.from_torch import from_torch
+    >>> model = torch.nn.Sequential(
+    ...     torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+    ...     torch.nn.Flatten(), torch.nn.Linear(8, 3)).eval()
+    >>> net = from_torch(model, input_shape=(1, 6, 6), bounds=(0.0, 1.0))
+    >>> net.input_shape, net.n_classes
+    ((1, 6, 6), 3)
+    >>> x = torch.rand(2, 1, 6, 6)
+    >>> bool(torch.allclose(model(x).double(), torch.from_numpy(net.logits(x)), atol=1e-5))
+    True
     """
     if not isinstance(model, nn.Module):
         raise UnsupportedModelError(f"from_torch expects a torch.nn.Module, got {type(model)}")

@@ -74,6 +74,22 @@ class Slice:
       cut where the top logit changes); ``class_parent`` (Q,): the region each lies in;
       ``class_label`` (Q,): the class predicted there.
     - ``marks`` (k, 2): ``(s, t)`` of the points the slice was built through (may be empty).
+
+    Built by :meth:`Network.slice` and :func:`slice_through`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
+    ...          Affine(2, np.array([[1.0, -1.0], [0.0, 0.0]]), np.zeros(2))]
+    >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> s = net.slice([0.0, 0.0], [1.0, 0.0], [0.0, 1.0], extent=1.0)
+    >>> s.n_regions, s.areas().tolist()
+    (4, [1.0, 1.0, 1.0, 1.0])
+    >>> sorted(s.class_counts().items())
+    [(0, 3), (1, 2)]
     """
 
     origin: np.ndarray
@@ -188,7 +204,15 @@ def slice_from_core(
 @dataclass(frozen=True)
 class Plane:
     """An orthonormal 2-D plane through points: ``origin``, ``u``, ``v`` (d,), the
-    ``extent`` covering the points with a margin, and ``points`` (k, 2) their (s, t)."""
+    ``extent`` covering the points with a margin, and ``points`` (k, 2) their (s, t).
+
+    Examples
+    --------
+    >>> from linregions import plane_through
+    >>> p = plane_through([0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], margin=0.0)
+    >>> p.u.tolist(), p.v.tolist()
+    ([1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+    """
 
     origin: np.ndarray
     u: np.ndarray
@@ -198,8 +222,32 @@ class Plane:
 
 
 def plane_through(a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN) -> Plane:
-    """The plane through three points (e.g. three images, paper figure 1): origin at their
-    mean, ``u`` along ``b - a``, ``v`` orthonormal to it in the plane of the three."""
+    """The plane through three points (e.g. three images, paper figure 1).
+
+    Parameters
+    ----------
+    a, b, c : array_like, shape (d,)
+    margin : float, default THROUGH_MARGIN
+        Margin of the extent around the points, a fraction of their span.
+
+    Returns
+    -------
+    Plane
+        Origin at the points' mean, ``u`` along ``b - a``, ``v`` orthonormal to it in the
+        plane of the three.
+
+    Raises
+    ------
+    InvalidValueError
+        The points coincide or are collinear.
+
+    Examples
+    --------
+    >>> from linregions import plane_through
+    >>> p = plane_through([0.0, 0.0], [2.0, 0.0], [0.0, 1.0], margin=0.0)
+    >>> p.origin.round(3).tolist(), p.extent
+    ([0.667, 0.333], (-0.6666666666666666, 1.3333333333333335, -0.3333333333333333, 0.6666666666666667))
+    """
     pts = np.stack([np.asarray(p, dtype=np.float64).ravel() for p in (a, b, c)])
     origin = pts.mean(axis=0)
     u = pts[1] - pts[0]
@@ -228,8 +276,34 @@ def plane_through(a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN) -> Pla
 def slice_through(
     net: Network, a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN, **kwargs: Any
 ) -> Slice:
-    """The exact slice of ``net`` on the plane through ``a``, ``b``, ``c`` (figure 1);
-    ``marks`` holds the three points' (s, t)."""
+    """The exact slice of ``net`` on the plane through ``a``, ``b``, ``c`` (figure 1).
+
+    Parameters
+    ----------
+    net : Network
+    a, b, c : array_like, shape (d,) or input_shape
+    margin : float, default THROUGH_MARGIN
+    **kwargs
+        ``tol``, ``max_polygons`` of :meth:`Network.slice`.
+
+    Returns
+    -------
+    Slice
+        With ``marks`` (3, 2): the three points' (s, t).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> rng = np.random.default_rng(0)
+    >>> nodes = [Input(3), Affine(0, rng.standard_normal((6, 3)), rng.standard_normal(6)),
+    ...          ReLU(1, 6), Affine(2, rng.standard_normal((2, 6)), np.zeros(2))]
+    >>> net = lr.Network(nodes, (3,), lo=-np.ones(3), hi=np.ones(3))
+    >>> s = lr.slice_through(net, [0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5])
+    >>> s.marks.shape, s.n_regions >= 1
+    ((3, 2), True)
+    """
     shape = net.input_shape
     pa, pb, pc = (as_point(x, shape) for x in (a, b, c))
     p = plane_through(pa, pb, pc, margin=margin)

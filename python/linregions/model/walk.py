@@ -30,6 +30,21 @@ class Walk:
       windows) that change state at each interior breakpoint.
     - ``logits`` (K+1, M): the logits at the breakpoints (the network is continuous, so
       each breakpoint has one value; inside piece k they are affine in beta).
+
+    Built by :meth:`Network.walk`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1)]
+    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+    >>> w = net.walk([-1.0], [1.0])
+    >>> w.n_regions, w.breakpoints.tolist(), w.midpoints().ravel().tolist()
+    (2, [0.0, 0.5, 1.0], [-0.5, 0.5])
+    >>> w.keys[1] == net.region([0.5]).key, w.switches[0].tolist()
+    (True, [[0, 0]])
     """
 
     x0: np.ndarray

@@ -245,8 +245,8 @@ def plane_through(a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN) -> Pla
     --------
     >>> from linregions import plane_through
     >>> p = plane_through([0.0, 0.0], [2.0, 0.0], [0.0, 1.0], margin=0.0)
-    >>> p.origin.round(3).tolist(), p.extent
-    ([0.667, 0.333], (-0.6666666666666666, 1.3333333333333335, -0.3333333333333333, 0.6666666666666667))
+    >>> p.origin.round(3).tolist(), [round(e, 3) for e in p.extent]
+    ([0.667, 0.333], [-0.667, 1.333, -0.333, 0.667])
     """
     pts = np.stack([np.asarray(p, dtype=np.float64).ravel() for p in (a, b, c)])
     origin = pts.mean(axis=0)

@@ -98,6 +98,7 @@ impl PyNetwork {
     /// Exact partition of `origin + s u + t v`, `extent = (s0, s1, t0, t1)`, clipped to the
     /// input box.
     #[pyo3(signature = (origin, u, v, extent, tol=SLICE_TOL, max_polygons=MAX_POLYGONS))]
+    #[allow(clippy::too_many_arguments)]
     fn slice<'py>(
         &self,
         py: Python<'py>,

@@ -87,3 +87,40 @@ def test_import_graph_has_no_cycles():
         if module not in state:
             dfs(module, [module])
     assert cycles == []
+
+
+
+def _foreign_core_lines(source: str) -> list[int]:
+    """Lines of `x._core` attribute reads in `source` where `x` is anything but `self`."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "_core"
+        and not (isinstance(node.value, ast.Name) and node.value.id == "self")
+    ]
+
+
+def _touches_core(source: str) -> bool:
+    return any(
+        isinstance(node, ast.Attribute) and node.attr == "_core"
+        for node in ast.walk(ast.parse(source))
+    )
+
+
+def test_only_the_network_touches_its_core():
+    """`Network` owns the extension object: no module reaches into another object's `._core`,
+    and only `model/network.py` touches `self._core`."""
+    sources = {_module_name(p): p.read_text() for p in sorted(PKG.rglob("*.py"))}
+    offenders = [
+        f"{m}:{line}" for m, src in sources.items() for line in _foreign_core_lines(src)
+    ]
+    assert offenders == []
+    assert [m for m, src in sources.items() if _touches_core(src)] == [
+        "linregions.model.network"
+    ]
+
+
+def test_the_core_check_sees_foreign_access():
+    assert _foreign_core_lines("def f(net):\n    return net._core.walk\n") == [2]
+    assert _foreign_core_lines("class N:\n    def f(self):\n        return self._core\n") == []

@@ -1,8 +1,15 @@
 """linregions: exact linear regions of piecewise-linear neural networks.
 
+Halfspaces are ``A x + b >= 0`` (normals point inward); the input box ``lo <= x <= hi`` is
+kept apart from ``A, b`` and is part of every geometric question.
+
+>>> import torch
 >>> import linregions as lr
->>> net = lr.from_torch(model, input_shape=(784,), bounds=(-1.0, 1.0))
->>> region = net.region(x)          # region.A @ x + region.b >= 0 inside
+>>> model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+>>> net = lr.from_torch(model.eval(), input_shape=(4,), bounds=(-1.0, 1.0))
+>>> region = net.region(torch.zeros(4))
+>>> bool((region.A @ region.x + region.b >= 0).all())
+True
 """
 
 from __future__ import annotations
@@ -34,16 +41,54 @@ from .geometry.insphere import Insphere
 from .geometry.polytope import CONTAINS_TOL, Polytope
 from .geometry.redundancy import RedundancyReport
 from .importers.vnnlib import VnnlibSpec, read_vnnlib
-from .model.network import BOUNDARY_TOL, Network, Patterns
+from .model.network import VERSION, Network, Patterns
 from .model.region import Region
-from .model.slice import SLICE_TOL, Plane, Slice, plane_through, slice_through
-from .model.walk import WALK_TOL, Walk
+from .model.slice import Plane, Slice, plane_through, slice_through
+from .model.tolerances import BOUNDARY_TOL, SLICE_TOL, WALK_TOL
+from .model.walk import Walk
 
-__version__ = "0.1.0"
+#: The version of the package, read from the Rust crate (``rust/Cargo.toml``).
+__version__ = VERSION
 
 
 def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Network:
-    """Imports a torch model (see :func:`linregions.importers.from_torch.from_torch`)."""
+    """Imports a torch model in eval mode as a :class:`Network`, exactly, in float64.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Linear, Conv2d, AvgPool2d, MaxPool2d, BatchNorm (eval), Flatten, Dropout (eval),
+        ReLU/LeakyReLU/Hardtanh-free piecewise-linear graphs, residual additions.
+    input_shape : tuple of int
+        Shape of one input (without the batch dimension).
+    bounds : pair, default (-1.0, 1.0)
+        The input box: scalars or arrays shaped like one input.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    NotPiecewiseLinearError
+        The model holds a non-piecewise-linear operation (named).
+    UnsupportedModelError
+        The model holds a module linregions cannot represent.
+    TrainingModeError
+        The model is in training mode.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import linregions as lr
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    >>> net = lr.from_torch(model.eval(), input_shape=(2,))
+    >>> net.n_neurons, net.n_classes
+    (4, 2)
+    >>> x = torch.rand(5, 2)
+    >>> bool(torch.allclose(model(x).double(), torch.from_numpy(net.logits(x)), atol=1e-6))
+    True
+    """
     from .importers.from_torch import from_torch as _from_torch
 
     return _from_torch(model, input_shape, bounds)

@@ -1,7 +1,24 @@
 """Exceptions raised by linregions.
 
 Every error is a :class:`LinregionsError` and also a ``ValueError`` or ``TypeError``, so
-``except ValueError`` keeps working for callers that do not know the package.
+``except ValueError`` keeps working for callers that do not know the package. The Rust core
+raises these same classes.
+
+>>> import numpy as np
+>>> import linregions as lr
+>>> from linregions.model.ir import Affine, Input, ReLU
+>>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2)]
+>>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+>>> try:
+...     net.region([0.0, 0.5])
+... except lr.OnBoundaryError as e:
+...     print(e.units)
+[(0, 0, 0.0)]
+>>> try:
+...     net.region([2.0, 0.0])
+... except ValueError as e:
+...     print(type(e).__name__)
+InvalidValueError
 """
 
 from __future__ import annotations
@@ -12,7 +29,16 @@ class LinregionsError(Exception):
 
 
 class ShapeError(LinregionsError, ValueError):
-    """An array or model has the wrong shape (names the array and both shapes)."""
+    """An array or model has the wrong shape (names the array and both shapes).
+
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> try:
+    ...     lr.Polytope(np.eye(2), np.zeros(3), -np.ones(2), np.ones(2))
+    ... except lr.ShapeError as e:
+    ...     print(e)
+    b has shape (3,); A is (2, 2), so b must be (2,)
+    """
 
 
 class InvalidValueError(LinregionsError, ValueError):
@@ -42,11 +68,30 @@ class UnsupportedModelError(LinregionsError, TypeError):
 
 
 class NotPiecewiseLinearError(UnsupportedModelError):
-    """The model holds a non-piecewise-linear operation (sigmoid, tanh, GELU, softmax...)."""
+    """The model holds a non-piecewise-linear operation (sigmoid, tanh, GELU, softmax...).
+
+    >>> import torch
+    >>> import linregions as lr
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Tanh()).eval()
+    >>> try:
+    ...     lr.from_torch(model, (2,))
+    ... except lr.NotPiecewiseLinearError:
+    ...     print("refused")
+    refused
+    """
 
 
 class TrainingModeError(LinregionsError, ValueError):
-    """The model (or one of its modules) is in training mode; call ``model.eval()``."""
+    """The model (or one of its modules) is in training mode; call ``model.eval()``.
+
+    >>> import torch
+    >>> import linregions as lr
+    >>> try:
+    ...     lr.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2)).train(), (2,))
+    ... except lr.TrainingModeError:
+    ...     print("call model.eval() first")
+    call model.eval() first
+    """
 
 
 class PolytopeError(InvalidValueError):
@@ -65,7 +110,17 @@ class PolytopeError(InvalidValueError):
 
 
 class EmptyPolytopeError(PolytopeError):
-    """The polytope is empty (certified: the largest inscribed radius is negative)."""
+    """The polytope is empty (certified: the largest inscribed radius is negative).
+
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> empty = lr.Polytope(np.array([[1.0], [-1.0]]), np.array([-0.6, -0.6]), [-1.0], [1.0])
+    >>> try:
+    ...     empty.insphere()
+    ... except lr.EmptyPolytopeError as e:
+    ...     print(e.status)
+    empty
+    """
 
     status = "empty"
 

@@ -11,11 +11,13 @@ pub mod error;
 pub mod forward;
 pub mod grad;
 pub mod hrep;
+pub mod input_box;
 pub mod ipm;
 pub mod ir;
 pub mod linalg;
 pub mod pattern;
 pub mod slice;
+pub mod tolerances;
 pub mod walk;
 pub mod witness;
 

@@ -304,3 +304,23 @@ pub fn walk_many(
         .map(|i| walk(net, starts.row(i), ends.row(i), tol))
         .collect()
 }
+
+/// Logits `(K + 1, M)` at the breakpoints `x0 + beta_k (x1 - x0)` of a walk (the network is
+/// continuous, so each breakpoint has one value); the last row is taken at `x1` itself.
+pub fn breakpoint_logits(
+    net: &Network,
+    x0: ArrayView1<f64>,
+    x1: ArrayView1<f64>,
+    walk: &Walk,
+) -> Result<Array2<f64>> {
+    let u = &x1 - &x0;
+    let last = walk.breakpoints.len() - 1;
+    let pts = Array2::from_shape_fn((walk.breakpoints.len(), x0.len()), |(k, j)| {
+        if k == last {
+            x1[j]
+        } else {
+            x0[j] + walk.breakpoints[k] * u[j]
+        }
+    });
+    Ok(crate::forward::forward(net, pts.view(), false)?.logits)
+}

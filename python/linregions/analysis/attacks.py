@@ -20,7 +20,22 @@ from ..errors import InvalidValueError
 class PGDResult:
     """``x_adv`` (n, *shape) float64 points within ``eps`` of ``x`` (in ``norm``) and inside
     ``bounds``; ``success`` (n,) bool: the model does not give ``label``; ``loss`` (n,):
-    cross-entropy at ``x_adv``; ``predicted`` (n,): the model's class at ``x_adv``."""
+    cross-entropy at ``x_adv``; ``predicted`` (n,): the model's class at ``x_adv``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import linregions as lr
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(),
+    ...                             torch.nn.Linear(8, 2)).eval()
+    >>> x = torch.rand(4, 2) * 2 - 1
+    >>> label = model(x).argmax(1)
+    >>> r = lr.pgd(model, x, label, eps=0.5, step=0.1, steps=5)
+    >>> r.x_adv.shape, r.x_adv.dtype, bool((r.success == (r.predicted != label.numpy())).all())
+    ((4, 2), dtype('float64'), True)
+    """
 
     x_adv: np.ndarray
     success: np.ndarray
@@ -50,10 +65,49 @@ def pgd(
     bounds: tuple[float, float] = (-1.0, 1.0),
     seed: int = 0,
 ) -> PGDResult:
-    """Untargeted PGD on ``model`` (a torch module in eval mode) for a batch ``x`` (n, ...)
-    with labels ``label`` (n,): ``steps`` signed-gradient (linf) or normalised-gradient (l2)
-    ascent steps of size ``step`` on the cross-entropy, projected onto the ``eps``-ball and
-    the box ``bounds``, from ``restarts`` random starts."""
+    """Untargeted projected gradient descent (PGD) on a torch model.
+
+    ``steps`` signed-gradient (linf) or normalised-gradient (l2) ascent steps of size
+    ``step`` on the cross-entropy, projected onto the ``eps``-ball around ``x`` and the box
+    ``bounds``, from ``restarts`` random starts; the best (successful first, then largest
+    loss) is kept.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        In eval mode.
+    x : array_like, shape (n, ...)
+    label : array_like, shape (n,)
+    eps, step : float
+    steps : int
+    restarts : int, default 1
+    norm : {"linf", "l2"}
+    bounds : (float, float), default (-1.0, 1.0)
+    seed : int, default 0
+
+    Returns
+    -------
+    PGDResult
+
+    Raises
+    ------
+    InvalidValueError
+        Bad ``norm``, negative ``eps``, non-positive ``step`` or mismatched lengths.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import linregions as lr
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(),
+    ...                             torch.nn.Linear(8, 2)).eval()
+    >>> x = torch.rand(4, 2) * 2 - 1
+    >>> label = model(x).argmax(1)
+    >>> r = lr.pgd(model, x, label, eps=0.1, step=0.05, steps=3, norm="linf")
+    >>> bool(((r.x_adv - x.double().numpy()).__abs__() <= 0.1 + 1e-7).all())
+    True
+    """
     import torch
     import torch.nn.functional as F
 

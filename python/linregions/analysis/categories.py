@@ -25,6 +25,20 @@ class CategoryRegion:
     of the target (-1 for the manifold region); ``target``: ``"mean"``, ``"sample"``,
     ``"pgd"`` or ``"point"``; ``boundary``: the :class:`BoundaryPoint` (None for the
     manifold region); ``center`` (d,), ``radius``: the insphere.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input
+    >>> nodes = [Input(2), Affine(0, np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]]),
+    ...                           np.array([0.0, 0.0, -0.5]))]
+    >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> X = np.array([[0.9, 0.0], [-0.9, 0.0], [0.0, 0.95]])
+    >>> y = net.logits(X).argmax(1)
+    >>> m = lr.region_categories(net, [0.5, 0.0], X, y).manifold
+    >>> m.kind, m.target_class, m.target, m.boundary is None, bool(m.radius > 0)
+    ('manifold', -1, 'point', True, True)
     """
 
     kind: str
@@ -40,7 +54,22 @@ class CategoryRegion:
 class RegionCategories:
     """``manifold``; ``decision``: one entry per other class that could be reached;
     ``adversarial``: None when PGD found no adversarial example; ``skipped``: classes with
-    no decision region and why."""
+    no decision region and why.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input
+    >>> nodes = [Input(2), Affine(0, np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]]),
+    ...                           np.array([0.0, 0.0, -0.5]))]
+    >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> X = np.array([[0.9, 0.0], [-0.9, 0.0], [0.0, 0.95]])
+    >>> y = net.logits(X).argmax(1)
+    >>> cats = lr.region_categories(net, [0.5, 0.0], X, y)
+    >>> cats.label, [d.target_class for d in cats.decision], cats.adversarial, cats.skipped
+    (0, [1, 2], None, ())
+    """
 
     label: int
     manifold: CategoryRegion
@@ -101,6 +130,42 @@ def region_categories(
     other class's target (:func:`decision_targets`). The adversarial region holds the boundary
     point toward ``x_adv`` (e.g. ``lr.pgd(...).x_adv[i]``); pass None to skip it, and an
     ``x_adv`` classified like ``x`` gives ``adversarial=None``.
+
+    Parameters
+    ----------
+    net : Network
+    x : array_like, shape (d,) or input_shape
+    X_train : array_like, shape (n, d)
+    y_train : array_like, shape (n,)
+        Training data: the targets of the decision regions (appendix E).
+    x_adv : array_like, shape (d,), optional
+    seed : int, default 0
+
+    Returns
+    -------
+    RegionCategories
+
+    Raises
+    ------
+    ShapeError
+        ``X_train`` and ``y_train`` disagree in length.
+    InvalidValueError
+        ``x_adv`` is not finite or a point is outside the box.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input
+    >>> nodes = [Input(2), Affine(0, np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]]),
+    ...                           np.array([0.0, 0.0, -0.5]))]
+    >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> X = np.array([[0.9, 0.0], [-0.9, 0.0], [0.0, 0.95]])
+    >>> y = net.logits(X).argmax(1)
+    >>> cats = lr.region_categories(net, [0.5, 0.0], X, y, x_adv=[-0.5, 0.0])
+    >>> d = cats.decision[0]
+    >>> d.kind, d.target, round(d.boundary.alpha, 6), cats.adversarial.target_class  # x = 0
+    ('decision', 'mean', 0.357143, 1)
     """
     pt = as_point(x, net.input_shape)
     label = int(net.logits(pt[None])[0].argmax())

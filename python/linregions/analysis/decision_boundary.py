@@ -22,7 +22,22 @@ if TYPE_CHECKING:
 
 
 class NoBoundaryError(InvalidValueError):
-    """``x_to`` is classified like ``x_from``: the segment has no last crossing."""
+    """``x_to`` is classified like ``x_from``: the segment has no last crossing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1),
+    ...          Affine(2, np.array([[1.0], [0.0]]), np.array([0.0, 0.25]))]
+    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))  # logits relu(x), 1/4
+    >>> try:
+    ...     lr.boundary_point(net, [-1.0], [-0.5])
+    ... except lr.NoBoundaryError:
+    ...     print("both ends are class 1")
+    both ends are class 1
+    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +51,18 @@ class BoundaryPoint:
       its closure; it is the region holding the decision boundary).
     - ``label``: the class of ``x_from``.
     - ``n_pieces``: regions the segment crosses.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1),
+    ...          Affine(2, np.array([[1.0], [0.0]]), np.array([0.0, 0.25]))]
+    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))  # logits relu(x), 1/4
+    >>> bp = lr.boundary_point(net, [-1.0], [1.0])
+    >>> bp.alpha, bp.x.tolist(), bp.label, bp.n_pieces
+    (0.625, [0.25], 1, 2)
     """
 
     alpha: float
@@ -60,23 +87,53 @@ def _winning_interval(d0: np.ndarray, d1: np.ndarray) -> tuple[float, float]:
 
 
 def boundary_point(net: Network, x_from: Any, x_to: Any, tol: float = WALK_TOL) -> BoundaryPoint:
-    """The largest alpha in [0, 1] such that ``alpha x_to + (1 - alpha) x_from`` is still
-    classified like ``x_from`` (paper sec. 3.2), exactly, with its region.
+    """The last point of the segment ``x_from -> x_to`` still classified like ``x_from``.
 
-    Both points must lie in the input box. Raises :class:`NoBoundaryError` if ``x_to`` is
-    classified like ``x_from``.
+    The largest alpha in [0, 1] such that ``alpha x_to + (1 - alpha) x_from`` is classified
+    like ``x_from`` (paper sec. 3.2), found exactly: one walk of the segment (which returns
+    the logits at its breakpoints; inside a piece they are affine in alpha) and the region
+    of the last winning piece.
+
+    Parameters
+    ----------
+    net : Network
+    x_from, x_to : array_like, shape (d,) or input_shape
+        Both in the input box.
+    tol : float, default WALK_TOL
+        Tolerance of the walk (:meth:`Network.walk`).
+
+    Returns
+    -------
+    BoundaryPoint
+
+    Raises
+    ------
+    NoBoundaryError
+        ``x_to`` is classified like ``x_from``.
+    InvalidValueError
+        A point lies outside the input box.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1),
+    ...          Affine(2, np.array([[1.0], [0.0]]), np.array([0.0, 0.25]))]
+    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))  # logits relu(x), 1/4
+    >>> bp = lr.boundary_point(net, [-1.0], [1.0])
+    >>> bp.alpha, bp.region.contains(bp.x)
+    (0.625, True)
     """
     a = as_point(x_from, net.input_shape, "x_from")
     b = as_point(x_to, net.input_shape, "x_to")
-    ends = net.logits(np.stack([a, b]))
-    label = int(ends[0].argmax())
-    if int(ends[1].argmax()) == label:
+    walk = net.walk(a, b, tol=tol)
+    brk, logits = walk.breakpoints, walk.logits
+    label = int(logits[0].argmax())
+    if int(logits[-1].argmax()) == label:
         raise NoBoundaryError(
             f"x_to is classified like x_from (class {label}): the segment has no boundary"
         )
-    walk = net.walk(a, b, tol=tol)
-    brk = walk.breakpoints
-    logits = net.logits(walk.point(brk))
     margin = logits[:, label][:, None] - logits  # >= 0 where label wins
     for k in range(walk.n_regions - 1, -1, -1):
         lo, hi = _winning_interval(margin[k], margin[k + 1])
@@ -84,6 +141,7 @@ def boundary_point(net: Network, x_from: Any, x_to: Any, tol: float = WALK_TOL) 
             alpha = float(brk[k] + hi * (brk[k + 1] - brk[k]))
             x = walk.point(alpha)
             region = net.region(walk.point(0.5 * (brk[k] + brk[k + 1])))
-            return BoundaryPoint(alpha=alpha, x=x, region=region, label=label,
-                                 n_pieces=walk.n_regions)
+            return BoundaryPoint(
+                alpha=alpha, x=x, region=region, label=label, n_pieces=walk.n_regions
+            )
     raise AssertionError("x_from is classified as its own class, so piece 0 must win at 0")

@@ -10,7 +10,7 @@ import numpy as np
 from .._arrays import as_point, to_numpy
 from ..errors import InvalidValueError, ShapeError
 from ..model.region import Region
-from ..model.walk import WALK_TOL, Walk, walk_from_core
+from ..model.walk import WALK_TOL
 
 if TYPE_CHECKING:
     from ..model.network import Network
@@ -21,11 +21,37 @@ RANK_RTOL = 1e-10
 
 
 def nullspace_directions(region: Any, n: int, seed: Optional[int] = None) -> np.ndarray:
-    """``n`` unit directions (n, d) orthogonal to every logit gradient (eq. 10).
+    """``n`` unit directions orthogonal to every logit gradient (eq. 10).
 
-    ``region`` is a :class:`Region` (its ``logit_map`` W is used) or a (M, d) matrix of
-    gradients. Directions are uniform on the unit sphere of the nullspace: isotropic
-    Gaussian vectors projected onto it and normalised.
+    Directions are uniform on the unit sphere of the nullspace: isotropic Gaussian vectors
+    projected onto it and normalised.
+
+    Parameters
+    ----------
+    region : Region or array_like, shape (M, d)
+        A :class:`Region` (its ``logit_map`` W is used) or a matrix of gradients.
+    n : int
+    seed : int, optional
+
+    Returns
+    -------
+    ndarray, shape (n, d)
+
+    Raises
+    ------
+    InvalidValueError
+        The gradients span all d dimensions.
+    ShapeError
+        The gradients are not a matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linregions import nullspace_directions
+    >>> W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    >>> e = nullspace_directions(W, 2, seed=0)
+    >>> np.abs(e).round(12).tolist()
+    [[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
     """
     W = region.logit_map[0] if isinstance(region, Region) else to_numpy(region)
     if W.ndim != 2:
@@ -52,6 +78,19 @@ class Surroundings:
       difference of the two largest logits there; ``g_origin`` (d,): g at x.
     - ``rho`` (u,): cosine similarity of each g with ``g_origin``.
     - ``directions`` (n, d), ``ray_lengths`` (n,), ``regions_per_ray`` (n,): the rays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> rng = np.random.default_rng(0)
+    >>> nodes = [Input(3), Affine(0, rng.standard_normal((10, 3)), rng.standard_normal(10)),
+    ...          ReLU(1, 10), Affine(2, rng.standard_normal((2, 10)), np.zeros(2))]
+    >>> net = lr.Network(nodes, (3,), lo=-np.ones(3), hi=np.ones(3))
+    >>> s = lr.surrounding_regions(net, [0.1, 0.2, 0.3], n_directions=8, eps=0.5, seed=0)
+    >>> s.n_unique == len(s.keys) == len(s.rho), int(s.is_origin.sum())
+    (True, 1)
     """
 
     x: np.ndarray
@@ -77,7 +116,7 @@ def decision_directions(net: Network, X: np.ndarray) -> np.ndarray:
     rows = np.arange(len(X))
     V[rows, top[:, 0]] = 1.0
     V[rows, top[:, 1]] = -1.0
-    return net._core.input_gradients(np.ascontiguousarray(X), V)
+    return net.input_gradients(X, V)
 
 
 def surrounding_regions(
@@ -91,16 +130,51 @@ def surrounding_regions(
 ) -> Surroundings:
     """Unique regions on ``n_directions`` nullspace rays of length ``eps`` from x (fig. 6).
 
-    Rays are walked exactly and in parallel. By default they follow eq. 11 and may leave
-    the input box (data on the box boundary, such as MNIST's background pixels at -1,
-    would otherwise leave it at once along almost every direction); with
-    ``respect_box=True`` each ray stops at the box.
+    Rays are walked exactly and in parallel (:meth:`Network.walk_many`). By default they
+    follow eq. 11 and may leave the input box (data on the box boundary, such as MNIST's
+    background pixels at -1, would otherwise leave it at once along almost every
+    direction); with ``respect_box=True`` each ray stops at the box.
+
+    Parameters
+    ----------
+    net : Network
+    x : array_like, shape (d,) or input_shape
+    n_directions : int, default 100
+    eps : float, default 0.2
+        Length of each ray (eq. 11).
+    seed : int, optional
+    respect_box : bool, default False
+    tol : float, default WALK_TOL
+
+    Returns
+    -------
+    Surroundings
+
+    Raises
+    ------
+    InvalidValueError
+        ``eps`` is not positive and finite, or the logit gradients have no nullspace.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> rng = np.random.default_rng(0)
+    >>> nodes = [Input(3), Affine(0, rng.standard_normal((10, 3)), rng.standard_normal(10)),
+    ...          ReLU(1, 10), Affine(2, rng.standard_normal((2, 10)), np.zeros(2))]
+    >>> net = lr.Network(nodes, (3,), lo=-np.ones(3), hi=np.ones(3))
+    >>> s = lr.surrounding_regions(net, np.zeros(3), n_directions=4, eps=0.2)
+    >>> s.directions.shape, s.regions_per_ray.shape
+    ((4, 3), (4,))
+    >>> bool(np.allclose(s.directions @ net.region(np.zeros(3)).logit_map[0].T, 0))
+    True
     """
     pt = as_point(x, net.input_shape)
     if not (eps > 0 and np.isfinite(eps)):
         raise InvalidValueError(f"eps must be positive and finite, got {eps}")
     eye = np.eye(net.n_classes)
-    W = net._core.input_gradients(np.repeat(pt[None], net.n_classes, axis=0), eye)
+    W = net.input_gradients(np.repeat(pt[None], net.n_classes, axis=0), eye)
     dirs = nullspace_directions(W, n_directions, seed)
     lengths = np.full(n_directions, float(eps))
     if respect_box:
@@ -110,8 +184,7 @@ def surrounding_regions(
         lengths = np.minimum(lengths, np.maximum(t_box.min(axis=1), 0.0))
     starts = np.repeat(pt[None], n_directions, axis=0)
     ends = starts + lengths[:, None] * dirs
-    raws = net._core.walk_many(starts, np.ascontiguousarray(ends), float(tol))
-    walks: list[Walk] = [walk_from_core(s, e, r) for s, e, r in zip(starts, ends, raws)]
+    walks = net.walk_many(starts, ends, tol=tol, respect_box=False)
     first_point: dict[int, np.ndarray] = {}
     for w in walks:
         mids = w.midpoints()

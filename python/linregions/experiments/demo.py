@@ -16,16 +16,23 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
 from .._progress import progress
 from .datasets import load_mnist_5k, stratified_split
 
+if TYPE_CHECKING:
+    from ..analysis.surroundings import Surroundings
+
 #: The figure-1 architecture: three hidden layers of 20 ReLUs (readable slices).
 DEMO_WIDTHS = (784, 20, 20, 20, 10)
-DEMO_VARIANTS = (("vanilla", {}), ("BN", {"batchnorm": True}), ("dropout", {"dropout": 0.2}))
+DEMO_VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("vanilla", {}),
+    ("BN", {"batchnorm": True}),
+    ("dropout", {"dropout": 0.2}),
+)
 #: Digits per model analysed in depth (facets, insphere, class maxima, surroundings).
 DEEP_POINTS = 2
 
@@ -106,7 +113,8 @@ def run_demo(out_dir: Optional[str] = None, n_points: int = 20, seed: int = 0,
 
     print("\n4/4 facets, inspheres, class maxima, surrounding regions, slices")
     deep = chosen[:DEEP_POINTS]
-    summary, maxima, surround = [], [], {}
+    summary, maxima = [], []
+    surround: dict[str, list[Surroundings]] = {}
     jobs = [(name, i) for name in nets for i in deep]
     for name, i in progress(jobs, len(jobs), "analyses"):
         region = nets[name].region(X[i], on_boundary="active")

@@ -77,7 +77,8 @@ def paper_cnn(variant: str, channels: Sequence[int] = (32, 64, 128), dense: int 
     for m in layers:
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             nn.init.xavier_uniform_(m.weight)
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
     return nn.Sequential(*layers)
 
 

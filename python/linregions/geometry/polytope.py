@@ -43,10 +43,39 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Polytope:
-    """``{x in R^d : A x + b >= 0, lo <= x <= hi}``.
+    """The polytope ``{x in R^d : A x + b >= 0, lo <= x <= hi}`` (normals point inward).
 
-    ``A`` (N, d), ``b`` (N,), ``lo`` and ``hi`` (d,), all float64. ``lo``/``hi`` may hold
-    ``-inf``/``inf`` (an unbounded box); ``A`` and ``b`` must be finite.
+    Parameters
+    ----------
+    A : array_like, shape (N, d)
+        Finite inward normals (rows need not be normalised).
+    b : array_like, shape (N,)
+        Finite offsets.
+    lo, hi : array_like, shape (d,)
+        The box; may hold ``-inf``/``inf`` (an unbounded box), ``lo <= hi``.
+
+    The arrays are stored as read-only float64.
+
+    Raises
+    ------
+    ShapeError
+        Shapes do not agree.
+    InvalidValueError
+        ``A`` or ``b`` is not finite, the box holds NaN or ``lo > hi``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> tri = lr.Polytope(A=np.array([[-1.0, -1.0]]), b=np.array([1.0]),
+    ...                   lo=np.zeros(2), hi=np.ones(2))   # x + y <= 1 in the unit square
+    >>> tri.contains([0.2, 0.3]), tri.contains([0.8, 0.8])
+    (True, False)
+    >>> center, radius = tri.insphere()
+    >>> round(float(radius), 6)
+    0.292893
+    >>> tri.nonredundant().tolist()
+    [0]
     """
 
     A: np.ndarray

@@ -83,6 +83,20 @@ def from_torch(model: nn.Module, input_shape: Any, bounds: Any = (-1.0, 1.0)) ->
         NotPiecewiseLinearError for sigmoid, tanh, softmax...
     TrainingModeError, ShapeError
         A module in training mode; an ``input_shape`` that does not fit.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linregions.importers.from_torch import from_torch
+    >>> model = torch.nn.Sequential(
+    ...     torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+    ...     torch.nn.Flatten(), torch.nn.Linear(8, 3)).eval()
+    >>> net = from_torch(model, input_shape=(1, 6, 6), bounds=(0.0, 1.0))
+    >>> net.input_shape, net.n_classes
+    ((1, 6, 6), 3)
+    >>> x = torch.rand(2, 1, 6, 6)
+    >>> bool(torch.allclose(model(x).double(), torch.from_numpy(net.logits(x)), atol=1e-5))
+    True
     """
     if not isinstance(model, nn.Module):
         raise UnsupportedModelError(f"from_torch expects a torch.nn.Module, got {type(model)}")
@@ -208,8 +222,11 @@ class _Lowering:
     def _module(self, node: torch.fx.Node) -> None:
         mod = self.modules[node.target]
         label = f"{node.target} ({type(mod).__name__})"
-        src = self._arg(node, node.args[0])
-        in_shape = self._shape(node.args[0])
+        first = node.args[0]
+        src = self._arg(node, first)
+        if not isinstance(first, torch.fx.Node):
+            raise UnsupportedModelError(f"{node.name}: unsupported argument {first!r}")
+        in_shape = self._shape(first)
         out_shape = self._shape(node)
         if isinstance(mod, NOT_PIECEWISE_LINEAR):
             raise NotPiecewiseLinearError(
@@ -332,6 +349,10 @@ class _Lowering:
         elif target in LEAKY_FUNCTIONS:
             src = self._arg(node, node.args[0])
             slope = node.args[1] if len(node.args) > 1 else node.kwargs.get("negative_slope", 0.01)
+            if not isinstance(slope, (int, float)):
+                raise UnsupportedModelError(
+                    f"{node.name}: negative_slope {slope!r} is not a number"
+                )
             relu = ReLU(src, self.nodes[src].size, float(slope))
             self.value[node.name] = self._add(relu, label)
         elif target in CLIP_FUNCTIONS or (is_method and name in ("clamp", "clip")):

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _core
+from ..errors import ShapeError
 
 Matrix = Union[np.ndarray, sp.csr_matrix]
 
@@ -185,12 +186,17 @@ def pattern_layout(nodes: list[Node], labels: list[str]) -> PatternLayout:
     return PatternLayout(np.concatenate(layers), np.concatenate(kinds), tuple(names))
 
 
-def build_core(nodes: list[Node]) -> _core.Network:
-    """Builds the Rust network from IR nodes (weights are copied once, here)."""
+def build_core(nodes: list[Node], lo: np.ndarray, hi: np.ndarray) -> _core.Network:
+    """Builds the Rust network over the box ``lo <= x <= hi`` (d,) from IR nodes (weights are
+    copied once, here)."""
     first = nodes[0]
     if not isinstance(first, Input):
         raise TypeError("the first IR node must be the Input")
-    core = _core.Network(first.size)
+    if lo.shape != (first.size,) or hi.shape != (first.size,):
+        raise ShapeError(
+            f"box bounds have shapes {lo.shape} and {hi.shape}; expected ({first.size},)"
+        )
+    core = _core.Network(lo, hi)
     for node in nodes[1:]:
         if isinstance(node, Affine):
             bias = np.ascontiguousarray(node.bias, dtype=np.float64)

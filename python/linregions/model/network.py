@@ -8,28 +8,48 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._arrays import as_point, as_points
-from ..errors import InvalidValueError
+from .._arrays import as_point, as_points, to_numpy
+from ..errors import InvalidValueError, ShapeError
 from .ir import Node, PatternLayout, build_core, fuse_affine_chains, pattern_layout
 from .region import Region
-from .slice import MAX_POLYGONS, SLICE_TOL, Slice, slice_network
-from .walk import WALK_TOL, Walk, walk_segment
+from .slice import Slice, as_extent, slice_from_core
+from .tolerances import BOUNDARY_TOL, MAX_POLYGONS, SLICE_TOL, WALK_TOL
+from .walk import Walk, walk_from_core
 
-#: Default |pre-activation| (or max-pool tie gap) at or below which a unit counts as on a
-#: region boundary in :meth:`Network.region`.
-BOUNDARY_TOL = 1e-12
+#: The package version, the Rust crate's (``rust/Cargo.toml``).
+VERSION: str = _core.__version__
+
+_POLICIES = {
+    "error": _core.BoundaryPolicy.Error,
+    "active": _core.BoundaryPolicy.Active,
+    "inactive": _core.BoundaryPolicy.Inactive,
+}
 
 
 @dataclass(frozen=True, eq=False)
 class Patterns:
-    """Activation patterns of n points.
+    """Activation patterns of n points (returned by :meth:`Network.patterns`).
 
+    Attributes
+    ----------
     - ``bits`` (n, words) uint64: packed pattern; bit k of point p is
       ``bits[p, k // 64] >> (k % 64) & 1`` (layout in ``layout``).
     - ``keys`` (n, 2) uint64: high and low halves of a 128-bit hash of each pattern.
     - ``n_unique``: number of distinct patterns (regions) among the points.
     - ``inverse`` (n,): index of each point's pattern among the unique ones (first-seen order).
     - ``counts`` (n_unique,): points per unique pattern; ``first`` (n_unique,): first point of each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(1), Affine(0, np.array([[1.0], [-1.0]]), np.zeros(2)), ReLU(1, 2),
+    ...          Affine(2, np.eye(2), np.zeros(2))]
+    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+    >>> p = net.patterns(np.array([[-0.5], [0.2], [0.7]]))
+    >>> p.n_unique, p.counts.tolist(), p.to_bool().tolist()
+    (2, [1, 2], [[False, True], [True, False], [True, False]])
     """
 
     bits: np.ndarray
@@ -55,7 +75,44 @@ class Network:
     """A piecewise-linear network over the input box ``lo <= x <= hi``.
 
     Build one with :func:`linregions.from_torch` (or from IR nodes directly). Inputs are
-    accepted flattened, (n, d), or shaped like the model input, (n, *input_shape).
+    accepted flattened, (n, d), or shaped like the model input, (n, *input_shape). The
+    network owns its Rust core and its box: every point-taking method checks the box once,
+    in the core.
+
+    Parameters
+    ----------
+    nodes : list of IR nodes
+        :mod:`linregions.model.ir` nodes in execution order, the first an ``Input``, the
+        last the logits.
+    input_shape : tuple of int
+        Shape of one model input (d = its product).
+    lo, hi : array_like, shape (d,)
+        The input box (entries may be infinite, ``lo <= hi``).
+    labels : list of str, optional
+        A name per node (layer names in errors and pattern layouts).
+    fuse : bool, default True
+        Compose chains of affine nodes into one.
+
+    Raises
+    ------
+    ShapeError
+        The box does not match the input size.
+    InvalidValueError
+        The box holds NaN or ``lo > hi``; a weight is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> rng = np.random.default_rng(0)
+    >>> nodes = [Input(2), Affine(0, rng.standard_normal((8, 2)), rng.standard_normal(8)),
+    ...          ReLU(1, 8), Affine(2, rng.standard_normal((3, 8)), np.zeros(3))]
+    >>> net = lr.Network(nodes, input_shape=(2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> net.n_inputs, net.n_neurons, net.n_classes
+    (2, 8, 3)
+    >>> net.logits(np.zeros((4, 2))).shape
+    (4, 3)
     """
 
     def __init__(
@@ -73,11 +130,13 @@ class Network:
         self.nodes: tuple[Node, ...] = tuple(nodes)
         self.labels: tuple[str, ...] = tuple(labels)
         self.input_shape = tuple(int(s) for s in input_shape)
-        self.lo = np.asarray(lo, dtype=np.float64).copy()
-        self.hi = np.asarray(hi, dtype=np.float64).copy()
+        box = (np.ascontiguousarray(lo, np.float64), np.ascontiguousarray(hi, np.float64))
+        self._core = build_core(list(self.nodes), *box)
+        # The box as validated by the core, exposed read-only.
+        self.lo: np.ndarray = self._core.lo
+        self.hi: np.ndarray = self._core.hi
         self.lo.setflags(write=False)
         self.hi.setflags(write=False)
-        self._core = build_core(list(self.nodes))
         self.layout = pattern_layout(list(self.nodes), list(self.labels))
 
     @property
@@ -107,25 +166,64 @@ class Network:
         )
 
     def logits(self, X: Any) -> np.ndarray:
-        """Logits (n, M) float64 of a batch ``X`` (n, d) or (n, *input_shape)."""
-        pts = as_points(X, self.input_shape)
-        logits, _ = self._core.forward(pts, False)
-        return logits
+        """Logits of a batch.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d) or (n, *input_shape)
+            Points (numpy, lists or torch tensors), finite.
+
+        Returns
+        -------
+        ndarray, shape (n, M), float64
+
+        Raises
+        ------
+        ShapeError, InvalidValueError
+            Wrong shape; a non-finite entry.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(1), Affine(0, np.array([[2.0]]), np.array([-1.0])), ReLU(1, 1)]
+        >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+        >>> net.logits([[0.75], [1.0]]).ravel().tolist()  # relu(2 x - 1)
+        [0.5, 1.0]
+        """
+        return self._core.logits(as_points(X, self.input_shape))
 
     def patterns(self, X: Any) -> Patterns:
-        """Activation patterns, keys and unique counts of a batch ``X`` (see :class:`Patterns`)."""
-        pts = as_points(X, self.input_shape)
-        _, bits = self._core.forward(pts, True)
-        assert bits is not None
-        keys = _core.pattern_keys(bits)
-        inverse, counts, first = _core.unique_keys(keys)
+        """Activation patterns, keys and unique counts of a batch.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d) or (n, *input_shape)
+
+        Returns
+        -------
+        Patterns
+            Packed bits, 128-bit keys and the grouping of the points by region.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1)]
+        >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+        >>> net.patterns([[-0.5], [0.5], [0.9]]).inverse.tolist()
+        [0, 1, 1]
+        """
+        data = self._core.patterns(as_points(X, self.input_shape))
         return Patterns(
-            bits=bits,
-            keys=keys,
-            n_unique=int(counts.shape[0]),
-            inverse=inverse,
-            counts=counts,
-            first=first,
+            bits=data.bits,
+            keys=data.keys,
+            n_unique=int(data.counts.shape[0]),
+            inverse=data.inverse,
+            counts=data.counts,
+            first=data.first,
             n_bits=self._core.n_pattern_bits,
             layout=self.layout,
         )
@@ -133,50 +231,189 @@ class Network:
     def region(
         self, x: Any, on_boundary: str = "error", boundary_tol: float = BOUNDARY_TOL
     ) -> Region:
-        """The linear region holding ``x`` (d,) or ``input_shape``, as a :class:`Region`.
+        """The linear region holding ``x``: ``{y : A y + b >= 0, lo <= y <= hi}``.
 
         Row i of ``A`` is ``sgn(h_i(x)) * grad h_i(x)`` and ``b_i = sgn(h_i(x)) * (h_i(x) -
         grad h_i(x) . x)`` (paper eq. 2-3, not normalised), rows in execution order and,
-        within a layer, in torch's flattening order. A unit with ``|h_i(x)| <=
-        boundary_tol`` is on a boundary: ``on_boundary="error"`` raises
-        :class:`~linregions.errors.OnBoundaryError` listing the units, ``"active"`` /
-        ``"inactive"`` choose the side (a max-pool tie takes the first maximal entry).
-        ``x`` must lie in the input box.
+        within a layer, in torch's flattening order.
+
+        Parameters
+        ----------
+        x : array_like, shape (d,) or input_shape
+            A point of the input box.
+        on_boundary : {"error", "active", "inactive"}
+            A unit with ``|h_i(x)| <= boundary_tol`` is on a boundary: ``"error"`` raises,
+            ``"active"`` / ``"inactive"`` choose the side (a max-pool tie takes the first
+            maximal entry).
+        boundary_tol : float, default BOUNDARY_TOL
+
+        Returns
+        -------
+        Region
+            A :class:`~linregions.Polytope` with the pattern, key and logit map.
+
+        Raises
+        ------
+        OnBoundaryError
+            ``x`` is on a boundary and ``on_boundary="error"`` (lists the units).
+        InvalidValueError
+            ``x`` lies outside the input box, or ``on_boundary`` is unknown.
+        ShapeError
+            ``x`` has the wrong shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
+        ...          Affine(2, np.ones((1, 2)), np.zeros(1))]
+        >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> r = net.region([0.5, -0.25])
+        >>> r.pattern.tolist()
+        [True, False]
+        >>> np.abs(r.A).tolist(), np.sign(r.A @ [0.5, -0.25] + r.b).tolist()
+        ([[1.0, 0.0], [0.0, 1.0]], [1.0, 1.0])
+        >>> r.contains([0.9, -0.9]), r.contains([-0.1, 0.0])
+        (True, False)
         """
         pt = as_point(x, self.input_shape)
-        outside = np.flatnonzero((pt < self.lo) | (pt > self.hi))
-        if outside.size:
-            i = int(outside[0])
+        policy = _POLICIES.get(on_boundary)
+        if policy is None:
             raise InvalidValueError(
-                f"x lies outside the input box at index {i}: x[{i}] = {pt[i]}, "
-                f"bounds [{self.lo[i]}, {self.hi[i]}] ({outside.size} entries outside)"
+                f"on_boundary must be 'error', 'active' or 'inactive', got {on_boundary!r}"
             )
-        A, b, layer, unit, bits, key, W, c, boundary = self._core.region(
-            pt, float(boundary_tol), on_boundary
-        )
+        r = self._core.region(pt, float(boundary_tol), policy)
         n_bits = self._core.n_pattern_bits
-        as_bytes = bits.astype("<u8").view(np.uint8)
+        as_bytes = r.bits.astype("<u8").view(np.uint8)
         pattern = np.unpackbits(as_bytes, bitorder="little")[:n_bits].astype(bool)
         relu = self.layout.is_relu
         active = float(pattern[relu].mean()) if relu.any() else float("nan")
         return Region(
-            A=A,
-            b=b,
+            A=r.a,
+            b=r.b,
             lo=self.lo,
             hi=self.hi,
-            layer=layer,
-            unit=unit,
+            layer=r.layer,
+            unit=r.unit,
             pattern=pattern,
-            key=(int(key[0]) << 64) | int(key[1]),
-            logit_map=(W, c),
+            key=r.key,
+            logit_map=(r.logit_w, r.logit_c),
             x=pt,
             active_fraction=active,
-            boundary=tuple((int(a), int(u), float(v)) for a, u, v in boundary),
+            boundary=tuple((int(a), int(u), float(v)) for a, u, v in r.boundary),
         )
 
     def walk(self, x0: Any, x1: Any, tol: float = WALK_TOL, respect_box: bool = True) -> Walk:
-        """Exact walk of the segment ``x0 -> x1`` region by region (see :class:`Walk`)."""
-        return walk_segment(self, x0, x1, tol=tol, respect_box=respect_box)
+        """Exact walk of the segment ``x0 -> x1``, region by region.
+
+        Parameters
+        ----------
+        x0, x1 : array_like, shape (d,) or input_shape
+            The ends of the segment ``x0 + beta (x1 - x0)``, beta in [0, 1].
+        tol : float, default WALK_TOL
+            |pre-activation| at or below which a unit at a breakpoint is decided by its
+            derivative along the segment.
+        respect_box : bool, default True
+            Require both ends (so the whole segment) to lie in the input box.
+
+        Returns
+        -------
+        Walk
+            Breakpoints, the key and pattern of every piece, the switching units and the
+            logits at the breakpoints.
+
+        Raises
+        ------
+        InvalidValueError
+            An end lies outside the box (with ``respect_box``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(1), Affine(0, np.array([[1.0], [1.0]]), np.array([0.0, -0.5])),
+        ...          ReLU(1, 2)]
+        >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+        >>> w = net.walk([-1.0], [1.0])
+        >>> w.n_regions, w.breakpoints.tolist()
+        (3, [0.0, 0.5, 0.75, 1.0])
+        >>> w.logits[-1].tolist()
+        [1.0, 0.5]
+        """
+        a = as_point(x0, self.input_shape, "x0")
+        b = as_point(x1, self.input_shape, "x1")
+        return walk_from_core(a, b, self._core.walk(a, b, float(tol), bool(respect_box)))
+
+    def walk_many(
+        self, starts: Any, ends: Any, tol: float = WALK_TOL, respect_box: bool = True
+    ) -> list[Walk]:
+        """Exact walks of the segments ``starts[i] -> ends[i]``, computed in parallel.
+
+        Parameters
+        ----------
+        starts, ends : array_like, shape (n, d)
+        tol, respect_box
+            As in :meth:`walk`.
+
+        Returns
+        -------
+        list of Walk
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1)]
+        >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+        >>> [w.n_regions for w in net.walk_many([[-1.0], [0.1]], [[1.0], [0.9]])]
+        [2, 1]
+        """
+        a = as_points(starts, self.input_shape, "starts")
+        b = as_points(ends, self.input_shape, "ends")
+        raws = self._core.walk_many(a, b, float(tol), bool(respect_box))
+        return [walk_from_core(s, e, r) for s, e, r in zip(a, b, raws)]
+
+    def input_gradients(self, X: Any, V: Any) -> np.ndarray:
+        """Gradients of weighted logits, ``d (V[i] . logits(X[i])) / d X[i]``.
+
+        The activation states are those :meth:`patterns` gives each point (ReLU active where
+        its pre-activation is > 0).
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d) or (n, *input_shape)
+        V : array_like, shape (n, M)
+
+        Returns
+        -------
+        ndarray, shape (n, d)
+
+        Raises
+        ------
+        ShapeError
+            ``V`` is not (n, M).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(2), Affine(0, np.array([[1.0, 2.0]]), np.zeros(1)), ReLU(1, 1)]
+        >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> net.input_gradients([[0.5, 0.5], [-0.5, 0.0]], [[1.0], [1.0]]).tolist()
+        [[1.0, 2.0], [0.0, 0.0]]
+        """
+        pts = as_points(X, self.input_shape)
+        v = np.ascontiguousarray(to_numpy(V))
+        if v.shape != (pts.shape[0], self.n_classes):
+            raise ShapeError(
+                f"V has shape {v.shape}; expected ({pts.shape[0]}, {self.n_classes})"
+            )
+        return self._core.input_gradients(pts, v)
+
     def slice(
         self,
         origin: Any,
@@ -186,6 +423,7 @@ class Network:
         *,
         tol: float = SLICE_TOL,
         max_polygons: int = MAX_POLYGONS,
+        marks: Any = None,
     ) -> Slice:
         """Exact partition of the 2-D slice ``origin + s u + t v`` into linear regions.
 
@@ -194,9 +432,41 @@ class Network:
         :class:`~linregions.model.slice.Slice`: one convex polygon per region met (key, active
         fraction, predicted class, local logit map) and the classification polygons.
         Regions thinner than ``tol`` times the rectangle's diagonal are not resolved.
-        Raises :class:`~linregions.errors.InvalidValueError` when the slice misses the box
-        or has more than ``max_polygons`` polygons.
+        ``marks`` (k, 2) are ``(s, t)`` points to remember with the slice (e.g. the points it
+        was built through).
+
+        Parameters
+        ----------
+        origin, u, v : array_like, shape (d,) or input_shape
+        extent : float, pair or 4-tuple, default 1.0
+        tol : float, default SLICE_TOL
+        max_polygons : int, default MAX_POLYGONS
+        marks : array_like, shape (k, 2), optional
+
+        Returns
+        -------
+        Slice
+
+        Raises
+        ------
+        InvalidValueError
+            The slice misses the box or has more than ``max_polygons`` polygons.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
+        ...          Affine(2, np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2))]
+        >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> s = net.slice(np.zeros(2), [1.0, 0.0], [0.0, 1.0], extent=1.0)
+        >>> s.n_regions, float(s.areas().sum())
+        (4, 4.0)
         """
-        return slice_network(
-            self, origin, u, v, extent, tol=tol, max_polygons=max_polygons
-        )
+        o = as_point(origin, self.input_shape, "origin")
+        uu = as_point(u, self.input_shape, "u")
+        vv = as_point(v, self.input_shape, "v")
+        ext = as_extent(extent)
+        data = self._core.slice(o, uu, vv, ext, float(tol), int(max_polygons))
+        return slice_from_core(data, o, uu, vv, ext, marks)

@@ -31,6 +31,25 @@ class Region(Polytope):
     - ``active_fraction``: fraction of (leaky) ReLU neurons active at ``x``.
     - ``boundary``: ``(layer, unit, value)`` of units found on a boundary and resolved by the
       ``on_boundary`` choice (empty when ``x`` is strictly inside).
+
+    Built by :meth:`Network.region`; rows are not normalised (row i is ``sgn(h_i(x)) grad
+    h_i(x)``, paper eq. 2-3), normals point inward.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> rng = np.random.default_rng(0)
+    >>> nodes = [Input(2), Affine(0, rng.standard_normal((8, 2)), rng.standard_normal(8)),
+    ...          ReLU(1, 8), Affine(2, rng.standard_normal((3, 8)), np.zeros(3))]
+    >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> region = net.region([0.1, 0.2])
+    >>> region.A.shape == (net.n_neurons, 2), region.contains(region.x)
+    (True, True)
+    >>> W, c = region.logit_map
+    >>> bool(np.allclose(region.local_logits(region.x), net.logits([region.x])[0]))
+    True
     """
 
     layer: np.ndarray = None  # type: ignore[assignment]
@@ -48,12 +67,38 @@ class Region(Polytope):
         return int(self.logit_map[0].shape[0])
 
     def local_logits(self, x: np.ndarray) -> np.ndarray:
-        """Logits of the region's affine map at points ``x`` (d,) or (n, d)."""
+        """Logits of the region's affine map ``W x + c`` at points ``x`` (d,) or (n, d).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> rng = np.random.default_rng(0)
+        >>> nodes = [Input(2), Affine(0, rng.standard_normal((8, 2)), rng.standard_normal(8)),
+        ...          ReLU(1, 8), Affine(2, rng.standard_normal((3, 8)), np.zeros(3))]
+        >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> r = net.region([0.0, 0.0])
+        >>> r.local_logits(np.zeros((5, 2))).shape
+        (5, 3)
+        """
         W, c = self.logit_map
         return np.asarray(x, dtype=np.float64) @ W.T + c
 
     def nearest_hyperplane(self) -> tuple[int, float]:
-        """Row index and distance of the hyperplane nearest to the region's point ``x``."""
+        """Row index and Euclidean distance of the hyperplane nearest to the region's point
+        ``x``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2)]
+        >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> net.region([0.5, -0.25]).nearest_hyperplane()
+        (1, 0.25)
+        """
         dist = self.hyperplane_distances(self.x)
         i = int(np.argmin(dist))
         return i, float(dist[i])

@@ -16,18 +16,13 @@ import numpy as np
 from .. import _core
 from .._arrays import as_point
 from ..errors import InvalidValueError
+from .tolerances import MAX_POLYGONS, SLICE_TOL, THROUGH_MARGIN
 
 if TYPE_CHECKING:
     from .network import Network
 
-#: Tolerance, relative to the diagonal of the (s, t) rectangle, within which a polygon
-#: vertex counts as lying on a cutting line; regions thinner than this are not resolved.
-SLICE_TOL = 1e-9
-#: Default cap on the number of polygons (a guard against slices that would exhaust memory).
-MAX_POLYGONS = 5_000_000
-#: Default margin around the three points of :func:`slice_through`, as a fraction of the
-#: span of the points in each direction.
-THROUGH_MARGIN = 0.25
+__all__ = ["MAX_POLYGONS", "SLICE_TOL", "THROUGH_MARGIN", "Plane", "Slice", "plane_through",
+           "slice_through"]
 
 
 def _ragged(vertices: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
@@ -79,6 +74,22 @@ class Slice:
       cut where the top logit changes); ``class_parent`` (Q,): the region each lies in;
       ``class_label`` (Q,): the class predicted there.
     - ``marks`` (k, 2): ``(s, t)`` of the points the slice was built through (may be empty).
+
+    Built by :meth:`Network.slice` and :func:`slice_through`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
+    ...          Affine(2, np.array([[1.0, -1.0], [0.0, 0.0]]), np.zeros(2))]
+    >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> s = net.slice([0.0, 0.0], [1.0, 0.0], [0.0, 1.0], extent=1.0)
+    >>> s.n_regions, s.areas().tolist()
+    (4, [1.0, 1.0, 1.0, 1.0])
+    >>> sorted(s.class_counts().items())
+    [(0, 3), (1, 2)]
     """
 
     origin: np.ndarray
@@ -147,7 +158,7 @@ class Slice:
         return {int(a): int(c) for a, c in zip(labels, counts)}
 
 
-def _extent(extent: Any) -> tuple[float, float, float, float]:
+def as_extent(extent: Any) -> tuple[float, float, float, float]:
     e = np.asarray(extent, dtype=np.float64).ravel()
     if e.size == 1:
         return (-float(e[0]), float(e[0]), -float(e[0]), float(e[0]))
@@ -161,43 +172,31 @@ def _extent(extent: Any) -> tuple[float, float, float, float]:
     )
 
 
-def slice_network(
-    net: Network,
-    origin: Any,
-    u: Any,
-    v: Any,
-    extent: Any = 1.0,
-    *,
-    tol: float = SLICE_TOL,
-    max_polygons: int = MAX_POLYGONS,
+def slice_from_core(
+    data: _core.SliceData,
+    origin: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    extent: tuple[float, float, float, float],
     marks: Any = None,
 ) -> Slice:
-    """The exact partition of ``origin + s u + t v`` (see :meth:`Network.slice`)."""
-    o = as_point(origin, net.input_shape, "origin")
-    uu = as_point(u, net.input_shape, "u")
-    vv = as_point(v, net.input_shape, "v")
-    ext = _extent(extent)
-    out = _core.slice_network(
-        net._core, o, uu, vv, net.lo, net.hi, ext, float(tol), int(max_polygons)
-    )
-    verts, offsets, bits, keys, active, classes, maps, cverts, coffsets, cparent, clabel = out
-    m = net.n_classes
+    """The :class:`Slice` of ``origin + s u + t v`` from the core's typed result."""
     return Slice(
-        origin=o,
-        u=uu,
-        v=vv,
-        extent=ext,
-        vertices=verts,
-        offsets=offsets,
-        bits=bits,
-        keys=keys,
-        active_fraction=active,
-        classes=classes,
-        logit_maps=maps.reshape(-1, 3, m),
-        class_vertices=cverts,
-        class_offsets=coffsets,
-        class_parent=cparent,
-        class_label=clabel,
+        origin=origin,
+        u=u,
+        v=v,
+        extent=extent,
+        vertices=data.vertices,
+        offsets=data.offsets,
+        bits=data.bits,
+        keys=data.keys,
+        active_fraction=data.active_fraction,
+        classes=data.classes,
+        logit_maps=data.logit_maps,
+        class_vertices=data.class_vertices,
+        class_offsets=data.class_offsets,
+        class_parent=data.class_parent,
+        class_label=data.class_label,
         marks=np.zeros((0, 2)) if marks is None else np.asarray(marks, dtype=np.float64),
     )
 
@@ -205,7 +204,15 @@ def slice_network(
 @dataclass(frozen=True)
 class Plane:
     """An orthonormal 2-D plane through points: ``origin``, ``u``, ``v`` (d,), the
-    ``extent`` covering the points with a margin, and ``points`` (k, 2) their (s, t)."""
+    ``extent`` covering the points with a margin, and ``points`` (k, 2) their (s, t).
+
+    Examples
+    --------
+    >>> from linregions import plane_through
+    >>> p = plane_through([0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], margin=0.0)
+    >>> p.u.tolist(), p.v.tolist()
+    ([1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+    """
 
     origin: np.ndarray
     u: np.ndarray
@@ -215,8 +222,32 @@ class Plane:
 
 
 def plane_through(a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN) -> Plane:
-    """The plane through three points (e.g. three images, paper figure 1): origin at their
-    mean, ``u`` along ``b - a``, ``v`` orthonormal to it in the plane of the three."""
+    """The plane through three points (e.g. three images, paper figure 1).
+
+    Parameters
+    ----------
+    a, b, c : array_like, shape (d,)
+    margin : float, default THROUGH_MARGIN
+        Margin of the extent around the points, a fraction of their span.
+
+    Returns
+    -------
+    Plane
+        Origin at the points' mean, ``u`` along ``b - a``, ``v`` orthonormal to it in the
+        plane of the three.
+
+    Raises
+    ------
+    InvalidValueError
+        The points coincide or are collinear.
+
+    Examples
+    --------
+    >>> from linregions import plane_through
+    >>> p = plane_through([0.0, 0.0], [2.0, 0.0], [0.0, 1.0], margin=0.0)
+    >>> p.origin.round(3).tolist(), [round(e, 3) for e in p.extent]
+    ([0.667, 0.333], [-0.667, 1.333, -0.333, 0.667])
+    """
     pts = np.stack([np.asarray(p, dtype=np.float64).ravel() for p in (a, b, c)])
     origin = pts.mean(axis=0)
     u = pts[1] - pts[0]
@@ -233,15 +264,47 @@ def plane_through(a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN) -> Pla
     st = (pts - origin) @ np.stack([u, v], axis=1)
     lo, hi = st.min(axis=0), st.max(axis=0)
     pad = margin * (hi - lo)
-    ext = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
-    return Plane(origin=origin, u=u, v=v, extent=tuple(float(x) for x in ext), points=st)
+    ext = (
+        float(lo[0] - pad[0]),
+        float(hi[0] + pad[0]),
+        float(lo[1] - pad[1]),
+        float(hi[1] + pad[1]),
+    )
+    return Plane(origin=origin, u=u, v=v, extent=ext, points=st)
 
 
 def slice_through(
     net: Network, a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN, **kwargs: Any
 ) -> Slice:
-    """The exact slice of ``net`` on the plane through ``a``, ``b``, ``c`` (figure 1);
-    ``marks`` holds the three points' (s, t)."""
+    """The exact slice of ``net`` on the plane through ``a``, ``b``, ``c`` (figure 1).
+
+    Parameters
+    ----------
+    net : Network
+    a, b, c : array_like, shape (d,) or input_shape
+    margin : float, default THROUGH_MARGIN
+    **kwargs
+        ``tol``, ``max_polygons`` of :meth:`Network.slice`.
+
+    Returns
+    -------
+    Slice
+        With ``marks`` (3, 2): the three points' (s, t).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> rng = np.random.default_rng(0)
+    >>> nodes = [Input(3), Affine(0, rng.standard_normal((6, 3)), rng.standard_normal(6)),
+    ...          ReLU(1, 6), Affine(2, rng.standard_normal((2, 6)), np.zeros(2))]
+    >>> net = lr.Network(nodes, (3,), lo=-np.ones(3), hi=np.ones(3))
+    >>> s = lr.slice_through(net, [0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5])
+    >>> s.marks.shape, s.n_regions >= 1
+    ((3, 2), True)
+    """
     shape = net.input_shape
-    p = plane_through(*(as_point(x, shape) for x in (a, b, c)), margin=margin)
-    return slice_network(net, p.origin, p.u, p.v, p.extent, marks=p.points, **kwargs)
+    pa, pb, pc = (as_point(x, shape) for x in (a, b, c))
+    p = plane_through(pa, pb, pc, margin=margin)
+    return net.slice(p.origin, p.u, p.v, p.extent, marks=p.points, **kwargs)

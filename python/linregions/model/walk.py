@@ -8,19 +8,14 @@ of regions crossed (see ``rust/src/walk.rs``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .._arrays import as_point
-from ..errors import InvalidValueError
+from .. import _core
+from .tolerances import WALK_TOL
 
-if TYPE_CHECKING:
-    from .network import Network
-
-#: |pre-activation| at or below which a unit at a breakpoint is decided by its derivative
-#: along the segment (so pieces thinner than about WALK_TOL / |derivative| may merge).
-WALK_TOL = 1e-10
+__all__ = ["WALK_TOL", "Walk", "walk_from_core"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +28,23 @@ class Walk:
     - ``bits`` (K, words) uint64: packed pattern of each piece.
     - ``switches``: K-1 arrays (m, 2) of ``(layer, unit)``: the neurons (or max-pool
       windows) that change state at each interior breakpoint.
+    - ``logits`` (K+1, M): the logits at the breakpoints (the network is continuous, so
+      each breakpoint has one value; inside piece k they are affine in beta).
+
+    Built by :meth:`Network.walk`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1)]
+    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
+    >>> w = net.walk([-1.0], [1.0])
+    >>> w.n_regions, w.breakpoints.tolist(), w.midpoints().ravel().tolist()
+    (2, [0.0, 0.5, 1.0], [-0.5, 0.5])
+    >>> w.keys[1] == net.region([0.5]).key, w.switches[0].tolist()
+    (True, [[0, 0]])
     """
 
     x0: np.ndarray
@@ -41,6 +53,7 @@ class Walk:
     keys: tuple[int, ...]
     bits: np.ndarray
     switches: tuple[np.ndarray, ...]
+    logits: np.ndarray
 
     @property
     def n_regions(self) -> int:
@@ -63,30 +76,16 @@ class Walk:
                        self.n_regions - 1)
 
 
-def walk_from_core(x0: np.ndarray, x1: np.ndarray, raw: tuple) -> Walk:
-    """Wraps the tuple returned by the Rust core into a :class:`Walk`."""
-    breaks, bits, keys, ptr, units = raw
+def walk_from_core(x0: np.ndarray, x1: np.ndarray, data: _core.WalkData) -> Walk:
+    """The :class:`Walk` of the segment ``x0 -> x1`` from the core's typed result."""
+    ptr, units = data.switch_ptr, data.switch_units
     switches = tuple(units[ptr[i] : ptr[i + 1]] for i in range(len(ptr) - 1))
-    key_ints = tuple((int(h) << 64) | int(lo) for h, lo in keys)
-    return Walk(x0=x0, x1=x1, breakpoints=breaks, keys=key_ints, bits=bits, switches=switches)
-
-
-def walk_segment(net: Network, x0: Any, x1: Any, tol: float = WALK_TOL,
-                 respect_box: bool = True) -> Walk:
-    """Walks the segment from ``x0`` to ``x1`` region by region (see :class:`Walk`).
-
-    With ``respect_box`` (default) both endpoints must lie in the input box, so the whole
-    segment does.
-    """
-    a = as_point(x0, net.input_shape, "x0")
-    b = as_point(x1, net.input_shape, "x1")
-    if respect_box:
-        for name, p in (("x0", a), ("x1", b)):
-            out = np.flatnonzero((p < net.lo) | (p > net.hi))
-            if out.size:
-                i = int(out[0])
-                raise InvalidValueError(
-                    f"{name} lies outside the input box at index {i}: {name}[{i}] = {p[i]}, "
-                    f"bounds [{net.lo[i]}, {net.hi[i]}]; pass respect_box=False to walk anyway"
-                )
-    return walk_from_core(a, b, net._core.walk(a, b, float(tol)))
+    return Walk(
+        x0=x0,
+        x1=x1,
+        breakpoints=data.breakpoints,
+        keys=tuple((int(h) << 64) | int(lo) for h, lo in data.keys),
+        bits=data.bits,
+        switches=switches,
+        logits=data.logits,
+    )

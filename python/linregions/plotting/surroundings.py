@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -10,9 +10,11 @@ from ..analysis.surroundings import Surroundings
 from ._figure import new_figure, save
 
 
-def surroundings_arrays(results: Mapping[str, Sequence[Surroundings]]) -> dict[str, dict]:
+def surroundings_arrays(
+    results: Mapping[str, Sequence[Surroundings]],
+) -> dict[str, dict[str, np.ndarray]]:
     """Per model: ``n_unique`` (points,) and ``rho`` (all surrounding regions, own excluded)."""
-    out = {}
+    out: dict[str, dict[str, np.ndarray]] = {}
     for name, items in results.items():
         rho = [s.rho[~s.is_origin] for s in items]
         out[name] = {
@@ -23,7 +25,9 @@ def surroundings_arrays(results: Mapping[str, Sequence[Surroundings]]) -> dict[s
 
 
 def plot_surroundings(
-    results: Mapping[str, object], path: Optional[str] = None, fig: Any = None
+    results: Mapping[str, Union[Sequence[Surroundings], Mapping[str, np.ndarray]]],
+    path: Optional[str] = None,
+    fig: Any = None,
 ) -> Any:
     """Draws fig. 6 for several models side by side; returns the matplotlib Figure.
 
@@ -35,8 +39,10 @@ def plot_surroundings(
     Right: distribution of the cosine similarity rho of every unique surrounding region
     with the point's own decision direction (fig. 6b, 6c). Saved as PNG when ``path`` is set.
     """
-    data = {name: (v if isinstance(v, dict) else surroundings_arrays({name: v})[name])
-            for name, v in results.items()}
+    data: dict[str, Mapping[str, np.ndarray]] = {
+        name: (v if isinstance(v, Mapping) else surroundings_arrays({name: v})[name])
+        for name, v in results.items()
+    }
     names = list(data)
     if fig is None:
         fig = new_figure((4 + 1.2 * len(names) + 5, 4))

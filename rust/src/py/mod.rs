@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod errors;
 mod ipm;
 mod network;
 mod polytope;
@@ -14,7 +15,17 @@ mod walk;
 #[pymodule]
 #[pyo3(name = "_core")]
 fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("BOUNDARY_TOL", crate::tolerances::BOUNDARY_TOL)?;
+    m.add("WALK_TOL", crate::tolerances::WALK_TOL)?;
+    m.add("SLICE_TOL", crate::tolerances::SLICE_TOL)?;
+    m.add("MAX_POLYGONS", crate::tolerances::MAX_POLYGONS)?;
     m.add_class::<network::PyNetwork>()?;
+    m.add_class::<network::PyBoundaryPolicy>()?;
+    m.add_class::<network::PyRegionData>()?;
+    m.add_class::<network::PyPatternData>()?;
+    m.add_class::<walk::PyWalkData>()?;
+    m.add_class::<slice::PySliceData>()?;
     m.add_function(wrap_pyfunction!(network::pattern_keys, m)?)?;
     m.add_function(wrap_pyfunction!(network::unique_keys, m)?)?;
     m.add_class::<ipm::PyStatus>()?;
@@ -27,6 +38,5 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ipm::class_maxima, m)?)?;
     m.add_class::<polytope::PyRowClassification>()?;
     m.add_function(wrap_pyfunction!(polytope::classify_rows, m)?)?;
-    m.add_function(wrap_pyfunction!(slice::slice_network, m)?)?;
     Ok(())
 }

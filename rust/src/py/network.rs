@@ -2,62 +2,135 @@
 //!
 //! A thin layer. Arrays come in as read-only numpy views and go out by
 //! moving Rust buffers into numpy (no element-wise copies); every heavy call releases
-//! the GIL. Errors become the exception classes of `linregions.errors`.
+//! the GIL. Results are typed objects; errors are the exception classes of
+//! `linregions.errors`.
 
-use ndarray::Array1;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 
+pub(crate) use super::errors::to_pyerr;
+use super::errors::{InvalidValueError, ShapeError};
 use crate::assemble::{assemble, n_rows, BoundaryPolicy};
-use crate::error::CoreError;
 use crate::forward::forward;
+use crate::input_box::InputBox;
 use crate::ir::{Network, Weight};
 use crate::linalg::Csr;
 use crate::pattern::{keys, unique};
-
-pub(crate) fn to_pyerr(py: Python<'_>, err: CoreError) -> PyErr {
-    let raise = || -> PyResult<PyErr> {
-        let errors = py.import("linregions.errors")?;
-        let msg = err.to_string();
-        let exc = match &err {
-            CoreError::Shape(_) => errors.getattr("ShapeError")?.call1((msg,))?,
-            CoreError::Value(_) => errors.getattr("InvalidValueError")?.call1((msg,))?,
-            CoreError::OnBoundary(units) => {
-                let list: Vec<(usize, usize, f64)> =
-                    units.iter().map(|u| (u.layer, u.unit, u.value)).collect();
-                errors.getattr("OnBoundaryError")?.call1((msg, list))?
-            }
-        };
-        Ok(PyErr::from_value(exc))
-    };
-    raise().unwrap_or_else(|e| e)
-}
+use crate::tolerances::BOUNDARY_TOL;
 
 fn usize_vec(a: &PyReadonlyArray1<i64>, what: &str) -> PyResult<Vec<usize>> {
     a.as_array()
         .iter()
         .map(|&v| {
-            usize::try_from(v).map_err(|_| {
-                pyo3::exceptions::PyValueError::new_err(format!("{what} has a negative entry {v}"))
-            })
+            usize::try_from(v)
+                .map_err(|_| InvalidValueError::new_err(format!("{what} has a negative entry {v}")))
         })
         .collect()
 }
 
-/// Network under construction and evaluation; built node by node from Python.
+/// What `Network.region` does with a unit on a boundary (|pre-activation| <= tol).
+#[pyclass(
+    eq,
+    eq_int,
+    frozen,
+    hash,
+    name = "BoundaryPolicy",
+    module = "linregions._core"
+)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum PyBoundaryPolicy {
+    /// Refuse with `OnBoundaryError` listing the units.
+    Error,
+    /// Take undetermined ReLUs as active.
+    Active,
+    /// Take undetermined ReLUs as inactive.
+    Inactive,
+}
+
+impl From<PyBoundaryPolicy> for BoundaryPolicy {
+    fn from(p: PyBoundaryPolicy) -> Self {
+        match p {
+            PyBoundaryPolicy::Error => BoundaryPolicy::Error,
+            PyBoundaryPolicy::Active => BoundaryPolicy::Active,
+            PyBoundaryPolicy::Inactive => BoundaryPolicy::Inactive,
+        }
+    }
+}
+
+/// The H-representation of one region, `a x + b >= 0` (the box is the network's).
+#[pyclass(frozen, get_all, name = "RegionData", module = "linregions._core")]
+pub(crate) struct PyRegionData {
+    /// `(N, d)` inward normals, rows in execution order.
+    a: Py<PyArray2<f64>>,
+    /// `(N,)` offsets.
+    b: Py<PyArray1<f64>>,
+    /// `(N,)` piecewise-linear layer of each row.
+    layer: Py<PyArray1<i64>>,
+    /// `(N,)` neuron or window index of each row within its layer.
+    unit: Py<PyArray1<i64>>,
+    /// `(words,)` packed pattern bits.
+    bits: Py<PyArray1<u64>>,
+    /// 128-bit pattern key.
+    key: u128,
+    /// `(M, d)`: logits(x) = logit_w x + logit_c on the region.
+    logit_w: Py<PyArray2<f64>>,
+    /// `(M,)`.
+    logit_c: Py<PyArray1<f64>>,
+    /// `(layer, unit, value)` of units on a boundary resolved by the policy.
+    boundary: Vec<(usize, usize, f64)>,
+}
+
+/// Packed patterns grouped by key: see `Network.patterns`.
+#[pyclass(frozen, get_all, name = "PatternData", module = "linregions._core")]
+pub(crate) struct PyPatternData {
+    /// `(n, words)` packed pattern bits.
+    bits: Py<PyArray2<u64>>,
+    /// `(n, 2)` high and low halves of the keys.
+    keys: Py<PyArray2<u64>>,
+    /// `(n,)` index of each point's pattern among the unique ones.
+    inverse: Py<PyArray1<i64>>,
+    /// `(u,)` points per unique pattern.
+    counts: Py<PyArray1<i64>>,
+    /// `(u,)` first point of each unique pattern.
+    first: Py<PyArray1<i64>>,
+}
+
+/// Network under construction and evaluation; built node by node from Python, over its
+/// input box (checked once here for every point-taking method).
 #[pyclass(name = "Network", module = "linregions._core")]
 pub(crate) struct PyNetwork {
     pub(crate) inner: Network,
+    pub(crate) domain: InputBox,
+}
+
+impl PyNetwork {
+    /// Checks that `x` lies in the input box (`hint` is appended to the message).
+    pub(crate) fn check_in_box(
+        &self,
+        py: Python<'_>,
+        x: ndarray::ArrayView1<f64>,
+        name: &str,
+        hint: &str,
+    ) -> PyResult<()> {
+        self.domain
+            .check(x, name, hint)
+            .map_err(|e| to_pyerr(py, e))
+    }
 }
 
 #[pymethods]
 impl PyNetwork {
+    /// A network with no nodes over the box `lo <= x <= hi` (both `(d,)`).
     #[new]
-    fn new(py: Python<'_>, n_inputs: usize) -> PyResult<Self> {
-        Network::new(n_inputs)
-            .map(|inner| PyNetwork { inner })
-            .map_err(|e| to_pyerr(py, e))
+    fn new(
+        py: Python<'_>,
+        lo: PyReadonlyArray1<'_, f64>,
+        hi: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Self> {
+        let domain = InputBox::new(lo.as_array().to_owned(), hi.as_array().to_owned())
+            .map_err(|e| to_pyerr(py, e))?;
+        let inner = Network::new(domain.dim()).map_err(|e| to_pyerr(py, e))?;
+        Ok(PyNetwork { inner, domain })
     }
 
     #[getter]
@@ -83,6 +156,16 @@ impl PyNetwork {
     #[getter]
     fn n_nodes(&self) -> usize {
         self.inner.nodes.len()
+    }
+    /// Lower corner of the input box `(d,)` (a copy).
+    #[getter]
+    fn lo<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.domain.lo.clone().into_pyarray(py)
+    }
+    /// Upper corner of the input box `(d,)` (a copy).
+    #[getter]
+    fn hi<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.domain.hi.clone().into_pyarray(py)
     }
 
     fn add_dense(
@@ -162,67 +245,75 @@ impl PyNetwork {
             .map_err(|e| to_pyerr(py, e))
     }
 
-    /// Logits `(n, M)` of `x` `(n, d)` and, with `with_bits`, packed patterns `(n, words)`.
-    #[pyo3(signature = (x, with_bits=false))]
-    #[allow(clippy::type_complexity)]
-    fn forward<'py>(
+    /// Logits `(n, M)` of `x` `(n, d)`.
+    fn logits<'py>(
         &self,
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f64>,
-        with_bits: bool,
-    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Option<Bound<'py, PyArray2<u64>>>)> {
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let xv = x.as_array();
         let net = &self.inner;
         let out = py
-            .allow_threads(|| forward(net, xv, with_bits))
+            .allow_threads(|| forward(net, xv, false))
             .map_err(|e| to_pyerr(py, e))?;
-        Ok((
-            out.logits.into_pyarray(py),
-            out.bits.map(|b| b.into_pyarray(py)),
-        ))
+        Ok(out.logits.into_pyarray(py))
     }
 
-    /// H-representation of the region of `x`; `policy` is "error", "active" or "inactive".
+    /// Packed activation patterns of `x` `(n, d)`, their keys and grouping.
+    fn patterns<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<PyPatternData> {
+        let xv = x.as_array();
+        let net = &self.inner;
+        let (bits, k, u) = py
+            .allow_threads(|| {
+                let bits = forward(net, xv, true)?.bits.expect("bits requested");
+                let k = keys(bits.view());
+                let u = unique(k.view());
+                Ok((bits, k, u))
+            })
+            .map_err(|e| to_pyerr(py, e))?;
+        Ok(PyPatternData {
+            bits: bits.into_pyarray(py).unbind(),
+            keys: k.into_pyarray(py).unbind(),
+            inverse: u.inverse.into_pyarray(py).unbind(),
+            counts: u.counts.into_pyarray(py).unbind(),
+            first: u.first.into_pyarray(py).unbind(),
+        })
+    }
+
+    /// H-representation of the region of `x` `(d,)`, which must lie in the input box.
+    #[pyo3(signature = (x, tol=BOUNDARY_TOL, policy=PyBoundaryPolicy::Error))]
     fn region<'py>(
         &self,
         py: Python<'py>,
         x: PyReadonlyArray1<'py, f64>,
         tol: f64,
-        policy: &str,
-    ) -> PyResult<Bound<'py, PyTuple>> {
-        let policy = match policy {
-            "error" => BoundaryPolicy::Error,
-            "active" => BoundaryPolicy::Active,
-            "inactive" => BoundaryPolicy::Inactive,
-            other => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "on_boundary must be 'error', 'active' or 'inactive', got {other:?}"
-                )))
-            }
-        };
+        policy: PyBoundaryPolicy,
+    ) -> PyResult<PyRegionData> {
         let xv = x.as_array();
+        self.check_in_box(py, xv, "x", "")?;
         let net = &self.inner;
         let r = py
-            .allow_threads(|| assemble(net, xv, tol, policy))
+            .allow_threads(|| assemble(net, xv, tol, policy.into()))
             .map_err(|e| to_pyerr(py, e))?;
-        let boundary: Vec<(usize, usize, f64)> = r
-            .boundary
-            .iter()
-            .map(|u| (u.layer, u.unit, u.value))
-            .collect();
-        let key = Array1::from_vec(vec![r.key.0, r.key.1]);
-        let items: Vec<PyObject> = vec![
-            r.a.into_pyarray(py).into_any().unbind(),
-            r.b.into_pyarray(py).into_any().unbind(),
-            r.layer.into_pyarray(py).into_any().unbind(),
-            r.unit.into_pyarray(py).into_any().unbind(),
-            r.bits.into_pyarray(py).into_any().unbind(),
-            key.into_pyarray(py).into_any().unbind(),
-            r.logit_w.into_pyarray(py).into_any().unbind(),
-            r.logit_c.into_pyarray(py).into_any().unbind(),
-            boundary.into_pyobject(py)?.into_any().unbind(),
-        ];
-        PyTuple::new(py, items)
+        Ok(PyRegionData {
+            a: r.a.into_pyarray(py).unbind(),
+            b: r.b.into_pyarray(py).unbind(),
+            layer: r.layer.into_pyarray(py).unbind(),
+            unit: r.unit.into_pyarray(py).unbind(),
+            bits: r.bits.into_pyarray(py).unbind(),
+            key: (u128::from(r.key.0) << 64) | u128::from(r.key.1),
+            logit_w: r.logit_w.into_pyarray(py).unbind(),
+            logit_c: r.logit_c.into_pyarray(py).unbind(),
+            boundary: r
+                .boundary
+                .iter()
+                .map(|u| (u.layer, u.unit, u.value))
+                .collect(),
+        })
     }
 }
 
@@ -250,7 +341,7 @@ pub(crate) fn unique_keys<'py>(
 )> {
     let kv = keys.as_array();
     if kv.ncols() != 2 {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+        return Err(ShapeError::new_err(format!(
             "keys must have shape (n, 2), got (n, {})",
             kv.ncols()
         )));

@@ -1,17 +1,50 @@
 //! Bindings of segment walks and input gradients.
 
-use ndarray::{Array1, Array2};
-use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use ndarray::{Array1, Array2, ArrayView1};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 
+use super::errors::ShapeError;
 use super::network::{to_pyerr, PyNetwork};
+use crate::error::Result;
 use crate::grad::input_gradients;
-use crate::walk::{walk, walk_many, Walk};
+use crate::ir::Network;
+use crate::tolerances::WALK_TOL;
+use crate::walk::{breakpoint_logits, walk, Walk};
 
-/// `(breakpoints (K+1,), bits (K, words), keys (K, 2), switch_ptr (K,), switch_units (S, 2))`:
-/// the switches of interior breakpoint i are rows `switch_ptr[i]..switch_ptr[i+1]`.
-fn walk_to_py<'py>(py: Python<'py>, w: Walk) -> PyResult<Bound<'py, PyTuple>> {
+const BOX_HINT: &str = "; pass respect_box=False to walk anyway";
+
+/// The pieces of one segment `x0 + beta (x1 - x0)`: the switches of interior breakpoint i
+/// are rows `switch_ptr[i]..switch_ptr[i + 1]` of `switch_units`.
+#[pyclass(frozen, get_all, name = "WalkData", module = "linregions._core")]
+pub(crate) struct PyWalkData {
+    /// `(K + 1,)` breakpoints `0 = beta_0 < ... < beta_K = 1`.
+    breakpoints: Py<PyArray1<f64>>,
+    /// `(K, words)` packed pattern of each piece.
+    bits: Py<PyArray2<u64>>,
+    /// `(K, 2)` high and low halves of each piece's key.
+    keys: Py<PyArray2<u64>>,
+    /// `(K,)` offsets into `switch_units` (K - 1 interior breakpoints).
+    switch_ptr: Py<PyArray1<i64>>,
+    /// `(S, 2)` `(layer, unit)` of the units that switch.
+    switch_units: Py<PyArray2<i64>>,
+    /// `(K + 1, M)` logits at the breakpoints.
+    logits: Py<PyArray2<f64>>,
+}
+
+/// A walk with its breakpoint logits, computed without the GIL.
+fn walk_logits(
+    net: &Network,
+    x0: ArrayView1<f64>,
+    x1: ArrayView1<f64>,
+    tol: f64,
+) -> Result<(Walk, Array2<f64>)> {
+    let w = walk(net, x0, x1, tol)?;
+    let logits = breakpoint_logits(net, x0, x1, &w)?;
+    Ok((w, logits))
+}
+
+fn walk_to_py(py: Python<'_>, w: Walk, logits: Array2<f64>) -> PyWalkData {
     let k = w.keys.len();
     let words = w.bits.first().map_or(0, Vec::len);
     let bits = Array2::from_shape_vec((k, words), w.bits.concat()).expect("rectangular bits");
@@ -32,55 +65,81 @@ fn walk_to_py<'py>(py: Python<'py>, w: Walk) -> PyResult<Bound<'py, PyTuple>> {
         ptr.push((units.len() / 2) as i64);
     }
     let n_units = units.len() / 2;
-    let items: Vec<PyObject> = vec![
-        Array1::from_vec(w.breakpoints)
-            .into_pyarray(py)
-            .into_any()
-            .unbind(),
-        bits.into_pyarray(py).into_any().unbind(),
-        keys.into_pyarray(py).into_any().unbind(),
-        Array1::from_vec(ptr).into_pyarray(py).into_any().unbind(),
-        Array2::from_shape_vec((n_units, 2), units)
+    PyWalkData {
+        breakpoints: Array1::from_vec(w.breakpoints).into_pyarray(py).unbind(),
+        bits: bits.into_pyarray(py).unbind(),
+        keys: keys.into_pyarray(py).unbind(),
+        switch_ptr: Array1::from_vec(ptr).into_pyarray(py).unbind(),
+        switch_units: Array2::from_shape_vec((n_units, 2), units)
             .expect("pairs")
             .into_pyarray(py)
-            .into_any()
             .unbind(),
-    ];
-    PyTuple::new(py, items)
+        logits: logits.into_pyarray(py).unbind(),
+    }
 }
 
 #[pymethods]
 impl PyNetwork {
-    /// Exact walk of the segment `x0 -> x1` (see `walk_to_py` for the returned tuple).
+    /// Exact walk of the segment `x0 -> x1`; with `respect_box` both ends must lie in the box.
+    #[pyo3(signature = (x0, x1, tol=WALK_TOL, respect_box=true))]
     fn walk<'py>(
         &self,
         py: Python<'py>,
         x0: PyReadonlyArray1<'py, f64>,
         x1: PyReadonlyArray1<'py, f64>,
         tol: f64,
-    ) -> PyResult<Bound<'py, PyTuple>> {
+        respect_box: bool,
+    ) -> PyResult<PyWalkData> {
         let (a, b) = (x0.as_array(), x1.as_array());
+        if respect_box {
+            self.check_in_box(py, a, "x0", BOX_HINT)?;
+            self.check_in_box(py, b, "x1", BOX_HINT)?;
+        }
         let net = &self.inner;
-        let w = py
-            .allow_threads(|| walk(net, a, b, tol))
+        let (w, logits) = py
+            .allow_threads(|| walk_logits(net, a, b, tol))
             .map_err(|e| to_pyerr(py, e))?;
-        walk_to_py(py, w)
+        Ok(walk_to_py(py, w, logits))
     }
 
-    /// Walks of many segments in parallel: a list of tuples as returned by `walk`.
+    /// Walks of the segments `starts[i] -> ends[i]` (both `(n, d)`) in parallel.
+    #[pyo3(signature = (starts, ends, tol=WALK_TOL, respect_box=true))]
     fn walk_many<'py>(
         &self,
         py: Python<'py>,
         starts: PyReadonlyArray2<'py, f64>,
         ends: PyReadonlyArray2<'py, f64>,
         tol: f64,
-    ) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        respect_box: bool,
+    ) -> PyResult<Vec<PyWalkData>> {
+        use rayon::prelude::*;
         let (a, b) = (starts.as_array(), ends.as_array());
+        if a.dim() != b.dim() {
+            return Err(ShapeError::new_err(format!(
+                "starts {:?} and ends {:?} differ in shape",
+                a.dim(),
+                b.dim()
+            )));
+        }
+        if respect_box {
+            for i in 0..a.nrows() {
+                self.check_in_box(py, a.row(i), &format!("starts[{i}]"), BOX_HINT)?;
+                self.check_in_box(py, b.row(i), &format!("ends[{i}]"), BOX_HINT)?;
+            }
+        }
         let net = &self.inner;
         let walks = py
-            .allow_threads(|| walk_many(net, a, b, tol))
+            .allow_threads(|| {
+                (0..a.nrows())
+                    .into_par_iter()
+                    .map(|i| walk_logits(net, a.row(i), b.row(i), tol))
+                    .collect::<Result<Vec<_>>>()
+            })
             .map_err(|e| to_pyerr(py, e))?;
-        walks.into_iter().map(|w| walk_to_py(py, w)).collect()
+        Ok(walks
+            .into_iter()
+            .map(|(w, l)| walk_to_py(py, w, l))
+            .collect())
     }
 
     /// Gradients `(n, d)` of `v_i . logits(x_i)`; `x` `(n, d)`, `v` `(n, M)`.

@@ -211,7 +211,7 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
     rows = tidy_rows(cfg.out_dir)
     table = os.path.join(cfg.out_dir, "results.csv")
     write_table(rows, table)
-    figures = {}
+    figures: dict[str, str] = {}
     fig3 = _plot_inradius(rows, names, os.path.join(cfg.out_dir, "fig3_inradius.png"))
     if fig3:
         figures["inradius distributions (fig. 3)"] = fig3
@@ -219,7 +219,8 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
     firsts = _first_point_regions(cfg, names) if wanted else {}
     if "angles" in wanted:
         fig4 = _plot_angles(firsts, names, os.path.join(cfg.out_dir, "fig4_angles.png"))
-        figures["angles between hyperplanes of one manifold region (fig. 4)"] = fig4
+        if fig4:
+            figures["angles between hyperplanes of one manifold region (fig. 4)"] = fig4
     fig5 = (_plot_class_maxima(firsts, names, os.path.join(cfg.out_dir, "fig5_class_maxima.png"))
             if "class_maxima" in wanted else None)
     if fig5:

@@ -213,12 +213,12 @@ def run_study(cfg: StudyConfig, report: bool = True, compute: bool = True) -> di
     os.makedirs(cfg.out_dir, exist_ok=True)
     data = load_study_data(cfg)
     if not compute:
-        missing = [m.name for m in models
-                   if load_checkpoint(checkpoint_path(cfg.out_dir, m.name)) is None]
+        checkpoints = {m.name: load_checkpoint(checkpoint_path(cfg.out_dir, m.name))
+                       for m in models}
+        missing = [name for name, ckpt in checkpoints.items() if ckpt is None]
         if missing:
             raise FileNotFoundError(f"no checkpoint for {missing} in {cfg.out_dir}")
-        metrics = {m.name: load_checkpoint(checkpoint_path(cfg.out_dir, m.name))[2]
-                   for m in models}
+        metrics = {name: ckpt[2] for name, ckpt in checkpoints.items() if ckpt is not None}
         summary = {"models": metrics, "computed_points": 0, "failed_points": 0}
         return {**summary, **write_outputs(cfg, models, metrics)} if report else summary
     metrics = prepare_models(cfg, models, data)

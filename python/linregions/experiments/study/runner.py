@@ -20,10 +20,11 @@ from typing import Any, Iterable, Optional
 import numpy as np
 
 from ..._progress import progress
+from ..files import write_json_atomic
 from ..zoo import ModelConfig, build_model, load_checkpoint, save_checkpoint, train_early_stopping
 from .analyses import ANALYSES, PointContext
 from .config import StudyConfig, load_study_data, paper_models
-from .storage import checkpoint_path, point_path, write_json_atomic
+from .storage import checkpoint_path, point_path
 
 
 def _retire_points(out_dir: str, model: str, why: str) -> Optional[str]:

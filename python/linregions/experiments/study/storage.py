@@ -1,32 +1,15 @@
-"""Files of a study run: atomic JSON writes, one file per finished point."""
+"""Files of a study run: one JSON file per finished point (written atomically by
+:func:`linregions.experiments.io.write_json_atomic`), checkpoints."""
 
 from __future__ import annotations
 
 import json
-import math
 import os
-from typing import Any, Iterator
+from typing import Iterator
 
+from ..files import write_json_atomic
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
-def write_json_atomic(path: str, data: Any) -> None:
-    """Writes ``data`` to ``path`` through a temporary file and a rename (never half-written)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(_clean(data), f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+__all__ = ["write_json_atomic", "point_path", "checkpoint_path", "iter_point_results"]
 
 
 #: Folders of points whose checkpoint was replaced are renamed ``<model>.stale-<n>``.

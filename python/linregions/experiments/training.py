@@ -195,10 +195,13 @@ def train_classifier(
     batch_size: int = 64,
     seed: int = 0,
     label: Optional[str] = None,
+    threads: Optional[int] = None,
 ) -> nn.Module:
     """Trains with Adam and cross-entropy for ``epochs`` shuffled passes (:func:`fit`);
-    returns the model in eval mode."""
-    settings = FitSettings(lr=lr, batch_size=batch_size, epochs=epochs, seed=seed, label=label)
+    returns the model in eval mode. ``label``: progress-bar label; ``threads``: torch
+    threads while training (small models train fastest on one)."""
+    settings = FitSettings(lr=lr, batch_size=batch_size, epochs=epochs, seed=seed, label=label,
+                           threads=threads)
     return fit(model, X, y, settings).model
 
 

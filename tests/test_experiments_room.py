@@ -28,11 +28,13 @@ def _blobs(seed: int = 0, n: int = 200):
 
 def test_fit_by_epochs_and_by_steps_learns_separable_blobs() -> None:
     X, y = _blobs()
-    for settings in (FitSettings(epochs=20, batch_size=32, lr=1e-2),
-                     FitSettings(steps=300, batch_size=32, lr=1e-2)):
+    for settings in (
+        FitSettings(epochs=20, batch_size=32, lr=1e-2),
+        FitSettings(steps=300, batch_size=32, lr=1e-2),
+    ):
         res = fit(make_mlp((4, 16, 3), seed=1), X, y, settings)
         with torch.no_grad():
-            acc = (res.model(torch.as_tensor(X, dtype=torch.float32)).argmax(1).numpy() == y)
+            acc = res.model(torch.as_tensor(X, dtype=torch.float32)).argmax(1).numpy() == y
         assert acc.mean() > 0.9 and not res.model.training
         assert res.steps == (300 if settings.steps else 20 * 7)
 
@@ -49,13 +51,23 @@ def test_fit_target_stops_and_patience_keeps_the_best_weights() -> None:
             evaluate.best = {n: p.detach().clone() for n, p in model.state_dict().items()}
         return scores[-1]
 
-    res = fit(make_mlp((4, 8, 3)), X, y,
-              FitSettings(epochs=50, patience=3, keep_best=True), evaluate=evaluate)
+    res = fit(
+        make_mlp((4, 8, 3)),
+        X,
+        y,
+        FitSettings(epochs=50, patience=3, keep_best=True),
+        evaluate=evaluate,
+    )
     assert len(scores) == 6 and res.epochs == 6 and res.best_score == 0.9
     for name, p in res.model.state_dict().items():
         torch.testing.assert_close(p, evaluate.best[name])
-    res = fit(make_mlp((4, 8, 3)), X, y, FitSettings(steps=1000, eval_every=5, target=0.0),
-              evaluate=lambda m: 0.0)
+    res = fit(
+        make_mlp((4, 8, 3)),
+        X,
+        y,
+        FitSettings(steps=1000, eval_every=5, target=0.0),
+        evaluate=lambda m: 0.0,
+    )
     assert res.steps == 5
     with pytest.raises(ValueError, match="evaluate"):
         fit(make_mlp((4, 8, 3)), X, y, FitSettings(patience=2))

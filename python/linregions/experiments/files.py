@@ -74,17 +74,21 @@ def format_cell(value: Any, spec: str, marker: str = "") -> str:
     return DASH + marker if is_missing(value) else format(value, spec)
 
 
-def _markers(rows: Sequence[dict], columns: Sequence[Column],
-             notes: Optional[dict[str, str]]) -> dict[str, str]:
+def _markers(
+    rows: Sequence[dict], columns: Sequence[Column], notes: Optional[dict[str, str]]
+) -> dict[str, str]:
     """Marker of every column that has a missing value and a note."""
-    used = [c[0] for c in columns
-            if notes and c[0] in notes and any(is_missing(r.get(c[0])) for r in rows)]
-    return {key: MARKERS[i % len(MARKERS)] * (1 + i // len(MARKERS))
-            for i, key in enumerate(used)}
+    used = [
+        c[0]
+        for c in columns
+        if notes and c[0] in notes and any(is_missing(r.get(c[0])) for r in rows)
+    ]
+    return {key: MARKERS[i % len(MARKERS)] * (1 + i // len(MARKERS)) for i, key in enumerate(used)}
 
 
-def markdown_table(rows: Sequence[dict], columns: Sequence[Column],
-                   notes: Optional[dict[str, str]] = None) -> list[str]:
+def markdown_table(
+    rows: Sequence[dict], columns: Sequence[Column], notes: Optional[dict[str, str]] = None
+) -> list[str]:
     """The lines of a markdown table of ``rows`` (dicts) in ``columns``.
 
     Missing values (None, NaN, inf) show as a dash; where ``notes[key]`` explains why values
@@ -104,10 +108,16 @@ def markdown_table(rows: Sequence[dict], columns: Sequence[Column],
     \\* nothing to average
     """
     marks = _markers(rows, columns, notes)
-    lines = ["| " + " | ".join(c[1] for c in columns) + " |",
-             "| " + " | ".join("---" for _ in columns) + " |"]
-    lines += ["| " + " | ".join(format_cell(r.get(c[0]), c[2], _escape(marks.get(c[0], "")))
-                                for c in columns) + " |" for r in rows]
+    lines = [
+        "| " + " | ".join(c[1] for c in columns) + " |",
+        "| " + " | ".join("---" for _ in columns) + " |",
+    ]
+    lines += [
+        "| "
+        + " | ".join(format_cell(r.get(c[0]), c[2], _escape(marks.get(c[0], ""))) for c in columns)
+        + " |"
+        for r in rows
+    ]
     if marks:
         lines.append("")
         lines += [f"{_escape(m)} {notes[k]}" for k, m in marks.items()]  # type: ignore[index]
@@ -118,13 +128,22 @@ def _escape(marker: str) -> str:
     return marker.replace("*", "\\*")
 
 
-def text_table(rows: Sequence[dict], columns: Sequence[Column],
-               notes: Optional[dict[str, str]] = None, min_width: int = 10) -> str:
+def text_table(
+    rows: Sequence[dict],
+    columns: Sequence[Column],
+    notes: Optional[dict[str, str]] = None,
+    min_width: int = 10,
+) -> str:
     """The same table as :func:`markdown_table`, right-aligned for a terminal."""
     marks = _markers(rows, columns, notes)
     widths = [max(len(c[1]), min_width) for c in columns]
     lines = ["  ".join(c[1].rjust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join(format_cell(r.get(c[0]), c[2], marks.get(c[0], "")).rjust(w)
-                        for c, w in zip(columns, widths)) for r in rows]
+    lines += [
+        "  ".join(
+            format_cell(r.get(c[0]), c[2], marks.get(c[0], "")).rjust(w)
+            for c, w in zip(columns, widths)
+        )
+        for r in rows
+    ]
     lines += [f"  {m} {notes[k]}" for k, m in marks.items()]  # type: ignore[index]
     return "\n".join(lines)

@@ -398,3 +398,54 @@ def test_typed_errors_are_the_only_exceptions():
     for err in (EmptyPolytopeError, FlatPolytopeError, UnboundedPolytopeError,
                 InvalidValueError):
         assert issubclass(err, LinregionsError) and issubclass(err, ValueError)
+
+
+@st.composite
+def nets_and_points(draw):
+    import torch
+
+    seed = draw(st.integers(0, 2**16))
+    torch.manual_seed(seed)
+    d = draw(st.integers(1, 4))
+    widths = [d, *draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)), 3]
+    layers = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1]).eval()
+    x = np.random.default_rng(seed).uniform(-1, 1, d)
+    return model, draw(st.sampled_from(["float64", "float32", "fortran", "strided", "int"])), x
+
+
+@FUZZ
+@given(nets_and_points())
+def test_region_of_any_input_layout_is_exact_or_refused(mp):
+    model, how, x = mp
+    net = lr.from_torch(model, (len(x),), bounds=(-1.0, 1.0))
+    if how == "float32":
+        x = x.astype(np.float32)
+    elif how == "int":
+        x = np.round(x).astype(np.int64)  # box corners and the origin: often on a boundary
+    elif how == "strided":
+        x = np.repeat(x, 2)[::2]
+    try:
+        region = call(net.region, x, on_boundary="error")
+    except lr.errors.OnBoundaryError:
+        region = call(net.region, x, on_boundary="active")
+    xf = np.asarray(x, dtype=np.float64)
+    assert region.contains(xf)
+    W, c = region.logit_map
+    np.testing.assert_allclose(W @ xf + c, net.logits(xf[None])[0], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_region_refuses_non_finite_points_by_name(bad):
+    import torch
+
+    net = lr.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2)).eval(), (2,))
+    with pytest.raises(InvalidValueError, match="x"):
+        net.region(np.array([0.0, bad]))
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2)).eval()
+    with torch.no_grad():
+        model[0].weight[0, 0] = bad
+    with pytest.raises(LinregionsError):
+        lr.from_torch(model, (2,))

@@ -10,23 +10,36 @@ T = TypeVar("T")
 
 #: Seconds before a bar first appears (short loops print nothing).
 SHOW_AFTER = 1.0
+#: Seconds between redraws on a terminal, and between lines when stderr is a file or pipe.
+REDRAW_TTY = 0.2
+REDRAW_LOG = 15.0
 
 
-def progress(items: Iterable[T], total: int, label: str) -> Iterator[T]:
-    """Yields ``items``, drawing ``label [####    ] k/total`` once the loop passes a second."""
+def progress(items: Iterable[T], total: int, label: str, hint: str = "") -> Iterator[T]:
+    """Yields ``items``, drawing ``label [####    ] k/total elapsed, ~remaining left hint``
+    on stderr once the loop passes a second (``hint``: what the user can do meanwhile)."""
     start = time.monotonic()
+    tty = sys.stderr.isatty()
+    clear = "\x1b[K" if tty else ""  # erase the rest of a longer old line
+    lead, every = ("\r", REDRAW_TTY) if tty else ("", REDRAW_LOG)
     shown = False
     k = 0
+    drawn = start + SHOW_AFTER - every
     for k, item in enumerate(items, 1):
         yield item
-        elapsed = time.monotonic() - start
-        if elapsed >= SHOW_AFTER:
-            shown = True
-            filled = int(30 * k / max(total, 1))
+        now = time.monotonic()
+        elapsed = now - start
+        if elapsed >= SHOW_AFTER and now - drawn >= every:
+            shown, drawn = True, now
+            filled = int(30 * min(k, total) / max(total, 1))
+            left = f", ~{elapsed * (total - k) / k:.0f}s left" if 0 < k < total else ""
+            tail = f" ({hint})" if hint else ""
             sys.stderr.write(
-                f"\r{label} [{'#' * filled}{' ' * (30 - filled)}] {k}/{total} {elapsed:5.1f}s"
+                f"{lead}{label} [{'#' * filled}{' ' * (30 - filled)}] {k}/{total} "
+                f"{elapsed:5.1f}s{left}{tail}{clear}{'' if tty else chr(10)}"
             )
             sys.stderr.flush()
     if shown:
-        sys.stderr.write(f"\r{label} done: {k}/{total} in {time.monotonic() - start:.1f}s\n")
+        took = time.monotonic() - start
+        sys.stderr.write(f"{lead}{label} done: {k}/{total} in {took:.1f}s{clear}\n")
         sys.stderr.flush()

@@ -74,7 +74,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             n_points=args.points, seed=args.seed, workers=args.workers,
             scheduler=args.scheduler, analyses=analyses, n_directions=args.directions,
         )
-        summary = run_study(cfg, compute=not args.report_only)
+        if args.report_only:
+            from .experiments.study.storage import load_study_config
+
+            cfg = load_study_config(args.out) or cfg  # the run's own settings, if saved
+        try:
+            summary = run_study(cfg, compute=not args.report_only, announce=print)
+        except KeyboardInterrupt:
+            from .experiments.study.plan import report_only_command
+
+            print(f"\nstopped; finished points are kept. Resume with the same command, or "
+                  f"write the report from them now: {report_only_command(args.out)}",
+                  file=sys.stderr)
+            return 130
         print(f"computed {summary['computed_points']} points "
               f"({summary['failed_points']} with errors); report: {summary['report']}")
     return 0

@@ -90,44 +90,31 @@ def train_toy_model(
     max_steps: int = MAX_STEPS,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> TrainResult:
-    """Adam (lr 1e-3) on minibatches until 100% test accuracy (checked every EVAL_EVERY
-    steps); restarts from seed + 1, ... up to ``max_attempts`` times."""
+    """Adam (lr 1e-3) on minibatches drawn with replacement until 100% test accuracy
+    (checked every EVAL_EVERY steps; :func:`~linregions.experiments.training.fit`); restarts
+    from seed + 1, ... up to ``max_attempts`` times."""
     import torch
-    import torch.nn.functional as F
+
+    from .training import FitSettings, fit
 
     Xtr, ytr = (torch.as_tensor(a) for a in train)
     Xte, yte = (torch.as_tensor(a) for a in test)
     Xtr, Xte = Xtr.float(), Xte.float()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: one thread is fastest
+
+    def test_accuracy(model: Any) -> float:
+        return float((model(Xte).argmax(1) == yte).float().mean())
+
     t0 = time.perf_counter()
-    try:
-        for attempt in range(max_attempts):
-            s = seed + attempt
-            model = toy_model(kind, s)
-            opt = torch.optim.Adam(model.parameters(), lr=LR, betas=(0.9, 0.999))
-            gen = torch.Generator().manual_seed(s)
-            acc = 0.0
-            for step in range(1, max_steps + 1):
-                model.train()
-                idx = torch.randint(0, len(Xtr), (BATCH,), generator=gen)
-                loss = F.cross_entropy(model(Xtr[idx]), ytr[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                if step % EVAL_EVERY == 0:
-                    model.eval()
-                    with torch.no_grad():
-                        acc = float((model(Xte).argmax(1) == yte).float().mean())
-                    if acc == 1.0:
-                        break
-            if acc == 1.0:
-                break
-        model.eval()
-        with torch.no_grad():
-            tr_acc = float((model(Xtr).argmax(1) == ytr).float().mean())
-    finally:
-        torch.set_num_threads(threads)
+    for attempt in range(max_attempts):
+        s = seed + attempt
+        settings = FitSettings(lr=LR, betas=(0.9, 0.999), batch_size=BATCH, steps=max_steps,
+                               eval_every=EVAL_EVERY, target=1.0, seed=s, threads=1)
+        res = fit(toy_model(kind, s), Xtr, ytr, settings, evaluate=test_accuracy)
+        if res.last_score == 1.0:
+            break
+    model, acc, step = res.model, res.last_score, res.steps
+    with torch.no_grad():
+        tr_acc = float((model(Xtr).argmax(1) == ytr).float().mean())
     return TrainResult(
         model=model,
         kind=kind,

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .training import accuracy, make_mlp
+from .files import atomic_write, write_json_atomic
+from .training import FitSettings, accuracy, fit, make_mlp
 
 VARIANTS = ("vanilla", "bn", "dropout")
 #: Dropout rate of the dropout variants (the paper's figure 1 and toy study use 0.2).
@@ -101,48 +102,23 @@ def train_early_stopping(
     model: nn.Module, cfg: ModelConfig, train: tuple[np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray],
 ) -> tuple[nn.Module, int]:
-    """Adam training; keeps the weights of the best validation epoch, stops after
-    ``cfg.patience`` epochs without improvement. Returns the model (eval) and epochs run."""
-    gen = torch.Generator().manual_seed(cfg.seed)
-    Xt = torch.as_tensor(train[0], dtype=torch.float32).reshape(-1, *cfg.input_shape)
-    yt = torch.as_tensor(train[1], dtype=torch.long)
+    """Adam training (:func:`~linregions.experiments.training.fit`); keeps the weights of
+    the best validation epoch, stops after ``cfg.patience`` epochs without improvement.
+    Returns the model (eval) and epochs run."""
     Xv = val[0].reshape(-1, *cfg.input_shape)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.999))
-    loss_fn = nn.CrossEntropyLoss()
-    best, best_state, waited, epochs_run = -1.0, None, 0, 0
-    for epoch in range(1, cfg.max_epochs + 1):
-        epochs_run = epoch
-        model.train()
-        order = torch.randperm(len(Xt), generator=gen)
-        for start in range(0, len(Xt), cfg.batch_size):
-            idx = order[start : start + cfg.batch_size]
-            if len(idx) < 2 and cfg.variant == "bn":
-                continue  # BatchNorm cannot train on a batch of one
-            opt.zero_grad()
-            loss_fn(model(Xt[idx]), yt[idx]).backward()
-            opt.step()
-        model.eval()
-        acc = accuracy(model, Xv, val[1])
-        if acc > best:
-            best, waited = acc, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            waited += 1
-            if waited >= cfg.patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    return model.eval(), epochs_run
+    settings = FitSettings(lr=cfg.lr, betas=(0.9, 0.999), batch_size=cfg.batch_size,
+                           epochs=cfg.max_epochs, patience=cfg.patience, keep_best=True,
+                           skip_single=cfg.variant == "bn", seed=cfg.seed,
+                           label=f"training {cfg.name}")
+    res = fit(model, train[0].reshape(-1, *cfg.input_shape), train[1], settings,
+              evaluate=lambda m: accuracy(m, Xv, val[1]))
+    return res.model, res.epochs
 
 
 def save_checkpoint(path: str, model: nn.Module, cfg: ModelConfig, metrics: dict) -> None:
     """Writes ``path`` (state dict) and ``path + '.json'`` (config and metrics) atomically."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    torch.save(model.state_dict(), path + ".tmp")
-    with open(path + ".json.tmp", "w") as f:
-        json.dump({"config": cfg.to_json(), "metrics": metrics}, f, indent=2)
-    os.replace(path + ".tmp", path)
-    os.replace(path + ".json.tmp", path + ".json")
+    atomic_write(path, lambda f: torch.save(model.state_dict(), f), binary=True)
+    write_json_atomic(path + ".json", {"config": cfg.to_json(), "metrics": metrics}, indent=2)
 
 
 def load_checkpoint(path: str) -> Optional[tuple[nn.Module, ModelConfig, dict]]:

@@ -121,10 +121,14 @@ class Polytope:
         return self.A @ self._point(x) + self.b
 
     def contains(self, x: Any, tol: float = CONTAINS_TOL) -> bool:
-        """Whether ``A x + b >= -tol`` and ``lo - tol <= x <= hi + tol``."""
+        """Whether x is within distance ``tol`` of every halfspace and of the box:
+        ``A_i x + b_i >= -tol * |A_i|`` for every row (``b_i >= -tol`` for a zero row; rows
+        scaled by 1e-12 or 1e12 are judged alike) and ``lo - tol <= x <= hi + tol``."""
         p = self._point(x)
         in_box = (p >= self.lo - tol).all() and (p <= self.hi + tol).all()
-        return bool(in_box and (self.slack(p) >= -tol).all())
+        norms = np.linalg.norm(self.A, axis=1)
+        allowed = -tol * np.where(norms > 0, norms, 1.0)
+        return bool(in_box and (self.slack(p) >= allowed).all())
 
     def hyperplane_distances(self, x: Any) -> np.ndarray:
         """Euclidean distance (N,) from x to each row's hyperplane ``A_i y + b_i = 0``.

@@ -8,6 +8,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 
+from ..files import DASH, atomic_write, markdown_table, write_text_atomic
 from ..zoo import ModelConfig
 from .config import StudyConfig
 from .storage import iter_point_results
@@ -41,12 +42,13 @@ def tidy_rows(out_dir: str) -> list[dict]:
 
 def write_table(rows: list[dict], path: str) -> None:
     fields = ["model", "point", "label", "predicted", "analysis", "metric", "value"]
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as f:
+
+    def write(f) -> None:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, path)
+
+    atomic_write(path, write)
 
 
 def metric(rows: list[dict], model: str, analysis: str, name: str) -> np.ndarray:
@@ -155,7 +157,7 @@ def _plot_class_maxima(firsts: dict, names: list[str], path: str) -> Optional[st
 
 
 def _fmt(v: float, digits: int = 3) -> str:
-    return "n/a" if v is None or not np.isfinite(v) else f"{v:.{digits}g}"
+    return DASH if v is None or not np.isfinite(v) else f"{v:.{digits}g}"
 
 
 def findings(rows: list[dict], out_dir: str, names: list[str]) -> list[str]:
@@ -236,35 +238,55 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
              "Test points analysed per model: " + ", ".join(
                  f"{n} {len({r['point'] for r in rows if r['model'] == n})}" for n in names)
              + f"; analyses: {', '.join(cfg.analyses)}.", "",
-             "## Test accuracy (table 1)", "", "| model | ours (%) | paper (%) | epochs |",
-             "| --- | --- | --- | --- |"]
-    for n in names:
-        m = metrics.get(n, {})
-        lines.append(f"| {n} | {100 * m.get('test_accuracy', float('nan')):.1f} | "
-                     f"{PAPER_TABLE1.get(n, 'n/a')} | {m.get('epochs', 'n/a')} |")
+             "## Test accuracy (table 1)", ""]
+
+    def mean(v: np.ndarray) -> Optional[float]:
+        return float(v.mean()) if v.size else None
+
+    def median(v: np.ndarray) -> Optional[float]:
+        return float(np.median(v)) if v.size else None
+
+    acc_rows = [{"model": n, "ours": 100 * metrics.get(n, {}).get("test_accuracy", np.nan),
+                 "paper": PAPER_TABLE1.get(n), "epochs": metrics.get(n, {}).get("epochs")}
+                for n in names]
+    lines += markdown_table(acc_rows, [("model", "model", "s"), ("ours", "ours (%)", ".1f"),
+                                       ("paper", "paper (%)", ".1f"), ("epochs", "epochs", "d")],
+                            notes={"paper": "the paper has no such model",
+                                   "ours": "no accuracy recorded with the checkpoint",
+                                   "epochs": "no epoch count recorded with the checkpoint"})
     lines += ["", "The paper's figures are for MNIST (MLPs) and CIFAR-10 (CNNs); this run: "
               f"{cfg.dataset}."]
-    lines += ["", "## Classification regions in a manifold region (table 2)", "",
-              "| model | classes (ours) | classes (paper) | distortion (ours) | "
-              "distortion (paper) |", "| --- | --- | --- | --- | --- |"]
+    lines += ["", "## Classification regions in a manifold region (table 2)", ""]
+    t2 = [{"model": n, "classes": mean(metric(rows, n, "class_maxima", "count")),
+           "paper_classes": PAPER_TABLE2.get(n, (None, None))[0],
+           "distortion": mean(metric(rows, n, "class_maxima", "distortion")),
+           "paper_distortion": PAPER_TABLE2.get(n, (None, None))[1]} for n in names]
+    lines += markdown_table(t2, [("model", "model", "s"), ("classes", "classes (ours)", ".4g"),
+                                 ("paper_classes", "classes (paper)", ".4g"),
+                                 ("distortion", "distortion (ours)", ".4g"),
+                                 ("paper_distortion", "distortion (paper)", ".4g")],
+                            notes={"classes": "class maxima not computed for this model",
+                                   "paper_classes": "the paper has no such model"})
+    lines += ["", "## Per-model medians", ""]
+    med_rows = []
     for n in names:
-        c = metric(rows, n, "class_maxima", "count")
-        dist = metric(rows, n, "class_maxima", "distortion")
-        pc, pd = PAPER_TABLE2.get(n, ("n/a", "n/a"))
-        lines.append(f"| {n} | {_fmt(c.mean() if c.size else np.nan, 4)} | {pc} | "
-                     f"{_fmt(dist.mean() if dist.size else np.nan, 4)} | {pd} |")
-    lines += ["", "## Per-model medians", "", "| model | hyperplanes | active fraction | "
-              "manifold inradius | unique surrounding regions | mean rho | failed points |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
-    for n in names:
-        failed = len({r["point"] for r in rows if r["model"] == n and r["metric"] == "error"})
         rho = lists(cfg.out_dir, n, "surroundings", "rho")
-        cells = [metric(rows, n, "manifold", k) for k in
-                 ("hyperplanes", "active_fraction", "inradius")]
-        cells.append(metric(rows, n, "surroundings", "n_unique"))
-        lines.append(f"| {n} | " + " | ".join(_fmt(float(np.median(c)) if c.size else np.nan)
-                                              for c in cells)
-                     + f" | {_fmt(float(np.nanmean(rho)) if rho.size else np.nan)} | {failed} |")
+        rho = rho[np.isfinite(rho)]
+        med_rows.append({
+            "model": n, "failed": len({r["point"] for r in rows
+                                       if r["model"] == n and r["metric"] == "error"}),
+            **{k: median(metric(rows, n, "manifold", k))
+               for k in ("hyperplanes", "active_fraction", "inradius")},
+            "surrounding": median(metric(rows, n, "surroundings", "n_unique")),
+            "rho": mean(rho)})
+    lines += markdown_table(med_rows, [
+        ("model", "model", "s"), ("hyperplanes", "hyperplanes", ".3g"),
+        ("active_fraction", "active fraction", ".3g"), ("inradius", "manifold inradius", ".3g"),
+        ("surrounding", "unique surrounding regions", ".3g"), ("rho", "mean rho", ".3g"),
+        ("failed", "failed points", "d")],
+        notes={"hyperplanes": "manifold regions not computed for this model",
+               "surrounding": "surrounding regions not computed for this model",
+               "rho": "no ray left its region (rho is defined between two regions)"})
     lines += ["", "## The paper's headline findings (sec. 1) and ours", ""]
     lines += findings(rows, cfg.out_dir, names) or ["(not enough models to compare)"]
     lines += ["", "## Figures", ""]
@@ -272,7 +294,5 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
     lines += ["", f"Tidy results: `{os.path.basename(table)}` (one row per point, analysis "
               "and metric)."]
     report = os.path.join(cfg.out_dir, "report.md")
-    with open(report + ".tmp", "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(report + ".tmp", report)
+    write_text_atomic(report, "\n".join(lines) + "\n")
     return {"table": table, "report": report, "figures": figures}

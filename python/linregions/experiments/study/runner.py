@@ -13,17 +13,19 @@ import os
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
 
 from ..._progress import progress
+from ..files import write_json_atomic
 from ..zoo import ModelConfig, build_model, load_checkpoint, save_checkpoint, train_early_stopping
 from .analyses import ANALYSES, PointContext
 from .config import StudyConfig, load_study_data, paper_models
-from .storage import checkpoint_path, point_path, write_json_atomic
+from .plan import plan_from_data, report_only_command
+from .storage import checkpoint_path, point_path, save_study_config
 
 
 def _retire_points(out_dir: str, model: str, why: str) -> Optional[str]:
@@ -169,8 +171,11 @@ def model_targets(cfg: StudyConfig, mc: ModelConfig, Xtr: np.ndarray,
 
 def execute(tasks: list[PointTask], workers: int, scheduler: Optional[str]) -> int:
     """Runs the tasks serially, on a local process pool, or on a Dask cluster; returns how
-    many finished with an error in some analysis."""
+    many finished with an error in some analysis. The progress line's hint names the
+    command that writes the report from the points finished so far."""
     failed = 0
+    hint = f"Ctrl-C stops, rerun resumes; report now: {report_only_command(tasks[0].out_dir)}" \
+        if tasks else ""
     if not tasks:
         return 0
     if scheduler is not None:
@@ -179,11 +184,11 @@ def execute(tasks: list[PointTask], workers: int, scheduler: Optional[str]) -> i
 
         with Client(scheduler) as client:
             futures = client.map(run_point, tasks, pure=False)
-            for fut in progress(dask_completed(futures), len(tasks), "points (dask)"):
+            for fut in progress(dask_completed(futures), len(tasks), "points (dask)", hint):
                 failed += bool(fut.result()["errors"])
         return failed
     if workers <= 1 or len(tasks) == 1:
-        for task in progress(tasks, len(tasks), "points"):
+        for task in progress(tasks, len(tasks), "points", hint):
             failed += bool(run_point(task)["errors"])
         return failed
     threads = max(1, (os.cpu_count() or 1) // workers)
@@ -195,15 +200,19 @@ def execute(tasks: list[PointTask], workers: int, scheduler: Optional[str]) -> i
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
                              initializer=_limit_threads, initargs=(threads,)) as pool:
         futures = [pool.submit(run_point, t) for t in tasks]
-        for fut in progress(as_completed(futures), len(tasks), f"points ({workers} workers)"):
+        for fut in progress(as_completed(futures), len(tasks),
+                            f"points ({workers} workers)", hint):
             failed += bool(fut.result()["errors"])
     return failed
 
 
-def run_study(cfg: StudyConfig, report: bool = True, compute: bool = True) -> dict:
+def run_study(cfg: StudyConfig, report: bool = True, compute: bool = True,
+              announce: Optional[Callable[[str], object]] = None) -> dict:
     """Runs (or resumes) the study described by ``cfg``; returns a summary dict with the
     model metrics and the paths of the table and report. With ``compute=False`` only the
-    outputs are rewritten from the points finished so far (models must be trained)."""
+    outputs are rewritten from the points finished so far (models must be trained).
+    ``announce`` (e.g. ``print``) receives the plan and its time estimate
+    (:func:`~linregions.experiments.study.plan.plan_study`) before any work starts."""
     from .report import write_outputs
 
     unknown = set(cfg.analyses) - set(ANALYSES)
@@ -221,6 +230,9 @@ def run_study(cfg: StudyConfig, report: bool = True, compute: bool = True) -> di
         metrics = {name: ckpt[2] for name, ckpt in checkpoints.items() if ckpt is not None}
         summary = {"models": metrics, "computed_points": 0, "failed_points": 0}
         return {**summary, **write_outputs(cfg, models, metrics)} if report else summary
+    save_study_config(replace(cfg, models=tuple(models)))
+    if announce is not None:
+        announce(plan_from_data(cfg, models, data).describe())
     metrics = prepare_models(cfg, models, data)
     tasks = point_tasks(cfg, models, data)
     workers = cfg.workers or (os.cpu_count() or 1)

@@ -1,33 +1,16 @@
-"""Files of a study run: atomic JSON writes, one file per finished point."""
+"""Files of a study run: one JSON file per finished point (written atomically by
+:func:`linregions.experiments.files.write_json_atomic`), checkpoints."""
 
 from __future__ import annotations
 
 import json
-import math
 import os
-from typing import Any, Iterator
+from dataclasses import fields
+from typing import Iterator, Optional
 
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
-def write_json_atomic(path: str, data: Any) -> None:
-    """Writes ``data`` to ``path`` through a temporary file and a rename (never half-written)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(_clean(data), f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
+from ..files import write_json_atomic
+from ..zoo import ModelConfig
+from .config import StudyConfig
 
 #: Folders of points whose checkpoint was replaced are renamed ``<model>.stale-<n>``.
 STALE_MARK = ".stale-"
@@ -56,3 +39,28 @@ def iter_point_results(out_dir: str) -> Iterator[dict]:
             if name.endswith(".json"):
                 with open(os.path.join(folder, name)) as f:
                     yield json.load(f)
+
+
+#: The configuration of the last run in a study folder (``--report-only`` reads it back).
+CONFIG_FILE = "study.json"
+
+
+def save_study_config(cfg: StudyConfig) -> str:
+    """Writes ``cfg`` to ``<out_dir>/study.json`` (atomically); returns the path."""
+    data = {f.name: getattr(cfg, f.name) for f in fields(cfg)}
+    data["models"] = [m.to_json() for m in cfg.models]
+    return write_json_atomic(os.path.join(cfg.out_dir, CONFIG_FILE), data, indent=2)
+
+
+def load_study_config(out_dir: str) -> Optional[StudyConfig]:
+    """The configuration saved by the last run in ``out_dir`` (its ``out_dir`` replaced by
+    the folder given, so a moved folder still works), or None if there is none."""
+    path = os.path.join(out_dir, CONFIG_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        data = json.load(f)
+    data["out_dir"] = out_dir
+    data["models"] = tuple(ModelConfig.from_json(m) for m in data["models"])
+    data["analyses"] = tuple(data["analyses"])
+    return StudyConfig(**data)

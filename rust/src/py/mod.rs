@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod complex;
 mod network;
 mod polytope;
 mod slice;
@@ -21,5 +22,9 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(polytope::weighted_gram, m)?)?;
     m.add_function(wrap_pyfunction!(polytope::lp_minimize, m)?)?;
     m.add_function(wrap_pyfunction!(slice::slice_network, m)?)?;
+    m.add_class::<complex::PyComplexResult>()?;
+    m.add_class::<complex::PyRegionRecords>()?;
+    m.add_function(wrap_pyfunction!(complex::complex_search, m)?)?;
+    m.add_function(wrap_pyfunction!(complex::complex_describe, m)?)?;
     Ok(())
 }

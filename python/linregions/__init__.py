@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import errors
+from .analysis.complex import Complex
+from .analysis.complex_volumes import Volumes
+from .analysis.local_complexity import LocalComplexity, local_complexity
 from .boundary import BoundaryPoint, NoBoundaryError, boundary_point
 from .categories import CategoryRegion, RegionCategories, region_categories
 from .class_maxima import GAP_TOL, ClassMaxima, certified_gap
@@ -27,6 +30,7 @@ from .errors import (
     UnboundedPolytopeError,
     UnsupportedModelError,
 )
+from .geometry.domains import Ball, Box
 from .insphere import Insphere
 from .network import BOUNDARY_TOL, Network, Patterns
 from .pgd import PGDResult, pgd
@@ -48,6 +52,12 @@ def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Netwo
 
 
 __all__ = [
+    "Ball",
+    "Box",
+    "Complex",
+    "local_complexity",
+    "LocalComplexity",
+    "Volumes",
     "boundary_point",
     "BOUNDARY_TOL",
     "BoundaryPoint",

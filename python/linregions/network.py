@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _core
 from ._arrays import as_point, as_points
+from .analysis.complex import MAX_REGIONS, Complex, enumerate_regions
 from .errors import InvalidValueError
 from .ir import Node, PatternLayout, build_core, fuse_affine_chains, pattern_layout
 from .region import Region
@@ -174,6 +175,27 @@ class Network:
             boundary=tuple((int(a), int(u), float(v)) for a, u, v in boundary),
         )
 
+    def regions(
+        self,
+        domain: Any = None,
+        *,
+        max_regions: int = MAX_REGIONS,
+        workers: int | None = None,
+        progress: Any = None,
+        scheduler: Any = None,
+        tiles: Any = None,
+    ) -> Complex:
+        """Every full-dimensional linear region inside ``domain`` (default: the input box),
+        as a :class:`~linregions.Complex`; see
+        :func:`linregions.analysis.complex.enumerate_regions` for the parameters."""
+        return enumerate_regions(self, domain, max_regions=max_regions, workers=workers,
+                                 progress=progress, scheduler=scheduler, tiles=tiles)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # picklable (Dask ships networks to workers): rebuilt from its IR nodes
+        return (_rebuild, (list(self.nodes), self.input_shape, self.lo, self.hi,
+                           list(self.labels)))
+
     def walk(self, x0: Any, x1: Any, tol: float = WALK_TOL, respect_box: bool = True) -> Walk:
         """Exact walk of the segment ``x0 -> x1`` region by region (see :class:`Walk`)."""
         return walk_segment(self, x0, x1, tol=tol, respect_box=respect_box)
@@ -200,3 +222,8 @@ class Network:
         return slice_network(
             self, origin, u, v, extent, tol=tol, max_polygons=max_polygons
         )
+
+
+def _rebuild(nodes: list[Node], input_shape: tuple[int, ...], lo: np.ndarray, hi: np.ndarray,
+             labels: list[str]) -> Network:
+    return Network(nodes, input_shape, lo, hi, labels=labels, fuse=False)

@@ -330,7 +330,8 @@ impl<'a> Ipm<'a> {
             // step enough. Each costs one solve, far less than the iteration it saves.
             let mut alpha = max_step(s.view(), ds.view()).min(max_step(lam.view(), dl.view()));
             for _ in 0..MAX_CORRECTORS {
-                if alpha >= 1.0 {
+                // (mu can round to a tiny negative value at the optimum: no target band then)
+                if alpha >= 1.0 || !(sigma * mu > 0.0) {
                     break;
                 }
                 let target = (alpha + CORRECTOR_STRETCH).min(1.0);

@@ -1,0 +1,1 @@
+"""Analyses of networks over many regions: the complex, local complexity."""

@@ -1,0 +1,1 @@
+"""Geometry: polytopes and domains."""

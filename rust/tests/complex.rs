@@ -68,13 +68,19 @@ fn random_mlps_contain_every_sampled_key() {
     for (seed, d, per_axis) in [(3u64, 2usize, 300usize), (5, 3, 40), (7, 4, 14)] {
         let mut rng = Rng(seed);
         let net = dense_net(&mut rng, &[d, 8, 8, 3], 0.0);
-        let dom = Domain::boxed(Array1::from_elem(d, -1.0).view(), Array1::from_elem(d, 1.0).view())
-            .unwrap();
+        let dom = Domain::boxed(
+            Array1::from_elem(d, -1.0).view(),
+            Array1::from_elem(d, 1.0).view(),
+        )
+        .unwrap();
         let cx = run(&net, &dom);
         check_consistent(&net, &dom, &cx);
         let found: HashSet<u128> = cx.regions.iter().map(|r| r.key).collect();
         let sampled = key_set_of_points(&net, &grid(d, -1.0, 1.0, per_axis));
-        assert!(sampled.is_subset(&found), "d = {d}: a sampled region was missed");
+        assert!(
+            sampled.is_subset(&found),
+            "d = {d}: a sampled region was missed"
+        );
     }
 }
 
@@ -142,7 +148,11 @@ fn residual_and_leaky_nets() {
     let r2 = net.add_relu(b, 0.0).unwrap();
     net.add_affine(r2, Weight::Dense(rng.matrix(2, 6)), rng.vector(2))
         .unwrap();
-    let dom = Domain::boxed(array![-1.0, -1.0, -1.0].view(), array![1.0, 1.0, 1.0].view()).unwrap();
+    let dom = Domain::boxed(
+        array![-1.0, -1.0, -1.0].view(),
+        array![1.0, 1.0, 1.0].view(),
+    )
+    .unwrap();
     let cx = run(&net, &dom);
     check_consistent(&net, &dom, &cx);
     let found: HashSet<u128> = cx.regions.iter().map(|r| r.key).collect();
@@ -174,6 +184,10 @@ fn refuses_a_mismatched_domain() {
     let net = dense_net(&mut rng, &[3, 4, 2], 0.0);
     let dom = Domain::boxed(array![-1.0, -1.0].view(), array![1.0, 1.0].view()).unwrap();
     assert!(search(&net, &dom, Settings::default(), None).is_err());
-    let dom3 = Domain::boxed(array![-1.0, -1.0, -1.0].view(), array![1.0, 1.0, 1.0].view()).unwrap();
+    let dom3 = Domain::boxed(
+        array![-1.0, -1.0, -1.0].view(),
+        array![1.0, 1.0, 1.0].view(),
+    )
+    .unwrap();
     assert!(search(&net, &dom3, Settings { max_regions: 0 }, None).is_err());
 }

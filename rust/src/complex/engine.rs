@@ -6,13 +6,17 @@
 use ndarray::{Array1, ArrayView1, Axis};
 
 use crate::error::Result;
-use crate::hrep::UnitRows;
+use crate::hrep::{box_min, UnitRows};
 use crate::insphere::{insphere, Settings as InsphereSettings};
 use crate::lp::{minimize, Outcome, Settings as LpSettings};
 use crate::witness::{classify, RowClass, Settings as WitnessSettings};
 
 /// Distance (in input units) within which a row is redundant rather than a facet.
 pub const FACET_TOL: f64 = 1e-9;
+/// An outer box is computed first when there are more rows than this many per dimension.
+const OUTER_BOX_ROWS_PER_DIM: usize = 4;
+/// The outer box need not be tight: its LPs stop once the bounds agree to this.
+const OUTER_BOX_REL_TOL: f64 = 1e-3;
 
 /// A certified inscribed ball: every point within `radius` of `center` is inside.
 #[derive(Debug, Clone)]
@@ -22,11 +26,7 @@ pub struct Ball {
 }
 
 /// Largest inscribed ball of `{A x + b >= 0, lo <= x <= hi}` (unit rows).
-pub fn chebyshev(
-    rows: &UnitRows,
-    lo: ArrayView1<f64>,
-    hi: ArrayView1<f64>,
-) -> Result<Ball> {
+pub fn chebyshev(rows: &UnitRows, lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> Result<Ball> {
     let ins = insphere(
         rows.a.view(),
         rows.b.view(),
@@ -52,7 +52,91 @@ pub enum Fate {
 }
 
 /// Every row's fate; `x0` must be strictly inside (e.g. the insphere center).
+///
+/// In low dimension most rows of a region miss it entirely. They are removed first by a
+/// certified outer box of the polytope (2d LPs, each bound from weak duality): a row whose
+/// minimum over that box is `>= -FACET_TOL` is redundant. The rest go through the LP-free
+/// witnesses and, if still undecided, one LP each.
 pub fn facets(
+    rows: &UnitRows,
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    x0: ArrayView1<f64>,
+) -> Result<Vec<Fate>> {
+    let n = rows.a.nrows();
+    let d = x0.len();
+    let mut out = vec![Fate::Redundant; n];
+    let live: Vec<usize> = (0..n).filter(|&i| rows.norm[i] > 0.0).collect();
+    let cand: Vec<usize> = if live.len() > OUTER_BOX_ROWS_PER_DIM * d {
+        let (olo, ohi) = outer_box(rows, &live, lo, hi, x0)?;
+        live.into_iter()
+            .filter(|&i| box_min(rows.a.row(i), olo.view(), ohi.view()) + rows.b[i] < -FACET_TOL)
+            .collect()
+    } else {
+        live
+    };
+    if cand.is_empty() {
+        return Ok(out);
+    }
+    let sub = UnitRows {
+        a: rows.a.select(Axis(0), &cand),
+        b: rows.b.select(Axis(0), &cand),
+        norm: rows.norm.select(Axis(0), &cand),
+    };
+    for (k, fate) in facets_of_candidates(&sub, lo, hi, x0)?
+        .into_iter()
+        .enumerate()
+    {
+        out[cand[k]] = fate;
+    }
+    Ok(out)
+}
+
+/// A certified outer box of the polytope: `min +-x_j` bounded below by weak duality.
+fn outer_box(
+    rows: &UnitRows,
+    live: &[usize],
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    x0: ArrayView1<f64>,
+) -> Result<(Array1<f64>, Array1<f64>)> {
+    let d = x0.len();
+    let a = rows.a.select(Axis(0), live);
+    let b = rows.b.select(Axis(0), live);
+    let mut olo = lo.to_owned();
+    let mut ohi = hi.to_owned();
+    for j in 0..d {
+        for sign in [1.0, -1.0] {
+            let mut c = Array1::<f64>::zeros(d);
+            c[j] = sign;
+            let r = minimize(
+                a.view(),
+                b.view(),
+                lo.reborrow(),
+                hi.reborrow(),
+                c.view(),
+                0.0,
+                x0,
+                LpSettings {
+                    rel_tol: OUTER_BOX_REL_TOL,
+                    abs_tol: OUTER_BOX_REL_TOL,
+                    ..LpSettings::default()
+                },
+            )?;
+            if r.lower_bound.is_finite() {
+                if sign > 0.0 {
+                    olo[j] = olo[j].max(r.lower_bound);
+                } else {
+                    ohi[j] = ohi[j].min(-r.lower_bound);
+                }
+            }
+        }
+    }
+    Ok((olo, ohi))
+}
+
+/// Rows' fates by witnesses, then LPs (every row here has a non-zero normal).
+fn facets_of_candidates(
     rows: &UnitRows,
     lo: ArrayView1<f64>,
     hi: ArrayView1<f64>,

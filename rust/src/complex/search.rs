@@ -101,7 +101,12 @@ pub fn expand(net: &Network, domain: &Domain, x: ArrayView1<f64>) -> Result<Opti
     if !(ball.radius > 0.0) {
         return Ok(None);
     }
-    let fates = facets(&rows, domain.lo.view(), domain.hi.view(), ball.center.view())?;
+    let fates = facets(
+        &rows,
+        domain.lo.view(),
+        domain.hi.view(),
+        ball.center.view(),
+    )?;
     let mut neighbours = Vec::new();
     let mut unsettled = 0;
     let mut n_facets = 0;

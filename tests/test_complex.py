@@ -14,13 +14,16 @@ import linregions as lr
 from linregions.ir import Add, Affine, Input, MaxPool, ReLU
 
 
-def ir_mlp(seed: int, widths: tuple[int, ...], slope: float = 0.0, lo: float = -1.0,
-           hi: float = 1.0) -> lr.Network:
+def ir_mlp(
+    seed: int, widths: tuple[int, ...], slope: float = 0.0, lo: float = -1.0, hi: float = 1.0
+) -> lr.Network:
     """A dense MLP from IR nodes, (leaky) ReLU after every hidden layer."""
     rng = np.random.default_rng(seed)
     nodes: list = [Input(widths[0])]
     for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        nodes.append(Affine(len(nodes) - 1, rng.standard_normal((b, a)), rng.standard_normal(b) * 0.5))
+        nodes.append(
+            Affine(len(nodes) - 1, rng.standard_normal((b, a)), rng.standard_normal(b) * 0.5)
+        )
         if i < len(widths) - 2:
             nodes.append(ReLU(len(nodes) - 1, b, slope))
     d = widths[0]
@@ -34,8 +37,13 @@ def key_set(net: lr.Network, X: np.ndarray) -> set[int]:
 # ---------------------------------------------------------------- independent oracle
 
 
-def oracle_keys(weights: list[tuple[np.ndarray, np.ndarray]], net: lr.Network, lo: np.ndarray,
-                hi: np.ndarray, min_radius: float = 1e-7) -> set[int]:
+def oracle_keys(
+    weights: list[tuple[np.ndarray, np.ndarray]],
+    net: lr.Network,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    min_radius: float = 1e-7,
+) -> set[int]:
     """Every sign vector of a small ReLU MLP tested by a HiGHS Chebyshev LP; written with
     numpy and scipy only (the network's code is used for the key of the LP's centre)."""
     hidden = weights[:-1]
@@ -49,7 +57,7 @@ def oracle_keys(weights: list[tuple[np.ndarray, np.ndarray]], net: lr.Network, l
         k = 0
         for W, bias in hidden:
             J, c = W @ J, W @ c + bias
-            sl = s[k:k + W.shape[0]]
+            sl = s[k : k + W.shape[0]]
             rows.append(sl[:, None] * J)
             offs.append(sl * c)
             active = sl > 0
@@ -58,12 +66,21 @@ def oracle_keys(weights: list[tuple[np.ndarray, np.ndarray]], net: lr.Network, l
         A, b = np.vstack(rows), np.concatenate(offs)
         norms = np.linalg.norm(A, axis=1)
         # max r  s.t.  A x + b >= r |A_i|,  lo + r <= x <= hi - r
-        A_ub = np.vstack([np.column_stack([-A, norms]),
-                          np.column_stack([-np.eye(d), np.ones(d)]),
-                          np.column_stack([np.eye(d), np.ones(d)])])
+        A_ub = np.vstack(
+            [
+                np.column_stack([-A, norms]),
+                np.column_stack([-np.eye(d), np.ones(d)]),
+                np.column_stack([np.eye(d), np.ones(d)]),
+            ]
+        )
         b_ub = np.concatenate([b, -lo, hi])
-        res = linprog(np.r_[np.zeros(d), -1.0], A_ub=A_ub, b_ub=b_ub,
-                      bounds=[(None, None)] * (d + 1), method="highs")
+        res = linprog(
+            np.r_[np.zeros(d), -1.0],
+            A_ub=A_ub,
+            b_ub=b_ub,
+            bounds=[(None, None)] * (d + 1),
+            method="highs",
+        )
         if res.status == 0 and res.x[-1] > min_radius:
             keys.add(net.patterns(res.x[:d][None]).key_ints()[0])
     return keys
@@ -153,21 +170,33 @@ def test_later_layer_through_a_facet_and_maxpool_ties():
     # layer 2 unit = relu(h) of layer 1 again: its hyperplane lies on layer 1's; max-pool
     # windows holding equal entries (ties on whole regions) and crossing entries
     W1 = np.array([[1.0, 1.0], [1.0, -1.0], [0.0, 1.0]])
-    nodes = [Input(2), Affine(0, W1, np.array([0.1, 0.0, -0.3])), ReLU(1, 3),
-             Affine(2, np.array([[1.0, 0, 0], [1.0, 0, 0], [0, 1.0, -1.0], [0, 0, 1.0]]),
-                    np.array([0.0, 0.0, 0.0, -0.2])),
-             MaxPool(3, np.array([[0, 1], [2, 3]])),
-             Affine(4, np.eye(2), np.zeros(2))]
+    nodes = [
+        Input(2),
+        Affine(0, W1, np.array([0.1, 0.0, -0.3])),
+        ReLU(1, 3),
+        Affine(
+            2,
+            np.array([[1.0, 0, 0], [1.0, 0, 0], [0, 1.0, -1.0], [0, 0, 1.0]]),
+            np.array([0.0, 0.0, 0.0, -0.2]),
+        ),
+        MaxPool(3, np.array([[0, 1], [2, 3]])),
+        Affine(4, np.eye(2), np.zeros(2)),
+    ]
     net = lr.Network(nodes, (2,), -np.ones(2), np.ones(2))
     check_against_grid(net, net.regions())
 
 
 def test_residual_and_leaky_nets():
     rng = np.random.default_rng(5)
-    nodes = [Input(3), Affine(0, rng.standard_normal((3, 3)), rng.standard_normal(3) * 0.3),
-             ReLU(1, 3, 0.1), Add((0, 2), 3), Affine(3, rng.standard_normal((5, 3)),
-                                                      rng.standard_normal(5) * 0.3),
-             ReLU(4, 5), Affine(5, rng.standard_normal((2, 5)), np.zeros(2))]
+    nodes = [
+        Input(3),
+        Affine(0, rng.standard_normal((3, 3)), rng.standard_normal(3) * 0.3),
+        ReLU(1, 3, 0.1),
+        Add((0, 2), 3),
+        Affine(3, rng.standard_normal((5, 3)), rng.standard_normal(5) * 0.3),
+        ReLU(4, 5),
+        Affine(5, rng.standard_normal((2, 5)), np.zeros(2)),
+    ]
     net = lr.Network(nodes, (3,), -np.ones(3), np.ones(3))
     cx = net.regions()
     check_against_grid(net, cx, n=40, equal=False)
@@ -225,9 +254,12 @@ def test_dask_equals_serial():
     distributed = pytest.importorskip("dask.distributed")
     net = ir_mlp(9, (3, 8, 8, 2))
     serial = net.regions()
-    with distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         tiled = net.regions(scheduler=client, tiles=2)
     assert set(tiled.keys) == set(serial.keys)
     assert tiled.n_regions == serial.n_regions and tiled.complete
@@ -247,8 +279,11 @@ def test_refusals():
     with pytest.raises(lr.UnboundedPolytopeError):
         net.regions(lr.Polytope(np.zeros((0, 2)), np.zeros(0), -np.ones(2), np.array([1, np.inf])))
     with pytest.raises(lr.EmptyPolytopeError):
-        net.regions(lr.Polytope(np.array([[1.0, 0], [-1.0, 0]]), np.array([-0.5, 0.2]),
-                                -np.ones(2), np.ones(2)))
+        net.regions(
+            lr.Polytope(
+                np.array([[1.0, 0], [-1.0, 0]]), np.array([-0.5, 0.2]), -np.ones(2), np.ones(2)
+            )
+        )
     with pytest.raises(lr.FlatPolytopeError):
         net.regions(lr.Box([0.0, -1.0], [0.0, 1.0]))
     with pytest.raises(lr.InvalidValueError, match="l2"):

@@ -331,7 +331,7 @@ impl<'a> Ipm<'a> {
             let mut alpha = max_step(s.view(), ds.view()).min(max_step(lam.view(), dl.view()));
             for _ in 0..MAX_CORRECTORS {
                 // (mu can round to a tiny negative value at the optimum: no target band then)
-                if alpha >= 1.0 || !(sigma * mu > 0.0) {
+                if alpha >= 1.0 || (sigma * mu).is_nan() || sigma * mu <= 0.0 {
                     break;
                 }
                 let target = (alpha + CORRECTOR_STRETCH).min(1.0);

@@ -84,8 +84,16 @@ class Complex:
     _index: dict[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("key_halves", "bits", "points", "inradius", "predicted", "n_facets",
-                     "edges", "edge_units"):
+        for name in (
+            "key_halves",
+            "bits",
+            "points",
+            "inradius",
+            "predicted",
+            "n_facets",
+            "edges",
+            "edge_units",
+        ):
             object.__setattr__(self, name, _ro(np.ascontiguousarray(getattr(self, name))))
         keys = _ro(keys_to_ints(self.key_halves))
         object.__setattr__(self, "keys", keys)
@@ -103,11 +111,15 @@ class Complex:
 
     def __repr__(self) -> str:
         state = "complete" if self.complete else "INCOMPLETE (max_regions reached)"
-        return f"Complex(n_regions={self.n_regions}, n_edges={len(self.edges)}, d={self.dim}, {state})"
+        return (
+            f"Complex(n_regions={self.n_regions}, n_edges={len(self.edges)}, d={self.dim}, {state})"
+        )
 
     def _need_net(self) -> Network:
         if self.net is None:
-            raise InvalidValueError("this Complex was loaded without a network; pass net= to load()")
+            raise InvalidValueError(
+                "this Complex was loaded without a network; pass net= to load()"
+            )
         return self.net
 
     def region(self, i: int) -> Region:
@@ -135,8 +147,13 @@ class Complex:
 
         g = nx.Graph()
         for i in range(self.n_regions):
-            g.add_node(i, key=self.keys[i], point=self.points[i], inradius=float(self.inradius[i]),
-                       predicted=int(self.predicted[i]))
+            g.add_node(
+                i,
+                key=self.keys[i],
+                point=self.points[i],
+                inradius=float(self.inradius[i]),
+                predicted=int(self.predicted[i]),
+            )
         for (i, j), (lay, u) in zip(self.edges.tolist(), self.edge_units.tolist()):
             g.add_edge(i, j, layer=lay, unit=u)
         return g
@@ -145,8 +162,12 @@ class Complex:
         """Region ``i`` ∩ domain as a :class:`~linregions.Polytope` (network rows, then the
         domain's rows; the domain's box)."""
         r = self.region(i)
-        return Polytope(np.vstack([r.A, self.domain.A]), np.concatenate([r.b, self.domain.b]),
-                        self.domain.lo, self.domain.hi)
+        return Polytope(
+            np.vstack([r.A, self.domain.A]),
+            np.concatenate([r.b, self.domain.b]),
+            self.domain.lo,
+            self.domain.hi,
+        )
 
     def volumes(self, method: str = "auto", n_samples: int = 200_000, seed: int = 0) -> Volumes:
         """Volume of each region ∩ domain (see :func:`~linregions.analysis.complex_volumes.
@@ -163,10 +184,16 @@ class Complex:
         """:meth:`Region.class_maxima` of region ``i`` ∩ domain."""
         r = self.region(i)
         k = self.domain.n_rows
-        cut = replace(r, A=np.vstack([r.A, self.domain.A]), b=np.concatenate([r.b, self.domain.b]),
-                      lo=self.domain.lo, hi=self.domain.hi,
-                      layer=np.concatenate([r.layer, np.full(k, -1)]),
-                      unit=np.concatenate([r.unit, np.arange(k)]), x=self.points[int(i)])
+        cut = replace(
+            r,
+            A=np.vstack([r.A, self.domain.A]),
+            b=np.concatenate([r.b, self.domain.b]),
+            lo=self.domain.lo,
+            hi=self.domain.hi,
+            layer=np.concatenate([r.layer, np.full(k, -1)]),
+            unit=np.concatenate([r.unit, np.arange(k)]),
+            x=self.points[int(i)],
+        )
         return cut.class_maxima(**kwargs)
 
     def n_classes_per_region(self, **kwargs: Any) -> np.ndarray:
@@ -181,11 +208,21 @@ class Complex:
     def save(self, path: Any) -> None:
         """Writes the complex (not the network) to an ``.npz`` file."""
         np.savez_compressed(
-            path, key_halves=self.key_halves, bits=self.bits, points=self.points,
-            inradius=self.inradius, predicted=self.predicted, n_facets=self.n_facets,
-            edges=self.edges, edge_units=self.edge_units, complete=np.array(self.complete),
-            unsettled=np.array(self.unsettled), domain_A=self.domain.A, domain_b=self.domain.b,
-            domain_lo=self.domain.lo, domain_hi=self.domain.hi,
+            path,
+            key_halves=self.key_halves,
+            bits=self.bits,
+            points=self.points,
+            inradius=self.inradius,
+            predicted=self.predicted,
+            n_facets=self.n_facets,
+            edges=self.edges,
+            edge_units=self.edge_units,
+            complete=np.array(self.complete),
+            unsettled=np.array(self.unsettled),
+            domain_A=self.domain.A,
+            domain_b=self.domain.b,
+            domain_lo=self.domain.lo,
+            domain_hi=self.domain.hi,
         )
 
     @classmethod
@@ -195,10 +232,18 @@ class Complex:
         with np.load(path, allow_pickle=False) as z:
             dom = Polytope(z["domain_A"], z["domain_b"], z["domain_lo"], z["domain_hi"])
             return cls(
-                key_halves=z["key_halves"], bits=z["bits"], points=z["points"],
-                inradius=z["inradius"], predicted=z["predicted"], n_facets=z["n_facets"],
-                edges=z["edges"], edge_units=z["edge_units"], complete=bool(z["complete"]),
-                unsettled=int(z["unsettled"]), domain=dom, net=net,
+                key_halves=z["key_halves"],
+                bits=z["bits"],
+                points=z["points"],
+                inradius=z["inradius"],
+                predicted=z["predicted"],
+                n_facets=z["n_facets"],
+                edges=z["edges"],
+                edge_units=z["edge_units"],
+                complete=bool(z["complete"]),
+                unsettled=int(z["unsettled"]),
+                domain=dom,
+                net=net,
             )
 
 
@@ -273,26 +318,74 @@ def enumerate_regions(
 
     if workers is not None and int(workers) < 1:
         raise InvalidValueError(f"workers must be >= 1, got {workers}")
-    res = _core.complex_search(net._core, dom.A, dom.b, dom.lo, dom.hi, int(max_regions),
-                               None if workers is None else int(workers), callback)
+    res = _core.complex_search(
+        net._core,
+        dom.A,
+        dom.b,
+        dom.lo,
+        dom.hi,
+        int(max_regions),
+        None if workers is None else int(workers),
+        callback,
+    )
     if bar is not None:
         bar.close()
-    return finish(net, dom, res.keys, res.bits, res.points, res.inradius, res.n_facets, res.edges,
-                  res.edge_units, bool(res.complete), int(res.unsettled))
+    return finish(
+        net,
+        dom,
+        res.keys,
+        res.bits,
+        res.points,
+        res.inradius,
+        res.n_facets,
+        res.edges,
+        res.edge_units,
+        bool(res.complete),
+        int(res.unsettled),
+    )
 
 
-def finish(net: Network, dom: Polytope, keys: np.ndarray, bits: np.ndarray, points: np.ndarray,
-           inradius: np.ndarray, n_facets: np.ndarray, edges: np.ndarray, edge_units: np.ndarray,
-           complete: bool, unsettled: int) -> Complex:
+def finish(
+    net: Network,
+    dom: Polytope,
+    keys: np.ndarray,
+    bits: np.ndarray,
+    points: np.ndarray,
+    inradius: np.ndarray,
+    n_facets: np.ndarray,
+    edges: np.ndarray,
+    edge_units: np.ndarray,
+    complete: bool,
+    unsettled: int,
+) -> Complex:
     """Builds the :class:`Complex` (predicted classes at the points) and warns when capped."""
-    predicted = np.argmax(net.logits(points), axis=1) if len(points) else np.zeros(0, dtype=np.int64)
+    predicted = (
+        np.argmax(net.logits(points), axis=1) if len(points) else np.zeros(0, dtype=np.int64)
+    )
     if not complete:
-        warnings.warn(f"max_regions reached: {len(keys)} regions found, the search stopped before "
-                      "the end (Complex.complete is False)", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"max_regions reached: {len(keys)} regions found, the search stopped before "
+            "the end (Complex.complete is False)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     if unsettled:
-        warnings.warn(f"{unsettled} facets or steps could not be certified; regions may be missing",
-                      RuntimeWarning, stacklevel=3)
-    return Complex(key_halves=keys, bits=bits, points=points, inradius=inradius,
-                   predicted=predicted.astype(np.int64), n_facets=n_facets, edges=edges,
-                   edge_units=edge_units, complete=complete, unsettled=unsettled, domain=dom,
-                   net=net)
+        warnings.warn(
+            f"{unsettled} facets or steps could not be certified; regions may be missing",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return Complex(
+        key_halves=keys,
+        bits=bits,
+        points=points,
+        inradius=inradius,
+        predicted=predicted.astype(np.int64),
+        n_facets=n_facets,
+        edges=edges,
+        edge_units=edge_units,
+        complete=complete,
+        unsettled=unsettled,
+        domain=dom,
+        net=net,
+    )

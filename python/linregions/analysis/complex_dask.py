@@ -52,8 +52,9 @@ def tile_boxes(dom: Polytope, tiles: Any = None) -> list[tuple[np.ndarray, np.nd
     return boxes
 
 
-def enumerate_tile(net: Network, dom: Polytope, lo: np.ndarray, hi: np.ndarray,
-                   max_regions: int) -> dict[str, Any]:
+def enumerate_tile(
+    net: Network, dom: Polytope, lo: np.ndarray, hi: np.ndarray, max_regions: int
+) -> dict[str, Any]:
     """One tile's regions, described within the whole domain (a Dask task)."""
     tile = Polytope(dom.A, dom.b, lo, hi)
     try:
@@ -66,10 +67,21 @@ def enumerate_tile(net: Network, dom: Polytope, lo: np.ndarray, hi: np.ndarray,
         return {"complete": True, "records": None}
     found = _core.complex_search(net._core, dom.A, dom.b, lo, hi, max_regions, None, None)
     rec = _core.complex_describe(net._core, dom.A, dom.b, dom.lo, dom.hi, found.points)
-    fields = ("keys", "bits", "points", "inradius", "n_facets", "neighbour_of", "neighbour_keys",
-              "neighbour_units", "unsettled")
-    return {"complete": bool(found.complete),
-            "records": {f: getattr(rec, f) for f in fields} | {"found_unsettled": found.unsettled}}
+    fields = (
+        "keys",
+        "bits",
+        "points",
+        "inradius",
+        "n_facets",
+        "neighbour_of",
+        "neighbour_keys",
+        "neighbour_units",
+        "unsettled",
+    )
+    return {
+        "complete": bool(found.complete),
+        "records": {f: getattr(rec, f) for f in fields} | {"found_unsettled": found.unsettled},
+    }
 
 
 def merge(net: Network, dom: Polytope, parts: list[dict[str, Any]]) -> Complex:
@@ -105,22 +117,38 @@ def merge(net: Network, dom: Polytope, parts: list[dict[str, Any]]) -> Complex:
     units = np.array([pairs[tuple(e)] for e in edges.tolist()], dtype=np.int64).reshape(-1, 2)
     complete = all(p["complete"] for p in parts)
     unsettled = sum(int(r["unsettled"]) + int(r["found_unsettled"]) for r in recs)
-    return finish(net, dom, keys[pick], cat("bits")[pick], cat("points")[pick],
-                  cat("inradius")[pick], cat("n_facets")[pick], edges, units, complete, unsettled)
+    return finish(
+        net,
+        dom,
+        keys[pick],
+        cat("bits")[pick],
+        cat("points")[pick],
+        cat("inradius")[pick],
+        cat("n_facets")[pick],
+        edges,
+        units,
+        complete,
+        unsettled,
+    )
 
 
-def enumerate_tiles(net: Network, dom: Polytope, scheduler: Any, *, tiles: Any = None,
-                    max_regions: int) -> Complex:
+def enumerate_tiles(
+    net: Network, dom: Polytope, scheduler: Any, *, tiles: Any = None, max_regions: int
+) -> Complex:
     """Enumerates ``dom`` tile by tile on Dask (``scheduler``: a ``dask.distributed.Client``
     or a scheduler address) and merges the tiles by key. ``max_regions`` caps each tile."""
     try:
         from dask.distributed import Client
     except ImportError as e:  # pragma: no cover - optional dependency
-        raise InvalidValueError("scheduler= needs dask.distributed (pip install distributed)") from e
+        raise InvalidValueError(
+            "scheduler= needs dask.distributed (pip install distributed)"
+        ) from e
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        futures = [client.submit(enumerate_tile, net, dom, lo, hi, max_regions, pure=False)
-                   for lo, hi in tile_boxes(dom, tiles)]
+        futures = [
+            client.submit(enumerate_tile, net, dom, lo, hi, max_regions, pure=False)
+            for lo, hi in tile_boxes(dom, tiles)
+        ]
         parts = client.gather(futures)
     finally:
         if client is not scheduler:

@@ -75,7 +75,9 @@ def _domain_samples(cx: Complex, n: int, rng: np.random.Generator) -> tuple[np.n
         if got >= n:
             break
     else:
-        raise InvalidValueError(f"the domain fills too little of its box to sample ({got} of {drawn})")
+        raise InvalidValueError(
+            f"the domain fills too little of its box to sample ({got} of {drawn})"
+        )
     return np.vstack(kept)[:n], got / drawn
 
 
@@ -89,12 +91,19 @@ def _sampled(cx: Complex, n_samples: int, seed: int) -> Volumes:
     idx = np.array([index.get(k, -1) for k in keys])
     counts = np.bincount(idx[idx >= 0], minlength=cx.n_regions).astype(float)
     p = counts / len(x)
-    return Volumes(values=total * p, stderr=total * np.sqrt(p * (1 - p) / len(x)), exact=False,
-                   method="sample", n_samples=len(x), unassigned=int((idx < 0).sum()))
+    return Volumes(
+        values=total * p,
+        stderr=total * np.sqrt(p * (1 - p) / len(x)),
+        exact=False,
+        method="sample",
+        n_samples=len(x),
+        unassigned=int((idx < 0).sum()),
+    )
 
 
-def region_volumes(cx: Complex, method: str = "auto", n_samples: int = 200_000,
-                   seed: int = 0) -> Volumes:
+def region_volumes(
+    cx: Complex, method: str = "auto", n_samples: int = 200_000, seed: int = 0
+) -> Volumes:
     """Volumes of the regions of ``cx`` (``Complex.volumes``).
 
     Parameters

@@ -35,9 +35,15 @@ class LocalComplexity:
     norm: str
 
 
-def local_complexity(net: Network, X: Any, radius: float, norm: str = "linf", *,
-                     max_regions: int = LOCAL_MAX_REGIONS,
-                     workers: int | None = None) -> LocalComplexity:
+def local_complexity(
+    net: Network,
+    X: Any,
+    radius: float,
+    norm: str = "linf",
+    *,
+    max_regions: int = LOCAL_MAX_REGIONS,
+    workers: int | None = None,
+) -> LocalComplexity:
     """Number of linear regions meeting the ball ``|x - X[i]| <= radius`` (cut by the input
     box) for each point, by the exact search of :meth:`Network.regions`.
 
@@ -77,13 +83,25 @@ def local_complexity(net: Network, X: Any, radius: float, norm: str = "linf", *,
     complete = np.ones(len(pts), dtype=bool)
     for i, x in enumerate(pts):
         dom = clip_domain(net, Ball(x, radius, norm))
-        res = _core.complex_search(net._core, dom.A, dom.b, dom.lo, dom.hi, int(max_regions),
-                                   None if workers is None else int(workers), None)
+        res = _core.complex_search(
+            net._core,
+            dom.A,
+            dom.b,
+            dom.lo,
+            dom.hi,
+            int(max_regions),
+            None if workers is None else int(workers),
+            None,
+        )
         counts[i] = res.keys.shape[0]
         complete[i] = res.complete
     if not complete.all():
-        warnings.warn(f"max_regions reached at {(~complete).sum()} of {len(pts)} points; their "
-                      "counts are lower bounds", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"max_regions reached at {(~complete).sum()} of {len(pts)} points; their "
+            "counts are lower bounds",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     counts.setflags(write=False)
     complete.setflags(write=False)
     return LocalComplexity(counts=counts, complete=complete, radius=float(radius), norm=norm)

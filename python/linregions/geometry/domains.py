@@ -38,7 +38,9 @@ def _vector(v: Any, what: str, dim: int | None) -> np.ndarray:
     if arr.ndim != 1 or (dim is not None and arr.shape != (dim,)):
         raise ShapeError(f"{what} has shape {arr.shape}, expected ({dim if dim else 'd'},)")
     if np.isnan(arr).any():
-        raise InvalidValueError(f"{what} contains NaN at index {int(np.flatnonzero(np.isnan(arr))[0])}")
+        raise InvalidValueError(
+            f"{what} contains NaN at index {int(np.flatnonzero(np.isnan(arr))[0])}"
+        )
     return arr
 
 
@@ -136,14 +138,17 @@ def as_domain(poly: Any, dim: int | None = None, flat_tol: float = DOMAIN_FLAT_T
         An infinite box, an empty polytope, or no interior (inradius <= ``flat_tol``).
     """
     if not isinstance(poly, Polytope):
-        raise InvalidValueError(f"a domain must be an lr.Polytope (lr.Box, lr.Ball), got {type(poly).__name__}")
+        raise InvalidValueError(
+            f"a domain must be an lr.Polytope (lr.Box, lr.Ball), got {type(poly).__name__}"
+        )
     if dim is not None and poly.dim != dim:
         raise ShapeError(f"domain has {poly.dim} dimensions, the network {dim} inputs")
     bad = np.flatnonzero(~np.isfinite(poly.lo) | ~np.isfinite(poly.hi))
     if bad.size:
         j = int(bad[0])
         raise UnboundedPolytopeError(
-            f"domain is unbounded: box entry {j} is [{poly.lo[j]}, {poly.hi[j]}]", status="unbounded"
+            f"domain is unbounded: box entry {j} is [{poly.lo[j]}, {poly.hi[j]}]",
+            status="unbounded",
         )
     r = poly.insphere().radius if poly.n_rows else float(np.min(poly.hi - poly.lo)) / 2
     if r < -flat_tol:

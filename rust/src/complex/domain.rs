@@ -43,7 +43,7 @@ impl Domain {
         }
         let rows = normalize(a, b);
         let ball = chebyshev(&rows, lo, hi)?;
-        if !(ball.radius > FLAT_TOL) {
+        if ball.radius.is_nan() || ball.radius <= FLAT_TOL {
             let what = if ball.radius < -FLAT_TOL {
                 "empty"
             } else {
@@ -121,7 +121,7 @@ impl Domain {
         }
         let l = Array1::from_iter((0..self.dim()).map(|j| self.lo[j].max(lo[j])));
         let h = Array1::from_iter((0..self.dim()).map(|j| self.hi[j].min(hi[j])));
-        if let Some(j) = (0..self.dim()).find(|&j| !(l[j] < h[j])) {
+        if let Some(j) = (0..self.dim()).find(|&j| l[j].is_nan() || h[j].is_nan() || l[j] >= h[j]) {
             return Err(CoreError::Value(format!(
                 "domain and input box do not overlap in coordinate {j}: [{}, {}] vs [{}, {}]",
                 self.lo[j], self.hi[j], lo[j], hi[j]

@@ -98,7 +98,7 @@ pub fn expand(net: &Network, domain: &Domain, x: ArrayView1<f64>) -> Result<Opti
     let n_net = r.a.nrows();
     let rows = domain.stack(r.a.view(), r.b.view());
     let ball = chebyshev(&rows, domain.lo.view(), domain.hi.view())?;
-    if !(ball.radius > 0.0) {
+    if ball.radius.is_nan() || ball.radius <= 0.0 {
         return Ok(None);
     }
     let fates = facets(
@@ -249,12 +249,12 @@ pub fn search(
     })
 }
 
+/// Region index pairs and the (layer, unit) of the hyperplane between them.
+pub type Edges = (Vec<(usize, usize)>, Vec<(i64, i64)>);
+
 /// Adjacency from each region's neighbour keys: pairs `(i, j)`, `i < j`, each once (the
 /// unit of the first listing is kept); keys outside `index` (past the cap) are skipped.
-pub fn edges_of(
-    index: &HashMap<u128, usize>,
-    neighbours: &[Vec<Neighbour>],
-) -> (Vec<(usize, usize)>, Vec<(i64, i64)>) {
+pub fn edges_of(index: &HashMap<u128, usize>, neighbours: &[Vec<Neighbour>]) -> Edges {
     let mut seen: HashSet<(usize, usize)> = HashSet::new();
     let mut edges = Vec::new();
     let mut units = Vec::new();

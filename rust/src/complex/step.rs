@@ -54,7 +54,7 @@ pub fn cross(
     for k in 0..w.len() {
         room = room.min(w[k] - domain.lo[k]).min(domain.hi[k] - w[k]);
     }
-    if !(room > 0.0) {
+    if room.is_nan() || room <= 0.0 {
         return Ok(None);
     }
     let mut t = (0.5 * room).min(MAX_STEP * domain.inradius);

@@ -37,10 +37,7 @@ fn columns(regions: &[&RegionRecord], d: usize, words: usize) -> Columns {
     (keys, bits, points, inradius, n_facets)
 }
 
-fn pairs<T: Copy>(v: &[(T, T)]) -> Array2<T>
-where
-    T: Default,
-{
+fn pairs<T: Copy + Default>(v: &[(T, T)]) -> Array2<T> {
     Array2::from_shape_fn((v.len(), 2), |(i, j)| if j == 0 { v[i].0 } else { v[i].1 })
 }
 

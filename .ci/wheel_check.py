@@ -3,7 +3,7 @@
 import numpy as np
 
 import linregions as lr
-from linregions.ir import Affine, Input, ReLU
+from linregions.model.ir import Affine, Input, ReLU
 
 W1 = np.array([[1.0, -1.0], [0.5, 2.0]])
 nodes = [Input(2), Affine(0, W1, np.array([0.1, -0.2])), ReLU(1, 2),

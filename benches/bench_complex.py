@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import linregions as lr
-from linregions.ir import Affine, Input, ReLU
+from linregions.model.ir import Affine, Input, ReLU
 
 SMOKE = os.environ.get("LINREGIONS_BENCH_SMOKE", "0") == "1"
 WIDTH = int(os.environ.get("LR_BENCH_SIZE", "8" if SMOKE else "32"))

@@ -17,8 +17,8 @@ import pytest
 import torch
 
 import linregions as lr
-from linregions.insphere import insphere_linprog
-from linregions.redundancy import _row_min, _unit_rows
+from linregions.geometry.insphere import insphere_linprog
+from linregions.geometry.redundancy import _row_min, _unit_rows
 
 SIZES = {
     "smoke": (32, [64, 64, 64]),

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import SMOKE, WIDTHS
 
-from linregions.study.analyses import ANALYSES
-from linregions.study.runner import PointTask, execute
-from linregions.study.storage import checkpoint_path, iter_point_results
-from linregions.zoo import ModelConfig, save_checkpoint
+from linregions.experiments.study.analyses import ANALYSES
+from linregions.experiments.study.runner import PointTask, execute
+from linregions.experiments.study.storage import checkpoint_path, iter_point_results
+from linregions.experiments.zoo import ModelConfig, save_checkpoint
 
 N_POINTS = 2 if SMOKE else 4
 N_DIRECTIONS = 10 if SMOKE else 100

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import linregions as lr
-from linregions.training import make_mlp
+from linregions.experiments.training import make_mlp
 
 SMOKE = os.environ.get("LINREGIONS_BENCH_SMOKE") == "1"
 #: The paper's MNIST MLP (784-1024-1024-1024-10); a small stand-in in smoke mode.
@@ -46,8 +46,8 @@ CACHE = os.path.join(os.path.dirname(__file__), ".cache")
 def trained_mlp():
     """The paper's MLP trained briefly on MNIST-5k (cached in benches/.cache), its Network
     and held-out digits."""
-    from linregions.datasets import load_mnist_5k, stratified_split
-    from linregions.training import train_classifier
+    from linregions.experiments.datasets import load_mnist_5k, stratified_split
+    from linregions.experiments.training import train_classifier
 
     X, y = load_mnist_5k()
     train, test = stratified_split(y, (0.9, 0.1), seed=0)

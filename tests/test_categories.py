@@ -8,9 +8,9 @@ import pytest
 import torch
 
 import linregions as lr
-from linregions.categories import decision_targets, region_categories
-from linregions.plot_class_maxima import GREEN, RED, plot_class_maxima
-from linregions.training import make_mlp, train_classifier
+from linregions.analysis.categories import decision_targets, region_categories
+from linregions.experiments.training import make_mlp, train_classifier
+from linregions.plotting.class_maxima import GREEN, RED, plot_class_maxima
 
 matplotlib.use("Agg")
 

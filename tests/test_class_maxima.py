@@ -78,7 +78,7 @@ def test_matches_clarabel_and_is_inside(widths, seed):
 def test_certificate_checked_independently():
     _, region = region_of((12, 16, 16, 4), 0)
     cm = region.class_maxima()
-    from linregions.class_maxima import _solve
+    from linregions.geometry.class_maxima import _solve
 
     for t in range(region.n_classes):
         x, lam, _ = _solve(region, t, 1e-10, 80, 0.0)

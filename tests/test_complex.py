@@ -11,7 +11,7 @@ import pytest
 from scipy.optimize import linprog
 
 import linregions as lr
-from linregions.ir import Add, Affine, Input, MaxPool, ReLU
+from linregions.model.ir import Add, Affine, Input, MaxPool, ReLU
 
 
 def ir_mlp(

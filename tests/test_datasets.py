@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from linregions.datasets import (
+from linregions.experiments.datasets import (
     DatasetError,
     load_cifar10,
     load_mnist,
@@ -111,7 +111,7 @@ def test_stratified_split_keeps_class_proportions():
 
 
 def test_mnist_5k_is_real_digits():
-    from linregions.datasets import load_mnist_5k
+    from linregions.experiments.datasets import load_mnist_5k
 
     X, y = load_mnist_5k()
     assert X.shape == (5000, 784) and np.bincount(y).tolist() == [500] * 10

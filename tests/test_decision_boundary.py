@@ -17,7 +17,7 @@ def trained():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (400, 10))
     y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 0.3).astype(int)
-    from linregions.training import make_mlp, train_classifier
+    from linregions.experiments.training import make_mlp, train_classifier
 
     model = make_mlp((10, 32, 32, 3), seed=0)
     train_classifier(model, X, y, epochs=30, batch_size=64, seed=0)

@@ -203,21 +203,17 @@ def test_angles_and_plot():
     a, c = region.A[i], region.A[j]
     want = np.arccos(a @ c / np.linalg.norm(a) / np.linalg.norm(c))
     assert abs(ang[0, 1] - want) < 1e-12
-    matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
-    from linregions.plots import plot_angles
+    pytest.importorskip("matplotlib")
+    from linregions.plotting.angles import plot_angles
 
-    im = plot_angles(region, rows)
-    lines = im.axes.get_lines()
+    fig = plot_angles(region, rows)
+    lines = fig.axes[0].get_lines()
     n_layers = len(np.unique(region.layer[rows]))
     assert len(lines) == 2 * (n_layers - 1)
-    import matplotlib.pyplot as plt
-
-    plt.close(im.axes.figure)
 
 
 def test_dual_bound_certifies_the_inradius_from_any_multipliers():
-    from linregions.insphere import certified_linprog, dual_bound
+    from linregions.geometry.insphere import certified_linprog, dual_bound
 
     rng = np.random.default_rng(7)
     A = rng.standard_normal((30, 6))
@@ -290,7 +286,7 @@ def test_auto_with_few_bends_decides_rows_by_lps_and_agrees():
 def test_solver_limit_carries_the_certified_interval(monkeypatch):
     """An uncertified insphere raises with the interval it did certify: the lower end is
     the exact radius of the returned center, the upper end bounds the optimum."""
-    import linregions.insphere as ins_mod
+    import linregions.geometry.insphere as ins_mod
 
     poly = random_polytope(5, n=40, d=6)
     exact = poly.insphere()

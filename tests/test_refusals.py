@@ -42,9 +42,9 @@ def test_training_mode_is_refused_naming_the_module():
 
 
 def test_unsupported_module_is_refused():
-    model = nn.Sequential(nn.Linear(4, 4), nn.Hardtanh(), nn.Linear(4, 2)).eval()
-    with pytest.raises(lr.UnsupportedModelError, match="Hardtanh"):
-        lr.from_torch(model, (4,), (-1, 1))
+    model = nn.Sequential(nn.Conv2d(4, 4, 1), nn.PixelShuffle(2), nn.Flatten()).eval()
+    with pytest.raises(lr.UnsupportedModelError, match="PixelShuffle"):
+        lr.from_torch(model, (4, 2, 2), (-1, 1))
     with pytest.raises(TypeError):
         lr.from_torch(object(), (4,), (-1, 1))
 

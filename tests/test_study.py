@@ -10,8 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from linregions.study import StudyConfig, run_study
-from linregions.zoo import ModelConfig
+from linregions.experiments.study import StudyConfig, run_study
+from linregions.experiments.zoo import ModelConfig
 
 ANALYSES = ("manifold", "angles", "surroundings", "class_maxima")
 
@@ -69,7 +69,7 @@ def test_miniature_study_end_to_end(tmp_path):
 
 
 def test_a_failing_analysis_is_recorded_and_the_run_goes_on(tmp_path):
-    from linregions.study import analyses
+    from linregions.experiments.study import analyses
 
     def broken(ctx):
         raise ValueError("deliberately broken")
@@ -88,8 +88,8 @@ def test_a_failing_analysis_is_recorded_and_the_run_goes_on(tmp_path):
 SCRIPT = """
 import sys
 sys.path[:0] = {paths!r}
-from linregions.study import StudyConfig, run_study
-from linregions.zoo import ModelConfig
+from linregions.experiments.study import StudyConfig, run_study
+from linregions.experiments.zoo import ModelConfig
 models = tuple(ModelConfig(name=f"{{v}}-L", variant=v, lr=1e-3, hidden=(8, 8), max_epochs=1,
                            patience=1, seed=0) for v in ("vanilla", "bn", "dropout"))
 run_study(StudyConfig(out_dir={out!r}, dataset="mnist5k", models=models, n_points=8, seed=0,
@@ -177,7 +177,7 @@ def test_a_changed_model_config_retrains_and_recomputes_its_points(tmp_path):
 
 def test_table3_cnn_study_on_mnist_like_data(tmp_path):
     """The table-3 CNN (tiny scale) on 1 x 28 x 28 digits: trained, analysed, reported."""
-    from linregions.study import paper_models
+    from linregions.experiments.study import paper_models
 
     models = tuple(ModelConfig(**{**m.__dict__, "max_epochs": 1, "patience": 1})
                    for m in paper_models("mnist5k", "tiny", arch="cnn"))

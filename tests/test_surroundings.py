@@ -70,7 +70,7 @@ def test_figure_6_is_drawn(tmp_path):
     X = np.random.default_rng(4).uniform(-0.5, 0.5, (3, 12))
     results = {name: [lr.surrounding_regions(n, x, 6, 0.5, seed=5) for x in X]
                for name, n in nets.items()}
-    from linregions.plot_surroundings import plot_surroundings, surroundings_arrays
+    from linregions.plotting.surroundings import plot_surroundings, surroundings_arrays
 
     arrays = surroundings_arrays(results)
     assert arrays["a"]["n_unique"].tolist() == [s.n_unique for s in results["a"]]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import linregions as lr
-from linregions.plots_slice import plot_slices, project, save_slice_arrays
-from linregions.slice import _areas
-from linregions.toy import TOY_KINDS, run_toy_study, two_spirals
+from linregions.experiments.toy import TOY_KINDS, run_toy_study, two_spirals
+from linregions.model.slice import _areas
+from linregions.plotting.slices import plot_slices, project, save_slice_arrays
 
 from models import mlp
 

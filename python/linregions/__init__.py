@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import errors
-from .analysis.complex import Complex
-from .analysis.complex_volumes import Volumes
+from .analysis.attacks import PGDResult, pgd
+from .analysis.categories import CategoryRegion, RegionCategories, region_categories
+from .analysis.decision_boundary import BoundaryPoint, NoBoundaryError, boundary_point
 from .analysis.local_complexity import LocalComplexity, local_complexity
-from .boundary import BoundaryPoint, NoBoundaryError, boundary_point
-from .categories import CategoryRegion, RegionCategories, region_categories
-from .class_maxima import GAP_TOL, ClassMaxima, certified_gap
+from .analysis.surroundings import Surroundings, nullspace_directions, surrounding_regions
 from .errors import (
     EmptyPolytopeError,
     FlatPolytopeError,
@@ -26,20 +25,23 @@ from .errors import (
     PolytopeError,
     ShapeError,
     SolverLimitError,
+    SpecSyntaxError,
     TrainingModeError,
     UnboundedPolytopeError,
     UnsupportedModelError,
 )
+from .geometry.class_maxima import GAP_TOL, ClassMaxima, certified_gap
 from .geometry.domains import Ball, Box
-from .insphere import Insphere
-from .network import BOUNDARY_TOL, Network, Patterns
-from .pgd import PGDResult, pgd
-from .polytope import CONTAINS_TOL, Polytope
-from .redundancy import RedundancyReport
-from .region import Region
-from .slice import SLICE_TOL, Plane, Slice, plane_through, slice_through
-from .surroundings import Surroundings, nullspace_directions, surrounding_regions
-from .walk import WALK_TOL, Walk
+from .geometry.insphere import Insphere
+from .geometry.polytope import CONTAINS_TOL, Polytope
+from .geometry.redundancy import RedundancyReport
+from .geometry.volumes import Volumes
+from .importers.vnnlib import VnnlibSpec, read_vnnlib
+from .model.complex import Complex
+from .model.network import BOUNDARY_TOL, Network, Patterns
+from .model.region import Region
+from .model.slice import SLICE_TOL, Plane, Slice, plane_through, slice_through
+from .model.walk import WALK_TOL, Walk
 
 __version__ = "0.1.0"
 
@@ -49,6 +51,13 @@ def from_torch(model: Any, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Netwo
     from .importers.from_torch import from_torch as _from_torch
 
     return _from_torch(model, input_shape, bounds)
+
+
+def from_onnx(model: Any, *, bounds: Any = (-1.0, 1.0)) -> Network:
+    """Imports an ONNX model (see :func:`linregions.importers.onnx.from_onnx`)."""
+    from .importers.onnx import from_onnx as _from_onnx
+
+    return _from_onnx(model, bounds=bounds)
 
 
 __all__ = [
@@ -68,6 +77,7 @@ __all__ = [
     "EmptyPolytopeError",
     "errors",
     "FlatPolytopeError",
+    "from_onnx",
     "from_torch",
     "GAP_TOL",
     "Insphere",
@@ -86,6 +96,7 @@ __all__ = [
     "Polytope",
     "PolytopeError",
     "RedundancyReport",
+    "read_vnnlib",
     "Region",
     "region_categories",
     "RegionCategories",
@@ -94,11 +105,13 @@ __all__ = [
     "slice_through",
     "SLICE_TOL",
     "SolverLimitError",
+    "SpecSyntaxError",
     "surrounding_regions",
     "Surroundings",
     "TrainingModeError",
     "UnboundedPolytopeError",
     "UnsupportedModelError",
+    "VnnlibSpec",
     "Walk",
     "WALK_TOL",
 ]

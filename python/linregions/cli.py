@@ -1,4 +1,4 @@
-"""Command line: ``linregions demo``."""
+"""Command line: ``linregions demo``, ``linregions study``, ``linregions inspect``."""
 
 from __future__ import annotations
 
@@ -35,14 +35,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     study.add_argument("--seed", type=int, default=0)
     study.add_argument("--report-only", action="store_true",
                        help="rewrite table, figures and report from the points finished so far")
+    inspect = sub.add_parser("inspect", help="print an ONNX network's layers and the region "
+                             "of one point (facets, insphere, classes inside)")
+    inspect.add_argument("net", help="the .onnx file")
+    inspect.add_argument("--vnnlib", default=None, help="VNN-LIB spec: the input box and "
+                         "output constraint (default box [-1, 1])")
+    inspect.add_argument("--point", default=None, help=".npy file with the point (default: "
+                         "the centre of the box)")
+    inspect.add_argument("--skip", default="", help="comma-separated steps to skip: "
+                         "facets,insphere,classes")
     args = parser.parse_args(argv)
+    if args.command == "inspect":
+        from .errors import LinregionsError
+        from .experiments.inspect_net import STEPS, run_inspect
+
+        skip = tuple(s for s in args.skip.split(",") if s)
+        bad = [s for s in skip if s not in STEPS]
+        if bad:
+            parser.error(f"--skip: unknown steps {bad}; choose from {list(STEPS)}")
+        try:
+            return run_inspect(args.net, args.vnnlib, args.point, skip)
+        except LinregionsError as exc:
+            print(f"linregions inspect: {exc}", file=sys.stderr)
+            return 2
     if args.command == "demo":
-        from .demo import run_demo
+        from .experiments.demo import run_demo
 
         run_demo(out_dir=args.out, n_points=args.points, seed=args.seed, epochs=args.epochs)
     elif args.command == "study":
-        from .study import StudyConfig, paper_models, run_study
-        from .study.analyses import ANALYSES
+        from .experiments.study import StudyConfig, paper_models, run_study
+        from .experiments.study.analyses import ANALYSES
 
         analyses = tuple(args.analyses.split(",")) if args.analyses else tuple(ANALYSES)
         cfg = StudyConfig(

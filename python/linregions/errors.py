@@ -91,3 +91,13 @@ class SolverLimitError(PolytopeError):
 
     bounds: tuple[float, float] | None = None
     center = None
+
+
+class SpecSyntaxError(InvalidValueError):
+    """A specification file (VNN-LIB) is malformed; ``line`` is the 1-based line number."""
+
+    def __init__(self, message: str, line: int | None = None, path: str | None = None):
+        self.line = line
+        self.path = path
+        where = f"{path or 'VNN-LIB'}" + (f", line {line}" if line is not None else "")
+        super().__init__(f"{where}: {message}")

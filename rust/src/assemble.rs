@@ -178,9 +178,9 @@ pub fn assemble(
                         bits[(bit + i) / 64] |= 1u64 << ((bit + i) % 64);
                         support.push(i);
                     } else {
-                        j.row_mut(i).mapv_inplace(|v| v * slope);
-                        c[i] *= slope;
-                        if *slope != 0.0 {
+                        j.row_mut(i).mapv_inplace(|v| v * slope[i]);
+                        c[i] *= slope[i];
+                        if slope[i] != 0.0 {
                             support.push(i);
                         }
                     }

@@ -150,7 +150,15 @@ fn run_chunk(
                     }
                 }
                 bit_offset += node.size;
-                h.mapv(|v| if v > 0.0 { v } else { slope * v })
+                let mut y = h.clone();
+                for mut row in y.axis_iter_mut(Axis(0)) {
+                    for (v, &s) in row.iter_mut().zip(slope) {
+                        if *v <= 0.0 {
+                            *v *= s;
+                        }
+                    }
+                }
+                y
             }
             Op::MaxPool { input, windows } => {
                 let h = val(*input);

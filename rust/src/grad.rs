@@ -54,13 +54,14 @@ pub fn input_gradient(
             }
             Op::Relu { input, slope } => {
                 let h = values[*input].row(0);
-                let scaled = Array1::from_iter(g.iter().zip(h.iter()).map(|(&gi, &hi)| {
-                    if hi > 0.0 {
-                        gi
-                    } else {
-                        slope * gi
-                    }
-                }));
+                let scaled =
+                    Array1::from_iter(g.iter().zip(h.iter()).zip(slope).map(|((&gi, &hi), &s)| {
+                        if hi > 0.0 {
+                            gi
+                        } else {
+                            s * gi
+                        }
+                    }));
                 grads[*input] += &scaled;
             }
             Op::MaxPool { input, windows } => {

@@ -41,8 +41,10 @@ pub enum Op {
     },
     /// Elementwise sum of several nodes of equal size (residual connections).
     Add { inputs: Vec<usize> },
-    /// `y = x` where `x > 0`, `slope * x` elsewhere (ReLU: slope 0; LeakyReLU otherwise).
-    Relu { input: usize, slope: f64 },
+    /// `y_i = x_i` where `x_i > 0`, `slope[i] * x_i` elsewhere (ReLU: all slopes 0;
+    /// LeakyReLU: one value repeated; PReLU: per channel, repeated over its positions).
+    /// `slope` has one entry per unit.
+    Relu { input: usize, slope: Vec<f64> },
     /// `y_w = max_{j in window w} x_j`; windows given as input indices.
     MaxPool {
         input: usize,
@@ -170,14 +172,32 @@ impl Network {
         Ok(self.push(Op::Add { inputs }, sizes[0], false))
     }
 
-    /// Adds a (leaky) ReLU reading node `input`.
+    /// Adds a (leaky) ReLU reading node `input`, with one negative slope for every unit.
     pub fn add_relu(&mut self, input: usize, slope: f64) -> Result<usize> {
         let size = self.check_input(input, "relu")?;
-        if !slope.is_finite() || slope == 1.0 {
-            return Err(CoreError::Value(format!(
-                "relu negative slope must be finite and differ from 1, got {slope}"
+        self.add_relu_slopes(input, vec![slope; size])
+    }
+
+    /// Adds a ReLU reading node `input` whose unit `i` has negative slope `slopes[i]`
+    /// (PReLU); `slopes` has the input's size.
+    pub fn add_relu_slopes(&mut self, input: usize, slopes: Vec<f64>) -> Result<usize> {
+        let size = self.check_input(input, "relu")?;
+        if slopes.len() != size {
+            return Err(CoreError::Shape(format!(
+                "relu has {} slopes, input node {input} has size {size}",
+                slopes.len()
             )));
         }
+        if let Some((i, s)) = slopes
+            .iter()
+            .enumerate()
+            .find(|(_, s)| !s.is_finite() || **s == 1.0)
+        {
+            return Err(CoreError::Value(format!(
+                "relu negative slope {i} must be finite and differ from 1, got {s}"
+            )));
+        }
+        let slope = slopes;
         Ok(self.push(Op::Relu { input, slope }, size, true))
     }
 

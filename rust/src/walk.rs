@@ -112,7 +112,7 @@ fn probe(
                     if active {
                         bits[(bit + i) / 64] |= 1u64 << ((bit + i) % 64);
                     } else {
-                        y.row_mut(i).mapv_inplace(|v| v * slope);
+                        y.row_mut(i).mapv_inplace(|v| v * slope[i]);
                     }
                 }
                 bit += node.size;

@@ -230,3 +230,93 @@ fn bulk_forward_agrees_with_single_points_across_chunks() {
         }
     }
 }
+
+/// A dense net whose hidden ReLU layers have one negative slope per unit (PReLU).
+fn prelu_net(rng: &mut Rng, widths: &[usize]) -> Network {
+    let mut net = Network::new(widths[0]).unwrap();
+    let mut last = 0;
+    for (i, w) in widths.windows(2).enumerate() {
+        let node = net
+            .add_affine(
+                last,
+                Weight::Dense(rng.matrix(w[1], w[0])),
+                rng.vector(w[1]),
+            )
+            .unwrap();
+        last = if i + 2 < widths.len() {
+            let slopes: Vec<f64> = (0..w[1]).map(|_| 0.5 * rng.uniform()).collect();
+            net.add_relu_slopes(node, slopes).unwrap()
+        } else {
+            node
+        };
+    }
+    net
+}
+
+#[test]
+fn per_unit_slopes_forward_by_hand() {
+    let mut net = Network::new(2).unwrap();
+    let r = net.add_relu_slopes(0, vec![0.5, -2.0]).unwrap();
+    net.add_affine(r, Weight::Dense(array![[1.0, 1.0]]), array![0.0])
+        .unwrap();
+    let x = array![[-1.0, -1.0], [2.0, -3.0], [1.0, 1.0]];
+    let out = forward(&net, x.view(), true).unwrap();
+    // (-0.5) + 2 = 1.5 ; 2 + 6 = 8 ; 1 + 1 = 2
+    assert_eq!(out.logits, array![[1.5], [8.0], [2.0]]);
+    assert_eq!(out.bits.unwrap().column(0).to_vec(), vec![0b00, 0b01, 0b11]);
+}
+
+#[test]
+fn per_unit_slopes_region_and_gradient_are_exact() {
+    let mut rng = Rng(23);
+    let net = prelu_net(&mut rng, &[5, 9, 7, 3]);
+    for _ in 0..4 {
+        let x = rng.vector(5);
+        check_region_is_exact(&net, &x, &mut rng);
+        let region = assemble(&net, x.view(), 1e-12, BoundaryPolicy::Error).unwrap();
+        for k in 0..3 {
+            let mut v = Array1::zeros(3);
+            v[k] = 1.0;
+            let g = linregions_core::grad::input_gradient(&net, x.view(), v.view()).unwrap();
+            for (a, b) in g.iter().zip(region.logit_w.row(k)) {
+                assert!((a - b).abs() < 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn equal_per_unit_slopes_match_one_slope() {
+    let mut a = Rng(5);
+    let mut b = Rng(5);
+    let scalar = dense_net(&mut a, &[4, 6, 2], 0.0);
+    let mut net = Network::new(4).unwrap();
+    let h = net
+        .add_affine(0, Weight::Dense(b.matrix(6, 4)), b.vector(6))
+        .unwrap();
+    let r = net.add_relu_slopes(h, vec![0.0; 6]).unwrap();
+    net.add_affine(r, Weight::Dense(b.matrix(2, 6)), b.vector(2))
+        .unwrap();
+    let x = Rng(9).matrix(20, 4);
+    let fa = forward(&scalar, x.view(), true).unwrap();
+    let fb = forward(&net, x.view(), true).unwrap();
+    assert_eq!(fa.logits, fb.logits);
+    assert_eq!(fa.bits, fb.bits);
+}
+
+#[test]
+fn per_unit_slopes_are_validated() {
+    let mut net = Network::new(3).unwrap();
+    assert!(matches!(
+        net.add_relu_slopes(0, vec![0.1, 0.2]),
+        Err(CoreError::Shape(_))
+    ));
+    assert!(matches!(
+        net.add_relu_slopes(0, vec![0.1, 1.0, 0.2]),
+        Err(CoreError::Value(_))
+    ));
+    assert!(matches!(
+        net.add_relu_slopes(0, vec![0.1, f64::NAN, 0.2]),
+        Err(CoreError::Value(_))
+    ));
+}

@@ -1,1 +1,2 @@
-"""Analyses of networks over many regions: the complex, local complexity."""
+"""Analyses built on regions: decision boundaries, region categories, surrounding
+regions, attacks."""

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import _core
 from .._arrays import as_points
 from ..errors import InvalidValueError
 from ..geometry.domains import Ball
-from .complex import clip_domain
+from ..model.complex import clip_domain
 
 if TYPE_CHECKING:
-    from ..network import Network
+    from ..model.network import Network
 
 #: Default cap on the regions counted around one point.
 LOCAL_MAX_REGIONS = 100_000
@@ -70,7 +69,7 @@ def local_complexity(
     Examples
     --------
     >>> import numpy as np, linregions as lr
-    >>> from linregions.ir import Affine, Input, ReLU
+    >>> from linregions.model.ir import Affine, Input, ReLU
     >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2)]
     >>> net = lr.Network(nodes, (2,), -np.ones(2), np.ones(2))
     >>> lr.local_complexity(net, [[0.0, 0.0], [0.5, 0.5]], 0.1).counts
@@ -83,16 +82,7 @@ def local_complexity(
     complete = np.ones(len(pts), dtype=bool)
     for i, x in enumerate(pts):
         dom = clip_domain(net, Ball(x, radius, norm))
-        res = _core.complex_search(
-            net._core,
-            dom.A,
-            dom.b,
-            dom.lo,
-            dom.hi,
-            int(max_regions),
-            None if workers is None else int(workers),
-            None,
-        )
+        res = net.search_regions(dom.A, dom.b, dom.lo, dom.hi, int(max_regions), workers)
         counts[i] = res.keys.shape[0]
         complete[i] = res.complete
     if not complete.all():

@@ -1,1 +1,2 @@
-"""Geometry: polytopes and domains."""
+"""Polytope geometry: `Polytope`, facets, inspheres, vertices, angles, sampling, class
+maxima, HiGHS fallbacks."""

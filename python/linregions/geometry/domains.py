@@ -19,7 +19,7 @@ from ..errors import (
     ShapeError,
     UnboundedPolytopeError,
 )
-from ..polytope import Polytope
+from .polytope import Polytope
 
 #: Inradius at or below which a domain counts as flat (input units).
 DOMAIN_FLAT_TOL = 1e-9

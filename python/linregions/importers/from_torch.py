@@ -29,27 +29,37 @@ from ..errors import (
     TrainingModeError,
     UnsupportedModelError,
 )
-from ..ir import Add, Affine, Input, MaxPool, Node, ReLU
-from ..network import Network
-from .torch_layers import avgpool2d_matrix, batchnorm_diagonal, conv2d_matrix, pool_windows
-
-NOT_PIECEWISE_LINEAR = (
-    nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Softmax, nn.LogSoftmax, nn.Softmin, nn.ELU,
-    nn.SELU, nn.CELU, nn.Softplus, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.LogSigmoid,
-    nn.Softsign, nn.Tanhshrink, nn.GLU, nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm1d,
-    nn.InstanceNorm2d, nn.MultiheadAttention,
-)  # fmt: skip
-NOT_PIECEWISE_LINEAR_FUNCTIONS = {
-    torch.sigmoid, torch.tanh, F.sigmoid, F.tanh, F.gelu, F.silu, F.softmax, F.log_softmax,
-    F.elu, F.selu, F.softplus, F.mish, torch.softmax, torch.exp, torch.log, F.layer_norm,
-}  # fmt: skip
-IDENTITY_MODULES = (nn.Identity, nn.Flatten, nn.Unflatten, nn.Dropout, nn.Dropout1d,
-                    nn.Dropout2d, nn.AlphaDropout)  # fmt: skip
-RESHAPE_METHODS = {"view", "reshape", "flatten", "contiguous", "squeeze", "unsqueeze"}
-RESHAPE_FUNCTIONS = {torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze}
-RELU_FUNCTIONS = {F.relu, torch.relu, torch.relu_, F.relu_}
-LEAKY_FUNCTIONS = {F.leaky_relu, F.leaky_relu_}
-ADD_FUNCTIONS = {operator.add, operator.iadd, torch.add}
+from ..model.ir import Add, Affine, Input, MaxPool, Node, ReLU
+from ..model.network import Network
+from .lowering import (
+    adaptive_windows,
+    average_matrix,
+    concat_blocks,
+    lower_clip,
+    nearest_source,
+    pad_affine,
+    relu_slopes,
+    resize_index,
+    selection_matrix,
+)
+from .torch_layers import (
+    ADD_FUNCTIONS,
+    CAT_FUNCTIONS,
+    CLIP_FUNCTIONS,
+    IDENTITY_MODULES,
+    LEAKY_FUNCTIONS,
+    NOT_PIECEWISE_LINEAR,
+    NOT_PIECEWISE_LINEAR_FUNCTIONS,
+    PAD_MODULES,
+    RELU_FUNCTIONS,
+    RESHAPE_FUNCTIONS,
+    RESHAPE_METHODS,
+    avgpool_matrix,
+    batchnorm_diagonal,
+    conv_module_matrix,
+    conv_transpose_module_matrix,
+    pool_windows,
+)
 
 
 def from_torch(model: nn.Module, input_shape: Any, bounds: Any = (-1.0, 1.0)) -> Network:
@@ -57,10 +67,22 @@ def from_torch(model: nn.Module, input_shape: Any, bounds: Any = (-1.0, 1.0)) ->
 
     ``input_shape`` is one input's shape without the batch dimension, e.g. ``(784,)`` or
     ``(3, 32, 32)``; ``bounds`` is ``(lo, hi)``, scalars or arrays shaped like the input.
-    The model must be in eval mode. Supported: Linear, Conv2d (any stride, padding,
-    dilation, groups, padding mode), BatchNorm1d/2d (folded), ReLU, LeakyReLU, MaxPool2d
-    (exact), AvgPool2d, Flatten, Dropout, Identity, nested containers, and custom modules
-    traceable by ``torch.fx`` with residual additions and functional ReLU.
+    The model must be in eval mode. Supported: Linear, Conv1d/2d (any stride, padding,
+    dilation, groups, padding mode), ConvTranspose2d, BatchNorm1d/2d (folded), ReLU,
+    LeakyReLU, PReLU (per-channel slopes), ReLU6 and Hardtanh (two ReLU rows per unit, see
+    :func:`~linregions.importers.lowering.lower_clip`), MaxPool1d/2d (exact),
+    AvgPool1d/2d, AdaptiveAvgPool2d, Upsample / ``F.interpolate`` (nearest), zero,
+    constant, reflection and replication padding, ``torch.cat``, Flatten, Dropout,
+    Identity, nested containers, and custom modules traceable by ``torch.fx`` with
+    residual additions and functional ReLU / relu6 / hardtanh / clamp.
+
+    Raises
+    ------
+    UnsupportedModelError
+        A module or operation that cannot be represented (named); its subclass
+        NotPiecewiseLinearError for sigmoid, tanh, softmax...
+    TrainingModeError, ShapeError
+        A module in training mode; an ``input_shape`` that does not fit.
     """
     if not isinstance(model, nn.Module):
         raise UnsupportedModelError(f"from_torch expects a torch.nn.Module, got {type(model)}")
@@ -204,9 +226,13 @@ class _Lowering:
             w = mod.weight.detach().numpy()
             b = mod.bias.detach().numpy() if mod.bias is not None else np.zeros(w.shape[0])
             self._affine(node, src, w, b, label)
-        elif isinstance(mod, nn.Conv2d):
-            self._check_4d(label, in_shape)
-            w, b = conv2d_matrix(mod, in_shape, out_shape)  # type: ignore[arg-type]
+        elif isinstance(mod, (nn.Conv1d, nn.Conv2d)):
+            self._check_dims(label, in_shape, 2 if isinstance(mod, nn.Conv1d) else 3)
+            w, b = conv_module_matrix(mod, in_shape, out_shape)
+            self._affine(node, src, w, b, label)
+        elif isinstance(mod, nn.ConvTranspose2d):
+            self._check_dims(label, in_shape, 3)
+            w, b = conv_transpose_module_matrix(mod, in_shape, out_shape)
             self._affine(node, src, w, b, label)
         elif isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
             if not mod.track_running_stats or mod.running_mean is None:
@@ -215,31 +241,79 @@ class _Lowering:
                 )
             w, b = batchnorm_diagonal(mod, in_shape)
             self._affine(node, src, w, b, label)
-        elif isinstance(mod, nn.AvgPool2d):
-            self._check_4d(label, in_shape)
-            w = avgpool2d_matrix(mod, in_shape, out_shape)  # type: ignore[arg-type]
+        elif isinstance(mod, (nn.AvgPool1d, nn.AvgPool2d)):
+            self._check_dims(label, in_shape, 2 if isinstance(mod, nn.AvgPool1d) else 3)
+            w = avgpool_matrix(mod, in_shape, out_shape)
+            self._affine(node, src, w, np.zeros(w.shape[0]), label)
+        elif isinstance(mod, nn.AdaptiveAvgPool2d):
+            self._check_dims(label, in_shape, 3)
+            win = adaptive_windows(in_shape[1:], out_shape[1:], in_shape[0])  # type: ignore[arg-type]
+            w = average_matrix(win, (win >= 0).sum(axis=1), int(np.prod(in_shape)))
             self._affine(node, src, w, np.zeros(w.shape[0]), label)
         elif isinstance(mod, nn.ReLU):
             self.value[node.name] = self._add(ReLU(src, int(np.prod(in_shape))), label)
         elif isinstance(mod, nn.LeakyReLU):
             relu = ReLU(src, int(np.prod(in_shape)), float(mod.negative_slope))
             self.value[node.name] = self._add(relu, label)
-        elif isinstance(mod, nn.MaxPool2d):
-            self._check_4d(label, in_shape)
+        elif isinstance(mod, nn.PReLU):
+            w = mod.weight.detach().numpy()
+            w = w if w.size == 1 else w.reshape((-1,) + (1,) * (len(in_shape) - 1))
+            slope = relu_slopes(w, in_shape)
+            self.value[node.name] = self._add(ReLU(src, int(np.prod(in_shape)), slope), label)
+        elif isinstance(mod, nn.Hardtanh):  # ReLU6 is a Hardtanh
+            self._clip(node, src, float(mod.min_val), float(mod.max_val), label)
+        elif isinstance(mod, (nn.MaxPool1d, nn.MaxPool2d)):
+            self._check_dims(label, in_shape, 2 if isinstance(mod, nn.MaxPool1d) else 3)
             if mod.return_indices:
                 raise UnsupportedModelError(f"module {label}: return_indices=True is unsupported")
-            win = pool_windows(mod, in_shape, out_shape)  # type: ignore[arg-type]
+            win = pool_windows(mod, in_shape, out_shape)
             self.value[node.name] = self._add(MaxPool(src, np.where(win >= 0, win, -1)), label)
+        elif isinstance(mod, nn.Upsample):
+            self._nearest(node, src, in_shape, out_shape, mod.mode, mod.scale_factor, label)
+        elif isinstance(mod, PAD_MODULES):
+            k = len(mod.padding) // 2  # type: ignore[arg-type]
+            pads = [tuple(mod.padding[2 * i: 2 * i + 2]) for i in range(k)][::-1]  # type: ignore[index]
+            widths = [(0, 0)] * (len(in_shape) - k) + pads
+            mode = {nn.ReflectionPad1d: "reflect", nn.ReflectionPad2d: "reflect",
+                    nn.ReplicationPad1d: "replicate", nn.ReplicationPad2d: "replicate"}.get(
+                type(mod), "constant")  # fmt: skip
+            w, b, _ = pad_affine(in_shape, widths, mode, float(getattr(mod, "value", 0.0)))
+            self._affine(node, src, w, b, label)
         else:
             raise UnsupportedModelError(
-                f"module {label} is not supported; supported: Linear, Conv2d, BatchNorm1d/2d, "
-                "ReLU, LeakyReLU, MaxPool2d, AvgPool2d, Flatten, Dropout, Identity"
+                f"module {label} is not supported; supported: Linear, Conv1d/2d, "
+                "ConvTranspose2d, BatchNorm1d/2d, ReLU, LeakyReLU, PReLU, ReLU6, Hardtanh, "
+                "MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d, Upsample (nearest), padding, "
+                "Flatten, Dropout, Identity"
             )
 
+    def _clip(self, node: torch.fx.Node, src: int, lo: float, hi: float, label: str) -> None:
+        self.value[node.name] = lower_clip(self._add, src, self.nodes[src].size, lo, hi, label)
+
+    def _nearest(self, node, src, in_shape, out_shape, mode, scale_factor, label) -> None:
+        if mode not in ("nearest", "nearest-exact"):
+            raise UnsupportedModelError(f"{label}: interpolation mode {mode!r} is unsupported; "
+                                        "only 'nearest' and 'nearest-exact'")
+        n = len(in_shape) - 1
+        if scale_factor is None:
+            scales = [o / i for i, o in zip(in_shape[1:], out_shape[1:])]
+        else:
+            sf = scale_factor if isinstance(scale_factor, (tuple, list)) else [scale_factor] * n
+            scales = [float(v) for v in sf]
+        coord, rnd = ("asymmetric", "floor") if mode == "nearest" else ("half_pixel",
+                                                                       "round_prefer_ceil")
+        srcs = [np.arange(in_shape[0])] + [
+            nearest_source(i, o, sc, coord, rnd)
+            for i, o, sc in zip(in_shape[1:], out_shape[1:], scales)
+        ]
+        w = selection_matrix(resize_index(in_shape, srcs), int(np.prod(in_shape)))
+        self._affine(node, src, w, np.zeros(w.shape[0]), label)
+
     @staticmethod
-    def _check_4d(label: str, in_shape: tuple[int, ...]) -> None:
-        if len(in_shape) != 3:
-            raise ShapeError(f"module {label} expects (C, H, W) inputs, got shape {in_shape}")
+    def _check_dims(label: str, in_shape: tuple[int, ...], n: int) -> None:
+        if len(in_shape) != n:
+            want = "(C, L)" if n == 2 else "(C, H, W)"
+            raise ShapeError(f"module {label} expects {want} inputs, got shape {in_shape}")
 
     # -- functions and methods ---------------------------------------------------------
     def _function(self, node: torch.fx.Node) -> None:
@@ -260,6 +334,15 @@ class _Lowering:
             slope = node.args[1] if len(node.args) > 1 else node.kwargs.get("negative_slope", 0.01)
             relu = ReLU(src, self.nodes[src].size, float(slope))
             self.value[node.name] = self._add(relu, label)
+        elif target in CLIP_FUNCTIONS or (is_method and name in ("clamp", "clip")):
+            self._clip_function(node, name, label)
+        elif target in CAT_FUNCTIONS:
+            self._cat(node, label)
+        elif target is F.interpolate:
+            src = self._arg(node, node.args[0])
+            mode = node.kwargs.get("mode", node.args[3] if len(node.args) > 3 else "nearest")
+            sf = node.kwargs.get("scale_factor", node.args[2] if len(node.args) > 2 else None)
+            self._nearest(node, src, self._shape(node.args[0]), self._shape(node), mode, sf, label)
         elif target in ADD_FUNCTIONS or (is_method and name in ("add", "add_")):
             self._sum(node, label, sign=1.0)
         elif target in (operator.sub, torch.sub) or (is_method and name == "sub"):
@@ -304,3 +387,37 @@ class _Lowering:
         src = self._arg(node, a)
         size = self.nodes[src].size
         self._affine(node, src, float(b) * sp.identity(size, format="csr"), np.zeros(size), label)
+
+    def _clip_function(self, node: torch.fx.Node, name: str, label: str) -> None:
+        src = self._arg(node, node.args[0])
+        rest = list(node.args[1:])
+        if name == "relu6":
+            lo, hi = 0.0, 6.0
+        elif name.startswith("hardtanh"):
+            lo = rest[0] if rest else node.kwargs.get("min_val", -1.0)
+            hi = rest[1] if len(rest) > 1 else node.kwargs.get("max_val", 1.0)
+        else:
+            lo = rest[0] if rest else node.kwargs.get("min")
+            hi = rest[1] if len(rest) > 1 else node.kwargs.get("max")
+        bounds = []
+        for v, inf in ((lo, -np.inf), (hi, np.inf)):
+            if v is not None and not isinstance(v, (int, float)):
+                raise UnsupportedModelError(f"operation {label}: tensor bounds are unsupported")
+            bounds.append(inf if v is None else float(v))
+        self._clip(node, src, bounds[0], bounds[1], label)
+
+    def _cat(self, node: torch.fx.Node, label: str) -> None:
+        parts = node.args[0]
+        dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+        if not isinstance(parts, (list, tuple)) or not isinstance(dim, int):
+            raise UnsupportedModelError(f"operation {label} has unsupported operands")
+        srcs = [self._arg(node, p) for p in parts]
+        shapes = [self._shape(p) for p in parts]  # type: ignore[arg-type]
+        axis = dim % (len(shapes[0]) + 1)
+        if axis == 0:
+            raise UnsupportedModelError(f"operation {label} concatenates along the batch")
+        blocks = concat_blocks(shapes, axis - 1)
+        n = blocks[0].shape[0]
+        terms = [self._add(Affine(s, m, np.zeros(n)), f"{label} part {k}")
+                 for k, (s, m) in enumerate(zip(srcs, blocks))]  # fmt: skip
+        self.value[node.name] = self._add(Add(tuple(terms), n), label)

@@ -50,7 +50,7 @@ fn domain_of(
     Domain::new(a.as_array(), b.as_array(), lo.as_array(), hi.as_array())
 }
 
-/// Every region of a domain (see `linregions.analysis.complex`).
+/// Every region of a domain (see `linregions.model.complex`).
 #[pyclass(frozen, get_all, name = "ComplexResult", module = "linregions._core")]
 pub(crate) struct PyComplexResult {
     /// `(n, 2)` uint64 (high, low) halves of each region's key.

@@ -131,6 +131,19 @@ impl PyNetwork {
             .map_err(|e| to_pyerr(py, e))
     }
 
+    /// A ReLU whose unit `i` has negative slope `slopes[i]` (PReLU).
+    fn add_relu_slopes(
+        &mut self,
+        py: Python<'_>,
+        input: usize,
+        slopes: PyReadonlyArray1<f64>,
+    ) -> PyResult<usize> {
+        let slopes = slopes.as_array().to_vec();
+        self.inner
+            .add_relu_slopes(input, slopes)
+            .map_err(|e| to_pyerr(py, e))
+    }
+
     /// `windows`: (n_windows, k) input indices, -1 for absent entries (padding).
     fn add_maxpool(
         &mut self,

@@ -365,7 +365,7 @@ fn unit_value(op: &Op, x: &ArrayView2<f64>, p: usize, i: usize, st: u32) -> [f64
             if st == 1 {
                 v
             } else {
-                v.map(|a| a * slope)
+                v.map(|a| a * slope[i])
             }
         }
         Op::MaxPool { windows, .. } => col(windows[i][st as usize]),
@@ -516,8 +516,8 @@ fn descend(
             Op::Relu { slope, .. } => {
                 for (q, mut row) in rows.outer_iter_mut().enumerate() {
                     let xr = xv.row(3 * p + q);
-                    for ((y, &xi), &a) in row.iter_mut().zip(xr).zip(st) {
-                        *y = if a == 1 { xi } else { xi * slope };
+                    for (((y, &xi), &a), &s) in row.iter_mut().zip(xr).zip(st).zip(slope) {
+                        *y = if a == 1 { xi } else { xi * s };
                     }
                 }
             }
@@ -682,10 +682,10 @@ fn cut_relu_affine(
     base: &[Option<Map>],
 ) -> Pieces {
     let op = &ctx.net.nodes[k].op;
-    let Op::Relu { slope, .. } = *op else {
+    let Op::Relu { slope, .. } = op else {
         unreachable!("a ReLU node")
     };
-    let f = |st: u32| if st == 1 { 1.0 } else { slope };
+    let f = |st: u32, unit: usize| if st == 1 { 1.0 } else { slope[unit] };
     let wt = ctx.wt[a].as_ref().expect("W^T");
     let rank1 = |m: &mut Array2<f64>, unit: usize, coef: f64| {
         let w = wt.row(unit);
@@ -704,7 +704,7 @@ fn cut_relu_affine(
         let u = unit as usize;
         let ri = r[u];
         let mut flipped = m.clone();
-        rank1(&mut flipped, u, f(1 - ri) - f(ri));
+        rank1(&mut flipped, u, f(1 - ri, u) - f(ri, u));
         let mut ff = flips.clone();
         ff.push((unit, 1 - ri));
         if ri == 1 {
@@ -737,7 +737,7 @@ fn cut_relu_affine(
         }
         for (j, (&sj, &pj)) in st.iter().zip(&path).enumerate() {
             if sj != pj {
-                rank1(&mut m, j, f(sj) - f(pj));
+                rank1(&mut m, j, f(sj, j) - f(pj, j));
             }
         }
         o.assign(&m);

@@ -1,0 +1,1 @@
+"""Experiments: datasets, the model zoo, training, the toy study, the demo and the paper's study."""

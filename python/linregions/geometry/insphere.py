@@ -1,0 +1,165 @@
+"""The insphere (Chebyshev ball) of a polytope, eq. 5 of the paper:
+``max r  s.t.  A_i x + b_i >= r |A_i|,  lo + r <= x <= hi - r``.
+
+With a finite box the Rust core solves it by a dense interior-point method and certifies the
+result: ``radius`` is the exact distance from ``center`` to the nearest hyperplane or box face
+and ``upper_bound`` a dual bound on the optimum, within the tolerances of each other. With an
+infinite box HiGHS (through scipy) solves the LP and the radius is certified the same way from
+the center (the upper bound is then HiGHS's optimum).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+import numpy as np
+
+from .. import _core
+from ..errors import EmptyPolytopeError, SolverLimitError
+from .highs import minimize, raise_for
+
+if TYPE_CHECKING:
+    from .polytope import Polytope
+
+#: Relative gap allowed between the certified lower and upper bounds on the radius. On
+#: degenerate regions (many box faces touching the ball, as with MNIST's background pixels)
+#: the float64 bounds stall around 3e-10 apart, so a tighter default would never certify.
+INSPHERE_REL_TOL = 1e-9
+#: Absolute gap allowed (input-space units).
+INSPHERE_ABS_TOL = 1e-12
+#: Iteration limit of the interior-point method.
+INSPHERE_MAX_ITER = 100
+
+
+@dataclass(frozen=True)
+class Insphere:
+    """``center`` (d,), ``radius`` (certified for that center; 0 for a flat polytope),
+    ``upper_bound`` (certified bound on the optimal radius), ``iterations``, ``method``.
+
+    Unpacks as ``center, radius = poly.insphere()``.
+    """
+
+    center: np.ndarray
+    radius: float
+    upper_bound: float
+    iterations: int
+    method: str
+
+    def __iter__(self) -> Iterator:
+        return iter((self.center, self.radius))
+
+
+def certified_radius(poly: Polytope, center: np.ndarray) -> float:
+    """Distance from ``center`` to the nearest row hyperplane or box face, negative when a
+    row or box face is violated (zero rows count as ``b`` itself)."""
+    norms = np.linalg.norm(poly.A, axis=1)
+    slack = poly.A @ center + poly.b
+    nz = norms > 0
+    dist = np.concatenate([
+        slack[nz] / norms[nz],
+        np.where(slack[~nz] >= 0, np.inf, -np.inf),
+        center - poly.lo,
+        poly.hi - center,
+    ])
+    return float(dist.min(initial=np.inf))
+
+
+def compute_insphere(
+    poly: Polytope,
+    rel_tol: float = INSPHERE_REL_TOL,
+    abs_tol: float = INSPHERE_ABS_TOL,
+    max_iter: int = INSPHERE_MAX_ITER,
+    fallback: bool = True,
+) -> Insphere:
+    """The insphere of ``poly``; raises :class:`EmptyPolytopeError` when it is empty,
+    :class:`UnboundedPolytopeError` when it holds arbitrarily large balls and
+    :class:`SolverLimitError` when no certified answer was reached. With ``fallback``, an
+    IPM that stops uncertified is followed by HiGHS, whose answer is certified the same
+    way (method ``"ipm+highs"``)."""
+    if np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all():
+        center, radius, upper, iters, status = _core.insphere(
+            poly.A, poly.b, poly.lo, poly.hi, rel_tol, abs_tol, max_iter
+        )
+        method = "ipm"
+        if status != "optimal" and not fallback:
+            raise _limit(f"insphere: {status} after {iters} iterations; certified radius in "
+                         f"[{radius:.6g}, {upper:.6g}]", status, center, radius, upper)
+        if status != "optimal":
+            # The IPM's own dual bound can stall on degenerate regions; certify HiGHS's
+            # answer instead (exact distance of its center, weak-duality bound from its duals).
+            center_h, radius_h, upper_h = certified_linprog(poly)
+            if radius_h > radius:
+                center, radius = center_h, radius_h
+            upper = min(upper, upper_h)
+            method = "ipm+highs"
+            if upper - radius > rel_tol * max(abs(radius), abs(upper)) + abs_tol:
+                raise _limit(f"insphere: {status} after {iters} iterations and HiGHS; "
+                             f"certified radius in [{radius:.6g}, {upper:.6g}]", status,
+                             center, radius, upper)
+    else:
+        center, upper = insphere_linprog(poly)
+        radius, iters, method = certified_radius(poly, center), 0, "highs"
+    if upper < -abs_tol:
+        raise EmptyPolytopeError(
+            f"polytope is empty: the largest inscribed radius is at most {upper:.6g} < 0"
+        )
+    radius = float(radius)
+    if -abs_tol <= radius < 0.0:
+        radius = 0.0  # flat, up to rounding
+    return Insphere(np.asarray(center), radius, float(upper), int(iters), method)
+
+
+def _limit(message: str, status: str, center, lower: float, upper: float) -> SolverLimitError:
+    err = SolverLimitError(message, status=status)
+    err.bounds = (float(lower), float(upper))
+    err.center = np.asarray(center)
+    return err
+
+
+def dual_bound(poly: Polytope, lam: np.ndarray) -> float:
+    """Certified upper bound on the inradius from any multipliers ``lam`` (N,) of the rows
+    (weak duality; the box multipliers are chosen to cancel the x-terms exactly)."""
+    lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
+    a = poly.A.T @ lam
+    mu, nu = np.maximum(-a, 0.0), np.maximum(a, 0.0)
+    scale = lam @ np.linalg.norm(poly.A, axis=1) + mu.sum() + nu.sum()
+    if scale <= 0:
+        return float("inf")
+    return float((lam @ poly.b - mu @ poly.lo + nu @ poly.hi) / scale)
+
+
+def certified_linprog(poly: Polytope) -> tuple[np.ndarray, float, float]:
+    """HiGHS's insphere with certified bounds: (center, exact radius of that center,
+    weak-duality upper bound from HiGHS's multipliers)."""
+    center, _, duals = _linprog_with_duals(poly)
+    return center, certified_radius(poly, center), dual_bound(poly, duals[: poly.n_rows])
+
+
+def insphere_linprog(poly: Polytope, method: str = "highs") -> tuple[np.ndarray, float]:
+    """Center and optimal radius of eq. 5 by ``scipy.optimize.linprog`` on the full LP
+    (the reference and the infinite-box path); ``r`` is free so an empty polytope gives a
+    negative radius. Raises typed errors for non-optimal outcomes."""
+    center, radius, _ = _linprog_with_duals(poly, method)
+    return center, radius
+
+
+def _linprog_with_duals(poly: Polytope, method: str = "highs"):
+    d = poly.dim
+    norms = np.linalg.norm(poly.A, axis=1)
+    fin_lo, fin_hi = np.isfinite(poly.lo), np.isfinite(poly.hi)
+    eye = np.eye(d)
+    # rows of [x, r] with  M [x, r] + q >= 0
+    M = np.vstack([
+        np.hstack([poly.A, -norms[:, None]]),
+        np.hstack([eye[fin_lo], -np.ones((fin_lo.sum(), 1))]),
+        np.hstack([-eye[fin_hi], -np.ones((fin_hi.sum(), 1))]),
+    ])
+    q = np.concatenate([poly.b, -poly.lo[fin_lo], poly.hi[fin_hi]])
+    c = np.zeros(d + 1)
+    c[-1] = -1.0
+    inf = np.full(d + 1, np.inf)
+    res = minimize(c, M, q, -inf, inf, method=method)
+    raise_for(res, "insphere LP")
+    assert res.x is not None and res.duals is not None
+    return res.x[:d], float(res.x[-1]), res.duals

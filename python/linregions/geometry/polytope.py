@@ -1,0 +1,235 @@
+"""General H-polytopes ``{x : A x + b >= 0, lo <= x <= hi}``.
+
+Convention (design.md): normals point inward, rows are not normalised, and the box
+``lo <= x <= hi`` is kept apart from ``A, b`` but is part of every geometric question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+
+from .._arrays import check_finite, to_numpy
+from ..errors import (
+    FlatPolytopeError,
+    InvalidValueError,
+    PolytopeError,
+    ShapeError,
+    UnboundedPolytopeError,
+)
+from .insphere import (
+    INSPHERE_ABS_TOL,
+    INSPHERE_MAX_ITER,
+    INSPHERE_REL_TOL,
+    Insphere,
+    compute_insphere,
+)
+from .redundancy import DUPLICATE_TOL, MAX_BENDS, REDUNDANCY_TOL, RedundancyReport
+
+#: Default slack allowed by :meth:`Polytope.contains` (absolute, on ``A x + b`` and the box).
+CONTAINS_TOL = 1e-9
+
+
+__all__ = ["CONTAINS_TOL", "Polytope", "PolytopeError"]
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Polytope:
+    """``{x in R^d : A x + b >= 0, lo <= x <= hi}``.
+
+    ``A`` (N, d), ``b`` (N,), ``lo`` and ``hi`` (d,), all float64. ``lo``/``hi`` may hold
+    ``-inf``/``inf`` (an unbounded box); ``A`` and ``b`` must be finite.
+    """
+
+    A: np.ndarray
+    b: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def __post_init__(self) -> None:
+        A = to_numpy(self.A)
+        b = to_numpy(self.b)
+        lo = to_numpy(self.lo)
+        hi = to_numpy(self.hi)
+        if A.ndim != 2:
+            raise ShapeError(f"A must be 2-D (N, d), got shape {A.shape}")
+        n, d = A.shape
+        if b.shape != (n,):
+            raise ShapeError(f"b has shape {b.shape}; A is {A.shape}, so b must be ({n},)")
+        for name, v in (("lo", lo), ("hi", hi)):
+            if v.shape != (d,):
+                raise ShapeError(f"{name} has shape {v.shape}; A is {A.shape}, so ({d},)")
+            if np.isnan(v).any():
+                raise InvalidValueError(f"{name} contains NaN")
+        check_finite(A, "A")
+        check_finite(b, "b")
+        if (lo > hi).any():
+            i = int(np.flatnonzero(lo > hi)[0])
+            raise InvalidValueError(f"lo[{i}] = {lo[i]} exceeds hi[{i}] = {hi[i]}")
+        for name, v in (("A", A), ("b", b), ("lo", lo), ("hi", hi)):
+            object.__setattr__(self, name, _readonly(v))
+
+    @property
+    def dim(self) -> int:
+        """Ambient dimension d."""
+        return int(self.A.shape[1])
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows N of ``A`` (the box not counted)."""
+        return int(self.A.shape[0])
+
+    def slack(self, x: Any) -> np.ndarray:
+        """``A x + b`` (N,) for a point x (d,); non-negative rows are satisfied."""
+        return self.A @ self._point(x) + self.b
+
+    def contains(self, x: Any, tol: float = CONTAINS_TOL) -> bool:
+        """Whether ``A x + b >= -tol`` and ``lo - tol <= x <= hi + tol``."""
+        p = self._point(x)
+        in_box = (p >= self.lo - tol).all() and (p <= self.hi + tol).all()
+        return bool(in_box and (self.slack(p) >= -tol).all())
+
+    def hyperplane_distances(self, x: Any) -> np.ndarray:
+        """Euclidean distance (N,) from x to each row's hyperplane ``A_i y + b_i = 0``.
+
+        Rows with a zero normal get ``inf``.
+        """
+        norms = np.linalg.norm(self.A, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dist = np.abs(self.slack(x)) / norms
+        dist[norms == 0] = np.inf
+        return dist
+
+    def insphere(
+        self,
+        rel_tol: float = INSPHERE_REL_TOL,
+        abs_tol: float = INSPHERE_ABS_TOL,
+        max_iter: int = INSPHERE_MAX_ITER,
+        fallback: bool = True,
+    ) -> Insphere:
+        """The largest inscribed ball (eq. 5), certified (see :mod:`linregions.geometry.insphere`).
+
+        Unpacks as ``center, radius``. Raises ``EmptyPolytopeError``,
+        ``UnboundedPolytopeError`` or ``SolverLimitError`` (all :class:`PolytopeError`).
+        ``fallback``: certify HiGHS's answer when the interior-point method stops early.
+        """
+        return compute_insphere(self, rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter,
+                                fallback=fallback)
+
+    def interior_point(self) -> np.ndarray:
+        """A point (d,) strictly inside: the center of the largest inscribed ball (eq. 5).
+
+        Raises ``EmptyPolytopeError``, ``FlatPolytopeError`` (no interior) or
+        ``UnboundedPolytopeError`` (all :class:`PolytopeError`).
+        """
+        ins = self.insphere()
+        if ins.radius <= 0:
+            raise FlatPolytopeError("polytope has no interior (it is flat)")
+        return ins.center
+
+    def nonredundant(
+        self,
+        method: str = "auto",
+        tol: float = REDUNDANCY_TOL,
+        duplicate_tol: float = DUPLICATE_TOL,
+        max_bends: int = MAX_BENDS,
+    ) -> np.ndarray:
+        """Sorted indices of the rows of ``A`` that are facets (the box is part of the
+        geometry; of rows equal up to a positive factor the last is kept).
+
+        ``method``: ``"auto"`` (Rust witnesses + Clarkson LPs), ``"naive"`` (appendix C,
+        one LP per row) or ``"cdd"`` (pycddlib). ``tol`` is a Euclidean distance: a row is
+        redundant when the polytope without it reaches at most ``tol`` past it. See
+        :mod:`linregions.geometry.redundancy`.
+        """
+        return self.redundancy_report(method, tol, duplicate_tol, max_bends).facets
+
+    def redundancy_report(
+        self,
+        method: str = "auto",
+        tol: float = REDUNDANCY_TOL,
+        duplicate_tol: float = DUPLICATE_TOL,
+        max_bends: int = MAX_BENDS,
+    ) -> RedundancyReport:
+        """:meth:`nonredundant` with counts of how each row was decided."""
+        from . import redundancy as r
+
+        if method == "auto":
+            return r.nonredundant_auto(self, tol, duplicate_tol, max_bends)
+        if method == "naive":
+            return r.nonredundant_naive(self, tol)
+        if method == "cdd":
+            return r.nonredundant_cdd(self, tol)
+        raise InvalidValueError(f"unknown method {method!r}; use 'auto', 'naive' or 'cdd'")
+
+    def vertices(self) -> np.ndarray:
+        """Vertices (n_v, d) for small d, by pycddlib (see :func:`~.vertices.vertices`)."""
+        from .vertices import vertices
+
+        return vertices(self)
+
+    def angles(self, rows: Any = None) -> np.ndarray:
+        """Angles (k, k) in radians between the normals of ``rows`` (default all; e.g.
+        ``self.nonredundant()``), as in figure 4."""
+        from .angles import row_angles
+
+        return row_angles(self.A, rows)
+
+    def sample(
+        self,
+        n: int,
+        seed: Optional[int] = None,
+        start: Any = None,
+        thin: int = 10,
+        burn_in: int = 100,
+    ) -> np.ndarray:
+        """``n`` points (n, d) by hit-and-run (uniform in the limit).
+
+        ``start`` must lie strictly inside (default: :meth:`interior_point`). Every
+        ``thin``-th step after ``burn_in`` steps is kept.
+        """
+        rng = np.random.default_rng(seed)
+        x = self.interior_point() if start is None else self._point(start).copy()
+        if not self.contains(x, tol=0.0):
+            raise InvalidValueError("hit-and-run start point is not inside the polytope")
+        out = np.empty((n, self.dim))
+        slack = self.slack(x)
+        total = burn_in + n * thin
+        for step in range(total):
+            u = rng.standard_normal(self.dim)
+            u /= np.linalg.norm(u)
+            t_lo, t_hi = self._chord(x, u, slack)
+            t = rng.uniform(t_lo, t_hi)
+            x = x + t * u
+            slack = slack + t * (self.A @ u)
+            if step >= burn_in and (step - burn_in) % thin == thin - 1:
+                out[(step - burn_in) // thin] = x
+        return out
+
+    def _chord(self, x: np.ndarray, u: np.ndarray, slack: np.ndarray) -> tuple[float, float]:
+        """Range of t with ``x + t u`` inside, given ``slack = A x + b``."""
+        au = self.A @ u
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_row = -slack / au
+            t_lo_box = np.where(u > 0, (self.lo - x) / u, (self.hi - x) / u)
+            t_hi_box = np.where(u > 0, (self.hi - x) / u, (self.lo - x) / u)
+        mv = u != 0
+        t_hi = min(np.min(t_row[au < 0], initial=np.inf), np.min(t_hi_box[mv], initial=np.inf))
+        t_lo = max(np.max(t_row[au > 0], initial=-np.inf), np.max(t_lo_box[mv], initial=-np.inf))
+        if not (np.isfinite(t_lo) and np.isfinite(t_hi)):
+            raise UnboundedPolytopeError("polytope is unbounded along a sampled direction")
+        return float(t_lo), float(t_hi)
+
+    def _point(self, x: Any) -> np.ndarray:
+        p = to_numpy(x).reshape(-1)
+        if p.shape != (self.dim,):
+            raise ShapeError(f"point has {p.size} entries, polytope dimension is {self.dim}")
+        return p

@@ -1,0 +1,250 @@
+"""Which rows of ``A x + b >= 0`` are facets of ``{A x + b >= 0, lo <= x <= hi}``.
+
+Row ``i`` is *redundant* when removing it lets the polytope reach at most ``tol`` (a
+Euclidean distance) beyond its hyperplane: ``min (A_i x + b_i) / |A_i| >= -tol`` over the
+other rows and the box. Otherwise it is a facet. Of rows equal up to a positive factor, the
+last one is kept (the sequential loop of appendix C keeps the last one too).
+
+Methods:
+
+- ``"naive"``: the paper's appendix C, one LP per row in order, removing each redundant row
+  before testing the next (HiGHS through scipy).
+- ``"auto"``: the Rust core certifies what it can without LPs (zero rows, rows implied by the
+  box, duplicates, and facets by witness points found by straight and bent rays from the
+  insphere center); the rows left go through Clarkson's loop: an LP over the facets known so
+  far decides redundancy, or a feasible point of it past the row, joined to the center by a
+  segment, meets a new facet. These LPs run in the Rust core (dense interior point, stopped
+  as soon as either answer is certified; HiGHS when it cannot settle one). Flat polytopes
+  (no interior point) fall back to ``"naive"``.
+- ``"cdd"``: pycddlib (floating point), for cross-checks at small sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import _core
+from ..errors import InvalidValueError
+from .highs import minimize, raise_for
+
+if TYPE_CHECKING:
+    from .polytope import Polytope
+
+#: A row is redundant when the polytope without it reaches at most this far past it.
+REDUNDANCY_TOL = 1e-9
+#: Unit normals and offsets closer than this make two rows duplicates.
+DUPLICATE_TOL = 1e-12
+#: The interior-point LP of ``"auto"`` stops at a feasible point this far past a row.
+FACET_MARGIN = 1e-6
+#: How many times a ray is bent around blockers in the search for facet witnesses.
+MAX_BENDS = 128
+
+_CODE_FACET, _CODE_UNKNOWN, _CODE_LP_REDUNDANT = 1, 0, 5
+
+
+@dataclass(frozen=True)
+class RedundancyReport:
+    """The facets (sorted row indices) and how each row was decided (counts)."""
+
+    facets: np.ndarray
+    method: str
+    by_box: int = 0
+    by_duplicate: int = 0
+    by_straight_rays: int = 0
+    by_bent_rays: int = 0
+    by_lp_facet: int = 0
+    by_lp_redundant: int = 0
+    n_lps: int = 0
+
+
+def _unit_rows(poly: Polytope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    norms = np.linalg.norm(poly.A, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    return poly.A / safe[:, None], poly.b / safe, norms
+
+
+def _row_min(A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: Polytope,
+             extra_floor: bool) -> tuple[float, np.ndarray]:
+    """``min A_i x + b_i`` over rows ``rows`` and the box (and ``A_i x + b_i >= -1``)."""
+    Ar, br = A[rows], b[rows]
+    if extra_floor:
+        Ar = np.vstack([Ar, A[i]])
+        br = np.append(br, b[i] + 1.0)
+    res = minimize(A[i], Ar, br, poly.lo, poly.hi)
+    raise_for(res, f"redundancy LP of row {i}")
+    assert res.x is not None
+    return res.value + b[i], res.x
+
+
+def _row_min_early(A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: Polytope,
+                   x0: np.ndarray, tol: float) -> tuple[float, np.ndarray]:
+    """Settles ``min A_i x + b_i >= -tol`` over ``rows`` and the (finite) box without the
+    optimum when it can: the Rust interior-point LP from the strictly interior ``x0`` stops at
+    a certified lower bound ``>= -tol`` (returned: row ``i`` is redundant) or at an exactly
+    feasible point whose value is below ``-FACET_MARGIN`` (returned with that value). Anything
+    else (a value in between, a stalled solve) is decided by the exact HiGHS LP."""
+    x, value, lower, _, outcome = _core.lp_minimize(
+        A[rows], b[rows], poly.lo, poly.hi, A[i], float(b[i]), x0,
+        1e-9, 1e-12, 200, -max(FACET_MARGIN, tol), -tol)
+    if outcome == "bound_above":
+        return lower, x
+    if value < -tol and outcome in ("point_below", "optimal"):
+        return value, x
+    return _row_min(A, b, rows, i, poly, extra_floor=False)
+
+
+def _check_nonempty(poly: Polytope) -> bool:
+    """Raises for an empty polytope; returns whether it has an interior."""
+    ins = poly.insphere()
+    return ins.radius > 0.0
+
+
+def nonredundant_naive(poly: Polytope, tol: float = REDUNDANCY_TOL) -> RedundancyReport:
+    """Appendix C: test the rows in order, each by an LP over the rows not yet removed."""
+    _check_nonempty(poly)
+    A, b, norms = _unit_rows(poly)
+    kept = np.ones(poly.n_rows, dtype=bool)
+    n_lps = 0
+    for k in range(poly.n_rows):
+        if norms[k] == 0:
+            kept[k] = False  # 0 x + b >= 0 with b >= 0 (b < 0 is caught as empty)
+            continue
+        others = np.flatnonzero(kept)
+        others = others[others != k]
+        y, _ = _row_min(A, b, others, k, poly, extra_floor=True)
+        n_lps += 1
+        if y >= -tol:
+            kept[k] = False
+    return RedundancyReport(np.flatnonzero(kept), "naive", n_lps=n_lps)
+
+
+def nonredundant_auto(
+    poly: Polytope,
+    tol: float = REDUNDANCY_TOL,
+    duplicate_tol: float = DUPLICATE_TOL,
+    max_bends: int = MAX_BENDS,
+) -> RedundancyReport:
+    """Witnesses and bound tests in Rust, then Clarkson's loop for the rows left."""
+    ins = poly.insphere()
+    if ins.radius <= tol:
+        rep = nonredundant_naive(poly, tol=tol)
+        return RedundancyReport(rep.facets, "naive (flat polytope)", n_lps=rep.n_lps)
+    x0 = ins.center
+    codes, n_straight, n_bent = _core.classify_rows(
+        poly.A, poly.b, poly.lo, poly.hi, x0, tol, duplicate_tol, max_bends
+    )
+    codes = codes.copy()
+    by_box, by_dup = int(np.count_nonzero(codes == 3)), int(np.count_nonzero(codes == 2))
+    A, b, _ = _unit_rows(poly)
+    bounded = bool(np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all())
+    s0 = A @ x0 + b
+    candidates = np.flatnonzero((codes == _CODE_FACET) | (codes == _CODE_UNKNOWN))
+    unknown = np.flatnonzero(codes == _CODE_UNKNOWN)
+    alive = np.zeros(poly.n_rows, dtype=bool)
+    alive[candidates] = True  # rows not (yet) shown redundant
+    lp_facet = lp_red = n_lps = 0
+    for i in unknown:
+        if codes[i] == _CODE_FACET:
+            continue  # met first by an earlier segment
+        while True:
+            facets = np.flatnonzero(codes == _CODE_FACET)
+            if bounded:
+                y, xs = _row_min_early(A, b, facets, i, poly, x0, tol)
+            else:
+                y, xs = _row_min(A, b, facets, i, poly, extra_floor=True)
+            n_lps += 1
+            if y >= -tol:
+                codes[i], alive[i] = _CODE_LP_REDUNDANT, False
+                lp_red += 1
+                break
+            k = _first_hit(A, b, s0, xs, np.flatnonzero(alive & (codes != _CODE_FACET)), tol)
+            if k is None:
+                # tie or thin margin: decide row i by the exact LP over every row left
+                others = np.flatnonzero(alive)
+                others = others[others != i]
+                y, _ = _row_min(A, b, others, i, poly, extra_floor=True)
+                n_lps += 1
+                if y >= -tol:
+                    codes[i], alive[i] = _CODE_LP_REDUNDANT, False
+                    lp_red += 1
+                else:
+                    codes[i] = _CODE_FACET
+                    lp_facet += 1
+                break
+            codes[k] = _CODE_FACET
+            lp_facet += 1
+            if k == i:
+                break
+    return RedundancyReport(
+        np.flatnonzero(codes == _CODE_FACET),
+        "auto",
+        by_box=by_box,
+        by_duplicate=by_dup,
+        by_straight_rays=int(n_straight),
+        by_bent_rays=int(n_bent),
+        by_lp_facet=lp_facet,
+        by_lp_redundant=lp_red,
+        n_lps=n_lps,
+    )
+
+
+def _first_hit(A: np.ndarray, b: np.ndarray, s0: np.ndarray, xs: np.ndarray,
+               rows: np.ndarray, tol: float) -> int | None:
+    """The row among ``rows`` that the segment from the center (slacks ``s0``) to ``xs``
+    meets first, if it meets it alone with every other row's slack above ``2 tol`` there."""
+    sx = A[rows] @ xs + b[rows]
+    s = s0[rows]
+    hit = sx < 0
+    if not hit.any():
+        return None
+    t = np.full(rows.size, np.inf)
+    t[hit] = s[hit] / (s[hit] - sx[hit])
+    j = int(np.argmin(t))
+    slack_at = s + t[j] * (sx - s)
+    slack_at[j] = np.inf
+    if slack_at.min() <= 2 * tol:
+        return None
+    return int(rows[j])
+
+
+def nonredundant_cdd(poly: Polytope, tol: float = REDUNDANCY_TOL) -> RedundancyReport:
+    """pycddlib's redundancy removal (floating point) on the rows and the box.
+
+    Rows equal up to a positive factor are merged first by the same rule as the other
+    methods (the last is kept), and rows implied by the box alone are removed, so that cdd
+    never has to choose between a row and an equal box face.
+    """
+    try:
+        import cdd
+    except ImportError as e:  # pragma: no cover - optional dependency
+        raise InvalidValueError("method='cdd' needs pycddlib (pip install pycddlib)") from e
+    _check_nonempty(poly)
+    if not (np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all()):
+        raise InvalidValueError("method='cdd' needs a finite box")
+    A, b, norms = _unit_rows(poly)
+    keep = norms > 0
+    lo, hi = poly.lo, poly.hi
+    box_min = b + np.where(A > 0, A * lo, A * hi).sum(axis=1)
+    keep &= box_min < -tol
+    idx = np.flatnonzero(keep)
+    # drop all but the last of each group of duplicates
+    last: dict[tuple, int] = {}
+    for i in idx:
+        last[tuple(np.round(np.append(A[i], b[i]) / duplicate_scale(tol)))] = i
+    idx = np.array(sorted(last.values()), dtype=np.int64)
+    d = poly.dim
+    eye = np.eye(d)
+    box = np.vstack([np.column_stack([-lo, eye]), np.column_stack([hi, -eye])])
+    rows = np.vstack([box, np.column_stack([b[idx], A[idx]])])
+    mat = cdd.matrix_from_array(rows.tolist(), rep_type=cdd.RepType.INEQUALITY)
+    redundant = cdd.redundant_rows(mat)
+    kept = [int(idx[r - 2 * d]) for r in range(2 * d, rows.shape[0]) if r not in redundant]
+    return RedundancyReport(np.array(sorted(kept), dtype=np.int64), "cdd")
+
+
+def duplicate_scale(tol: float) -> float:
+    """Grid on which unit rows are rounded to detect duplicates for cdd."""
+    return max(tol, 1e-12)

@@ -1,0 +1,247 @@
+"""Exact 2-D slices of input space: the convex polygons of the linear regions a plane meets.
+
+The slice is ``x(s, t) = origin + s * u + t * v`` for ``(s, t)`` in ``extent = (s_min, s_max,
+t_min, t_max)``, clipped to the network's input box (paper, figure 1 and appendix A). The
+partition is computed exactly in the Rust core (see ``rust/src/slice``); polygons are in
+``(s, t)`` coordinates, counter-clockwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import _core
+from .._arrays import as_point
+from ..errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from .network import Network
+
+#: Tolerance, relative to the diagonal of the (s, t) rectangle, within which a polygon
+#: vertex counts as lying on a cutting line; regions thinner than this are not resolved.
+SLICE_TOL = 1e-9
+#: Default cap on the number of polygons (a guard against slices that would exhaust memory).
+MAX_POLYGONS = 5_000_000
+#: Default margin around the three points of :func:`slice_through`, as a fraction of the
+#: span of the points in each direction.
+THROUGH_MARGIN = 0.25
+
+
+def _ragged(vertices: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
+    return [vertices[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+
+def _areas(vertices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Shoelace areas of ragged polygons, vectorised."""
+    n = len(offsets) - 1
+    if n == 0:
+        return np.zeros(0)
+    idx = np.arange(len(vertices))
+    owner = np.repeat(np.arange(n), np.diff(offsets))
+    nxt = np.where(idx + 1 == offsets[owner + 1], offsets[owner], idx + 1)
+    cross = vertices[:, 0] * vertices[nxt, 1] - vertices[nxt, 0] * vertices[:, 1]
+    return 0.5 * np.bincount(owner, weights=cross, minlength=n)
+
+
+def _centroids(vertices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    n = len(offsets) - 1
+    if n == 0:
+        return np.zeros((0, 2))
+    idx = np.arange(len(vertices))
+    owner = np.repeat(np.arange(n), np.diff(offsets))
+    o = vertices[offsets[:-1]][owner]
+    p = vertices - o
+    nxt = np.where(idx + 1 == offsets[owner + 1], offsets[owner], idx + 1)
+    q = vertices[nxt] - o
+    cross = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
+    a2 = np.bincount(owner, weights=cross, minlength=n)
+    cx = np.bincount(owner, weights=(p[:, 0] + q[:, 0]) * cross, minlength=n)
+    cy = np.bincount(owner, weights=(p[:, 1] + q[:, 1]) * cross, minlength=n)
+    return vertices[offsets[:-1]] + np.stack([cx, cy], axis=1) / (3.0 * a2[:, None])
+
+
+@dataclass(frozen=True, eq=False)
+class Slice:
+    """The exact partition of a 2-D slice into linear regions and classification regions.
+
+    Polygons are ragged arrays: polygon i has vertices ``vertices[offsets[i]:offsets[i+1]]``
+    (counter-clockwise, ``(s, t)`` coordinates); :meth:`polygons` lists them.
+
+    - ``keys`` (P, 2) uint64: pattern key of each region (equal to ``net.patterns`` keys and
+      ``Region.key``, see :meth:`key_ints`); ``bits`` (P, words): the packed patterns.
+    - ``active_fraction`` (P,): fraction of (leaky) ReLU neurons active in the region.
+    - ``classes`` (P,): the class predicted on the largest part of the region.
+    - ``logit_maps`` (P, 3, M): ``logits(s, t) = s * L[0] + t * L[1] + L[2]`` on polygon i.
+    - ``class_vertices``, ``class_offsets``: classification polygons (each region's polygon
+      cut where the top logit changes); ``class_parent`` (Q,): the region each lies in;
+      ``class_label`` (Q,): the class predicted there.
+    - ``marks`` (k, 2): ``(s, t)`` of the points the slice was built through (may be empty).
+    """
+
+    origin: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    extent: tuple[float, float, float, float]
+    vertices: np.ndarray
+    offsets: np.ndarray
+    bits: np.ndarray
+    keys: np.ndarray
+    active_fraction: np.ndarray
+    classes: np.ndarray
+    logit_maps: np.ndarray
+    class_vertices: np.ndarray
+    class_offsets: np.ndarray
+    class_parent: np.ndarray
+    class_label: np.ndarray
+    marks: np.ndarray
+
+    @property
+    def n_regions(self) -> int:
+        """Number of polygons (one per linear region met by the slice)."""
+        return len(self.offsets) - 1
+
+    def polygons(self) -> list[np.ndarray]:
+        """The region polygons as a list of (k_i, 2) vertex arrays."""
+        return _ragged(self.vertices, self.offsets)
+
+    def class_polygons(self) -> list[np.ndarray]:
+        """The classification polygons as a list of (k_i, 2) vertex arrays."""
+        return _ragged(self.class_vertices, self.class_offsets)
+
+    def areas(self) -> np.ndarray:
+        """(P,) areas of the region polygons in (s, t) units."""
+        return _areas(self.vertices, self.offsets)
+
+    def class_areas(self) -> np.ndarray:
+        """(Q,) areas of the classification polygons."""
+        return _areas(self.class_vertices, self.class_offsets)
+
+    def centroids(self) -> np.ndarray:
+        """(P, 2) area centroids of the region polygons."""
+        return _centroids(self.vertices, self.offsets)
+
+    def key_ints(self) -> list[int]:
+        """Keys as 128-bit Python integers (comparable with ``Region.key``)."""
+        return [(int(h) << 64) | int(lo) for h, lo in self.keys]
+
+    def to_input(self, st: Any) -> np.ndarray:
+        """Input-space points ``origin + s u + t v`` of (n, 2) slice coordinates, (n, d)."""
+        st = np.asarray(st, dtype=np.float64).reshape(-1, 2)
+        return self.origin + st[:, :1] * self.u + st[:, 1:] * self.v
+
+    def grid(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """An n x n grid of cell centres over the extent: ``(s (n,), t (n,), st (n*n, 2))``,
+        rows of ``st`` ordered with s fastest."""
+        s0, s1, t0, t1 = self.extent
+        s = s0 + (np.arange(n) + 0.5) * (s1 - s0) / n
+        t = t0 + (np.arange(n) + 0.5) * (t1 - t0) / n
+        ss, tt = np.meshgrid(s, t)
+        return s, t, np.stack([ss.ravel(), tt.ravel()], axis=1)
+
+    def class_counts(self) -> dict[int, int]:
+        """Number of classification polygons per class."""
+        labels, counts = np.unique(self.class_label, return_counts=True)
+        return {int(a): int(c) for a, c in zip(labels, counts)}
+
+
+def _extent(extent: Any) -> tuple[float, float, float, float]:
+    e = np.asarray(extent, dtype=np.float64).ravel()
+    if e.size == 1:
+        return (-float(e[0]), float(e[0]), -float(e[0]), float(e[0]))
+    if e.size == 2:
+        return (float(e[0]), float(e[1]), float(e[0]), float(e[1]))
+    if e.size == 4:
+        return tuple(float(x) for x in e)  # type: ignore[return-value]
+    raise InvalidValueError(
+        f"extent must be a half-width r, a pair (lo, hi) or (s_min, s_max, t_min, t_max); "
+        f"got {extent!r}"
+    )
+
+
+def slice_network(
+    net: Network,
+    origin: Any,
+    u: Any,
+    v: Any,
+    extent: Any = 1.0,
+    *,
+    tol: float = SLICE_TOL,
+    max_polygons: int = MAX_POLYGONS,
+    marks: Any = None,
+) -> Slice:
+    """The exact partition of ``origin + s u + t v`` (see :meth:`Network.slice`)."""
+    o = as_point(origin, net.input_shape, "origin")
+    uu = as_point(u, net.input_shape, "u")
+    vv = as_point(v, net.input_shape, "v")
+    ext = _extent(extent)
+    out = _core.slice_network(
+        net._core, o, uu, vv, net.lo, net.hi, ext, float(tol), int(max_polygons)
+    )
+    verts, offsets, bits, keys, active, classes, maps, cverts, coffsets, cparent, clabel = out
+    m = net.n_classes
+    return Slice(
+        origin=o,
+        u=uu,
+        v=vv,
+        extent=ext,
+        vertices=verts,
+        offsets=offsets,
+        bits=bits,
+        keys=keys,
+        active_fraction=active,
+        classes=classes,
+        logit_maps=maps.reshape(-1, 3, m),
+        class_vertices=cverts,
+        class_offsets=coffsets,
+        class_parent=cparent,
+        class_label=clabel,
+        marks=np.zeros((0, 2)) if marks is None else np.asarray(marks, dtype=np.float64),
+    )
+
+
+@dataclass(frozen=True)
+class Plane:
+    """An orthonormal 2-D plane through points: ``origin``, ``u``, ``v`` (d,), the
+    ``extent`` covering the points with a margin, and ``points`` (k, 2) their (s, t)."""
+
+    origin: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    extent: tuple[float, float, float, float]
+    points: np.ndarray
+
+
+def plane_through(a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN) -> Plane:
+    """The plane through three points (e.g. three images, paper figure 1): origin at their
+    mean, ``u`` along ``b - a``, ``v`` orthonormal to it in the plane of the three."""
+    pts = np.stack([np.asarray(p, dtype=np.float64).ravel() for p in (a, b, c)])
+    origin = pts.mean(axis=0)
+    u = pts[1] - pts[0]
+    nu = np.linalg.norm(u)
+    w = pts[2] - pts[0]
+    if nu == 0.0:
+        raise InvalidValueError("plane_through: the first two points coincide")
+    u = u / nu
+    v = w - (w @ u) * u
+    nv = np.linalg.norm(v)
+    if nv <= np.finfo(np.float64).eps * max(np.linalg.norm(w), nu):
+        raise InvalidValueError("plane_through: the three points are collinear")
+    v = v / nv
+    st = (pts - origin) @ np.stack([u, v], axis=1)
+    lo, hi = st.min(axis=0), st.max(axis=0)
+    pad = margin * (hi - lo)
+    ext = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+    return Plane(origin=origin, u=u, v=v, extent=tuple(float(x) for x in ext), points=st)
+
+
+def slice_through(
+    net: Network, a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN, **kwargs: Any
+) -> Slice:
+    """The exact slice of ``net`` on the plane through ``a``, ``b``, ``c`` (figure 1);
+    ``marks`` holds the three points' (s, t)."""
+    shape = net.input_shape
+    p = plane_through(*(as_point(x, shape) for x in (a, b, c)), margin=margin)
+    return slice_network(net, p.origin, p.u, p.v, p.extent, marks=p.points, **kwargs)

@@ -1,0 +1,9 @@
+"""Pictures of the analyses, drawn with matplotlib's object API.
+
+One convention for every function here: ``plot_x(data, ..., ax=None, path=None) -> Figure``.
+A single-panel plot draws into ``ax`` when one is given (its figure is returned) and into a new
+figure otherwise; a multi-panel plot takes ``fig=None`` instead of ``ax``. With ``path`` the
+figure is also written (format by suffix). Nothing here touches pyplot's global state or switches
+the matplotlib backend, so the plots work headless and inside notebooks alike; matplotlib is
+imported only when a plot is drawn.
+"""

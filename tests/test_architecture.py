@@ -1,0 +1,89 @@
+"""The package's shape: layers import downward only, and only the network and geometry layers
+touch the Rust extension (issue 11). Read from the source with `ast`, so lazy imports count."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[1] / "python" / "linregions"
+# Modules allowed to import the extension `_core`.
+CORE_USERS = ("linregions.model", "linregions.geometry")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PKG.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    """Modules of the package that `path` imports anywhere outside `if TYPE_CHECKING:`."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("linregions"))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.startswith("linregions"):
+                for alias in node.names:
+                    sub = f"{target}.{alias.name}"
+                    found.add(sub if sub in modules else target)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    return {m for m in found if m in modules}
+
+
+def _graph() -> dict[str, set[str]]:
+    paths = sorted(PKG.rglob("*.py"))
+    modules = {_module_name(p) for p in paths} | {"linregions._core"}
+    return {_module_name(p): _imports(p, modules) - {_module_name(p)} for p in paths}
+
+
+def test_only_model_and_geometry_import_the_extension():
+    offenders = sorted(
+        m
+        for m, deps in _graph().items()
+        if "linregions._core" in deps and not m.startswith(CORE_USERS)
+    )
+    assert offenders == []
+
+
+def test_import_graph_has_no_cycles():
+    graph = _graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def dfs(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for dep in sorted(graph.get(node, ())):
+            if state.get(dep) == 1:
+                cycles.append(stack[stack.index(dep):] + [dep])
+            elif dep not in state:
+                dfs(dep, stack + [dep])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            dfs(module, [module])
+    assert cycles == []

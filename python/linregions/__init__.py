@@ -20,6 +20,7 @@ from . import errors
 from .analysis.attacks import PGDResult, pgd
 from .analysis.categories import CategoryRegion, RegionCategories, region_categories
 from .analysis.decision_boundary import BoundaryPoint, NoBoundaryError, boundary_point
+from .analysis.local_complexity import LocalComplexity, local_complexity
 from .analysis.surroundings import Surroundings, nullspace_directions, surrounding_regions
 from .errors import (
     EmptyPolytopeError,
@@ -37,10 +38,13 @@ from .errors import (
     UnsupportedModelError,
 )
 from .geometry.class_maxima import GAP_TOL, ClassMaxima, certified_gap
+from .geometry.domains import Ball, Box
 from .geometry.insphere import Insphere
 from .geometry.polytope import CONTAINS_TOL, Polytope
 from .geometry.redundancy import RedundancyReport
+from .geometry.volumes import Volumes
 from .importers.vnnlib import VnnlibSpec, read_vnnlib
+from .model.complex import Complex
 from .model.network import VERSION, Network, Patterns
 from .model.region import Region
 from .model.slice import Plane, Slice, plane_through, slice_through
@@ -102,6 +106,12 @@ def from_onnx(model: Any, *, bounds: Any = (-1.0, 1.0)) -> Network:
 
 
 __all__ = [
+    "Ball",
+    "Box",
+    "Complex",
+    "local_complexity",
+    "LocalComplexity",
+    "Volumes",
     "boundary_point",
     "BOUNDARY_TOL",
     "BoundaryPoint",

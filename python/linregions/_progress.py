@@ -43,3 +43,34 @@ def progress(items: Iterable[T], total: int, label: str, hint: str = "") -> Iter
         took = time.monotonic() - start
         sys.stderr.write(f"{lead}{label} done: {k}/{total} in {took:.1f}s{clear}\n")
         sys.stderr.flush()
+
+
+class SearchProgress:
+    """A counter bar for searches of unknown length: ``label: found, frontier, rate``.
+
+    Call it as ``bar(found, frontier, seconds)`` (the Rust search's progress callback) and
+    :meth:`close` it at the end; nothing is drawn before ``SHOW_AFTER`` seconds.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = False
+        self.last = (0, 0, 0.0)
+
+    def __call__(self, found: int, frontier: int, seconds: float) -> None:
+        self.last = (found, frontier, seconds)
+        if seconds >= SHOW_AFTER:
+            self.shown = True
+            rate = found / seconds if seconds > 0 else 0.0
+            sys.stderr.write(
+                f"\r{self.label}: {found} found, {frontier} in frontier, {rate:,.0f}/s, "
+                f"{seconds:5.1f}s   "
+            )
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        """Ends the line (if one was drawn) with the final count."""
+        if self.shown:
+            found, _, seconds = self.last
+            sys.stderr.write(f"\r{self.label} done: {found} in {seconds:.1f}s{' ' * 30}\n")
+            sys.stderr.flush()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Optional
 
 import numpy as np
 
 from .. import _core
 from .._arrays import as_point, as_points, to_numpy
 from ..errors import InvalidValueError, ShapeError
+from .complex import MAX_REGIONS, Complex, clip_domain, enumerate_regions
+from .complex_dask import enumerate_tiles
 from .ir import Node, PatternLayout, build_core, fuse_affine_chains, pattern_layout
 from .region import Region
 from .slice import Slice, as_extent, slice_from_core
@@ -304,6 +306,64 @@ class Network:
             boundary=tuple((int(a), int(u), float(v)) for a, u, v in r.boundary),
         )
 
+    def regions(
+        self,
+        domain: Any = None,
+        *,
+        max_regions: int = MAX_REGIONS,
+        workers: int | None = None,
+        progress: Any = None,
+        scheduler: Any = None,
+        tiles: Any = None,
+    ) -> Complex:
+        """Every full-dimensional linear region inside ``domain`` (default: the input box),
+        as a :class:`~linregions.Complex`; see
+        :func:`linregions.model.complex.enumerate_regions` for the other parameters.
+
+        ``scheduler`` (a ``dask.distributed.Client`` or a scheduler address) enumerates tiles
+        of the domain on a Dask cluster (``tiles`` per axis, default 2 along the first
+        min(d, 3) axes) and merges them by key; see :mod:`linregions.model.complex_dask`."""
+        if scheduler is not None:
+            if int(max_regions) < 1:
+                raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
+            return enumerate_tiles(self, clip_domain(self, domain), scheduler, tiles=tiles,
+                                   max_regions=int(max_regions))
+        return enumerate_regions(self, domain, max_regions=max_regions, workers=workers,
+                                 progress=progress)
+
+    def search_regions(
+        self,
+        A: np.ndarray,
+        b: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        max_regions: int,
+        workers: Optional[int] = None,
+        callback: Optional[Callable[..., Any]] = None,
+    ) -> Any:
+        """The Rust region search over the domain ``{A x + b >= 0, lo <= x <= hi}``.
+
+        The engine behind :meth:`regions` and :func:`linregions.local_complexity`; returns
+        the core's typed ``ComplexResult`` (keys, bits, points, inradius, n_facets, edges,
+        edge_units, complete, unsettled). ``callback(found, frontier)`` reports progress.
+        """
+        return _core.complex_search(
+            self._core, A, b, lo, hi, int(max_regions),
+            None if workers is None else int(workers), callback,
+        )
+
+    def describe_regions(self, domain: Any, points: np.ndarray) -> Any:
+        """The core's ``RegionRecords`` of the regions holding ``points`` (n, d), each
+        intersected with ``domain`` (an :class:`~linregions.Polytope`)."""
+        return _core.complex_describe(
+            self._core, domain.A, domain.b, domain.lo, domain.hi, points
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # picklable (Dask ships networks to workers): rebuilt from its IR nodes
+        return (_rebuild, (list(self.nodes), self.input_shape, self.lo, self.hi,
+                           list(self.labels)))
+
     def walk(self, x0: Any, x1: Any, tol: float = WALK_TOL, respect_box: bool = True) -> Walk:
         """Exact walk of the segment ``x0 -> x1``, region by region.
 
@@ -470,3 +530,8 @@ class Network:
         ext = as_extent(extent)
         data = self._core.slice(o, uu, vv, ext, float(tol), int(max_polygons))
         return slice_from_core(data, o, uu, vv, ext, marks)
+
+
+def _rebuild(nodes: list[Node], input_shape: tuple[int, ...], lo: np.ndarray, hi: np.ndarray,
+             labels: list[str]) -> Network:
+    return Network(nodes, input_shape, lo, hi, labels=labels, fuse=False)

@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod complex;
 mod errors;
 mod ipm;
 mod network;
@@ -38,5 +39,9 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ipm::class_maxima, m)?)?;
     m.add_class::<polytope::PyRowClassification>()?;
     m.add_function(wrap_pyfunction!(polytope::classify_rows, m)?)?;
+    m.add_class::<complex::PyComplexResult>()?;
+    m.add_class::<complex::PyRegionRecords>()?;
+    m.add_function(wrap_pyfunction!(complex::complex_search, m)?)?;
+    m.add_function(wrap_pyfunction!(complex::complex_describe, m)?)?;
     Ok(())
 }

@@ -1,0 +1,54 @@
+"""Benchmark of issue 12: the complex (every region of a domain).
+
+- d = 2: ``net.regions()`` against ``net.slice`` on the same box and net (goal: within 5x).
+- d = 4-8: random-init 3 x 32 ReLU MLPs in [-1, 1]^d, certified regions per second
+  (goal >= 2,000/s on the 2-core machine).
+
+Run:  PYTHONPATH=python python -m pytest benches/bench_complex.py --benchmark-only -p no:logging
+Environment: LINREGIONS_BENCH_SMOKE=1 uses 3 x 8 MLPs and d <= 4 (seconds); LR_BENCH_SIZE
+overrides the hidden width (default 32).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import linregions as lr
+from linregions.model.ir import Affine, Input, ReLU
+
+SMOKE = os.environ.get("LINREGIONS_BENCH_SMOKE", "0") == "1"
+WIDTH = int(os.environ.get("LR_BENCH_SIZE", "8" if SMOKE else "32"))
+DIMS = (2, 4) if SMOKE else (2, 4, 6, 8)
+
+
+def random_mlp(d: int, width: int, seed: int = 0) -> lr.Network:
+    """d - width x 3 - 2 ReLU MLP, PyTorch's default initialisation (uniform +-1/sqrt(fan_in))."""
+    rng = np.random.default_rng(seed)
+    nodes: list = [Input(d)]
+    sizes = (d, width, width, width, 2)
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        s = 1 / np.sqrt(a)
+        nodes.append(Affine(len(nodes) - 1, rng.uniform(-s, s, (b, a)), rng.uniform(-s, s, b)))
+        if i < 3:
+            nodes.append(ReLU(len(nodes) - 1, b))
+    return lr.Network(nodes, (d,), -np.ones(d), np.ones(d))
+
+
+def test_d2_vs_slice(benchmark):
+    net = random_mlp(2, WIDTH)
+    cx = benchmark.pedantic(net.regions, rounds=3, iterations=1)
+    sl = net.slice(np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0]), 1.0)
+    assert set(cx.keys) == set(sl.key_ints())
+    benchmark.extra_info["regions"] = cx.n_regions
+
+
+@pytest.mark.parametrize("d", [d for d in DIMS if d > 2])
+def test_regions_per_second(benchmark, d):
+    net = random_mlp(d, WIDTH)
+    cx = benchmark.pedantic(net.regions, rounds=1, iterations=1)
+    assert cx.complete and cx.unsettled == 0
+    benchmark.extra_info["regions"] = cx.n_regions
+    benchmark.extra_info["regions_per_s"] = cx.n_regions / benchmark.stats.stats.mean

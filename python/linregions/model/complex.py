@@ -1,0 +1,371 @@
+"""The complex: every linear region of a network inside a domain, exactly.
+
+:func:`enumerate_regions` (``Network.regions``) runs the Rust search (``rust/src/complex``):
+from the region of one point it follows every certified facet of region ∩ domain that lies
+on a neuron hyperplane to the region on the other side, and deduplicates regions by their
+128-bit pattern key. The result is a :class:`Complex`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from .._arrays import as_point
+from .._progress import SearchProgress
+from ..errors import InvalidValueError
+from ..geometry.domains import Box, as_domain
+from ..geometry.polytope import Polytope
+from ..geometry.volumes import Volumes, region_volumes
+
+if TYPE_CHECKING:
+    import networkx
+
+    from ..geometry.class_maxima import ClassMaxima
+    from .network import Network
+    from .region import Region
+
+#: Default cap on the number of regions of one enumeration.
+MAX_REGIONS = 1_000_000
+
+__all__ = ["Complex", "MAX_REGIONS", "enumerate_regions", "keys_to_ints"]
+
+
+def keys_to_ints(halves: np.ndarray) -> np.ndarray:
+    """(n, 2) uint64 (high, low) halves -> (n,) object array of 128-bit Python ints."""
+    out = np.empty(halves.shape[0], dtype=object)
+    out[:] = [(int(h) << 64) | int(lo) for h, lo in halves]
+    return out
+
+
+def _ro(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Complex:
+    """Every full-dimensional linear region of a network inside a domain.
+
+    Fields (numpy, read-only; n regions, E adjacent pairs):
+
+    - ``keys`` (n,) object: 128-bit pattern keys (equal to ``Region.key`` and
+      ``Patterns.key_ints()``); ``key_halves`` (n, 2) uint64 the same as (high, low).
+    - ``bits`` (n, words) uint64: packed patterns (layout as ``Network.patterns``).
+    - ``points`` (n, d): the insphere centre of each region ∩ domain (an interior point).
+    - ``inradius`` (n,): its certified radius.
+    - ``predicted`` (n,) int: the network's class at ``points``.
+    - ``n_facets`` (n,) int: facets of region ∩ domain on neuron hyperplanes (coincident
+      hyperplanes count once; facets on the domain's boundary are not counted).
+    - ``edges`` (E, 2) int: region index pairs ``i < j`` sharing a facet;
+      ``edge_units`` (E, 2): the (layer, unit) of the hyperplane between them.
+    - ``complete``: False when ``max_regions`` stopped the search (a warning says so).
+    - ``unsettled``: facets or steps the solvers could not certify (0 in a certified result).
+    - ``domain``: the :class:`~linregions.Polytope` enumerated (already cut by the input box).
+    """
+
+    key_halves: np.ndarray
+    bits: np.ndarray
+    points: np.ndarray
+    inradius: np.ndarray
+    predicted: np.ndarray
+    n_facets: np.ndarray
+    edges: np.ndarray
+    edge_units: np.ndarray
+    complete: bool
+    unsettled: int
+    domain: Polytope
+    net: Network | None = field(default=None, repr=False)
+    keys: np.ndarray = field(init=False, repr=False)
+    _index: dict[int, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in (
+            "key_halves",
+            "bits",
+            "points",
+            "inradius",
+            "predicted",
+            "n_facets",
+            "edges",
+            "edge_units",
+        ):
+            object.__setattr__(self, name, _ro(np.ascontiguousarray(getattr(self, name))))
+        keys = _ro(keys_to_ints(self.key_halves))
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "_index", {k: i for i, k in enumerate(keys)})
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions found."""
+        return int(self.key_halves.shape[0])
+
+    @property
+    def dim(self) -> int:
+        """Input dimension d."""
+        return int(self.points.shape[1])
+
+    def __repr__(self) -> str:
+        state = "complete" if self.complete else "INCOMPLETE (max_regions reached)"
+        return (
+            f"Complex(n_regions={self.n_regions}, n_edges={len(self.edges)}, d={self.dim}, {state})"
+        )
+
+    def _need_net(self) -> Network:
+        if self.net is None:
+            raise InvalidValueError(
+                "this Complex was loaded without a network; pass net= to load()"
+            )
+        return self.net
+
+    def region(self, i: int) -> Region:
+        """The :class:`~linregions.Region` of region ``i`` (built at ``points[i]``; its box is
+        the network's input box, the domain's rows are not added)."""
+        return self._need_net().region(self.points[int(i)], on_boundary="inactive")
+
+    def index_of(self, x: Any) -> int:
+        """Index of the region holding ``x`` (by its pattern key), or -1 when that pattern is
+        not in the complex (x on a boundary whose side is flat, or the search was capped).
+
+        Raises :class:`~linregions.errors.InvalidValueError` when x is outside the domain.
+        """
+        net = self._need_net()
+        pt = as_point(x, net.input_shape, "x")[None]
+        if not self.domain.contains(pt[0]):
+            raise InvalidValueError("x lies outside the domain")
+        key = net.patterns(pt).key_ints()[0]
+        return self._index.get(key, -1)
+
+    def to_networkx(self) -> networkx.Graph:
+        """The adjacency graph: node i carries ``key``, ``point``, ``inradius``,
+        ``predicted``; each edge carries ``layer`` and ``unit`` of its hyperplane."""
+        import networkx as nx
+
+        g = nx.Graph()
+        for i in range(self.n_regions):
+            g.add_node(
+                i,
+                key=self.keys[i],
+                point=self.points[i],
+                inradius=float(self.inradius[i]),
+                predicted=int(self.predicted[i]),
+            )
+        for (i, j), (lay, u) in zip(self.edges.tolist(), self.edge_units.tolist()):
+            g.add_edge(i, j, layer=lay, unit=u)
+        return g
+
+    def region_polytope(self, i: int) -> Polytope:
+        """Region ``i`` ∩ domain as a :class:`~linregions.Polytope` (network rows, then the
+        domain's rows; the domain's box)."""
+        r = self.region(i)
+        return Polytope(
+            np.vstack([r.A, self.domain.A]),
+            np.concatenate([r.b, self.domain.b]),
+            self.domain.lo,
+            self.domain.hi,
+        )
+
+    def volumes(self, method: str = "auto", n_samples: int = 200_000, seed: int = 0) -> Volumes:
+        """Volume of each region ∩ domain (see :func:`~linregions.geometry.volumes.
+        region_volumes`): ``"exact"`` (vertices, d <= 4), ``"sample"`` (uniform samples, with
+        standard errors), ``"auto"`` exact when d <= 4."""
+        return region_volumes(self, method=method, n_samples=n_samples, seed=seed)
+
+    def classes(self, i: int, **kwargs: Any) -> np.ndarray:
+        """Sorted classes whose classification region meets region ``i`` ∩ domain, certified
+        by the class-maxima solver (:meth:`Region.class_maxima`; keywords go to it)."""
+        return np.flatnonzero(self.class_maxima(i, **kwargs).present)
+
+    def class_maxima(self, i: int, **kwargs: Any) -> ClassMaxima:
+        """:meth:`Region.class_maxima` of region ``i`` ∩ domain."""
+        r = self.region(i)
+        k = self.domain.n_rows
+        cut = replace(
+            r,
+            A=np.vstack([r.A, self.domain.A]),
+            b=np.concatenate([r.b, self.domain.b]),
+            lo=self.domain.lo,
+            hi=self.domain.hi,
+            layer=np.concatenate([r.layer, np.full(k, -1)]),
+            unit=np.concatenate([r.unit, np.arange(k)]),
+            x=self.points[int(i)],
+        )
+        return cut.class_maxima(**kwargs)
+
+    def n_classes_per_region(self, **kwargs: Any) -> np.ndarray:
+        """(n,) number of classes present in each region ∩ domain (certified; one class-maxima
+        solve per region: use on complexes of moderate size)."""
+        return np.array([len(self.classes(i, **kwargs)) for i in range(self.n_regions)])
+
+    def n_boundary_regions(self, **kwargs: Any) -> int:
+        """Number of regions the decision boundary passes through (more than one class)."""
+        return int((self.n_classes_per_region(**kwargs) > 1).sum())
+
+    def save(self, path: Any) -> None:
+        """Writes the complex (not the network) to an ``.npz`` file."""
+        np.savez_compressed(
+            path,
+            key_halves=self.key_halves,
+            bits=self.bits,
+            points=self.points,
+            inradius=self.inradius,
+            predicted=self.predicted,
+            n_facets=self.n_facets,
+            edges=self.edges,
+            edge_units=self.edge_units,
+            complete=np.array(self.complete),
+            unsettled=np.array(self.unsettled),
+            domain_A=self.domain.A,
+            domain_b=self.domain.b,
+            domain_lo=self.domain.lo,
+            domain_hi=self.domain.hi,
+        )
+
+    @classmethod
+    def load(cls, path: Any, net: Network | None = None) -> Complex:
+        """Reads a complex written by :meth:`save`; pass ``net`` to use ``region``,
+        ``index_of`` and ``classes``."""
+        with np.load(path, allow_pickle=False) as z:
+            dom = Polytope(z["domain_A"], z["domain_b"], z["domain_lo"], z["domain_hi"])
+            return cls(
+                key_halves=z["key_halves"],
+                bits=z["bits"],
+                points=z["points"],
+                inradius=z["inradius"],
+                predicted=z["predicted"],
+                n_facets=z["n_facets"],
+                edges=z["edges"],
+                edge_units=z["edge_units"],
+                complete=bool(z["complete"]),
+                unsettled=int(z["unsettled"]),
+                domain=dom,
+                net=net,
+            )
+
+
+def clip_domain(net: Network, domain: Any) -> Polytope:
+    """``domain`` (None: the input box) checked and cut by the network's input box."""
+    if domain is None:
+        return Box(net.lo, net.hi)
+    dom = as_domain(domain, dim=net.n_inputs)
+    lo, hi = np.maximum(dom.lo, net.lo), np.minimum(dom.hi, net.hi)
+    return as_domain(Polytope(dom.A, dom.b, lo, hi))
+
+
+def enumerate_regions(
+    net: Network,
+    domain: Any = None,
+    *,
+    max_regions: int = MAX_REGIONS,
+    workers: int | None = None,
+    progress: bool | Callable[[int, int, float], Any] | None = None,
+) -> Complex:
+    """Every full-dimensional linear region of ``net`` inside ``domain`` (``Network.regions``
+    without a Dask ``scheduler``).
+
+    Parameters
+    ----------
+    net : Network
+    domain : Polytope, optional
+        A bounded, full-dimensional polytope (:func:`~linregions.Box`,
+        :func:`~linregions.Ball`, any :class:`~linregions.Polytope`); cut by the network's
+        input box. Default: the input box.
+    max_regions : int
+        Stop after this many regions (``complete`` is then False and a warning is issued).
+    workers : int, optional
+        Threads of the Rust search (default: all cores, or ``RAYON_NUM_THREADS``).
+    progress : bool or callable, optional
+        True draws a bar on stderr (regions found, frontier, regions/s); a callable is called
+        as ``progress(found, frontier, seconds)``.
+
+    Returns
+    -------
+    Complex
+
+    Raises
+    ------
+    ShapeError, InvalidValueError, UnboundedPolytopeError, EmptyPolytopeError, FlatPolytopeError
+        A domain of the wrong dimension, unbounded, empty or flat; ``max_regions < 1``.
+
+    Examples
+    --------
+    >>> import numpy as np, linregions as lr
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2)]
+    >>> net = lr.Network(nodes, (2,), -np.ones(2), np.ones(2))
+    >>> net.regions().n_regions
+    4
+    """
+    if int(max_regions) < 1:
+        raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
+    dom = clip_domain(net, domain)
+    bar = SearchProgress("regions") if progress is True else None
+    callback = bar if bar is not None else (progress if callable(progress) else None)
+
+    if workers is not None and int(workers) < 1:
+        raise InvalidValueError(f"workers must be >= 1, got {workers}")
+    res = net.search_regions(dom.A, dom.b, dom.lo, dom.hi, int(max_regions), workers, callback)
+    if bar is not None:
+        bar.close()
+    return finish(
+        net,
+        dom,
+        res.keys,
+        res.bits,
+        res.points,
+        res.inradius,
+        res.n_facets,
+        res.edges,
+        res.edge_units,
+        bool(res.complete),
+        int(res.unsettled),
+    )
+
+
+def finish(
+    net: Network,
+    dom: Polytope,
+    keys: np.ndarray,
+    bits: np.ndarray,
+    points: np.ndarray,
+    inradius: np.ndarray,
+    n_facets: np.ndarray,
+    edges: np.ndarray,
+    edge_units: np.ndarray,
+    complete: bool,
+    unsettled: int,
+) -> Complex:
+    """Builds the :class:`Complex` (predicted classes at the points) and warns when capped."""
+    predicted = (
+        np.argmax(net.logits(points), axis=1) if len(points) else np.zeros(0, dtype=np.int64)
+    )
+    if not complete:
+        warnings.warn(
+            f"max_regions reached: {len(keys)} regions found, the search stopped before "
+            "the end (Complex.complete is False)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    if unsettled:
+        warnings.warn(
+            f"{unsettled} facets or steps could not be certified; regions may be missing",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return Complex(
+        key_halves=keys,
+        bits=bits,
+        points=points,
+        inradius=inradius,
+        predicted=predicted.astype(np.int64),
+        n_facets=n_facets,
+        edges=edges,
+        edge_units=edge_units,
+        complete=complete,
+        unsettled=unsettled,
+        domain=dom,
+        net=net,
+    )

@@ -1,0 +1,230 @@
+//! Adapter to the polytope engine (insphere, LP-free facet witnesses, the dense LP).
+//!
+//! The complex calls the engine only through this file, so moving the solvers (e.g. into
+//! `ipm/` and `polytope/`) changes nothing else here.
+
+use ndarray::{Array1, ArrayView1, Axis};
+
+use crate::error::Result;
+use crate::hrep::{box_min, UnitRows};
+use crate::ipm::insphere::insphere;
+use crate::ipm::lp::{minimize, Exits};
+use crate::ipm::{Settings, Status};
+use crate::witness::{classify, RowClass, Settings as WitnessSettings};
+
+/// Distance (in input units) within which a row is redundant rather than a facet.
+pub const FACET_TOL: f64 = 1e-9;
+/// An outer box is computed first when there are more rows than this many per dimension.
+const OUTER_BOX_ROWS_PER_DIM: usize = 4;
+/// The outer box need not be tight: its LPs stop once the bounds agree to this.
+const OUTER_BOX_REL_TOL: f64 = 1e-3;
+
+/// A certified inscribed ball: every point within `radius` of `center` is inside.
+#[derive(Debug, Clone)]
+pub struct Ball {
+    pub center: Array1<f64>,
+    pub radius: f64,
+}
+
+/// Largest inscribed ball of `{A x + b >= 0, lo <= x <= hi}` (unit rows).
+pub fn chebyshev(rows: &UnitRows, lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> Result<Ball> {
+    let ins = insphere(
+        rows.a.view(),
+        rows.b.view(),
+        lo,
+        hi,
+        &Settings::insphere(),
+    )?;
+    Ok(Ball {
+        center: ins.center,
+        radius: ins.radius,
+    })
+}
+
+/// What became of a row of the polytope.
+#[derive(Debug, Clone)]
+pub enum Fate {
+    /// A facet, with a point on its hyperplane that satisfies every other row and the box.
+    Facet(Array1<f64>),
+    /// Redundant (implied by the others, the box, or an equal row kept in its place).
+    Redundant,
+    /// The LP did not settle it within its limits.
+    Unsettled,
+}
+
+/// Every row's fate; `x0` must be strictly inside (e.g. the insphere center).
+///
+/// In low dimension most rows of a region miss it entirely. They are removed first by a
+/// certified outer box of the polytope (2d LPs, each bound from weak duality): a row whose
+/// minimum over that box is `>= -FACET_TOL` is redundant. The rest go through the LP-free
+/// witnesses and, if still undecided, one LP each.
+pub fn facets(
+    rows: &UnitRows,
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    x0: ArrayView1<f64>,
+) -> Result<Vec<Fate>> {
+    let n = rows.a.nrows();
+    let d = x0.len();
+    let mut out = vec![Fate::Redundant; n];
+    let live: Vec<usize> = (0..n).filter(|&i| rows.norm[i] > 0.0).collect();
+    let cand: Vec<usize> = if live.len() > OUTER_BOX_ROWS_PER_DIM * d {
+        let (olo, ohi) = outer_box(rows, &live, lo, hi, x0)?;
+        live.into_iter()
+            .filter(|&i| box_min(rows.a.row(i), olo.view(), ohi.view()) + rows.b[i] < -FACET_TOL)
+            .collect()
+    } else {
+        live
+    };
+    if cand.is_empty() {
+        return Ok(out);
+    }
+    let sub = UnitRows {
+        a: rows.a.select(Axis(0), &cand),
+        b: rows.b.select(Axis(0), &cand),
+        norm: rows.norm.select(Axis(0), &cand),
+    };
+    for (k, fate) in facets_of_candidates(&sub, lo, hi, x0)?
+        .into_iter()
+        .enumerate()
+    {
+        out[cand[k]] = fate;
+    }
+    Ok(out)
+}
+
+/// A certified outer box of the polytope: `min +-x_j` bounded below by weak duality.
+fn outer_box(
+    rows: &UnitRows,
+    live: &[usize],
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    x0: ArrayView1<f64>,
+) -> Result<(Array1<f64>, Array1<f64>)> {
+    let d = x0.len();
+    let a = rows.a.select(Axis(0), live);
+    let b = rows.b.select(Axis(0), live);
+    let mut olo = lo.to_owned();
+    let mut ohi = hi.to_owned();
+    for j in 0..d {
+        for sign in [1.0, -1.0] {
+            let mut c = Array1::<f64>::zeros(d);
+            c[j] = sign;
+            let r = minimize(
+                a.view(),
+                b.view(),
+                lo.reborrow(),
+                hi.reborrow(),
+                c.view(),
+                0.0,
+                x0,
+                Exits::default(),
+                &Settings {
+                    rel_tol: OUTER_BOX_REL_TOL,
+                    abs_tol: OUTER_BOX_REL_TOL,
+                    ..Settings::lp()
+                },
+            )?;
+            if r.lower_bound.is_finite() {
+                if sign > 0.0 {
+                    olo[j] = olo[j].max(r.lower_bound);
+                } else {
+                    ohi[j] = ohi[j].min(-r.lower_bound);
+                }
+            }
+        }
+    }
+    Ok((olo, ohi))
+}
+
+/// Rows' fates by witnesses, then LPs (every row here has a non-zero normal).
+fn facets_of_candidates(
+    rows: &UnitRows,
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    x0: ArrayView1<f64>,
+) -> Result<Vec<Fate>> {
+    let n = rows.a.nrows();
+    let class = classify(
+        rows.a.view(),
+        rows.b.view(),
+        lo,
+        hi,
+        x0,
+        WitnessSettings::default(),
+    )?
+    .class;
+    let keep: Vec<usize> = (0..n)
+        .filter(|&i| matches!(class[i], RowClass::Facet | RowClass::Unknown))
+        .collect();
+    let slack0 = rows.a.dot(&x0) + &rows.b;
+    let mut out = vec![Fate::Redundant; n];
+    for &i in &keep {
+        let ai = rows.a.row(i);
+        if class[i] == RowClass::Facet {
+            let w = &x0 - &(slack0[i] * &ai);
+            if strictly_inside_others(rows, &keep, i, w.view(), lo, hi) {
+                out[i] = Fate::Facet(w);
+                continue;
+            }
+        }
+        out[i] = facet_by_lp(rows, &keep, i, lo, hi, x0, slack0[i])?;
+    }
+    Ok(out)
+}
+
+/// Whether `w` satisfies every kept row but `i` and the box with margin `FACET_TOL`.
+fn strictly_inside_others(
+    rows: &UnitRows,
+    keep: &[usize],
+    i: usize,
+    w: ArrayView1<f64>,
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+) -> bool {
+    keep.iter()
+        .all(|&j| j == i || rows.a.row(j).dot(&w) + rows.b[j] > FACET_TOL)
+        && (0..w.len()).all(|k| w[k] - lo[k] > FACET_TOL && hi[k] - w[k] > FACET_TOL)
+}
+
+/// Row `i` by the LP `min a_i x + b_i` over the other kept rows: a feasible point past the
+/// hyperplane gives a witness on it (the segment from `x0` meets it inside the others).
+fn facet_by_lp(
+    rows: &UnitRows,
+    keep: &[usize],
+    i: usize,
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    x0: ArrayView1<f64>,
+    slack_i: f64,
+) -> Result<Fate> {
+    let others: Vec<usize> = keep.iter().copied().filter(|&j| j != i).collect();
+    let a = rows.a.select(Axis(0), &others);
+    let b = rows.b.select(Axis(0), &others);
+    let exits = Exits {
+        stop_below: -FACET_TOL,
+        stop_above: -FACET_TOL,
+    };
+    let r = minimize(
+        a.view(),
+        b.view(),
+        lo.reborrow(),
+        hi.reborrow(),
+        rows.a.row(i),
+        rows.b[i],
+        x0,
+        exits,
+        &Settings::lp(),
+    )?;
+    if r.value < -FACET_TOL {
+        // x0 has slack_i > 0, r.x has slack < 0: the hyperplane is crossed in between.
+        let s = slack_i / (slack_i - r.value);
+        let w = &x0 + &(s * (&r.x - &x0));
+        return Ok(Fate::Facet(w));
+    }
+    Ok(match r.status {
+        Status::BoundAbove => Fate::Redundant,
+        _ if r.lower_bound >= -FACET_TOL => Fate::Redundant,
+        _ => Fate::Unsettled,
+    })
+}

@@ -1,0 +1,24 @@
+//! The complex: every full-dimensional linear region of a network inside a domain.
+//!
+//! A domain is a bounded, full-dimensional H-polytope `{x : A x + b >= 0, lo <= x <= hi}`
+//! ([`domain::Domain`]: a box, an L-inf or L1 ball, or any such polytope). The search
+//! ([`search::search`]) starts from the region of one interior point; for each region it
+//! computes the certified facets of region ∩ domain ([`engine`]) and, across every facet
+//! that lies on a neuron's hyperplane, steps to the neighbour ([`step`]): the neighbour's
+//! pattern comes from a forward pass at a point just across the facet's interior point, so
+//! coincident hyperplanes, max-pool switches and later-layer changes flip together, and the
+//! step is verified (the facet point lies on the neighbour's closure with only hyperplanes
+//! parallel to the facet tight there, so the neighbour is full-dimensional and is the region
+//! on the other side). Regions are deduplicated by their 128-bit pattern key.
+//!
+//! Performance notes: the frontier is expanded level by level, one rayon task per region;
+//! a region is kept as O(d + bits) numbers (pattern, key, interior point, inradius, facet
+//! count), never as its H-representation, which is re-assembled when it is expanded.
+
+pub mod domain;
+pub mod engine;
+pub mod search;
+pub mod step;
+
+pub use domain::Domain;
+pub use search::{expand, search, Complex, Expanded, Neighbour, Progress, RegionRecord, Settings};

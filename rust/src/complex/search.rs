@@ -1,0 +1,277 @@
+//! Breadth-first search over certified facets (see the module notes of [`super`]).
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use ndarray::{Array1, ArrayView1};
+use rayon::prelude::*;
+
+use crate::error::{CoreError, Result};
+use crate::ir::Network;
+
+use super::domain::Domain;
+use super::engine::{chebyshev, facets, Fate};
+use super::step::{cross, region_at};
+
+/// Default cap on the number of regions.
+pub const MAX_REGIONS: usize = 1_000_000;
+/// Regions expanded between two progress reports.
+const BATCH: usize = 4096;
+/// Points tried (the domain's center, then pseudo-random ones) to find a first region.
+const START_TRIES: usize = 64;
+
+/// Limits of [`search`].
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub max_regions: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_regions: MAX_REGIONS,
+        }
+    }
+}
+
+/// One region: O(d + bits) numbers.
+#[derive(Debug, Clone)]
+pub struct RegionRecord {
+    pub key: u128,
+    pub bits: Vec<u64>,
+    /// Insphere center of region ∩ domain.
+    pub point: Array1<f64>,
+    /// Certified inradius of region ∩ domain at `point`.
+    pub inradius: f64,
+    /// Facets on neuron hyperplanes (a group of coincident hyperplanes counts once).
+    pub n_facets: i64,
+}
+
+/// The region across one facet.
+#[derive(Debug, Clone)]
+pub struct Neighbour {
+    pub key: u128,
+    /// A point strictly inside the neighbour (just across the facet).
+    pub point: Array1<f64>,
+    /// (layer, unit) of the facet's hyperplane.
+    pub layer: i64,
+    pub unit: i64,
+}
+
+/// A region with its facets followed.
+#[derive(Debug, Clone)]
+pub struct Expanded {
+    pub record: RegionRecord,
+    pub neighbours: Vec<Neighbour>,
+    /// Rows whose fate the LP did not settle, plus facets with no certified step.
+    pub unsettled: usize,
+}
+
+/// Progress of a running search.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub found: usize,
+    pub frontier: usize,
+    pub seconds: f64,
+}
+
+/// Every region found, adjacency, and whether the search ran to the end.
+#[derive(Debug, Clone)]
+pub struct Complex {
+    pub regions: Vec<RegionRecord>,
+    /// Index pairs `(i, j)`, `i < j`, of regions sharing a facet, each pair once.
+    pub edges: Vec<(usize, usize)>,
+    /// (layer, unit) of the hyperplane between the two regions of each edge.
+    pub edge_units: Vec<(i64, i64)>,
+    pub complete: bool,
+    pub unsettled: usize,
+}
+
+fn key_u128(k: (u64, u64)) -> u128 {
+    (k.0 as u128) << 64 | k.1 as u128
+}
+
+/// The region ∩ domain holding `x` with its facets and neighbours; `None` when that
+/// intersection is not full-dimensional (`x` on a boundary with a flat side chosen).
+pub fn expand(net: &Network, domain: &Domain, x: ArrayView1<f64>) -> Result<Option<Expanded>> {
+    let r = region_at(net, x)?;
+    let n_net = r.a.nrows();
+    let rows = domain.stack(r.a.view(), r.b.view());
+    let ball = chebyshev(&rows, domain.lo.view(), domain.hi.view())?;
+    if ball.radius.is_nan() || ball.radius <= 0.0 {
+        return Ok(None);
+    }
+    let fates = facets(
+        &rows,
+        domain.lo.view(),
+        domain.hi.view(),
+        ball.center.view(),
+    )?;
+    let mut neighbours = Vec::new();
+    let mut unsettled = 0;
+    let mut n_facets = 0;
+    for (i, fate) in fates.iter().enumerate() {
+        match fate {
+            Fate::Facet(w) if i < n_net => {
+                n_facets += 1;
+                match cross(net, domain, &rows, i, w.view())? {
+                    Some((nb, y)) => neighbours.push(Neighbour {
+                        key: key_u128(nb.key),
+                        point: y,
+                        layer: r.layer[i],
+                        unit: r.unit[i],
+                    }),
+                    None => unsettled += 1,
+                }
+            }
+            Fate::Unsettled => unsettled += 1,
+            _ => {}
+        }
+    }
+    Ok(Some(Expanded {
+        record: RegionRecord {
+            key: key_u128(r.key),
+            bits: r.bits.to_vec(),
+            point: ball.center,
+            inradius: ball.radius,
+            n_facets,
+        },
+        neighbours,
+        unsettled,
+    }))
+}
+
+/// A first full-dimensional region: from the domain's center, else from pseudo-random
+/// points of the domain (a fixed sequence, so the search is deterministic).
+fn first(net: &Network, domain: &Domain) -> Result<Expanded> {
+    if let Some(e) = expand(net, domain, domain.center.view())? {
+        return Ok(e);
+    }
+    let d = domain.dim();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..START_TRIES {
+        let x = Array1::from_iter((0..d).map(|j| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            domain.center[j] + (2.0 * u - 1.0) * domain.inradius
+        }));
+        if domain.contains_strictly(x.view()) {
+            if let Some(e) = expand(net, domain, x.view())? {
+                return Ok(e);
+            }
+        }
+    }
+    Err(CoreError::Value(format!(
+        "no full-dimensional region found at {} points of the domain",
+        START_TRIES + 1
+    )))
+}
+
+/// Enumerates every region of `net` inside `domain` (see the module notes of [`super`]).
+pub fn search(
+    net: &Network,
+    domain: &Domain,
+    st: Settings,
+    progress: Option<&(dyn Fn(Progress) + Sync)>,
+) -> Result<Complex> {
+    if domain.dim() != net.n_inputs() {
+        return Err(CoreError::Shape(format!(
+            "domain has {} dimensions, the network {} inputs",
+            domain.dim(),
+            net.n_inputs()
+        )));
+    }
+    if st.max_regions == 0 {
+        return Err(CoreError::Value("max_regions must be at least 1".into()));
+    }
+    let start = Instant::now();
+    let mut index: HashMap<u128, usize> = HashMap::new();
+    let mut regions: Vec<RegionRecord> = Vec::new();
+    let mut neighbours: Vec<Vec<Neighbour>> = Vec::new();
+    let mut unsettled = 0;
+    let mut complete = true;
+    let mut frontier: Vec<Expanded> = vec![first(net, domain)?];
+    while !frontier.is_empty() {
+        // register this level's regions (a key reached twice in one level is kept once)
+        let scan_from = regions.len();
+        for e in frontier.drain(..) {
+            if index.contains_key(&e.record.key) {
+                continue;
+            }
+            index.insert(e.record.key, regions.len());
+            regions.push(e.record);
+            neighbours.push(e.neighbours);
+            unsettled += e.unsettled;
+        }
+        // keys first seen from this level, up to the cap
+        let mut fresh: Vec<Array1<f64>> = Vec::new();
+        let mut queued: HashSet<u128> = HashSet::new();
+        for nb in neighbours[scan_from..].iter().flatten() {
+            if index.contains_key(&nb.key) || queued.contains(&nb.key) {
+                continue;
+            }
+            if regions.len() + fresh.len() >= st.max_regions {
+                complete = false;
+                continue;
+            }
+            queued.insert(nb.key);
+            fresh.push(nb.point.clone());
+        }
+        for batch in fresh.chunks(BATCH) {
+            let done: Vec<Result<Option<Expanded>>> = batch
+                .par_iter()
+                .map(|y| expand(net, domain, y.view()))
+                .collect();
+            for r in done {
+                match r? {
+                    Some(e) => frontier.push(e),
+                    None => unsettled += 1,
+                }
+            }
+            if let Some(cb) = progress {
+                cb(Progress {
+                    found: regions.len() + frontier.len(),
+                    frontier: fresh.len() - frontier.len(),
+                    seconds: start.elapsed().as_secs_f64(),
+                });
+            }
+        }
+    }
+    let (edges, edge_units) = edges_of(&index, &neighbours);
+    Ok(Complex {
+        regions,
+        edges,
+        edge_units,
+        complete,
+        unsettled,
+    })
+}
+
+/// Region index pairs and the (layer, unit) of the hyperplane between them.
+pub type Edges = (Vec<(usize, usize)>, Vec<(i64, i64)>);
+
+/// Adjacency from each region's neighbour keys: pairs `(i, j)`, `i < j`, each once (the
+/// unit of the first listing is kept); keys outside `index` (past the cap) are skipped.
+pub fn edges_of(index: &HashMap<u128, usize>, neighbours: &[Vec<Neighbour>]) -> Edges {
+    let mut seen: HashSet<(usize, usize)> = HashSet::new();
+    let mut edges = Vec::new();
+    let mut units = Vec::new();
+    for (i, nbs) in neighbours.iter().enumerate() {
+        for nb in nbs {
+            let Some(&j) = index.get(&nb.key) else {
+                continue;
+            };
+            if i == j {
+                continue;
+            }
+            let pair = (i.min(j), i.max(j));
+            if seen.insert(pair) {
+                edges.push(pair);
+                units.push((nb.layer, nb.unit));
+            }
+        }
+    }
+    (edges, units)
+}

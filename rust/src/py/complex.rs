@@ -1,0 +1,214 @@
+//! Bindings of the complex search: every region of a domain, and the per-region records
+//! used to merge tiles enumerated apart (Dask).
+
+use ndarray::{Array1, Array2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::prelude::*;
+use rayon::prelude::*;
+
+use super::network::{to_pyerr, PyNetwork};
+use crate::complex::{expand, search, Domain, Expanded, Progress, RegionRecord, Settings};
+use crate::error::{CoreError, Result};
+
+/// Regions as arrays: keys `(n, 2)` (high, low), bits `(n, words)`, points `(n, d)`,
+/// inradius `(n,)`, facet counts `(n,)`.
+type Columns = (
+    Array2<u64>,
+    Array2<u64>,
+    Array2<f64>,
+    Array1<f64>,
+    Array1<i64>,
+);
+
+fn columns(regions: &[&RegionRecord], d: usize, words: usize) -> Columns {
+    let n = regions.len();
+    let keys = Array2::from_shape_fn((n, 2), |(i, j)| {
+        let k = regions[i].key;
+        if j == 0 {
+            (k >> 64) as u64
+        } else {
+            k as u64
+        }
+    });
+    let bits = Array2::from_shape_fn((n, words), |(i, j)| regions[i].bits[j]);
+    let points = Array2::from_shape_fn((n, d), |(i, j)| regions[i].point[j]);
+    let inradius = Array1::from_iter(regions.iter().map(|r| r.inradius));
+    let n_facets = Array1::from_iter(regions.iter().map(|r| r.n_facets));
+    (keys, bits, points, inradius, n_facets)
+}
+
+fn pairs<T: Copy + Default>(v: &[(T, T)]) -> Array2<T> {
+    Array2::from_shape_fn((v.len(), 2), |(i, j)| if j == 0 { v[i].0 } else { v[i].1 })
+}
+
+fn domain_of(
+    a: PyReadonlyArray2<f64>,
+    b: PyReadonlyArray1<f64>,
+    lo: PyReadonlyArray1<f64>,
+    hi: PyReadonlyArray1<f64>,
+) -> Result<Domain> {
+    Domain::new(a.as_array(), b.as_array(), lo.as_array(), hi.as_array())
+}
+
+/// Every region of a domain (see `linregions.model.complex`).
+#[pyclass(frozen, get_all, name = "ComplexResult", module = "linregions._core")]
+pub(crate) struct PyComplexResult {
+    /// `(n, 2)` uint64 (high, low) halves of each region's key.
+    keys: Py<PyArray2<u64>>,
+    /// `(n, words)` packed patterns.
+    bits: Py<PyArray2<u64>>,
+    /// `(n, d)` insphere centers of region ∩ domain.
+    points: Py<PyArray2<f64>>,
+    /// `(n,)` certified inradii.
+    inradius: Py<PyArray1<f64>>,
+    /// `(n,)` facets on neuron hyperplanes.
+    n_facets: Py<PyArray1<i64>>,
+    /// `(E, 2)` region index pairs sharing a facet.
+    edges: Py<PyArray2<i64>>,
+    /// `(E, 2)` (layer, unit) of the hyperplane of each edge.
+    edge_units: Py<PyArray2<i64>>,
+    /// False when `max_regions` stopped the search.
+    complete: bool,
+    /// Rows or steps the solvers could not settle (0 in a certified result).
+    unsettled: usize,
+}
+
+/// Enumerates the regions of `net` in `{A x + b >= 0, lo <= x <= hi}`; `progress` (optional)
+/// is called as `progress(found, frontier, seconds)`.
+#[pyfunction]
+#[pyo3(signature = (net, a, b, lo, hi, max_regions, workers=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn complex_search<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    a: PyReadonlyArray2<'py, f64>,
+    b: PyReadonlyArray1<'py, f64>,
+    lo: PyReadonlyArray1<'py, f64>,
+    hi: PyReadonlyArray1<'py, f64>,
+    max_regions: usize,
+    workers: Option<usize>,
+    progress: Option<PyObject>,
+) -> PyResult<PyComplexResult> {
+    let domain = domain_of(a, b, lo, hi).map_err(|e| to_pyerr(py, e))?;
+    let inner = &net.inner;
+    let report = |p: Progress| {
+        if let Some(cb) = &progress {
+            Python::with_gil(|py| {
+                // a failing callback must not stop the search; its error is shown once
+                if let Err(e) = cb.call1(py, (p.found, p.frontier, p.seconds)) {
+                    e.print(py);
+                }
+            });
+        }
+    };
+    let run = || search(inner, &domain, Settings { max_regions }, Some(&report));
+    let cx = py
+        .allow_threads(|| match workers {
+            None => run(),
+            Some(w) => rayon::ThreadPoolBuilder::new()
+                .num_threads(w.max(1))
+                .build()
+                .map_err(|e| CoreError::Value(format!("cannot start {w} threads: {e}")))?
+                .install(run),
+        })
+        .map_err(|e| to_pyerr(py, e))?;
+    let words = crate::forward::n_words(inner.n_pattern_bits());
+    let refs: Vec<&RegionRecord> = cx.regions.iter().collect();
+    let (keys, bits, points, inradius, n_facets) = columns(&refs, inner.n_inputs(), words);
+    let edges: Vec<(i64, i64)> = cx
+        .edges
+        .iter()
+        .map(|&(i, j)| (i as i64, j as i64))
+        .collect();
+    Ok(PyComplexResult {
+        keys: keys.into_pyarray(py).unbind(),
+        bits: bits.into_pyarray(py).unbind(),
+        points: points.into_pyarray(py).unbind(),
+        inradius: inradius.into_pyarray(py).unbind(),
+        n_facets: n_facets.into_pyarray(py).unbind(),
+        edges: pairs(&edges).into_pyarray(py).unbind(),
+        edge_units: pairs(&cx.edge_units).into_pyarray(py).unbind(),
+        complete: cx.complete,
+        unsettled: cx.unsettled,
+    })
+}
+
+/// The regions holding given points, described within a domain, with their neighbours' keys
+/// (for merging tiles enumerated apart).
+#[pyclass(frozen, get_all, name = "RegionRecords", module = "linregions._core")]
+pub(crate) struct PyRegionRecords {
+    /// `(n, 2)`, `(n, words)`, `(n, d)`, `(n,)`, `(n,)`: as in `ComplexResult`; a point
+    /// whose region ∩ domain is flat is left out.
+    keys: Py<PyArray2<u64>>,
+    bits: Py<PyArray2<u64>>,
+    points: Py<PyArray2<f64>>,
+    inradius: Py<PyArray1<f64>>,
+    n_facets: Py<PyArray1<i64>>,
+    /// `(E,)` row of the region each neighbour belongs to.
+    neighbour_of: Py<PyArray1<i64>>,
+    /// `(E, 2)` neighbour keys.
+    neighbour_keys: Py<PyArray2<u64>>,
+    /// `(E, 2)` (layer, unit) of the facet crossed.
+    neighbour_units: Py<PyArray2<i64>>,
+    unsettled: usize,
+}
+
+/// Describes the region ∩ domain of each row of `points` (one rayon task per point).
+#[pyfunction]
+pub(crate) fn complex_describe<'py>(
+    py: Python<'py>,
+    net: &PyNetwork,
+    a: PyReadonlyArray2<'py, f64>,
+    b: PyReadonlyArray1<'py, f64>,
+    lo: PyReadonlyArray1<'py, f64>,
+    hi: PyReadonlyArray1<'py, f64>,
+    points: PyReadonlyArray2<'py, f64>,
+) -> PyResult<PyRegionRecords> {
+    let domain = domain_of(a, b, lo, hi).map_err(|e| to_pyerr(py, e))?;
+    let inner = &net.inner;
+    let pts = points.as_array();
+    if pts.ncols() != inner.n_inputs() {
+        return Err(to_pyerr(
+            py,
+            CoreError::Shape(format!(
+                "points have {} columns, the network {} inputs",
+                pts.ncols(),
+                inner.n_inputs()
+            )),
+        ));
+    }
+    let done: Vec<Option<Expanded>> = py
+        .allow_threads(|| {
+            (0..pts.nrows())
+                .into_par_iter()
+                .map(|i| expand(inner, &domain, pts.row(i)))
+                .collect::<Result<Vec<_>>>()
+        })
+        .map_err(|e| to_pyerr(py, e))?;
+    let found: Vec<&Expanded> = done.iter().flatten().collect();
+    let refs: Vec<&RegionRecord> = found.iter().map(|e| &e.record).collect();
+    let words = crate::forward::n_words(inner.n_pattern_bits());
+    let (keys, bits, points, inradius, n_facets) = columns(&refs, inner.n_inputs(), words);
+    let mut of = Vec::new();
+    let mut nk = Vec::new();
+    let mut nu = Vec::new();
+    for (i, e) in found.iter().enumerate() {
+        for nb in &e.neighbours {
+            of.push(i as i64);
+            nk.push(((nb.key >> 64) as u64, nb.key as u64));
+            nu.push((nb.layer, nb.unit));
+        }
+    }
+    Ok(PyRegionRecords {
+        keys: keys.into_pyarray(py).unbind(),
+        bits: bits.into_pyarray(py).unbind(),
+        points: points.into_pyarray(py).unbind(),
+        inradius: inradius.into_pyarray(py).unbind(),
+        n_facets: n_facets.into_pyarray(py).unbind(),
+        neighbour_of: Array1::from_vec(of).into_pyarray(py).unbind(),
+        neighbour_keys: pairs(&nk).into_pyarray(py).unbind(),
+        neighbour_units: pairs(&nu).into_pyarray(py).unbind(),
+        unsettled: found.iter().map(|e| e.unsettled).sum::<usize>()
+            + done.iter().filter(|e| e.is_none()).count(),
+    })
+}

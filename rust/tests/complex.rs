@@ -1,0 +1,193 @@
+//! The complex: every region of a domain, checked against dense sampling, known counts and
+//! degenerate networks built on purpose.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{dense_net, Rng};
+use linregions_core::complex::{search, Complex, Domain, Settings};
+use linregions_core::forward::forward;
+use linregions_core::ir::{Network, Weight};
+use linregions_core::pattern::keys;
+use ndarray::{array, Array1, Array2};
+
+fn key_set_of_points(net: &Network, x: &Array2<f64>) -> HashSet<u128> {
+    let f = forward(net, x.view(), true).unwrap();
+    let k = keys(f.bits.unwrap().view());
+    (0..k.nrows())
+        .map(|i| (k[[i, 0]] as u128) << 64 | k[[i, 1]] as u128)
+        .collect()
+}
+
+fn grid(d: usize, lo: f64, hi: f64, per_axis: usize) -> Array2<f64> {
+    let n = per_axis.pow(d as u32);
+    Array2::from_shape_fn((n, d), |(p, j)| {
+        let k = p / per_axis.pow(j as u32) % per_axis;
+        lo + (hi - lo) * (k as f64 + 0.5) / per_axis as f64
+    })
+}
+
+fn run(net: &Network, dom: &Domain) -> Complex {
+    search(net, dom, Settings::default(), None).unwrap()
+}
+
+/// Keys unique, points inside the domain and in their own region, graph connected.
+fn check_consistent(net: &Network, dom: &Domain, cx: &Complex) {
+    let n = cx.regions.len();
+    let ks: HashSet<u128> = cx.regions.iter().map(|r| r.key).collect();
+    assert_eq!(ks.len(), n, "duplicate regions");
+    let pts = Array2::from_shape_fn((n, net.n_inputs()), |(i, j)| cx.regions[i].point[j]);
+    let f = forward(net, pts.view(), true).unwrap();
+    let k = keys(f.bits.unwrap().view());
+    for (i, r) in cx.regions.iter().enumerate() {
+        assert_eq!((k[[i, 0]] as u128) << 64 | k[[i, 1]] as u128, r.key);
+        assert!(dom.contains_strictly(r.point.view()));
+        assert!(r.inradius > 0.0);
+    }
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    for &(a, b) in &cx.edges {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        parent[ra] = rb;
+    }
+    let roots: HashSet<usize> = (0..n).map(|i| root(&mut parent, i)).collect();
+    assert_eq!(roots.len(), 1, "adjacency graph not connected");
+    assert!(cx.complete);
+    assert_eq!(cx.unsettled, 0);
+}
+
+#[test]
+fn random_mlps_contain_every_sampled_key() {
+    for (seed, d, per_axis) in [(3u64, 2usize, 300usize), (5, 3, 40), (7, 4, 14)] {
+        let mut rng = Rng(seed);
+        let net = dense_net(&mut rng, &[d, 8, 8, 3], 0.0);
+        let dom = Domain::boxed(
+            Array1::from_elem(d, -1.0).view(),
+            Array1::from_elem(d, 1.0).view(),
+        )
+        .unwrap();
+        let cx = run(&net, &dom);
+        check_consistent(&net, &dom, &cx);
+        let found: HashSet<u128> = cx.regions.iter().map(|r| r.key).collect();
+        let sampled = key_set_of_points(&net, &grid(d, -1.0, 1.0, per_axis));
+        assert!(
+            sampled.is_subset(&found),
+            "d = {d}: a sampled region was missed"
+        );
+    }
+}
+
+#[test]
+fn line_arrangement_count_is_exact() {
+    // 3 lines through the square in general position: 7 regions; a 4th parallel to one: 9... use
+    // x = 0, y = 0, x + y = 0.5: 7 regions inside [-1, 1]^2.
+    let mut net = Network::new(2).unwrap();
+    let w = array![[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
+    let h = net
+        .add_affine(0, Weight::Dense(w), array![0.0, 0.0, -0.5])
+        .unwrap();
+    let r = net.add_relu(h, 0.0).unwrap();
+    net.add_affine(r, Weight::Dense(array![[1.0, 1.0, 1.0]]), array![0.0])
+        .unwrap();
+    let dom = Domain::boxed(array![-1.0, -1.0].view(), array![1.0, 1.0].view()).unwrap();
+    let cx = run(&net, &dom);
+    check_consistent(&net, &dom, &cx);
+    assert_eq!(cx.regions.len(), 7);
+    // 7 regions of 3 lines: 9 shared edges (each line split into 3, 2, 2... pieces)
+    assert_eq!(cx.edges.len(), 3 + 2 + 2 + 2);
+}
+
+#[test]
+fn degenerate_nets_lose_and_duplicate_nothing() {
+    // duplicate neurons, a dead neuron, a neuron on the domain's face, then max-pool with ties
+    let mut net = Network::new(2).unwrap();
+    let w = array![
+        [1.0, 0.0],
+        [2.0, 0.0],
+        [0.0, 0.0],
+        [0.0, 1.0],
+        [1.0, 0.0],
+        [1.0, -1.0]
+    ];
+    let h = net
+        .add_affine(0, Weight::Dense(w), array![0.0, 0.0, 0.0, -1.0, 1.0, 0.0])
+        .unwrap();
+    let r = net.add_relu(h, 0.0).unwrap();
+    let p = net
+        .add_maxpool(r, vec![vec![0, 1], vec![2, 3], vec![4, 5]])
+        .unwrap();
+    net.add_affine(p, Weight::Dense(array![[1.0, -1.0, 0.5]]), array![0.0])
+        .unwrap();
+    let dom = Domain::boxed(array![-1.0, -1.0].view(), array![1.0, 1.0].view()).unwrap();
+    let cx = run(&net, &dom);
+    check_consistent(&net, &dom, &cx);
+    let found: HashSet<u128> = cx.regions.iter().map(|r| r.key).collect();
+    let sampled = key_set_of_points(&net, &grid(2, -1.0, 1.0, 400));
+    assert_eq!(sampled, found);
+}
+
+#[test]
+fn residual_and_leaky_nets() {
+    let mut rng = Rng(11);
+    let mut net = Network::new(3).unwrap();
+    let a = net
+        .add_affine(0, Weight::Dense(rng.matrix(3, 3)), rng.vector(3))
+        .unwrap();
+    let r = net.add_relu(a, 0.1).unwrap();
+    let s = net.add_sum(vec![0, r]).unwrap();
+    let b = net
+        .add_affine(s, Weight::Dense(rng.matrix(6, 3)), rng.vector(6))
+        .unwrap();
+    let r2 = net.add_relu(b, 0.0).unwrap();
+    net.add_affine(r2, Weight::Dense(rng.matrix(2, 6)), rng.vector(2))
+        .unwrap();
+    let dom = Domain::boxed(
+        array![-1.0, -1.0, -1.0].view(),
+        array![1.0, 1.0, 1.0].view(),
+    )
+    .unwrap();
+    let cx = run(&net, &dom);
+    check_consistent(&net, &dom, &cx);
+    let found: HashSet<u128> = cx.regions.iter().map(|r| r.key).collect();
+    assert!(key_set_of_points(&net, &grid(3, -1.0, 1.0, 50)).is_subset(&found));
+}
+
+#[test]
+fn l1_ball_and_cap() {
+    let mut rng = Rng(13);
+    let net = dense_net(&mut rng, &[2, 10, 2], 0.0);
+    let dom = Domain::l1_ball(array![0.1, -0.1].view(), 0.8).unwrap();
+    let cx = run(&net, &dom);
+    check_consistent(&net, &dom, &cx);
+    let pts = grid(2, -1.0, 1.0, 300);
+    let inside: Vec<usize> = (0..pts.nrows())
+        .filter(|&i| dom.contains_strictly(pts.row(i)))
+        .collect();
+    let sub = pts.select(ndarray::Axis(0), &inside);
+    let found: HashSet<u128> = cx.regions.iter().map(|r| r.key).collect();
+    assert!(key_set_of_points(&net, &sub).is_subset(&found));
+    let capped = search(&net, &dom, Settings { max_regions: 3 }, None).unwrap();
+    assert_eq!(capped.regions.len(), 3);
+    assert!(!capped.complete);
+}
+
+#[test]
+fn refuses_a_mismatched_domain() {
+    let mut rng = Rng(17);
+    let net = dense_net(&mut rng, &[3, 4, 2], 0.0);
+    let dom = Domain::boxed(array![-1.0, -1.0].view(), array![1.0, 1.0].view()).unwrap();
+    assert!(search(&net, &dom, Settings::default(), None).is_err());
+    let dom3 = Domain::boxed(
+        array![-1.0, -1.0, -1.0].view(),
+        array![1.0, 1.0, 1.0].view(),
+    )
+    .unwrap();
+    assert!(search(&net, &dom3, Settings { max_regions: 0 }, None).is_err());
+}

@@ -28,13 +28,7 @@ pub struct Ball {
 
 /// Largest inscribed ball of `{A x + b >= 0, lo <= x <= hi}` (unit rows).
 pub fn chebyshev(rows: &UnitRows, lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> Result<Ball> {
-    let ins = insphere(
-        rows.a.view(),
-        rows.b.view(),
-        lo,
-        hi,
-        &Settings::insphere(),
-    )?;
+    let ins = insphere(rows.a.view(), rows.b.view(), lo, hi, &Settings::insphere())?;
     Ok(Ball {
         center: ins.center,
         radius: ins.radius,

@@ -3,7 +3,7 @@
 Checked against the built extension by ``python -m mypy.stubtest linregions._core``.
 """
 
-from typing import ClassVar, final
+from typing import Callable, ClassVar, final
 
 import numpy as np
 import numpy.typing as npt
@@ -22,10 +22,20 @@ __all__ = [
     "SliceData",
     "pattern_keys",
     "unique_keys",
+    "Status",
+    "Settings",
+    "InsphereResult",
+    "LpResult",
+    "ClassMaximum",
+    "RowClassification",
     "insphere",
-    "classify_rows",
-    "weighted_gram",
     "lp_minimize",
+    "class_maxima",
+    "classify_rows",
+    "ComplexResult",
+    "RegionRecords",
+    "complex_search",
+    "complex_describe",
 ]
 
 __version__: str
@@ -190,6 +200,7 @@ def unique_keys(
     keys: npt.NDArray[np.uint64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 
+@final
 class Status:
     OPTIMAL: Status
     POINT_BELOW: Status
@@ -205,6 +216,7 @@ class Status:
     def is_certified(self) -> bool: ...
     def __int__(self) -> int: ...
 
+@final
 class Settings:
     def __new__(
         cls,
@@ -251,6 +263,7 @@ class Settings:
     @property
     def exact_retry(self) -> bool: ...
 
+@final
 class InsphereResult:
     @property
     def center(self) -> npt.NDArray[np.float64]: ...
@@ -263,6 +276,7 @@ class InsphereResult:
     @property
     def status(self) -> Status: ...
 
+@final
 class LpResult:
     @property
     def x(self) -> npt.NDArray[np.float64]: ...
@@ -275,6 +289,7 @@ class LpResult:
     @property
     def status(self) -> Status: ...
 
+@final
 class ClassMaximum:
     @property
     def class_(self) -> int: ...
@@ -291,6 +306,7 @@ class ClassMaximum:
     @property
     def status(self) -> Status: ...
 
+@final
 class RowClassification:
     @property
     def codes(self) -> npt.NDArray[np.uint8]: ...
@@ -339,3 +355,64 @@ def classify_rows(
     duplicate_tol: float,
     max_bends: int,
 ) -> RowClassification: ...
+
+@final
+class ComplexResult:
+    @property
+    def keys(self) -> npt.NDArray[np.uint64]: ...
+    @property
+    def bits(self) -> npt.NDArray[np.uint64]: ...
+    @property
+    def points(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def inradius(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def n_facets(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def edges(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def edge_units(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def unsettled(self) -> int: ...
+
+@final
+class RegionRecords:
+    @property
+    def keys(self) -> npt.NDArray[np.uint64]: ...
+    @property
+    def bits(self) -> npt.NDArray[np.uint64]: ...
+    @property
+    def points(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def inradius(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def n_facets(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def neighbour_of(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def neighbour_keys(self) -> npt.NDArray[np.uint64]: ...
+    @property
+    def neighbour_units(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def unsettled(self) -> int: ...
+
+def complex_search(
+    net: Network,
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    lo: npt.NDArray[np.float64],
+    hi: npt.NDArray[np.float64],
+    max_regions: int,
+    workers: int | None = None,
+    progress: Callable[[int, int, float], object] | None = None,
+) -> ComplexResult: ...
+def complex_describe(
+    net: Network,
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    lo: npt.NDArray[np.float64],
+    hi: npt.NDArray[np.float64],
+    points: npt.NDArray[np.float64],
+) -> RegionRecords: ...

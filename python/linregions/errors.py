@@ -23,6 +23,11 @@ InvalidValueError
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 
 class LinregionsError(Exception):
     """Base class of every linregions exception."""
@@ -145,7 +150,7 @@ class SolverLimitError(PolytopeError):
     else None."""
 
     bounds: tuple[float, float] | None = None
-    center = None
+    center: np.ndarray | None = None
 
 
 class SpecSyntaxError(InvalidValueError):

@@ -29,7 +29,8 @@ def atomic_write(path: str, write: Callable[[IO[Any]], object], binary: bool = F
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp{os.getpid()}"
     try:
-        with open(tmp, "wb" if binary else "w", **({} if binary else {"newline": ""})) as f:
+        f: IO[Any]
+        with open(tmp, "wb") if binary else open(tmp, "w", newline="") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())

@@ -54,7 +54,7 @@ def describe_layers(net) -> list[str]:
             kind = f"input {net.input_shape}"
         elif isinstance(node, Affine):
             w = node.weight
-            nnz = w.nnz if sp.issparse(w) else int(np.count_nonzero(w))
+            nnz = int(np.count_nonzero(w)) if isinstance(w, np.ndarray) else w.nnz
             form = "sparse" if sp.issparse(w) else "dense"
             kind = f"affine {w.shape[0]} x {w.shape[1]} ({form}, {nnz} non-zeros) <- {node.input}"
         elif isinstance(node, Add):

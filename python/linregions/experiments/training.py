@@ -11,13 +11,15 @@ is reached. The demo's plain training, the model zoo's early stopping and the to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, TypeVar, Union
 
 import numpy as np
 import torch
 import torch.nn as nn
 
 from .._progress import progress
+
+_Model = TypeVar("_Model", bound=nn.Module)
 
 
 def make_mlp(
@@ -107,8 +109,8 @@ def _batches(n: int, s: FitSettings, gen: torch.Generator):
 
 def fit(
     model: nn.Module,
-    X: np.ndarray,
-    y: np.ndarray,
+    X: Union[np.ndarray, torch.Tensor],
+    y: Union[np.ndarray, torch.Tensor],
     settings: FitSettings = FitSettings(),
     evaluate: Optional[Callable[[nn.Module], float]] = None,
 ) -> FitResult:
@@ -187,7 +189,7 @@ def fit(
 
 
 def train_classifier(
-    model: nn.Module,
+    model: _Model,
     X: np.ndarray,
     y: np.ndarray,
     epochs: int = 10,
@@ -196,13 +198,14 @@ def train_classifier(
     seed: int = 0,
     label: Optional[str] = None,
     threads: Optional[int] = None,
-) -> nn.Module:
+) -> _Model:
     """Trains with Adam and cross-entropy for ``epochs`` shuffled passes (:func:`fit`);
     returns the model in eval mode. ``label``: progress-bar label; ``threads``: torch
     threads while training (small models train fastest on one)."""
     settings = FitSettings(lr=lr, batch_size=batch_size, epochs=epochs, seed=seed, label=label,
                            threads=threads)
-    return fit(model, X, y, settings).model
+    fit(model, X, y, settings)
+    return model  # fit trains it in place and returns this same model, in eval mode
 
 
 def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:

@@ -151,7 +151,7 @@ def nonredundant_auto(
     alive = np.zeros(poly.n_rows, dtype=bool)
     alive[candidates] = True  # rows not (yet) shown redundant
     lp_facet = lp_red = n_lps = 0
-    for i in unknown:
+    for i in unknown.tolist():
         if codes[i] == _CODE_FACET:
             continue  # met first by an earlier segment
         while True:
@@ -237,7 +237,7 @@ def nonredundant_cdd(poly: Polytope, tol: float = REDUNDANCY_TOL) -> RedundancyR
     idx = np.flatnonzero(keep)
     # drop all but the last of each group of duplicates
     last: dict[tuple, int] = {}
-    for i in idx:
+    for i in idx.tolist():
         last[tuple(np.round(np.append(A[i], b[i]) / duplicate_scale(tol)))] = i
     idx = np.array(sorted(last.values()), dtype=np.int64)
     d = poly.dim

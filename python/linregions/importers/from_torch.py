@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import operator
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -288,8 +288,8 @@ class _Lowering:
         elif isinstance(mod, nn.Upsample):
             self._nearest(node, src, in_shape, out_shape, mod.mode, mod.scale_factor, label)
         elif isinstance(mod, PAD_MODULES):
-            k = len(mod.padding) // 2  # type: ignore[arg-type]
-            pads = [tuple(mod.padding[2 * i: 2 * i + 2]) for i in range(k)][::-1]  # type: ignore[index]
+            k = len(mod.padding) // 2
+            pads = [(mod.padding[2 * i], mod.padding[2 * i + 1]) for i in range(k)][::-1]
             widths = [(0, 0)] * (len(in_shape) - k) + pads
             mode = {nn.ReflectionPad1d: "reflect", nn.ReflectionPad2d: "reflect",
                     nn.ReplicationPad1d: "replicate", nn.ReplicationPad2d: "replicate"}.get(
@@ -361,9 +361,10 @@ class _Lowering:
             self._cat(node, label)
         elif target is F.interpolate:
             src = self._arg(node, node.args[0])
+            x = cast(torch.fx.Node, node.args[0])  # _arg raised unless it is a Node
             mode = node.kwargs.get("mode", node.args[3] if len(node.args) > 3 else "nearest")
             sf = node.kwargs.get("scale_factor", node.args[2] if len(node.args) > 2 else None)
-            self._nearest(node, src, self._shape(node.args[0]), self._shape(node), mode, sf, label)
+            self._nearest(node, src, self._shape(x), self._shape(node), mode, sf, label)
         elif target in ADD_FUNCTIONS or (is_method and name in ("add", "add_")):
             self._sum(node, label, sign=1.0)
         elif target in (operator.sub, torch.sub) or (is_method and name == "sub"):
@@ -412,6 +413,8 @@ class _Lowering:
     def _clip_function(self, node: torch.fx.Node, name: str, label: str) -> None:
         src = self._arg(node, node.args[0])
         rest = list(node.args[1:])
+        lo: object
+        hi: object
         if name == "relu6":
             lo, hi = 0.0, 6.0
         elif name.startswith("hardtanh"):

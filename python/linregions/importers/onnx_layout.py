@@ -84,7 +84,7 @@ def _concat(g, node, ins, label):
     for v, m in zip(ins, blocks):
         if not isinstance(v, Tensor):
             bias += m @ np.asarray(v, np.float64).ravel()
-    terms = []
+    terms: list[int] = []
     for k, (v, m) in enumerate(zip(ins, blocks)):
         if isinstance(v, Tensor):
             b = bias if not terms else np.zeros(n)

@@ -126,7 +126,7 @@ def _binary(g, node, ins, label):
 
 def _relu(g, node, ins, label):
     t = ins[0]
-    slope = 0.0
+    slope: float | np.ndarray = 0.0
     if node.op_type == "LeakyRelu":
         slope = float(attrs(node).get("alpha", 0.01))
     elif node.op_type == "PRelu":

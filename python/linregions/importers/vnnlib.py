@@ -132,7 +132,7 @@ def parse_vnnlib(text: str, path: str | None = None) -> VnnlibSpec:
             (outputs if kinds == {"Y"} else inputs).append(dnf)
         else:
             raise SpecSyntaxError(f"unknown command {head!r}", line, path)
-    d, m = declared["X"], declared["Y"]
+    d, n_out = declared["X"], declared["Y"]
     if d == 0:
         raise SpecSyntaxError("no input variables X_i are declared", None, path)
     boxes = []
@@ -145,14 +145,14 @@ def parse_vnnlib(text: str, path: str | None = None) -> VnnlibSpec:
     systems = []
     if outputs:
         for conj in _conjoin(outputs):
-            c = np.zeros((len(conj), m))
+            c = np.zeros((len(conj), n_out))
             e = np.zeros(len(conj))
             for r, (terms, rhs) in enumerate(conj):
                 for v, coef in terms:
                     c[r, int(v[2:])] += coef
                 e[r] = rhs
             systems.append((c, e))
-    return VnnlibSpec(tuple(unique), tuple(systems), d, m, path)
+    return VnnlibSpec(tuple(unique), tuple(systems), d, n_out, path)
 
 
 # -- s-expressions ----------------------------------------------------------------------

@@ -113,7 +113,7 @@ def merge(net: Network, dom: Polytope, parts: list[dict[str, Any]]) -> Complex:
             pair = (min(src, dst), max(src, dst))
             pairs.setdefault(pair, (int(unit[0]), int(unit[1])))
     edges = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-    units = np.array([pairs[tuple(e)] for e in edges.tolist()], dtype=np.int64).reshape(-1, 2)
+    units = np.array([pairs[(a, b)] for a, b in edges.tolist()], dtype=np.int64).reshape(-1, 2)
     complete = all(p["complete"] for p in parts)
     unsettled = sum(int(r["unsettled"]) + int(r["found_unsettled"]) for r in recs)
     return finish(

@@ -217,7 +217,7 @@ def build_core(nodes: list[Node], lo: np.ndarray, hi: np.ndarray) -> _core.Netwo
             core.add_sum(list(node.inputs))
         elif isinstance(node, ReLU):
             if np.ndim(node.slope) == 0:
-                core.add_relu(node.input, float(node.slope))  # type: ignore[arg-type]
+                core.add_relu(node.input, float(node.slope))
             else:
                 slopes = np.ascontiguousarray(node.slope, dtype=np.float64)
                 core.add_relu_slopes(node.input, slopes)

@@ -6,8 +6,12 @@ import linregions as lr
 from linregions.model.ir import Affine, Input, ReLU
 
 W1 = np.array([[1.0, -1.0], [0.5, 2.0]])
-nodes = [Input(2), Affine(0, W1, np.array([0.1, -0.2])), ReLU(1, 2),
-         Affine(2, np.array([[1.0, 1.0]]), np.zeros(1))]
+nodes = [
+    Input(2),
+    Affine(0, W1, np.array([0.1, -0.2])),
+    ReLU(1, 2),
+    Affine(2, np.array([[1.0, 1.0]]), np.zeros(1)),
+]
 net = lr.Network(nodes, (2,), -np.ones(2), np.ones(2))
 x = np.array([0.5, 0.2])
 region = net.region(x)

@@ -37,9 +37,11 @@ def test_class_maxima_all_classes(benchmark, region):
     cm = benchmark.pedantic(region.class_maxima, rounds=1, iterations=1)
     _RESULTS["ours"] = cm
     _RESULTS["ours_s"] = time.perf_counter() - t0
-    print(f"\nclass_maxima: {_RESULTS['ours_s']:.2f} s for {len(cm.status)} classes, "
-          f"status {cm.status}, iterations {cm.iterations.tolist()}, "
-          f"gaps {np.array2string(cm.gap, precision=1)}")
+    print(
+        f"\nclass_maxima: {_RESULTS['ours_s']:.2f} s for {len(cm.status)} classes, "
+        f"status {cm.status}, iterations {cm.iterations.tolist()}, "
+        f"gaps {np.array2string(cm.gap, precision=1)}"
+    )
     benchmark.extra_info["max_gap"] = float(cm.gap.max())
     benchmark.extra_info["iterations"] = cm.iterations.tolist()
     benchmark.extra_info["count"] = cm.count
@@ -56,8 +58,10 @@ def test_cvxpy_clarabel_reference(benchmark, region):
         for t in classes:
             x = cp.Variable(region.dim)
             z = W @ x + c
-            prob = cp.Problem(cp.Maximize(z[t] - cp.log_sum_exp(z)),
-                              [region.A @ x + region.b >= 0, x >= region.lo, x <= region.hi])
+            prob = cp.Problem(
+                cp.Maximize(z[t] - cp.log_sum_exp(z)),
+                [region.A @ x + region.b >= 0, x >= region.lo, x <= region.hi],
+            )
             try:
                 with warnings.catch_warnings():  # "inaccurate" is reported via status
                     warnings.simplefilter("ignore", UserWarning)
@@ -77,8 +81,10 @@ def test_cvxpy_clarabel_reference(benchmark, region):
         # the reference's time for all M classes, extrapolated from the classes it solved
         speedup = ref_s / len(classes) * W.shape[0] / _RESULTS["ours_s"]
         benchmark.extra_info["speedup_all_classes"] = speedup
-        print(f"\nreference {ref_s:.1f} s for {len(classes)} classes; estimated speed-up for "
-              f"all {W.shape[0]} classes: {speedup:.1f}x")
+        print(
+            f"\nreference {ref_s:.1f} s for {len(classes)} classes; estimated speed-up for "
+            f"all {W.shape[0]} classes: {speedup:.1f}x"
+        )
     benchmark.extra_info["classes"] = classes
     benchmark.extra_info["reference_solved"] = sorted(vals)
     if not vals:
@@ -86,6 +92,8 @@ def test_cvxpy_clarabel_reference(benchmark, region):
     ours = _RESULTS.get("ours") or region.class_maxima()
     diff = max(abs(ours.log_prob[t] - vals[t]) for t in vals)
     benchmark.extra_info["max_objective_difference"] = float(diff)
-    print(f"\nreference solved {sorted(vals)} of {classes}: max |ours - clarabel| = {diff:.2e}; "
-          f"ours gaps {np.array2string(ours.gap, precision=1)}")
+    print(
+        f"\nreference solved {sorted(vals)} of {classes}: max |ours - clarabel| = {diff:.2e}; "
+        f"ours gaps {np.array2string(ours.gap, precision=1)}"
+    )
     assert diff <= OBJ_TOL

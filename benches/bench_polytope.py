@@ -57,9 +57,11 @@ def make_region(trained: bool, seed: int = 0) -> lr.Region:
 
 
 def _counts(rep) -> str:
-    return (f"box {rep.by_box} dup {rep.by_duplicate} straight {rep.by_straight_rays} "
-            f"bent {rep.by_bent_rays} lp-facet {rep.by_lp_facet} "
-            f"lp-redundant {rep.by_lp_redundant} lps {rep.n_lps}")
+    return (
+        f"box {rep.by_box} dup {rep.by_duplicate} straight {rep.by_straight_rays} "
+        f"bent {rep.by_bent_rays} lp-facet {rep.by_lp_facet} "
+        f"lp-redundant {rep.by_lp_redundant} lps {rep.n_lps}"
+    )
 
 
 def naive_seconds_per_row(region, rows):
@@ -81,21 +83,28 @@ def compare_auto_with_naive(benchmark, region, label):
     naive_total = per_row * region.n_rows
     auto_s = benchmark.stats.stats.mean
     benchmark.extra_info.update(
-        rows=region.n_rows, d=region.dim, facets=int(rep.facets.size), report=_counts(rep),
-        naive_s_per_row=per_row, naive_extrapolated_s=naive_total,
+        rows=region.n_rows,
+        d=region.dim,
+        facets=int(rep.facets.size),
+        report=_counts(rep),
+        naive_s_per_row=per_row,
+        naive_extrapolated_s=naive_total,
         speedup=naive_total / auto_s,
     )
-    print(f"\n[{label}] N={region.n_rows} d={region.dim} "
-          f"auto {auto_s:.2f}s facets {rep.facets.size} {_counts(rep)}; "
-          f"naive {per_row:.3f}s/row on "
-          f"{NAIVE_SAMPLE} sampled rows -> {naive_total:.1f}s extrapolated; "
-          f"speedup {naive_total / auto_s:.0f}x")
+    print(
+        f"\n[{label}] N={region.n_rows} d={region.dim} "
+        f"auto {auto_s:.2f}s facets {rep.facets.size} {_counts(rep)}; "
+        f"naive {per_row:.3f}s/row on "
+        f"{NAIVE_SAMPLE} sampled rows -> {naive_total:.1f}s extrapolated; "
+        f"speedup {naive_total / auto_s:.0f}x"
+    )
 
 
 @pytest.mark.parametrize("trained", [False, True], ids=["random-init", "trained"])
 def test_nonredundant_auto_vs_naive(benchmark, trained):
-    compare_auto_with_naive(benchmark, make_region(trained),
-                            f"{SIZE} {'trained' if trained else 'random'}")
+    compare_auto_with_naive(
+        benchmark, make_region(trained), f"{SIZE} {'trained' if trained else 'random'}"
+    )
 
 
 @pytest.mark.parametrize("which", ["paper_mlp", "trained_mlp"])
@@ -122,8 +131,9 @@ def test_nonredundant_auto_vs_cdd(benchmark, trained):
     auto_s = benchmark.stats.stats.mean
     agree = cdd_facets is not None and np.array_equal(facets, cdd_facets)
     benchmark.extra_info.update(cdd_s=cdd_s, agree=agree)
-    print(f"\n[{SIZE}] auto {auto_s:.2f}s vs cdd {cdd_s:.2f}s ({cdd_s / auto_s:.1f}x), "
-          f"agree={agree}")
+    print(
+        f"\n[{SIZE}] auto {auto_s:.2f}s vs cdd {cdd_s:.2f}s ({cdd_s / auto_s:.1f}x), agree={agree}"
+    )
 
 
 def compare_insphere_with_highs_ipm(benchmark, region, label):
@@ -135,9 +145,11 @@ def compare_insphere_with_highs_ipm(benchmark, region, label):
     ours = benchmark.stats.stats.mean
     rel = abs(ins.radius - r_ref) / r_ref
     benchmark.extra_info.update(highs_ipm_s=ref_s, radius=ins.radius, rel_diff=rel)
-    print(f"\n[{label}] N={region.n_rows} insphere {ours:.2f}s ({ins.iterations} it) vs "
-          f"highs-ipm {ref_s:.2f}s: {ref_s / ours:.1f}x; radius {ins.radius:.10g} vs "
-          f"{r_ref:.10g} (rel {rel:.1e})")
+    print(
+        f"\n[{label}] N={region.n_rows} insphere {ours:.2f}s ({ins.iterations} it) vs "
+        f"highs-ipm {ref_s:.2f}s: {ref_s / ours:.1f}x; radius {ins.radius:.10g} vs "
+        f"{r_ref:.10g} (rel {rel:.1e})"
+    )
     assert rel < 1e-7
 
 

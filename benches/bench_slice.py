@@ -46,8 +46,13 @@ def trained():
     tr, te = order[:4000], order[4000:]
     torch.manual_seed(SEED)
     model = nn.Sequential(
-        nn.Linear(784, WIDTH), nn.ReLU(), nn.Linear(WIDTH, WIDTH), nn.ReLU(),
-        nn.Linear(WIDTH, WIDTH), nn.ReLU(), nn.Linear(WIDTH, 10),
+        nn.Linear(784, WIDTH),
+        nn.ReLU(),
+        nn.Linear(WIDTH, WIDTH),
+        nn.ReLU(),
+        nn.Linear(WIDTH, WIDTH),
+        nn.ReLU(),
+        nn.Linear(WIDTH, 10),
     )
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     Xt, yt = torch.tensor(X[tr], dtype=torch.float32), torch.tensor(y[tr])
@@ -94,8 +99,10 @@ def test_exact_slice_through_three_test_points(benchmark, trained):
     sl = benchmark.pedantic(lambda: lr.slice_through(net, a, b, c), rounds=1, iterations=1)
     seconds = time.perf_counter() - t0
     benchmark.extra_info.update(n_regions=sl.n_regions, n_class_polygons=len(sl.class_label))
-    print(f"\nexact slice: {seconds:.2f}s, {sl.n_regions} regions, "
-          f"{len(sl.class_label)} class polygons")
+    print(
+        f"\nexact slice: {seconds:.2f}s, {sl.n_regions} regions, "
+        f"{len(sl.class_label)} class polygons"
+    )
     s0, s1, t0, t1 = sl.extent
     # The three digits lie well inside [-1, 1]^784 only if no pixel saturates, so the box
     # may clip the rectangle: the polygons cover at most its area.
@@ -110,6 +117,8 @@ def test_raster_grid_finds_no_region_the_exact_slice_misses(benchmark, trained):
     print(f"\nraster {GRID}x{GRID}: {time.perf_counter() - t0:.1f}s")
     exact = set(sl.key_ints())
     benchmark.extra_info.update(grid=GRID, grid_regions=len(found), exact_regions=len(exact))
-    print(f"\n{GRID}x{GRID} raster: {len(found)} regions; exact: {len(exact)}; "
-          f"missing from exact: {len(found - exact)}")
+    print(
+        f"\n{GRID}x{GRID} raster: {len(found)} regions; exact: {len(exact)}; "
+        f"missing from exact: {len(found - exact)}"
+    )
     assert found <= exact

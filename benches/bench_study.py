@@ -31,8 +31,22 @@ def study_dir(tmp_path_factory, trained_mlp):
 
 
 def tasks_for(out, means, X, y):
-    return [PointTask(out, "vanilla-L", i, X[i], int(y[i]), means, means, tuple(ANALYSES),
-                      N_DIRECTIONS, 0.2, 0) for i in range(len(X))]
+    return [
+        PointTask(
+            out,
+            "vanilla-L",
+            i,
+            X[i],
+            int(y[i]),
+            means,
+            means,
+            tuple(ANALYSES),
+            N_DIRECTIONS,
+            0.2,
+            0,
+        )
+        for i in range(len(X))
+    ]
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -42,19 +56,31 @@ def test_study_points_on_local_cluster(benchmark, study_dir, workers):
     out = os.path.join(src, f"w{workers}")
     os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
     for suffix in ("", ".json"):
-        os.link(checkpoint_path(src, "vanilla-L") + suffix,
-                checkpoint_path(out, "vanilla-L") + suffix)
-    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+        os.link(
+            checkpoint_path(src, "vanilla-L") + suffix, checkpoint_path(out, "vanilla-L") + suffix
+        )
+    with distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         start = time.perf_counter()
-        failed = benchmark.pedantic(execute, args=(tasks_for(out, means, X, y), workers,
-                                                   cluster.scheduler_address),
-                                    rounds=1, iterations=1)
+        failed = benchmark.pedantic(
+            execute,
+            args=(tasks_for(out, means, X, y), workers, cluster.scheduler_address),
+            rounds=1,
+            iterations=1,
+        )
         wall = time.perf_counter() - start
     per_point = [r["seconds"] for r in iter_point_results(out)]
-    benchmark.extra_info.update({"points": len(per_point), "failed": failed,
-                                 "mean_seconds_per_point": float(np.mean(per_point)),
-                                 "wall_seconds": wall})
-    print(f"\n{workers} worker(s): {len(per_point)} points in {wall:.1f}s, "
-          f"{np.mean(per_point):.1f}s per point inside the worker, {failed} with errors")
+    benchmark.extra_info.update(
+        {
+            "points": len(per_point),
+            "failed": failed,
+            "mean_seconds_per_point": float(np.mean(per_point)),
+            "wall_seconds": wall,
+        }
+    )
+    print(
+        f"\n{workers} worker(s): {len(per_point)} points in {wall:.1f}s, "
+        f"{np.mean(per_point):.1f}s per point inside the worker, {failed} with errors"
+    )
     assert len(per_point) == len(X)

@@ -15,8 +15,13 @@ EPS = 0.2
 
 def test_rays_exact_walk(benchmark, trained_mlp):
     _, net, X, _ = trained_mlp
-    s = benchmark.pedantic(lr.surrounding_regions, args=(net, X[0], N_RAYS, EPS),
-                           kwargs={"seed": 0}, rounds=3, iterations=1)
+    s = benchmark.pedantic(
+        lr.surrounding_regions,
+        args=(net, X[0], N_RAYS, EPS),
+        kwargs={"seed": 0},
+        rounds=3,
+        iterations=1,
+    )
     benchmark.extra_info["unique_regions"] = s.n_unique
     benchmark.extra_info["pieces"] = int(s.regions_per_ray.sum())
 

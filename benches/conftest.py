@@ -57,8 +57,9 @@ def trained_mlp():
     if os.path.exists(path):
         model.load_state_dict(torch.load(path))
     else:
-        train_classifier(model, X[train], y[train], epochs=3 if not SMOKE else 1,
-                         batch_size=256, seed=0)
+        train_classifier(
+            model, X[train], y[train], epochs=3 if not SMOKE else 1, batch_size=256, seed=0
+        )
         torch.save(model.state_dict(), path + ".tmp")
         os.replace(path + ".tmp", path)
     model.eval()

@@ -7,7 +7,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 # fast: CI (fixed seed, so a run is reproducible); slow: by hand, HYPOTHESIS_PROFILE=slow.
 settings.register_profile(
-    "fast", max_examples=25, deadline=None, derandomize=True,
+    "fast",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(

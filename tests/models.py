@@ -22,8 +22,14 @@ def randomize_batchnorm(model: nn.Module, seed: int = 0) -> nn.Module:
     return model
 
 
-def mlp(seed: int = 0, bn: bool = False, dropout: bool = False, leaky: bool = False,
-        widths=(12, 16, 16, 4), dtype=torch.float32) -> nn.Module:
+def mlp(
+    seed: int = 0,
+    bn: bool = False,
+    dropout: bool = False,
+    leaky: bool = False,
+    widths=(12, 16, 16, 4),
+    dtype=torch.float32,
+) -> nn.Module:
     torch.manual_seed(seed)
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):

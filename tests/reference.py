@@ -25,9 +25,11 @@ def relu_inputs(model: nn.Module, x: torch.Tensor) -> tuple[list[torch.Tensor], 
 
     class Recorder(torch.fx.Interpreter):
         def run_node(self, n):
-            is_relu = (n.op == "call_module" and isinstance(modules[n.target], RELU_MODULES)) or (
-                n.op == "call_function" and n.target in RELU_FUNCTIONS
-            ) or (n.op == "call_method" and n.target == "relu")
+            is_relu = (
+                (n.op == "call_module" and isinstance(modules[n.target], RELU_MODULES))
+                or (n.op == "call_function" and n.target in RELU_FUNCTIONS)
+                or (n.op == "call_method" and n.target == "relu")
+            )
             if is_relu:
                 args, _ = self.fetch_args_kwargs_from_env(n)
                 captured.append(args[0].reshape(-1))

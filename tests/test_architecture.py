@@ -78,7 +78,7 @@ def test_import_graph_has_no_cycles():
         state[node] = 1
         for dep in sorted(graph.get(node, ())):
             if state.get(dep) == 1:
-                cycles.append(stack[stack.index(dep):] + [dep])
+                cycles.append(stack[stack.index(dep) :] + [dep])
             elif dep not in state:
                 dfs(dep, stack + [dep])
         state[node] = 2
@@ -87,7 +87,6 @@ def test_import_graph_has_no_cycles():
         if module not in state:
             dfs(module, [module])
     assert cycles == []
-
 
 
 def _foreign_core_lines(source: str) -> list[int]:
@@ -112,13 +111,9 @@ def test_only_the_network_touches_its_core():
     """`Network` owns the extension object: no module reaches into another object's `._core`,
     and only `model/network.py` touches `self._core`."""
     sources = {_module_name(p): p.read_text() for p in sorted(PKG.rglob("*.py"))}
-    offenders = [
-        f"{m}:{line}" for m, src in sources.items() for line in _foreign_core_lines(src)
-    ]
+    offenders = [f"{m}:{line}" for m, src in sources.items() for line in _foreign_core_lines(src)]
     assert offenders == []
-    assert [m for m, src in sources.items() if _touches_core(src)] == [
-        "linregions.model.network"
-    ]
+    assert [m for m, src in sources.items() if _touches_core(src)] == ["linregions.model.network"]
 
 
 def test_the_core_check_sees_foreign_access():

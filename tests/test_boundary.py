@@ -62,8 +62,11 @@ def test_maxpool_tie_is_a_boundary():
 
 
 def test_dead_units_tying_in_a_maxpool_are_not_a_boundary():
-    model = nn.Sequential(nn.Conv2d(1, 1, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(1, 2)).double().eval()
+    model = (
+        nn.Sequential(nn.Conv2d(1, 1, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1, 2))
+        .double()
+        .eval()
+    )
     with torch.no_grad():
         model[0].weight.fill_(1.0)
         model[0].bias.fill_(0.0)

@@ -35,7 +35,8 @@ def test_region_categories(toy):
     assert cats.label == label
     assert cats.manifold.region.contains(x) and cats.manifold.radius > 0
     assert {d.target_class for d in cats.decision} | {j for j, _ in cats.skipped} == (
-        set(range(3)) - {label})
+        set(range(3)) - {label}
+    )
     for cat in (*cats.decision, cats.adversarial):
         bp = cat.boundary
         assert cat.region.contains(bp.x, tol=1e-9)

@@ -50,8 +50,9 @@ def independent_bound(region, t, x, lam):
     return lam @ region.b + box_max - g @ x
 
 
-@pytest.mark.parametrize("widths,seed", [((12, 16, 16, 4), 0), ((6, 10, 10, 3), 1),
-                                         ((20, 24, 5), 2)])
+@pytest.mark.parametrize(
+    "widths,seed", [((12, 16, 16, 4), 0), ((6, 10, 10, 3), 1), ((20, 24, 5), 2)]
+)
 def test_matches_clarabel_and_is_inside(widths, seed):
     net, region = region_of(widths, seed)
     cm = region.class_maxima()
@@ -123,8 +124,14 @@ def test_classes_subset_and_bad_input():
     assert np.isnan(cm.points[0]).all() and cm.predicted[0] == -1
     with pytest.raises(lr.InvalidValueError):
         region.class_maxima(classes=[3])
-    unbounded = lr.Region(A=region.A, b=region.b, lo=np.full(6, -np.inf), hi=region.hi,
-                          logit_map=region.logit_map, x=region.x)
+    unbounded = lr.Region(
+        A=region.A,
+        b=region.b,
+        lo=np.full(6, -np.inf),
+        hi=region.hi,
+        logit_map=region.logit_map,
+        x=region.x,
+    )
     with pytest.raises(lr.InvalidValueError):
         unbounded.class_maxima()
 

@@ -22,8 +22,11 @@ def random_net(seed: int, widths=(4, 12, 12, 3), lo=-1.0, hi=1.0) -> lr.Network:
     rng = np.random.default_rng(seed)
     nodes: list = [Input(widths[0])]
     for k, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
-        nodes.append(Affine(len(nodes) - 1, rng.standard_normal((n_out, n_in)),
-                            rng.standard_normal(n_out) * 0.3))
+        nodes.append(
+            Affine(
+                len(nodes) - 1, rng.standard_normal((n_out, n_in)), rng.standard_normal(n_out) * 0.3
+            )
+        )
         if k < len(widths) - 2:
             nodes.append(ReLU(len(nodes) - 1, n_out))
     d = widths[0]
@@ -62,7 +65,12 @@ def test_walk_data_fields_and_breakpoint_logits():
     x0, x1 = rng.uniform(-1, 1, (2, 4))
     w = net._core.walk(x0, x1)
     assert set(_fields(w)) == {
-        "breakpoints", "bits", "keys", "switch_ptr", "switch_units", "logits",
+        "breakpoints",
+        "bits",
+        "keys",
+        "switch_ptr",
+        "switch_units",
+        "logits",
     }
     k = w.keys.shape[0]
     assert w.breakpoints.shape == (k + 1,) and w.breakpoints.dtype == np.float64
@@ -75,8 +83,9 @@ def test_walk_data_fields_and_breakpoint_logits():
         w.logits = None
     # Independent route: the bulk forward pass at the breakpoints.
     walk = net.walk(x0, x1)
-    np.testing.assert_allclose(walk.logits, net.logits(walk.point(walk.breakpoints)),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        walk.logits, net.logits(walk.point(walk.breakpoints)), rtol=1e-12, atol=1e-12
+    )
     np.testing.assert_array_equal(walk.logits[-1], net.logits(x1[None])[0])
 
 
@@ -87,8 +96,17 @@ def test_slice_data_fields():
     s = net._core.slice(o, u, v, (-1.0, 1.0, -1.0, 1.0))
     f = _fields(s)
     assert set(f) == {
-        "vertices", "offsets", "bits", "keys", "active_fraction", "classes", "logit_maps",
-        "class_vertices", "class_offsets", "class_parent", "class_label",
+        "vertices",
+        "offsets",
+        "bits",
+        "keys",
+        "active_fraction",
+        "classes",
+        "logit_maps",
+        "class_vertices",
+        "class_offsets",
+        "class_parent",
+        "class_label",
     }
     p = s.offsets.shape[0] - 1
     assert s.logit_maps.shape == (p, 3, 3)
@@ -100,10 +118,14 @@ def test_slice_data_fields():
 
 
 def test_boundary_policy_is_an_enum():
-    assert {p for p in (_core.BoundaryPolicy.Error, _core.BoundaryPolicy.Active,
-                        _core.BoundaryPolicy.Inactive)} == {
-        _core.BoundaryPolicy.Error, _core.BoundaryPolicy.Active, _core.BoundaryPolicy.Inactive
-    }
+    assert {
+        p
+        for p in (
+            _core.BoundaryPolicy.Error,
+            _core.BoundaryPolicy.Active,
+            _core.BoundaryPolicy.Inactive,
+        )
+    } == {_core.BoundaryPolicy.Error, _core.BoundaryPolicy.Active, _core.BoundaryPolicy.Inactive}
     assert _core.BoundaryPolicy.Error != _core.BoundaryPolicy.Active
     net = random_net(0)
     with pytest.raises(lr.InvalidValueError, match="on_boundary must be"):
@@ -123,8 +145,12 @@ def test_errors_from_rust_are_the_package_classes():
     with pytest.raises(lr.InvalidValueError, match="exceeds"):
         _core.Network(np.ones(2), np.zeros(2))
     # A point on a boundary: OnBoundaryError with the units, raised by the core.
-    nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
-             Affine(2, np.ones((2, 2)), np.zeros(2))]
+    nodes = [
+        Input(2),
+        Affine(0, np.eye(2), np.zeros(2)),
+        ReLU(1, 2),
+        Affine(2, np.ones((2, 2)), np.zeros(2)),
+    ]
     tiny = lr.Network(nodes, (2,), -np.ones(2), np.ones(2))
     with pytest.raises(lr.OnBoundaryError) as info:
         tiny._core.region(np.array([0.0, 0.5]))
@@ -151,7 +177,7 @@ def test_version_is_the_crate_version():
     assert lr.__version__ == version == _core.__version__
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert re.search(r'^dynamic\s*=\s*\["version"\]', pyproject, re.M)
-    assert not re.search(r'^version\s*=', pyproject, re.M)
+    assert not re.search(r"^version\s*=", pyproject, re.M)
 
 
 def test_tolerances_come_from_the_core():

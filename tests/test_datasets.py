@@ -17,7 +17,8 @@ from linregions.experiments.datasets import (
 
 def write_idx(path, array, compress):
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(s).to_bytes(4, "big") for s in array.shape)
+        int(s).to_bytes(4, "big") for s in array.shape
+    )
     data = header + array.astype(np.uint8).tobytes()
     if compress:
         with gzip.open(path, "wb") as f:

@@ -24,7 +24,6 @@ def trained():
     return model, X[:64], y[:64], lr.from_torch(model, (10,), (-1.0, 1.0))
 
 
-
 def pairs(net, n, seed):
     """Point pairs of the box classified differently (a trained 3-class toy net)."""
     rng = np.random.default_rng(seed)

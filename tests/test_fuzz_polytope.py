@@ -59,8 +59,9 @@ def _box_rows(lo, hi, dense=True):
     d = len(lo)
     fl, fh = np.flatnonzero(np.isfinite(lo)), np.flatnonzero(np.isfinite(hi))
     n = len(fl) + len(fh)
-    rows = sparse.csr_matrix((np.r_[np.ones(len(fl)), -np.ones(len(fh))],
-                              (np.arange(n), np.r_[fl, fh])), shape=(n, d))
+    rows = sparse.csr_matrix(
+        (np.r_[np.ones(len(fl)), -np.ones(len(fh))], (np.arange(n), np.r_[fl, fh])), shape=(n, d)
+    )
     offs = np.r_[-lo[fl], hi[fh]]
     return (rows.toarray() if dense else rows), offs
 
@@ -80,8 +81,9 @@ def lp_inradius(A, b, lo, hi):
     G = sparse.vstack([sparse.csr_matrix(U.reshape(-1, d)), Bx])
     h = np.concatenate([v, bb])
     lhs = sparse.hstack([-G, sparse.csr_matrix(np.ones((len(h), 1)))]).tocsr()
-    res = linprog(np.r_[np.zeros(d), -1.0], A_ub=lhs, b_ub=h,
-                  bounds=[(None, None)] * (d + 1), method="highs")
+    res = linprog(
+        np.r_[np.zeros(d), -1.0], A_ub=lhs, b_ub=h, bounds=[(None, None)] * (d + 1), method="highs"
+    )
     if res.status == 3:
         return np.inf
     assert res.status == 0, res.message
@@ -101,9 +103,15 @@ def lp_facet_margin(A, b, lo, hi, i):
     Bx, bb = _box_rows(lo, hi)
     G, h = np.vstack([U[others], Bx]), np.concatenate([v[others], bb])
     d = A.shape[1]
-    res = linprog(np.r_[np.zeros(d), -1.0], A_ub=np.c_[-G, np.ones(len(G))], b_ub=h,
-                  A_eq=np.r_[U[k], 0.0][None], b_eq=[-v[k]],
-                  bounds=[(None, None)] * d + [(None, 1.0)], method="highs")
+    res = linprog(
+        np.r_[np.zeros(d), -1.0],
+        A_ub=np.c_[-G, np.ones(len(G))],
+        b_ub=h,
+        A_eq=np.r_[U[k], 0.0][None],
+        b_eq=[-v[k]],
+        bounds=[(None, None)] * d + [(None, 1.0)],
+        method="highs",
+    )
     if res.status == 2:
         return -np.inf
     assert res.status == 0, res.message
@@ -118,8 +126,13 @@ def lp_implied(A, b, lo, hi, i, facets):
     rows = [int(np.flatnonzero(idx == f)[0]) for f in facets]
     Bx, bb = _box_rows(lo, hi)
     G, h = np.vstack([U[rows].reshape(-1, A.shape[1]), Bx]), np.concatenate([v[rows], bb])
-    res = linprog(U[k], A_ub=-G if len(G) else None, b_ub=h if len(G) else None,
-                  bounds=[(-1e6, 1e6)] * A.shape[1], method="highs")
+    res = linprog(
+        U[k],
+        A_ub=-G if len(G) else None,
+        b_ub=h if len(G) else None,
+        bounds=[(-1e6, 1e6)] * A.shape[1],
+        method="highs",
+    )
     assert res.status == 0, res.message
     return res.fun + v[k]
 
@@ -146,8 +159,21 @@ def cases(draw, max_d: int = 5):
     A = rng.standard_normal((n, d))
     b = rng.uniform(0.1, 1.0, n)  # the origin is strictly inside
     lo, hi = -np.ones(d), np.ones(d)
-    kind = draw(st.sampled_from(["random", "scaled", "duplicate", "antiparallel", "zero_row",
-                                 "empty", "flat", "unbounded", "half_bounded"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "random",
+                "scaled",
+                "duplicate",
+                "antiparallel",
+                "zero_row",
+                "empty",
+                "flat",
+                "unbounded",
+                "half_bounded",
+            ]
+        )
+    )
     if kind == "scaled" and n:
         rows = rng.random(n) < 0.5
         A[rows] *= 1e-12
@@ -283,7 +309,9 @@ def test_facets_are_certified_or_refused(cp):
     flat = lp_inradius(case.A, case.b, case.lo, case.hi) < RADIUS_TOL
     for i in facets if not flat else ():  # a flat polytope's facets touch each other
         assert lp_facet_margin(case.A, case.b, case.lo, case.hi, int(i)) > FACET_TOL, (
-            case.kind, int(i))
+            case.kind,
+            int(i),
+        )
     if np.isfinite(case.lo).all() and np.isfinite(case.hi).all():
         for i in np.setdiff1d(np.flatnonzero(norms > 0), facets):
             assert lp_implied(case.A, case.b, case.lo, case.hi, int(i), facets) >= -FACET_TOL
@@ -400,8 +428,7 @@ def test_high_dimension_few_rows():
 
 def test_typed_errors_are_the_only_exceptions():
     """Everything the fuzz accepts as a refusal is a LinregionsError (and a ValueError)."""
-    for err in (EmptyPolytopeError, FlatPolytopeError, UnboundedPolytopeError,
-                InvalidValueError):
+    for err in (EmptyPolytopeError, FlatPolytopeError, UnboundedPolytopeError, InvalidValueError):
         assert issubclass(err, LinregionsError) and issubclass(err, ValueError)
 
 

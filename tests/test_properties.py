@@ -22,8 +22,11 @@ def architectures(draw):
         shape = (draw(st.integers(1, 2)), 5, 5)
         cout = draw(st.integers(1, 3))
         k = draw(st.integers(1, 3))
-        layers.append(nn.Conv2d(shape[0], cout, k, stride=draw(st.integers(1, 2)),
-                                padding=draw(st.integers(0, 1))))
+        layers.append(
+            nn.Conv2d(
+                shape[0], cout, k, stride=draw(st.integers(1, 2)), padding=draw(st.integers(0, 1))
+            )
+        )
         if draw(st.booleans()):
             layers.append(nn.BatchNorm2d(cout))
         layers.append(nn.ReLU())
@@ -68,8 +71,9 @@ def test_unique_count_matches_numpy(case, n):
     X = np.random.default_rng(n).uniform(-1, 1, (n, int(np.prod(shape))))
     pats = net.patterns(X)
     bools = pats.to_bool()
-    uniq, first, inverse, counts = np.unique(bools, axis=0, return_index=True,
-                                             return_inverse=True, return_counts=True)
+    uniq, first, inverse, counts = np.unique(
+        bools, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
     assert pats.n_unique == len(uniq)
     assert sorted(pats.counts.tolist()) == sorted(counts.tolist())
     # same grouping: points share a key exactly when they share a pattern

@@ -17,13 +17,26 @@ ANALYSES = ("manifold", "angles", "surroundings", "class_maxima")
 
 
 def tiny_models():
-    return tuple(ModelConfig(name=f"{v}-L", variant=v, lr=1e-3, hidden=(8, 8), max_epochs=1,
-                             patience=1, seed=0) for v in ("vanilla", "bn", "dropout"))
+    return tuple(
+        ModelConfig(
+            name=f"{v}-L", variant=v, lr=1e-3, hidden=(8, 8), max_epochs=1, patience=1, seed=0
+        )
+        for v in ("vanilla", "bn", "dropout")
+    )
 
 
 def config(out, **kw):
-    base = dict(out_dir=str(out), dataset="mnist5k", models=tiny_models(), n_points=3, seed=0,
-                workers=1, analyses=ANALYSES, n_directions=4, eps=0.2)
+    base = dict(
+        out_dir=str(out),
+        dataset="mnist5k",
+        models=tiny_models(),
+        n_points=3,
+        seed=0,
+        workers=1,
+        analyses=ANALYSES,
+        n_directions=4,
+        eps=0.2,
+    )
     base.update(kw)
     return StudyConfig(**base)
 
@@ -60,8 +73,12 @@ def test_miniature_study_end_to_end(tmp_path):
     assert any(os.path.basename(f) == "fig5_class_maxima.png" for f in summary["figures"].values())
     with open(summary["report"]) as f:
         report = f.read()
-    for finding in ("BN partitions the input space", "hyperplane normals orthogonal",
-                    "less likely to contain decision boundaries", "highly relevant"):
+    for finding in (
+        "BN partitions the input space",
+        "hyperplane normals orthogonal",
+        "less likely to contain decision boundaries",
+        "highly relevant",
+    ):
         assert finding in report
     assert "97.8" in report  # the paper's table-1 figure next to ours
     again = run_study(config(tmp_path))
@@ -104,6 +121,7 @@ def test_resume_after_kill(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.time() + 120
     folder = os.path.join(out, "points")
+
     def finished():
         return sum(f.endswith(".json") for _, _, fs in os.walk(folder) for f in fs)
 
@@ -113,10 +131,23 @@ def test_resume_after_kill(tmp_path):
     proc.wait()
     before = {k: v for k, v in results(out).items()}
     assert 1 <= len(before) < 24, "kill the run midway"
-    stamps = {os.path.join(r, f): os.path.getmtime(os.path.join(r, f))
-              for r, _, fs in os.walk(folder) for f in fs if f.endswith(".json")}
-    cfg = StudyConfig(out_dir=out, dataset="mnist5k", models=tiny_models(), n_points=8, seed=0,
-                      workers=1, analyses=("angles", "surroundings"), n_directions=30, eps=0.2)
+    stamps = {
+        os.path.join(r, f): os.path.getmtime(os.path.join(r, f))
+        for r, _, fs in os.walk(folder)
+        for f in fs
+        if f.endswith(".json")
+    }
+    cfg = StudyConfig(
+        out_dir=out,
+        dataset="mnist5k",
+        models=tiny_models(),
+        n_points=8,
+        seed=0,
+        workers=1,
+        analyses=("angles", "surroundings"),
+        n_directions=30,
+        eps=0.2,
+    )
     summary = run_study(cfg)
     assert summary["computed_points"] == 24 - len(before)
     for path, stamp in stamps.items():
@@ -130,10 +161,15 @@ def test_dask_local_cluster_equals_serial(tmp_path):
     distributed = pytest.importorskip("distributed")
     serial = config(tmp_path / "serial", analyses=("manifold", "surroundings"), n_points=2)
     run_study(serial)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        cfg = config(tmp_path / "dask", analyses=("manifold", "surroundings"), n_points=2,
-                     scheduler=cluster.scheduler_address)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        cfg = config(
+            tmp_path / "dask",
+            analyses=("manifold", "surroundings"),
+            n_points=2,
+            scheduler=cluster.scheduler_address,
+        )
         summary = run_study(cfg)
     assert summary["computed_points"] == 6
     a, b = results(str(tmp_path / "serial")), results(str(tmp_path / "dask"))
@@ -142,8 +178,12 @@ def test_dask_local_cluster_equals_serial(tmp_path):
         assert a[k]["analyses"].keys() == b[k]["analyses"].keys()
         for name in a[k]["analyses"]:
             for metric, value in a[k]["analyses"][name].items():
-                np.testing.assert_allclose(np.asarray(b[k]["analyses"][name][metric], float),
-                                           np.asarray(value, float), rtol=1e-9, atol=1e-12)
+                np.testing.assert_allclose(
+                    np.asarray(b[k]["analyses"][name][metric], float),
+                    np.asarray(value, float),
+                    rtol=1e-9,
+                    atol=1e-12,
+                )
 
 
 def test_report_only_rewrites_outputs_from_finished_points(tmp_path):
@@ -163,13 +203,14 @@ def test_a_changed_model_config_retrains_and_recomputes_its_points(tmp_path):
     first = run_study(cfg)
     assert first["computed_points"] == 6
     old = {k: v for k, v in results(str(tmp_path)).items() if k[0] == "bn-L"}
-    changed = tuple(ModelConfig(**{**m.__dict__, "max_epochs": 2}) if m.name == "bn-L" else m
-                    for m in cfg.models)
+    changed = tuple(
+        ModelConfig(**{**m.__dict__, "max_epochs": 2}) if m.name == "bn-L" else m
+        for m in cfg.models
+    )
     again = run_study(StudyConfig(**{**cfg.__dict__, "models": changed}))
     assert again["computed_points"] == 2  # only bn-L's points, with its new checkpoint
     stale = os.path.join(str(tmp_path), "points", "bn-L.stale-1")
-    assert sorted(os.listdir(stale)) == sorted(
-        f"{p:06d}.json" for (_, p) in old)
+    assert sorted(os.listdir(stale)) == sorted(f"{p:06d}.json" for (_, p) in old)
     with open(again["table"]) as f:
         rows = list(csv.DictReader(f))
     assert len({(r["model"], r["point"]) for r in rows}) == 6  # stale points not counted
@@ -179,13 +220,16 @@ def test_table3_cnn_study_on_mnist_like_data(tmp_path):
     """The table-3 CNN (tiny scale) on 1 x 28 x 28 digits: trained, analysed, reported."""
     from linregions.experiments.study import paper_models
 
-    models = tuple(ModelConfig(**{**m.__dict__, "max_epochs": 1, "patience": 1})
-                   for m in paper_models("mnist5k", "tiny", arch="cnn"))
+    models = tuple(
+        ModelConfig(**{**m.__dict__, "max_epochs": 1, "patience": 1})
+        for m in paper_models("mnist5k", "tiny", arch="cnn")
+    )
     assert [m.input_shape for m in models] == [(1, 28, 28)] * 3
     # (the manifold insphere of one of these 1-epoch tiny CNNs' regions is degenerate enough
     # that no solver certifies it to 1e-9: a recorded failure, tested elsewhere)
-    summary = run_study(config(tmp_path, models=models, n_points=1,
-                               analyses=("angles", "class_maxima")))
+    summary = run_study(
+        config(tmp_path, models=models, n_points=1, analyses=("angles", "class_maxima"))
+    )
     assert summary["computed_points"] == 3 and summary["failed_points"] == 0
     with open(summary["report"]) as f:
         report = f.read()

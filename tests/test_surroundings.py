@@ -27,8 +27,13 @@ def test_nullspace_of_full_rank_gradients_is_refused():
         lr.nullspace_directions(np.eye(3), 4, seed=0)
 
 
-@pytest.mark.parametrize("make,shape", [(lambda: mlp(seed=42, widths=(12, 24, 24, 4)), (12,)),
-                                        (lambda: maxpool_cnn(seed=43), (1, 8, 8))])
+@pytest.mark.parametrize(
+    "make,shape",
+    [
+        (lambda: mlp(seed=42, widths=(12, 24, 24, 4)), (12,)),
+        (lambda: maxpool_cnn(seed=43), (1, 8, 8)),
+    ],
+)
 def test_surrounding_regions_against_sampling_and_autograd(make, shape):
     model = make()
     net = lr.from_torch(model, shape, (-1, 1))
@@ -68,8 +73,9 @@ def test_rays_can_be_kept_in_the_box():
 def test_figure_6_is_drawn(tmp_path):
     nets = {name: lr.from_torch(mlp(seed=s), (12,), (-1, 1)) for name, s in (("a", 45), ("b", 46))}
     X = np.random.default_rng(4).uniform(-0.5, 0.5, (3, 12))
-    results = {name: [lr.surrounding_regions(n, x, 6, 0.5, seed=5) for x in X]
-               for name, n in nets.items()}
+    results = {
+        name: [lr.surrounding_regions(n, x, 6, 0.5, seed=5) for x in X] for name, n in nets.items()
+    }
     from linregions.plotting.surroundings import plot_surroundings, surroundings_arrays
 
     arrays = surroundings_arrays(results)

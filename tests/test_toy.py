@@ -45,7 +45,10 @@ def test_plot_slices_and_arrays(tmp_path) -> None:
     pts = project(slices[0], X)
     np.testing.assert_allclose(pts, X, atol=1e-12)
     fig = plot_slices(
-        slices, titles=["a", "b"], points=[pts, None], point_labels=[np.arange(20) % 3, None],
+        slices,
+        titles=["a", "b"],
+        points=[pts, None],
+        point_labels=[np.arange(20) % 3, None],
         path=tmp_path / "s.png",
     )
     assert len(fig.axes) == 5  # 2 x 2 panels and the colorbar

@@ -116,7 +116,8 @@ def pgd(
     if eps < 0 or step <= 0 or steps < 0 or restarts < 1:
         raise InvalidValueError(
             f"need eps >= 0, step > 0, steps >= 0, restarts >= 1 (got {eps}, {step}, "
-            f"{steps}, {restarts})")
+            f"{steps}, {restarts})"
+        )
     param = next(model.parameters(), None)
     dtype = param.dtype if param is not None else torch.float32
     device = param.device if param is not None else torch.device("cpu")

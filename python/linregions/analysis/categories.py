@@ -109,11 +109,19 @@ def decision_targets(
     return targets, skipped
 
 
-def _categorised(kind: str, j: int, target: str, region: Region,
-                 bp: Optional[BoundaryPoint]) -> CategoryRegion:
+def _categorised(
+    kind: str, j: int, target: str, region: Region, bp: Optional[BoundaryPoint]
+) -> CategoryRegion:
     center, radius = region.insphere()
-    return CategoryRegion(kind=kind, target_class=j, target=target, region=region, boundary=bp,
-                          center=center, radius=float(radius))
+    return CategoryRegion(
+        kind=kind,
+        target_class=j,
+        target=target,
+        region=region,
+        boundary=bp,
+        center=center,
+        radius=float(radius),
+    )
 
 
 def region_categories(
@@ -184,5 +192,10 @@ def region_categories(
             adversarial = _categorised("adversarial", pred, "pgd", bp.region, bp)
         elif not np.isfinite(xa).all():
             raise InvalidValueError("x_adv is not finite")
-    return RegionCategories(label=label, manifold=manifold, decision=tuple(decision),
-                            adversarial=adversarial, skipped=tuple(skipped))
+    return RegionCategories(
+        label=label,
+        manifold=manifold,
+        decision=tuple(decision),
+        adversarial=adversarial,
+        skipped=tuple(skipped),
+    )

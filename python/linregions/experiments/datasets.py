@@ -105,8 +105,9 @@ def read_idx(path: str) -> np.ndarray:
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = header + int(np.prod(shape))
     if len(raw) != expected:
-        raise DatasetError(f"{path} is truncated or corrupt: {len(raw)} bytes, header says "
-                           f"{expected}")
+        raise DatasetError(
+            f"{path} is truncated or corrupt: {len(raw)} bytes, header says {expected}"
+        )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
@@ -121,8 +122,10 @@ def load_idx_dataset(
         images = read_idx(img_path)
         labels = read_idx(lab_path)
         if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-            raise DatasetError(f"{img_path} {images.shape} and {lab_path} {labels.shape} "
-                               "do not form an image dataset")
+            raise DatasetError(
+                f"{img_path} {images.shape} and {lab_path} {labels.shape} "
+                "do not form an image dataset"
+            )
         X = images.reshape(images.shape[0], -1).astype(np.float64) / 127.5 - 1.0
         out[split] = (X, labels.astype(np.int64))
     return out
@@ -130,20 +133,28 @@ def load_idx_dataset(
 
 def load_mnist(folder: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Full MNIST from the standard IDX files in ``folder``."""
-    return load_idx_dataset(folder, "put the standard MNIST IDX files (from "
-                            "yann.lecun.com/exdb/mnist or a mirror) in that folder")
+    return load_idx_dataset(
+        folder,
+        "put the standard MNIST IDX files (from "
+        "yann.lecun.com/exdb/mnist or a mirror) in that folder",
+    )
 
 
 def load_fashion_mnist(folder: str = FASHION_MNIST_DIR) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Fashion-MNIST from IDX files (default: the Debian package's folder)."""
-    return load_idx_dataset(folder, "install it with: apt-get install dataset-fashion-mnist "
-                            "(or pass a folder holding the Fashion-MNIST IDX files)")
+    return load_idx_dataset(
+        folder,
+        "install it with: apt-get install dataset-fashion-mnist "
+        "(or pass a folder holding the Fashion-MNIST IDX files)",
+    )
 
 
 def load_cifar10(folder: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """CIFAR-10 from the python pickle batches in ``folder``; X (n, 3, 32, 32) in [-1, 1]."""
-    how = ("download cifar-10-python.tar.gz from www.cs.toronto.edu/~kriz/cifar.html and "
-           "extract it there")
+    how = (
+        "download cifar-10-python.tar.gz from www.cs.toronto.edu/~kriz/cifar.html and "
+        "extract it there"
+    )
     out = {}
     for split, names in (("train", CIFAR_TRAIN), ("test", (CIFAR_TEST,))):
         xs, ys = [], []
@@ -156,12 +167,20 @@ def load_cifar10(folder: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                     batch = pickle.load(f, encoding="bytes")
                 data = np.asarray(batch[b"data"], dtype=np.uint8)
                 labels = np.asarray(batch[b"labels"], dtype=np.int64)
-            except (OSError, EOFError, pickle.UnpicklingError, KeyError, ValueError,
-                    TypeError) as exc:
+            except (
+                OSError,
+                EOFError,
+                pickle.UnpicklingError,
+                KeyError,
+                ValueError,
+                TypeError,
+            ) as exc:
                 raise DatasetError(f"{path} is truncated or corrupt ({exc}); {how}") from exc
             if data.ndim != 2 or data.shape[1] != 3072 or data.shape[0] != labels.shape[0]:
-                raise DatasetError(f"{path} holds data {data.shape} and labels "
-                                   f"{labels.shape}, expected (n, 3072) and (n,)")
+                raise DatasetError(
+                    f"{path} holds data {data.shape} and labels "
+                    f"{labels.shape}, expected (n, 3072) and (n,)"
+                )
             xs.append(data)
             ys.append(labels)
         X = np.concatenate(xs).reshape(-1, 3, 32, 32).astype(np.float64) / 127.5 - 1.0

@@ -48,12 +48,15 @@ DEEP_POINTS = 2
 #: background is 0, gets no gradient, and no first-layer unit dies.
 TRAIN_SCALE, TRAIN_SHIFT = 0.5, 0.5
 
-NO_RHO = ("all rays stayed in the digit's region, or the regions met have no decision "
-          "direction: rho compares two regions")
+NO_RHO = (
+    "all rays stayed in the digit's region, or the regions met have no decision "
+    "direction: rho compares two regions"
+)
 
 
-def run_demo(out_dir: Optional[str] = None, n_points: int = 20, seed: int = 0,
-             epochs: int = 10) -> dict:
+def run_demo(
+    out_dir: Optional[str] = None, n_points: int = 20, seed: int = 0, epochs: int = 10
+) -> dict:
     """Runs the demo and returns its numbers; ``out_dir`` defaults to ``./linregions-demo``."""
     import linregions as lr
 
@@ -71,18 +74,32 @@ def run_demo(out_dir: Optional[str] = None, n_points: int = 20, seed: int = 0,
     print("1/4 toy study (appendix A): two spirals, three 2-10-10-10-2 models")
     toy = run_toy_study(os.path.join(out, "toy"), seed=seed)
     toy_rows = [{"model": k, **v} for k, v in toy["models"].items()]
-    toy_cols = [("model", "model", "s"), ("test_accuracy", "test accuracy", ".3f"),
-                ("n_regions", "regions in the square", "d"),
-                ("n_class_polygons", "class polygons", "d"),
-                ("region_area_cv", "area CV", ".2f"), ("slice_seconds", "slice s", ".3f")]
+    toy_cols = [
+        ("model", "model", "s"),
+        ("test_accuracy", "test accuracy", ".3f"),
+        ("n_regions", "regions in the square", "d"),
+        ("n_class_polygons", "class polygons", "d"),
+        ("region_area_cv", "area CV", ".2f"),
+        ("slice_seconds", "slice s", ".3f"),
+    ]
     print(text_table(toy_rows, toy_cols))
-    toy_lines = [f"- {r['model']}: {r['n_regions']} linear regions in the toy square "
-                 f"[-1, 1]^2 (exact partition by a 2-D slice)" for r in toy_rows]
+    toy_lines = [
+        f"- {r['model']}: {r['n_regions']} linear regions in the toy square "
+        f"[-1, 1]^2 (exact partition by a 2-D slice)"
+        for r in toy_rows
+    ]
     print("\n".join(toy_lines))
-    report += ["## Toy study (appendix A)", "", *toy_lines, "",
-               *markdown_table(toy_rows, toy_cols), "",
-               f"![two spirals](toy/{os.path.basename(toy['figures']['dataset'])})",
-               f"![exact partitions](toy/{os.path.basename(toy['figures']['slices'])})", ""]
+    report += [
+        "## Toy study (appendix A)",
+        "",
+        *toy_lines,
+        "",
+        *markdown_table(toy_rows, toy_cols),
+        "",
+        f"![two spirals](toy/{os.path.basename(toy['figures']['dataset'])})",
+        f"![exact partitions](toy/{os.path.basename(toy['figures']['slices'])})",
+        "",
+    ]
 
     print("\n2/4 MNIST-5k: training the figure-1 models (784-20-20-20-10)")
     X, y = load_mnist_5k()
@@ -90,9 +107,15 @@ def run_demo(out_dir: Optional[str] = None, n_points: int = 20, seed: int = 0,
     nets, models, acc = {}, {}, {}
     X01 = TRAIN_SCALE * X + TRAIN_SHIFT
     for name, kw in DEMO_VARIANTS:
-        model = train_classifier(make_mlp(DEMO_WIDTHS, seed=seed, **kw), X01[train], y[train],
-                                 epochs=epochs, seed=seed, label=f"  training {name}",
-                                 threads=1)
+        model = train_classifier(
+            make_mlp(DEMO_WIDTHS, seed=seed, **kw),
+            X01[train],
+            y[train],
+            epochs=epochs,
+            seed=seed,
+            label=f"  training {name}",
+            threads=1,
+        )
         model = fold_input_affine(model, TRAIN_SCALE, TRAIN_SHIFT)
         models[name] = model
         acc[name] = accuracy(model, X[test], y[test])
@@ -107,24 +130,44 @@ def run_demo(out_dir: Optional[str] = None, n_points: int = 20, seed: int = 0,
     for k, i in enumerate(chosen):
         region = net.region(X[i], on_boundary="active")
         _, dist = region.nearest_hyperplane()
-        point_rows.append({"point": int(i), "label": int(y[i]), "predicted": int(predicted[k]),
-                           "hyperplanes": region.n_rows, "active": region.active_fraction,
-                           "nearest": dist})
-    point_cols = [("point", "digit", "d"), ("label", "label", "d"), ("predicted", "pred", "d"),
-                  ("hyperplanes", "hyperplanes", "d"), ("active", "active", ".3f"),
-                  ("nearest", "nearest hyperplane", ".3e")]
+        point_rows.append(
+            {
+                "point": int(i),
+                "label": int(y[i]),
+                "predicted": int(predicted[k]),
+                "hyperplanes": region.n_rows,
+                "active": region.active_fraction,
+                "nearest": dist,
+            }
+        )
+    point_cols = [
+        ("point", "digit", "d"),
+        ("label", "label", "d"),
+        ("predicted", "pred", "d"),
+        ("hyperplanes", "hyperplanes", "d"),
+        ("active", "active", ".3f"),
+        ("nearest", "nearest hyperplane", ".3e"),
+    ]
     print(text_table(point_rows, point_cols))
-    report += ["## MNIST-5k, figure-1 models", "",
-               f"784-20-20-20-10 ReLU MLPs (dropout rate 0.2), Adam, {epochs} epochs on "
-               f"{len(train)} digits; held-out accuracy on {len(test)} digits: "
-               + ", ".join(f"{n} {a:.3f}" for n, a in acc.items()) + ".", "",
-               "The models are trained on the digits mapped to [0, 1] and the map is folded "
-               "into the first layer, so the networks analysed take [-1, 1] inputs. Trained "
-               "on [-1, 1] directly, the background pixels (at -1) move each first-layer "
-               "unit's offset by ~600 Adam steps at once and kill most of the 20 units "
-               "(dropout model: 15 of 20, 55 % held-out accuracy).", "",
-               f"### Regions of {len(chosen)} held-out digits (vanilla)", "",
-               *markdown_table(point_rows, point_cols), ""]
+    report += [
+        "## MNIST-5k, figure-1 models",
+        "",
+        f"784-20-20-20-10 ReLU MLPs (dropout rate 0.2), Adam, {epochs} epochs on "
+        f"{len(train)} digits; held-out accuracy on {len(test)} digits: "
+        + ", ".join(f"{n} {a:.3f}" for n, a in acc.items())
+        + ".",
+        "",
+        "The models are trained on the digits mapped to [0, 1] and the map is folded "
+        "into the first layer, so the networks analysed take [-1, 1] inputs. Trained "
+        "on [-1, 1] directly, the background pixels (at -1) move each first-layer "
+        "unit's offset by ~600 Adam steps at once and kill most of the 20 units "
+        "(dropout model: 15 of 20, 55 % held-out accuracy).",
+        "",
+        f"### Regions of {len(chosen)} held-out digits (vanilla)",
+        "",
+        *markdown_table(point_rows, point_cols),
+        "",
+    ]
 
     print("\n4/4 facets, inspheres, class maxima, surrounding regions, slices")
     deep = chosen[:DEEP_POINTS]
@@ -142,38 +185,76 @@ def run_demo(out_dir: Optional[str] = None, n_points: int = 20, seed: int = 0,
             maxima.append((name, cm))
         rho = s.rho[~s.is_origin]
         rho = rho[np.isfinite(rho)]
-        summary.append({"model": name, "point": int(i), "hyperplanes": region.n_rows,
-                        "facets": len(facets), "inradius": float(radius),
-                        "classes": int(cm.count), "distortion": float(cm.distortion),
-                        "surrounding": s.n_unique,
-                        "rho": float(rho.mean()) if rho.size else None})
-    deep_cols = [("model", "model", "s"), ("point", "digit", "d"),
-                 ("hyperplanes", "hyperplanes", "d"), ("facets", "facets", "d"),
-                 ("inradius", "inradius", ".3e"), ("classes", "classes in region", "d"),
-                 ("distortion", "distortion", ".2f"),
-                 ("surrounding", "surrounding regions", "d"), ("rho", "mean rho", ".3f")]
+        summary.append(
+            {
+                "model": name,
+                "point": int(i),
+                "hyperplanes": region.n_rows,
+                "facets": len(facets),
+                "inradius": float(radius),
+                "classes": int(cm.count),
+                "distortion": float(cm.distortion),
+                "surrounding": s.n_unique,
+                "rho": float(rho.mean()) if rho.size else None,
+            }
+        )
+    deep_cols = [
+        ("model", "model", "s"),
+        ("point", "digit", "d"),
+        ("hyperplanes", "hyperplanes", "d"),
+        ("facets", "facets", "d"),
+        ("inradius", "inradius", ".3e"),
+        ("classes", "classes in region", "d"),
+        ("distortion", "distortion", ".2f"),
+        ("surrounding", "surrounding regions", "d"),
+        ("rho", "mean rho", ".3f"),
+    ]
     print(text_table(summary, deep_cols, notes={"rho": NO_RHO}))
     a, b, c = X[chosen[0]], X[chosen[1]], X[chosen[2]]
     slices = [lr.slice_through(nets[name], a, b, c) for name in nets]
     pts = [project(sl, X[chosen[:200]]) for sl in slices]
-    plot_slices(slices, titles=list(nets), points=pts,
-                point_labels=[y[chosen[:200]]] * len(slices),
-                path=os.path.join(out, "fig1_mnist_slices.png"))
+    plot_slices(
+        slices,
+        titles=list(nets),
+        points=pts,
+        point_labels=[y[chosen[:200]]] * len(slices),
+        path=os.path.join(out, "fig1_mnist_slices.png"),
+    )
     plot_class_maxima(maxima, path=os.path.join(out, "fig5_class_maxima.png"))
     plot_surroundings(surround, os.path.join(out, "fig6_surroundings.png"))
-    slice_rows = [{"model": n, "regions": sl.n_regions, "classes": len(set(sl.class_label))}
-                  for n, sl in zip(nets, slices)]
-    report += ["### Facets, inspheres, class maxima and surrounding regions", "",
-               *markdown_table(summary, deep_cols, notes={"rho": NO_RHO}), "",
-               "### Exact slice through three held-out digits (figure 1)", "",
-               *markdown_table(slice_rows, [("model", "model", "s"), ("regions", "regions", "d"),
-                                    ("classes", "classes met", "d")]), "",
-               "![figure 1](fig1_mnist_slices.png)", "",
-               "![figure 5: class maxima](fig5_class_maxima.png)", "",
-               "![figure 6: surrounding regions](fig6_surroundings.png)", "",
-               f"Total time: {time.perf_counter() - t_start:.0f} s."]
+    slice_rows = [
+        {"model": n, "regions": sl.n_regions, "classes": len(set(sl.class_label))}
+        for n, sl in zip(nets, slices)
+    ]
+    report += [
+        "### Facets, inspheres, class maxima and surrounding regions",
+        "",
+        *markdown_table(summary, deep_cols, notes={"rho": NO_RHO}),
+        "",
+        "### Exact slice through three held-out digits (figure 1)",
+        "",
+        *markdown_table(
+            slice_rows,
+            [("model", "model", "s"), ("regions", "regions", "d"), ("classes", "classes met", "d")],
+        ),
+        "",
+        "![figure 1](fig1_mnist_slices.png)",
+        "",
+        "![figure 5: class maxima](fig5_class_maxima.png)",
+        "",
+        "![figure 6: surrounding regions](fig6_surroundings.png)",
+        "",
+        f"Total time: {time.perf_counter() - t_start:.0f} s.",
+    ]
     path = os.path.join(out, "report.md")
     write_text_atomic(path, "\n".join(report) + "\n")
     print(f"\nreport written to {path}")
-    return {"out_dir": out, "report": path, "toy": toy["models"], "points": point_rows,
-            "deep": summary, "slices": slice_rows, "accuracy": acc}
+    return {
+        "out_dir": out,
+        "report": path,
+        "toy": toy["models"],
+        "points": point_rows,
+        "deep": summary,
+        "slices": slice_rows,
+        "accuracy": acc,
+    }

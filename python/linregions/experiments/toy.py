@@ -107,8 +107,16 @@ def train_toy_model(
     t0 = time.perf_counter()
     for attempt in range(max_attempts):
         s = seed + attempt
-        settings = FitSettings(lr=LR, betas=(0.9, 0.999), batch_size=BATCH, steps=max_steps,
-                               eval_every=EVAL_EVERY, target=1.0, seed=s, threads=1)
+        settings = FitSettings(
+            lr=LR,
+            betas=(0.9, 0.999),
+            batch_size=BATCH,
+            steps=max_steps,
+            eval_every=EVAL_EVERY,
+            target=1.0,
+            seed=s,
+            threads=1,
+        )
         res = fit(toy_model(kind, s), Xtr, ytr, settings, evaluate=test_accuracy)
         if res.last_score == 1.0:
             break

@@ -202,8 +202,9 @@ def train_classifier(
     """Trains with Adam and cross-entropy for ``epochs`` shuffled passes (:func:`fit`);
     returns the model in eval mode. ``label``: progress-bar label; ``threads``: torch
     threads while training (small models train fastest on one)."""
-    settings = FitSettings(lr=lr, batch_size=batch_size, epochs=epochs, seed=seed, label=label,
-                           threads=threads)
+    settings = FitSettings(
+        lr=lr, batch_size=batch_size, epochs=epochs, seed=seed, label=label, threads=threads
+    )
     fit(model, X, y, settings)
     return model  # fit trains it in place and returns this same model, in eval mode
 

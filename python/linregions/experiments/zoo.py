@@ -52,9 +52,14 @@ class ModelConfig:
         return ModelConfig(**data)
 
 
-def paper_cnn(variant: str, channels: Sequence[int] = (32, 64, 128), dense: int = 1024,
-              input_shape: tuple[int, int, int] = (3, 32, 32), n_classes: int = 10,
-              seed: int = 0) -> nn.Sequential:
+def paper_cnn(
+    variant: str,
+    channels: Sequence[int] = (32, 64, 128),
+    dense: int = 1024,
+    input_shape: tuple[int, int, int] = (3, 32, 32),
+    n_classes: int = 10,
+    seed: int = 0,
+) -> nn.Sequential:
     """Table 3: three unpadded 3x3 stride-2 convolutions, a dense hidden layer, logits."""
     torch.manual_seed(seed)
     layers: list[nn.Module] = []
@@ -89,29 +94,53 @@ def build_model(cfg: ModelConfig) -> nn.Sequential:
         raise ValueError(f"unknown variant {cfg.variant!r}; expected one of {VARIANTS}")
     if cfg.arch == "mlp":
         widths = (int(np.prod(cfg.input_shape)), *cfg.hidden, cfg.n_classes)
-        return make_mlp(widths, batchnorm=cfg.variant == "bn",
-                        dropout=DROPOUT_RATE if cfg.variant == "dropout" else 0.0, seed=cfg.seed)
+        return make_mlp(
+            widths,
+            batchnorm=cfg.variant == "bn",
+            dropout=DROPOUT_RATE if cfg.variant == "dropout" else 0.0,
+            seed=cfg.seed,
+        )
     if cfg.arch == "cnn":
         *channels, dense = cfg.hidden
-        return paper_cnn(cfg.variant, channels, dense, cfg.input_shape,  # type: ignore[arg-type]
-                         cfg.n_classes, cfg.seed)
+        return paper_cnn(
+            cfg.variant,
+            channels,
+            dense,
+            cfg.input_shape,  # type: ignore[arg-type]
+            cfg.n_classes,
+            cfg.seed,
+        )
     raise ValueError(f"unknown architecture {cfg.arch!r}; expected 'mlp' or 'cnn'")
 
 
 def train_early_stopping(
-    model: nn.Module, cfg: ModelConfig, train: tuple[np.ndarray, np.ndarray],
+    model: nn.Module,
+    cfg: ModelConfig,
+    train: tuple[np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray],
 ) -> tuple[nn.Module, int]:
     """Adam training (:func:`~linregions.experiments.training.fit`); keeps the weights of
     the best validation epoch, stops after ``cfg.patience`` epochs without improvement.
     Returns the model (eval) and epochs run."""
     Xv = val[0].reshape(-1, *cfg.input_shape)
-    settings = FitSettings(lr=cfg.lr, betas=(0.9, 0.999), batch_size=cfg.batch_size,
-                           epochs=cfg.max_epochs, patience=cfg.patience, keep_best=True,
-                           skip_single=cfg.variant == "bn", seed=cfg.seed,
-                           label=f"training {cfg.name}")
-    res = fit(model, train[0].reshape(-1, *cfg.input_shape), train[1], settings,
-              evaluate=lambda m: accuracy(m, Xv, val[1]))
+    settings = FitSettings(
+        lr=cfg.lr,
+        betas=(0.9, 0.999),
+        batch_size=cfg.batch_size,
+        epochs=cfg.max_epochs,
+        patience=cfg.patience,
+        keep_best=True,
+        skip_single=cfg.variant == "bn",
+        seed=cfg.seed,
+        label=f"training {cfg.name}",
+    )
+    res = fit(
+        model,
+        train[0].reshape(-1, *cfg.input_shape),
+        train[1],
+        settings,
+        evaluate=lambda m: accuracy(m, Xv, val[1]),
+    )
     return res.model, res.epochs
 
 

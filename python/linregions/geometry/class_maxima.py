@@ -138,11 +138,22 @@ def class_maxima(
 
 def _with(base: _core.Settings, gap_tol: float, max_iter: int) -> _core.Settings:
     """``base`` with ``abs_tol = gap_tol`` and ``max_iter`` (a new frozen object)."""
-    fields = ("rel_tol", "reduce_tol", "single_mu", "short_step", "max_correctors",
-              "corrector_stretch", "step_fraction", "crossover_mu", "crossover_repeat",
-              "stall_iter", "exact_retry")
-    return _core.Settings("class_maxima", abs_tol=gap_tol, max_iter=max_iter,
-                          **{f: getattr(base, f) for f in fields})
+    fields = (
+        "rel_tol",
+        "reduce_tol",
+        "single_mu",
+        "short_step",
+        "max_correctors",
+        "corrector_stretch",
+        "step_fraction",
+        "crossover_mu",
+        "crossover_repeat",
+        "stall_iter",
+        "exact_retry",
+    )
+    return _core.Settings(
+        "class_maxima", abs_tol=gap_tol, max_iter=max_iter, **{f: getattr(base, f) for f in fields}
+    )
 
 
 def _class_maxima(
@@ -165,8 +176,9 @@ def _class_maxima(
     x = np.asarray(region.x, dtype=np.float64)
     W = np.ascontiguousarray(W, dtype=np.float64)
     c = np.ascontiguousarray(c, dtype=np.float64)
-    for res in _core.class_maxima(region.A, region.b, region.lo, region.hi, W, c, x, todo,
-                                  settings):
+    for res in _core.class_maxima(
+        region.A, region.b, region.lo, region.hi, W, c, x, todo, settings
+    ):
         t = res.class_
         points[t] = res.point
         log_prob[t] = res.log_prob

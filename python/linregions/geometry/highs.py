@@ -39,10 +39,12 @@ def minimize(
     method: str = "highs",
 ) -> LPResult:
     """``min c . x`` over ``{A x + b >= 0, lo <= x <= hi}`` (``lo``/``hi`` may be infinite)."""
-    bounds = np.column_stack([np.where(np.isfinite(lo), lo, np.nan),
-                              np.where(np.isfinite(hi), hi, np.nan)])
-    bounds_list = [(None if np.isnan(lv) else lv, None if np.isnan(hv) else hv)
-                   for lv, hv in bounds]
+    bounds = np.column_stack(
+        [np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)]
+    )
+    bounds_list = [
+        (None if np.isnan(lv) else lv, None if np.isnan(hv) else hv) for lv, hv in bounds
+    ]
     res = linprog(
         c,
         A_ub=-A if A.shape[0] else None,

@@ -56,12 +56,14 @@ def certified_radius(poly: Polytope, center: np.ndarray) -> float:
     norms = np.linalg.norm(poly.A, axis=1)
     slack = poly.A @ center + poly.b
     nz = norms > 0
-    dist = np.concatenate([
-        slack[nz] / norms[nz],
-        np.where(slack[~nz] >= 0, np.inf, -np.inf),
-        center - poly.lo,
-        poly.hi - center,
-    ])
+    dist = np.concatenate(
+        [
+            slack[nz] / norms[nz],
+            np.where(slack[~nz] >= 0, np.inf, -np.inf),
+            center - poly.lo,
+            poly.hi - center,
+        ]
+    )
     return float(dist.min(initial=np.inf))
 
 
@@ -78,15 +80,20 @@ def compute_insphere(
     IPM that stops uncertified is followed by HiGHS, whose answer is certified the same
     way (method ``"ipm+highs"``)."""
     if np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all():
-        settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol,
-                                  max_iter=max_iter)
+        settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
         res = _core.insphere(poly.A, poly.b, poly.lo, poly.hi, settings)
         center, radius, upper = res.center, res.radius, res.upper_bound
         iters, status = res.iterations, res.status.label
         method = "ipm"
         if not res.status.is_certified and not fallback:
-            raise _limit(f"insphere: {status} after {iters} iterations; certified radius in "
-                         f"[{radius:.6g}, {upper:.6g}]", status, center, radius, upper)
+            raise _limit(
+                f"insphere: {status} after {iters} iterations; certified radius in "
+                f"[{radius:.6g}, {upper:.6g}]",
+                status,
+                center,
+                radius,
+                upper,
+            )
         if not res.status.is_certified:
             # The IPM's own dual bound can stall on degenerate regions; certify HiGHS's
             # answer instead (exact distance of its center, weak-duality bound from its duals).
@@ -96,9 +103,14 @@ def compute_insphere(
             upper = min(upper, upper_h)
             method = "ipm+highs"
             if upper - radius > rel_tol * max(abs(radius), abs(upper)) + abs_tol:
-                raise _limit(f"insphere: {status} after {iters} iterations and HiGHS; "
-                             f"certified radius in [{radius:.6g}, {upper:.6g}]", status,
-                             center, radius, upper)
+                raise _limit(
+                    f"insphere: {status} after {iters} iterations and HiGHS; "
+                    f"certified radius in [{radius:.6g}, {upper:.6g}]",
+                    status,
+                    center,
+                    radius,
+                    upper,
+                )
     else:
         center, upper = insphere_linprog(poly)
         radius, iters, method = certified_radius(poly, center), 0, "highs"
@@ -152,11 +164,13 @@ def _linprog_with_duals(poly: Polytope, method: str = "highs"):
     fin_lo, fin_hi = np.isfinite(poly.lo), np.isfinite(poly.hi)
     eye = np.eye(d)
     # rows of [x, r] with  M [x, r] + q >= 0
-    M = np.vstack([
-        np.hstack([poly.A, -norms[:, None]]),
-        np.hstack([eye[fin_lo], -np.ones((fin_lo.sum(), 1))]),
-        np.hstack([-eye[fin_hi], -np.ones((fin_hi.sum(), 1))]),
-    ])
+    M = np.vstack(
+        [
+            np.hstack([poly.A, -norms[:, None]]),
+            np.hstack([eye[fin_lo], -np.ones((fin_lo.sum(), 1))]),
+            np.hstack([-eye[fin_hi], -np.ones((fin_hi.sum(), 1))]),
+        ]
+    )
     q = np.concatenate([poly.b, -poly.lo[fin_lo], poly.hi[fin_hi]])
     c = np.zeros(d + 1)
     c[-1] = -1.0

@@ -154,8 +154,9 @@ class Polytope:
         ``UnboundedPolytopeError`` or ``SolverLimitError`` (all :class:`PolytopeError`).
         ``fallback``: certify HiGHS's answer when the interior-point method stops early.
         """
-        return compute_insphere(self, rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter,
-                                fallback=fallback)
+        return compute_insphere(
+            self, rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter, fallback=fallback
+        )
 
     def interior_point(self) -> np.ndarray:
         """A point (d,) strictly inside: the center of the largest inscribed ball (eq. 5).

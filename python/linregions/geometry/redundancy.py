@@ -69,8 +69,9 @@ def _unit_rows(poly: Polytope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return poly.A / safe[:, None], poly.b / safe, norms
 
 
-def _row_min(A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: Polytope,
-             extra_floor: bool) -> tuple[float, np.ndarray]:
+def _row_min(
+    A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: Polytope, extra_floor: bool
+) -> tuple[float, np.ndarray]:
     """``min A_i x + b_i`` over rows ``rows`` and the box (and ``A_i x + b_i >= -1``)."""
     Ar, br = A[rows], b[rows]
     if extra_floor:
@@ -82,16 +83,32 @@ def _row_min(A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: Polyt
     return res.value + b[i], res.x
 
 
-def _row_min_early(A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: Polytope,
-                   x0: np.ndarray, tol: float) -> tuple[float, np.ndarray]:
+def _row_min_early(
+    A: np.ndarray,
+    b: np.ndarray,
+    rows: np.ndarray,
+    i: int,
+    poly: Polytope,
+    x0: np.ndarray,
+    tol: float,
+) -> tuple[float, np.ndarray]:
     """Settles ``min A_i x + b_i >= -tol`` over ``rows`` and the (finite) box without the
     optimum when it can: the Rust interior-point LP from the strictly interior ``x0`` stops at
     a certified lower bound ``>= -tol`` (returned: row ``i`` is redundant) or at an exactly
     feasible point whose value is below ``-FACET_MARGIN`` (returned with that value). Anything
     else (a value in between, a stalled solve) is decided by the exact HiGHS LP."""
     res = _core.lp_minimize(
-        A[rows], b[rows], poly.lo, poly.hi, A[i], float(b[i]), x0, LP_SETTINGS,
-        stop_below=-max(FACET_MARGIN, tol), stop_above=-tol)
+        A[rows],
+        b[rows],
+        poly.lo,
+        poly.hi,
+        A[i],
+        float(b[i]),
+        x0,
+        LP_SETTINGS,
+        stop_below=-max(FACET_MARGIN, tol),
+        stop_above=-tol,
+    )
     status = _core.Status
     if res.status == status.BOUND_ABOVE:
         return res.lower_bound, res.x
@@ -196,8 +213,9 @@ def nonredundant_auto(
     )
 
 
-def _first_hit(A: np.ndarray, b: np.ndarray, s0: np.ndarray, xs: np.ndarray,
-               rows: np.ndarray, tol: float) -> int | None:
+def _first_hit(
+    A: np.ndarray, b: np.ndarray, s0: np.ndarray, xs: np.ndarray, rows: np.ndarray, tol: float
+) -> int | None:
     """The row among ``rows`` that the segment from the center (slacks ``s0``) to ``xs``
     meets first, if it meets it alone with every other row's slack above ``2 tol`` there."""
     sx = A[rows] @ xs + b[rows]

@@ -309,16 +309,19 @@ class _Lowering:
 
     def _nearest(self, node, src, in_shape, out_shape, mode, scale_factor, label) -> None:
         if mode not in ("nearest", "nearest-exact"):
-            raise UnsupportedModelError(f"{label}: interpolation mode {mode!r} is unsupported; "
-                                        "only 'nearest' and 'nearest-exact'")
+            raise UnsupportedModelError(
+                f"{label}: interpolation mode {mode!r} is unsupported; "
+                "only 'nearest' and 'nearest-exact'"
+            )
         n = len(in_shape) - 1
         if scale_factor is None:
             scales = [o / i for i, o in zip(in_shape[1:], out_shape[1:])]
         else:
             sf = scale_factor if isinstance(scale_factor, (tuple, list)) else [scale_factor] * n
             scales = [float(v) for v in sf]
-        coord, rnd = ("asymmetric", "floor") if mode == "nearest" else ("half_pixel",
-                                                                       "round_prefer_ceil")
+        coord, rnd = (
+            ("asymmetric", "floor") if mode == "nearest" else ("half_pixel", "round_prefer_ceil")
+        )
         srcs = [np.arange(in_shape[0])] + [
             nearest_source(i, o, sc, coord, rnd)
             for i, o, sc in zip(in_shape[1:], out_shape[1:], scales)
@@ -337,8 +340,14 @@ class _Lowering:
         target: Callable | str = node.target
         name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
         label = f"{node.name} ({name})"
-        if target in NOT_PIECEWISE_LINEAR_FUNCTIONS or name in {"sigmoid", "tanh", "softmax",
-                                                                "log_softmax", "exp", "log"}:
+        if target in NOT_PIECEWISE_LINEAR_FUNCTIONS or name in {
+            "sigmoid",
+            "tanh",
+            "softmax",
+            "log_softmax",
+            "exp",
+            "log",
+        }:
             raise NotPiecewiseLinearError(f"operation {label} is not piecewise-linear")
         is_method = node.op == "call_method"
         if target in RESHAPE_FUNCTIONS or (is_method and name in RESHAPE_METHODS):
@@ -386,8 +395,9 @@ class _Lowering:
                 )
             if sign < 0:
                 size = self.nodes[ib].size
-                ib = self._add(Affine(ib, -sp.identity(size, format="csr"), np.zeros(size)),
-                               f"{label} negate")
+                ib = self._add(
+                    Affine(ib, -sp.identity(size, format="csr"), np.zeros(size)), f"{label} negate"
+                )
             self.value[node.name] = self._add(Add((ia, ib), self.nodes[ia].size), label)
             return
         if isinstance(a, torch.fx.Node) and isinstance(b, (int, float)):

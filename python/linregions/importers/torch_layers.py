@@ -94,9 +94,7 @@ def conv_transpose_module_matrix(
     )  # fmt: skip
 
 
-def pool_windows(
-    pool, in_shape: tuple[int, ...], out_shape: tuple[int, ...]
-) -> np.ndarray:
+def pool_windows(pool, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> np.ndarray:
     """Windows (C*Hout*Wout, kh*kw) of a Max/AvgPool 1d/2d, with PAD/BEYOND markers."""
     one_d = isinstance(pool, (torch.nn.MaxPool1d, torch.nn.AvgPool1d))
     p = (0, _hw(pool.padding, True)[1]) if one_d else pair(pool.padding)

@@ -326,10 +326,16 @@ class Network:
         if scheduler is not None:
             if int(max_regions) < 1:
                 raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
-            return enumerate_tiles(self, clip_domain(self, domain), scheduler, tiles=tiles,
-                                   max_regions=int(max_regions))
-        return enumerate_regions(self, domain, max_regions=max_regions, workers=workers,
-                                 progress=progress)
+            return enumerate_tiles(
+                self,
+                clip_domain(self, domain),
+                scheduler,
+                tiles=tiles,
+                max_regions=int(max_regions),
+            )
+        return enumerate_regions(
+            self, domain, max_regions=max_regions, workers=workers, progress=progress
+        )
 
     def search_regions(
         self,
@@ -348,21 +354,24 @@ class Network:
         edge_units, complete, unsettled). ``callback(found, frontier)`` reports progress.
         """
         return _core.complex_search(
-            self._core, A, b, lo, hi, int(max_regions),
-            None if workers is None else int(workers), callback,
+            self._core,
+            A,
+            b,
+            lo,
+            hi,
+            int(max_regions),
+            None if workers is None else int(workers),
+            callback,
         )
 
     def describe_regions(self, domain: Any, points: np.ndarray) -> Any:
         """The core's ``RegionRecords`` of the regions holding ``points`` (n, d), each
         intersected with ``domain`` (an :class:`~linregions.Polytope`)."""
-        return _core.complex_describe(
-            self._core, domain.A, domain.b, domain.lo, domain.hi, points
-        )
+        return _core.complex_describe(self._core, domain.A, domain.b, domain.lo, domain.hi, points)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # picklable (Dask ships networks to workers): rebuilt from its IR nodes
-        return (_rebuild, (list(self.nodes), self.input_shape, self.lo, self.hi,
-                           list(self.labels)))
+        return (_rebuild, (list(self.nodes), self.input_shape, self.lo, self.hi, list(self.labels)))
 
     def walk(self, x0: Any, x1: Any, tol: float = WALK_TOL, respect_box: bool = True) -> Walk:
         """Exact walk of the segment ``x0 -> x1``, region by region.
@@ -469,9 +478,7 @@ class Network:
         pts = as_points(X, self.input_shape)
         v = np.ascontiguousarray(to_numpy(V))
         if v.shape != (pts.shape[0], self.n_classes):
-            raise ShapeError(
-                f"V has shape {v.shape}; expected ({pts.shape[0]}, {self.n_classes})"
-            )
+            raise ShapeError(f"V has shape {v.shape}; expected ({pts.shape[0]}, {self.n_classes})")
         return self._core.input_gradients(pts, v)
 
     def slice(
@@ -532,6 +539,11 @@ class Network:
         return slice_from_core(data, o, uu, vv, ext, marks)
 
 
-def _rebuild(nodes: list[Node], input_shape: tuple[int, ...], lo: np.ndarray, hi: np.ndarray,
-             labels: list[str]) -> Network:
+def _rebuild(
+    nodes: list[Node],
+    input_shape: tuple[int, ...],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    labels: list[str],
+) -> Network:
     return Network(nodes, input_shape, lo, hi, labels=labels, fuse=False)

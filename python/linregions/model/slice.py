@@ -21,8 +21,15 @@ from .tolerances import MAX_POLYGONS, SLICE_TOL, THROUGH_MARGIN
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["MAX_POLYGONS", "SLICE_TOL", "THROUGH_MARGIN", "Plane", "Slice", "plane_through",
-           "slice_through"]
+__all__ = [
+    "MAX_POLYGONS",
+    "SLICE_TOL",
+    "THROUGH_MARGIN",
+    "Plane",
+    "Slice",
+    "plane_through",
+    "slice_through",
+]
 
 
 def _ragged(vertices: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:

@@ -72,8 +72,9 @@ class Walk:
     def piece_of(self, beta: Any) -> np.ndarray:
         """Index of the piece holding each beta (a breakpoint belongs to the later piece)."""
         b = np.asarray(beta, dtype=np.float64)
-        return np.clip(np.searchsorted(self.breakpoints, b, side="right") - 1, 0,
-                       self.n_regions - 1)
+        return np.clip(
+            np.searchsorted(self.breakpoints, b, side="right") - 1, 0, self.n_regions - 1
+        )
 
 
 def walk_from_core(x0: np.ndarray, x1: np.ndarray, data: _core.WalkData) -> Walk:

@@ -125,7 +125,9 @@ def plot_slices(
         names = [class_names[c] if class_names else str(c) for c in present]
         bottom.set_title("classes " + ", ".join(names), fontsize=8)
     fig.colorbar(
-        ScalarMappable(norm=rate_norm, cmap=rate_cmap), ax=axes[0, :].tolist(), shrink=0.8,
+        ScalarMappable(norm=rate_norm, cmap=rate_cmap),
+        ax=axes[0, :].tolist(),
+        shrink=0.8,
         label="activation rate",
     )
     return save(fig, path, dpi=dpi)

@@ -39,6 +39,7 @@ def certified_inradius(region) -> tuple[float, float]:
             raise
         return float(lo), float(gap)
 
+
 #: PGD settings of the adversarial analysis (L-inf, in the [-1, 1] pixel scale).
 PGD_EPS, PGD_STEP, PGD_STEPS, PGD_RESTARTS = 0.3, 0.02, 40, 2
 
@@ -129,15 +130,21 @@ def decision(ctx: PointContext) -> dict:
     class when the mean is not classified as it, appendix E)."""
     label = int(ctx.net.logits(ctx.x[None])[0].argmax())
     rng = np.random.default_rng(ctx.seed)
-    classes = [j for j in range(len(ctx.targets))
-               if j != label and np.isfinite(ctx.targets[j]).all()]
+    classes = [
+        j for j in range(len(ctx.targets)) if j != label and np.isfinite(ctx.targets[j]).all()
+    ]
     if not classes:
         raise ValueError("no other class has a decision target")
     j = int(rng.choice(classes))
     bp = boundary_point(ctx.net, ctx.x, ctx.targets[j])
     radius, gap = certified_inradius(bp.region)
-    return {"inradius": radius, "inradius_gap": gap, "target_class": j, "alpha": float(bp.alpha),
-            "pieces": int(bp.n_pieces)}
+    return {
+        "inradius": radius,
+        "inradius_gap": gap,
+        "target_class": j,
+        "alpha": float(bp.alpha),
+        "pieces": int(bp.n_pieces),
+    }
 
 
 def adversarial(ctx: PointContext) -> dict:
@@ -147,15 +154,22 @@ def adversarial(ctx: PointContext) -> dict:
 
     label = int(ctx.net.logits(ctx.x[None])[0].argmax())
     shape = ctx.net.input_shape
-    adv = pgd(ctx.model, ctx.x.reshape(1, *shape), np.array([label]), eps=PGD_EPS,
-              step=PGD_STEP, steps=PGD_STEPS, restarts=PGD_RESTARTS,
-              bounds=(float(ctx.net.lo.min()), float(ctx.net.hi.max())), seed=ctx.seed)
+    adv = pgd(
+        ctx.model,
+        ctx.x.reshape(1, *shape),
+        np.array([label]),
+        eps=PGD_EPS,
+        step=PGD_STEP,
+        steps=PGD_STEPS,
+        restarts=PGD_RESTARTS,
+        bounds=(float(ctx.net.lo.min()), float(ctx.net.hi.max())),
+        seed=ctx.seed,
+    )
     if not bool(adv.success[0]):
         return {"attack_success": 0}
     bp = boundary_point(ctx.net, ctx.x, np.asarray(adv.x_adv[0], dtype=np.float64).ravel())
     radius, gap = certified_inradius(bp.region)
-    return {"attack_success": 1, "inradius": radius, "inradius_gap": gap,
-            "alpha": float(bp.alpha)}
+    return {"attack_success": 1, "inradius": radius, "inradius_gap": gap, "alpha": float(bp.alpha)}
 
 
 ANALYSES: dict[str, Callable[[PointContext], dict]] = {

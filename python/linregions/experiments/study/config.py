@@ -44,8 +44,14 @@ class StudyConfig:
     extra: dict = field(default_factory=dict)
 
 
-def paper_models(dataset: str = "mnist5k", scale: str = "paper", max_epochs: int = 30,
-                 patience: int = 3, seed: int = 0, arch: str = "auto") -> tuple[ModelConfig, ...]:
+def paper_models(
+    dataset: str = "mnist5k",
+    scale: str = "paper",
+    max_epochs: int = 30,
+    patience: int = 3,
+    seed: int = 0,
+    arch: str = "auto",
+) -> tuple[ModelConfig, ...]:
     """The paper's models. ``arch="mlp"``: the MLP in three variants at two learning rates
     (names ``vanilla-L`` ... ``dropout-S``); ``arch="cnn"``: the table-3 CNN in three
     variants at 1e-3 (appendix E; names ``cnn-vanilla`` ...), on 3 x 32 x 32 CIFAR-10 or
@@ -59,18 +65,35 @@ def paper_models(dataset: str = "mnist5k", scale: str = "paper", max_epochs: int
     if arch == "cnn":
         shape = (3, 32, 32) if dataset == "cifar10" else (1, 28, 28)
         return tuple(
-            ModelConfig(name=f"cnn-{v}", arch="cnn", variant=v, lr=1e-3,
-                        hidden=SCALES[scale]["cnn"], input_shape=shape,
-                        max_epochs=max_epochs, patience=patience, seed=seed)
+            ModelConfig(
+                name=f"cnn-{v}",
+                arch="cnn",
+                variant=v,
+                lr=1e-3,
+                hidden=SCALES[scale]["cnn"],
+                input_shape=shape,
+                max_epochs=max_epochs,
+                patience=patience,
+                seed=seed,
+            )
             for v in VARIANTS
         )
     if dataset == "cifar10":
         raise ValueError("the paper's MLP takes 784 inputs; use arch='cnn' for CIFAR-10")
     return tuple(
-        ModelConfig(name=f"{v}-{tag}", arch="mlp", variant=v, lr=lr,
-                    hidden=SCALES[scale]["mlp"], input_shape=(784,), max_epochs=max_epochs,
-                    patience=patience, seed=seed)
-        for tag, lr in LEARNING_RATES.items() for v in VARIANTS
+        ModelConfig(
+            name=f"{v}-{tag}",
+            arch="mlp",
+            variant=v,
+            lr=lr,
+            hidden=SCALES[scale]["mlp"],
+            input_shape=(784,),
+            max_epochs=max_epochs,
+            patience=patience,
+            seed=seed,
+        )
+        for tag, lr in LEARNING_RATES.items()
+        for v in VARIANTS
     )
 
 

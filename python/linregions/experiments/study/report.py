@@ -14,13 +14,28 @@ from .config import StudyConfig
 from .storage import iter_point_results
 
 #: The paper's numbers (table 1 accuracies in %, table 2 counts and distortions).
-PAPER_TABLE1 = {"vanilla-L": 97.8, "bn-L": 97.9, "dropout-L": 97.5,
-                "vanilla-S": 98.0, "bn-S": 98.3, "dropout-S": 98.2,
-                "cnn-vanilla": 68.2, "cnn-bn": 70.1, "cnn-dropout": 69.2}
-PAPER_TABLE2 = {"vanilla-L": (1.116, 26.35), "bn-L": (1.083, 14.90), "dropout-L": (1.012, 25.28),
-                "vanilla-S": (8.766, 23.81), "bn-S": (2.622, 7.61), "dropout-S": (1.048, 25.41),
-                "cnn-vanilla": (7.811, 27.08), "cnn-bn": (9.984, 20.85),
-                "cnn-dropout": (2.901, 25.25)}
+PAPER_TABLE1 = {
+    "vanilla-L": 97.8,
+    "bn-L": 97.9,
+    "dropout-L": 97.5,
+    "vanilla-S": 98.0,
+    "bn-S": 98.3,
+    "dropout-S": 98.2,
+    "cnn-vanilla": 68.2,
+    "cnn-bn": 70.1,
+    "cnn-dropout": 69.2,
+}
+PAPER_TABLE2 = {
+    "vanilla-L": (1.116, 26.35),
+    "bn-L": (1.083, 14.90),
+    "dropout-L": (1.012, 25.28),
+    "vanilla-S": (8.766, 23.81),
+    "bn-S": (2.622, 7.61),
+    "dropout-S": (1.048, 25.41),
+    "cnn-vanilla": (7.811, 27.08),
+    "cnn-bn": (9.984, 20.85),
+    "cnn-dropout": (2.901, 25.25),
+}
 
 
 def tidy_rows(out_dir: str) -> list[dict]:
@@ -28,15 +43,20 @@ def tidy_rows(out_dir: str) -> list[dict]:
     with metric ``error`` and the message as value."""
     rows = []
     for res in iter_point_results(out_dir):
-        base = {"model": res["model"], "point": res["point"], "label": res["label"],
-                "predicted": res.get("predicted")}
+        base = {
+            "model": res["model"],
+            "point": res["point"],
+            "label": res["label"],
+            "predicted": res.get("predicted"),
+        }
         for analysis, metrics in res["analyses"].items():
             for metric, value in metrics.items():
                 if isinstance(value, (int, float)) or value is None:
                     rows.append({**base, "analysis": analysis, "metric": metric, "value": value})
         for analysis, message in res["errors"].items():
-            rows.append({**base, "analysis": analysis, "metric": "error",
-                         "value": message.splitlines()[0]})
+            rows.append(
+                {**base, "analysis": analysis, "metric": "error", "value": message.splitlines()[0]}
+            )
     return rows
 
 
@@ -52,8 +72,14 @@ def write_table(rows: list[dict], path: str) -> None:
 
 
 def metric(rows: list[dict], model: str, analysis: str, name: str) -> np.ndarray:
-    vals = [r["value"] for r in rows if r["model"] == model and r["analysis"] == analysis
-            and r["metric"] == name and r["value"] is not None]
+    vals = [
+        r["value"]
+        for r in rows
+        if r["model"] == model
+        and r["analysis"] == analysis
+        and r["metric"] == name
+        and r["value"] is not None
+    ]
     return np.asarray(vals, dtype=np.float64)
 
 
@@ -68,15 +94,19 @@ def lists(out_dir: str, model: str, analysis: str, name: str) -> np.ndarray:
 def _plot_inradius(rows: list[dict], names: list[str], path: str) -> Optional[str]:
     from ...plotting._figure import new_figure
 
-    cats = [c for c in ("manifold", "decision", "adversarial")
-            if any(metric(rows, n, c, "inradius").size for n in names)]
+    cats = [
+        c
+        for c in ("manifold", "decision", "adversarial")
+        if any(metric(rows, n, c, "inradius").size for n in names)
+    ]
     if not cats:
         return None
     axes = new_figure((4.5 * len(cats), 3.6)).subplots(1, len(cats), squeeze=False)
     fig = axes[0][0].figure
     for ax, cat in zip(axes[0], cats):
-        logs = {n: np.log10(r[r > 0]) for n in names
-                if (r := metric(rows, n, cat, "inradius")).size}
+        logs = {
+            n: np.log10(r[r > 0]) for n in names if (r := metric(rows, n, cat, "inradius")).size
+        }
         edges = np.histogram_bin_edges(np.concatenate(list(logs.values())), bins=25)
         for n, lg in logs.items():
             if lg.size:
@@ -108,8 +138,12 @@ def _first_point_regions(cfg: StudyConfig, names: list[str]) -> dict:
         if loaded is None:
             continue
         model, mc, _ = loaded
-        out[name] = (mc, lr.from_torch(model, mc.input_shape, (-1.0, 1.0)).region(
-            Xte[first].reshape(-1), on_boundary="active"))
+        out[name] = (
+            mc,
+            lr.from_torch(model, mc.input_shape, (-1.0, 1.0)).region(
+                Xte[first].reshape(-1), on_boundary="active"
+            ),
+        )
     return out
 
 
@@ -169,11 +203,15 @@ def findings(rows: list[dict], out_dir: str, names: list[str]) -> list[str]:
         return float(np.median(v)) if v.size else float("nan")
 
     def verdict(ok: Optional[bool]) -> str:
-        return "not measured in this run" if ok is None else (
-            "reproduces" if ok else "does not reproduce")
+        return (
+            "not measured in this run"
+            if ok is None
+            else ("reproduces" if ok else "does not reproduce")
+        )
 
-    groups = [(f"lr {tag}", f"vanilla-{tag}", f"bn-{tag}", f"dropout-{tag}")
-              for tag in ("L", "S")] + [("CNN", "cnn-vanilla", "cnn-bn", "cnn-dropout")]
+    groups = [
+        (f"lr {tag}", f"vanilla-{tag}", f"bn-{tag}", f"dropout-{tag}") for tag in ("L", "S")
+    ] + [("CNN", "cnn-vanilla", "cnn-bn", "cnn-dropout")]
     for lr_tag, v, b, d in groups:
         if not {v, b, d} <= set(names):
             continue
@@ -181,27 +219,43 @@ def findings(rows: list[dict], out_dir: str, names: list[str]) -> list[str]:
         dv, dd = med(v, "decision", "inradius"), med(d, "decision", "inradius")
         ok1 = None if not np.isfinite(mv * mb) else bool(mb < mv)
         ok1b = None if not np.isfinite(dv * dd) else bool(dd < dv)
-        lines.append(f"1. *BN partitions the input space into smaller regions; dropout narrows "
-                     f"the regions around decision boundaries* ({lr_tag}): median manifold "
-                     f"inradius vanilla {_fmt(mv)}, BN {_fmt(mb)}: {verdict(ok1)}; median "
-                     f"decision inradius vanilla {_fmt(dv)}, dropout {_fmt(dd)}: {verdict(ok1b)}.")
+        lines.append(
+            f"1. *BN partitions the input space into smaller regions; dropout narrows "
+            f"the regions around decision boundaries* ({lr_tag}): median manifold "
+            f"inradius vanilla {_fmt(mv)}, BN {_fmt(mb)}: {verdict(ok1)}; median "
+            f"decision inradius vanilla {_fmt(dv)}, dropout {_fmt(dd)}: {verdict(ok1b)}."
+        )
         av, ab, ad = (med(m, "angles", "mean_abs_deviation_deg") for m in (v, b, d))
         ok2 = None if not np.isfinite(av * ab * ad) else bool(ab < av < ad)
-        lines.append(f"2. *BN makes hyperplane normals orthogonal, dropout the opposite* "
-                     f"({lr_tag}): mean |angle - 90 deg| vanilla {_fmt(av)}, BN {_fmt(ab)}, "
-                     f"dropout {_fmt(ad)}: {verdict(ok2)}.")
-        cv, cd = (float(np.mean(x)) if (x := metric(rows, m, "class_maxima", "count")).size
-                  else float("nan") for m in (v, d))
+        lines.append(
+            f"2. *BN makes hyperplane normals orthogonal, dropout the opposite* "
+            f"({lr_tag}): mean |angle - 90 deg| vanilla {_fmt(av)}, BN {_fmt(ab)}, "
+            f"dropout {_fmt(ad)}: {verdict(ok2)}."
+        )
+        cv, cd = (
+            float(np.mean(x))
+            if (x := metric(rows, m, "class_maxima", "count")).size
+            else float("nan")
+            for m in (v, d)
+        )
         ok3 = None if not np.isfinite(cv * cd) else bool(cd <= cv)
-        lines.append(f"3. *Dropout makes manifold regions less likely to contain decision "
-                     f"boundaries* ({lr_tag}): mean classes per manifold region vanilla "
-                     f"{_fmt(cv)}, dropout {_fmt(cd)}: {verdict(ok3)}.")
-        rv, rb = (float(np.nanmean(x)) if (x := lists(out_dir, m, "surroundings", "rho")).size
-                  else float("nan") for m in (v, b))
+        lines.append(
+            f"3. *Dropout makes manifold regions less likely to contain decision "
+            f"boundaries* ({lr_tag}): mean classes per manifold region vanilla "
+            f"{_fmt(cv)}, dropout {_fmt(cd)}: {verdict(ok3)}."
+        )
+        rv, rb = (
+            float(np.nanmean(x))
+            if (x := lists(out_dir, m, "surroundings", "rho")).size
+            else float("nan")
+            for m in (v, b)
+        )
         ok4 = None if not np.isfinite(rv * rb) else bool(rv > 0.5 and rb < rv)
-        lines.append(f"4. *Surrounding regions are highly relevant; BN slightly reduces the "
-                     f"relevance* ({lr_tag}): mean rho vanilla {_fmt(rv)}, BN {_fmt(rb)}: "
-                     f"{verdict(ok4)}.")
+        lines.append(
+            f"4. *Surrounding regions are highly relevant; BN slightly reduces the "
+            f"relevance* ({lr_tag}): mean rho vanilla {_fmt(rv)}, BN {_fmt(rb)}: "
+            f"{verdict(ok4)}."
+        )
     return lines
 
 
@@ -223,22 +277,36 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
         fig4 = _plot_angles(firsts, names, os.path.join(cfg.out_dir, "fig4_angles.png"))
         if fig4:
             figures["angles between hyperplanes of one manifold region (fig. 4)"] = fig4
-    fig5 = (_plot_class_maxima(firsts, names, os.path.join(cfg.out_dir, "fig5_class_maxima.png"))
-            if "class_maxima" in wanted else None)
+    fig5 = (
+        _plot_class_maxima(firsts, names, os.path.join(cfg.out_dir, "fig5_class_maxima.png"))
+        if "class_maxima" in wanted
+        else None
+    )
     if fig5:
-        figures["class maxima x^t of one manifold region, green where class t is present "
-                "(fig. 5)"] = fig5
-    surround = {n: {"n_unique": metric(rows, n, "surroundings", "n_unique"),
-                    "rho": lists(cfg.out_dir, n, "surroundings", "rho")} for n in names}
+        figures[
+            "class maxima x^t of one manifold region, green where class t is present (fig. 5)"
+        ] = fig5
+    surround = {
+        n: {
+            "n_unique": metric(rows, n, "surroundings", "n_unique"),
+            "rho": lists(cfg.out_dir, n, "surroundings", "rho"),
+        }
+        for n in names
+    }
     if any(s["n_unique"].size for s in surround.values()):
         path = os.path.join(cfg.out_dir, "fig6_surroundings.png")
         plot_surroundings(surround, path)
         figures["surrounding regions (fig. 6)"] = path
-    lines = [f"# linregions study: {cfg.dataset}", "",
-             "Test points analysed per model: " + ", ".join(
-                 f"{n} {len({r['point'] for r in rows if r['model'] == n})}" for n in names)
-             + f"; analyses: {', '.join(cfg.analyses)}.", "",
-             "## Test accuracy (table 1)", ""]
+    lines = [
+        f"# linregions study: {cfg.dataset}",
+        "",
+        "Test points analysed per model: "
+        + ", ".join(f"{n} {len({r['point'] for r in rows if r['model'] == n})}" for n in names)
+        + f"; analyses: {', '.join(cfg.analyses)}.",
+        "",
+        "## Test accuracy (table 1)",
+        "",
+    ]
 
     def mean(v: np.ndarray) -> Optional[float]:
         return float(v.mean()) if v.size else None
@@ -246,53 +314,102 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
     def median(v: np.ndarray) -> Optional[float]:
         return float(np.median(v)) if v.size else None
 
-    acc_rows = [{"model": n, "ours": 100 * metrics.get(n, {}).get("test_accuracy", np.nan),
-                 "paper": PAPER_TABLE1.get(n), "epochs": metrics.get(n, {}).get("epochs")}
-                for n in names]
-    lines += markdown_table(acc_rows, [("model", "model", "s"), ("ours", "ours (%)", ".1f"),
-                                       ("paper", "paper (%)", ".1f"), ("epochs", "epochs", "d")],
-                            notes={"paper": "the paper has no such model",
-                                   "ours": "no accuracy recorded with the checkpoint",
-                                   "epochs": "no epoch count recorded with the checkpoint"})
-    lines += ["", "The paper's figures are for MNIST (MLPs) and CIFAR-10 (CNNs); this run: "
-              f"{cfg.dataset}."]
+    acc_rows = [
+        {
+            "model": n,
+            "ours": 100 * metrics.get(n, {}).get("test_accuracy", np.nan),
+            "paper": PAPER_TABLE1.get(n),
+            "epochs": metrics.get(n, {}).get("epochs"),
+        }
+        for n in names
+    ]
+    lines += markdown_table(
+        acc_rows,
+        [
+            ("model", "model", "s"),
+            ("ours", "ours (%)", ".1f"),
+            ("paper", "paper (%)", ".1f"),
+            ("epochs", "epochs", "d"),
+        ],
+        notes={
+            "paper": "the paper has no such model",
+            "ours": "no accuracy recorded with the checkpoint",
+            "epochs": "no epoch count recorded with the checkpoint",
+        },
+    )
+    lines += [
+        "",
+        f"The paper's figures are for MNIST (MLPs) and CIFAR-10 (CNNs); this run: {cfg.dataset}.",
+    ]
     lines += ["", "## Classification regions in a manifold region (table 2)", ""]
-    t2 = [{"model": n, "classes": mean(metric(rows, n, "class_maxima", "count")),
-           "paper_classes": PAPER_TABLE2.get(n, (None, None))[0],
-           "distortion": mean(metric(rows, n, "class_maxima", "distortion")),
-           "paper_distortion": PAPER_TABLE2.get(n, (None, None))[1]} for n in names]
-    lines += markdown_table(t2, [("model", "model", "s"), ("classes", "classes (ours)", ".4g"),
-                                 ("paper_classes", "classes (paper)", ".4g"),
-                                 ("distortion", "distortion (ours)", ".4g"),
-                                 ("paper_distortion", "distortion (paper)", ".4g")],
-                            notes={"classes": "class maxima not computed for this model",
-                                   "paper_classes": "the paper has no such model"})
+    t2 = [
+        {
+            "model": n,
+            "classes": mean(metric(rows, n, "class_maxima", "count")),
+            "paper_classes": PAPER_TABLE2.get(n, (None, None))[0],
+            "distortion": mean(metric(rows, n, "class_maxima", "distortion")),
+            "paper_distortion": PAPER_TABLE2.get(n, (None, None))[1],
+        }
+        for n in names
+    ]
+    lines += markdown_table(
+        t2,
+        [
+            ("model", "model", "s"),
+            ("classes", "classes (ours)", ".4g"),
+            ("paper_classes", "classes (paper)", ".4g"),
+            ("distortion", "distortion (ours)", ".4g"),
+            ("paper_distortion", "distortion (paper)", ".4g"),
+        ],
+        notes={
+            "classes": "class maxima not computed for this model",
+            "paper_classes": "the paper has no such model",
+        },
+    )
     lines += ["", "## Per-model medians", ""]
     med_rows = []
     for n in names:
         rho = lists(cfg.out_dir, n, "surroundings", "rho")
         rho = rho[np.isfinite(rho)]
-        med_rows.append({
-            "model": n, "failed": len({r["point"] for r in rows
-                                       if r["model"] == n and r["metric"] == "error"}),
-            **{k: median(metric(rows, n, "manifold", k))
-               for k in ("hyperplanes", "active_fraction", "inradius")},
-            "surrounding": median(metric(rows, n, "surroundings", "n_unique")),
-            "rho": mean(rho)})
-    lines += markdown_table(med_rows, [
-        ("model", "model", "s"), ("hyperplanes", "hyperplanes", ".3g"),
-        ("active_fraction", "active fraction", ".3g"), ("inradius", "manifold inradius", ".3g"),
-        ("surrounding", "unique surrounding regions", ".3g"), ("rho", "mean rho", ".3g"),
-        ("failed", "failed points", "d")],
-        notes={"hyperplanes": "manifold regions not computed for this model",
-               "surrounding": "surrounding regions not computed for this model",
-               "rho": "no ray left its region (rho is defined between two regions)"})
+        med_rows.append(
+            {
+                "model": n,
+                "failed": len(
+                    {r["point"] for r in rows if r["model"] == n and r["metric"] == "error"}
+                ),
+                **{
+                    k: median(metric(rows, n, "manifold", k))
+                    for k in ("hyperplanes", "active_fraction", "inradius")
+                },
+                "surrounding": median(metric(rows, n, "surroundings", "n_unique")),
+                "rho": mean(rho),
+            }
+        )
+    lines += markdown_table(
+        med_rows,
+        [
+            ("model", "model", "s"),
+            ("hyperplanes", "hyperplanes", ".3g"),
+            ("active_fraction", "active fraction", ".3g"),
+            ("inradius", "manifold inradius", ".3g"),
+            ("surrounding", "unique surrounding regions", ".3g"),
+            ("rho", "mean rho", ".3g"),
+            ("failed", "failed points", "d"),
+        ],
+        notes={
+            "hyperplanes": "manifold regions not computed for this model",
+            "surrounding": "surrounding regions not computed for this model",
+            "rho": "no ray left its region (rho is defined between two regions)",
+        },
+    )
     lines += ["", "## The paper's headline findings (sec. 1) and ours", ""]
     lines += findings(rows, cfg.out_dir, names) or ["(not enough models to compare)"]
     lines += ["", "## Figures", ""]
     lines += [f"![{k}]({os.path.basename(v)})" for k, v in figures.items()]
-    lines += ["", f"Tidy results: `{os.path.basename(table)}` (one row per point, analysis "
-              "and metric)."]
+    lines += [
+        "",
+        f"Tidy results: `{os.path.basename(table)}` (one row per point, analysis and metric).",
+    ]
     report = os.path.join(cfg.out_dir, "report.md")
     write_text_atomic(report, "\n".join(lines) + "\n")
     return {"table": table, "report": report, "figures": figures}

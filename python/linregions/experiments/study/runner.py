@@ -38,8 +38,10 @@ def _retire_points(out_dir: str, model: str, why: str) -> Optional[str]:
     while os.path.exists(f"{folder}.stale-{n}"):
         n += 1
     os.replace(folder, f"{folder}.stale-{n}")
-    print(f"{model}: {why}; its {len(os.listdir(f'{folder}.stale-{n}'))} finished points were "
-          f"moved to {folder}.stale-{n} and will be recomputed")
+    print(
+        f"{model}: {why}; its {len(os.listdir(f'{folder}.stale-{n}'))} finished points were "
+        f"moved to {folder}.stale-{n} and will be recomputed"
+    )
     return f"{folder}.stale-{n}"
 
 
@@ -80,16 +82,28 @@ def _network(out_dir: str, model: str, bounds: tuple[float, float]):
 def run_point(task: PointTask) -> dict:
     """Runs the analyses of one point and writes its result file; returns the result."""
     start = time.perf_counter()
-    result: dict[str, Any] = {"model": task.model, "point": task.index, "label": task.label,
-                              "analyses": {}, "errors": {}}
+    result: dict[str, Any] = {
+        "model": task.model,
+        "point": task.index,
+        "label": task.label,
+        "analyses": {},
+        "errors": {},
+    }
     try:
         torch_model, net = _network(task.out_dir, task.model, task.bounds)
         result["predicted"] = int(net.logits(task.x[None])[0].argmax())
-        ctx = PointContext(net=net, model=torch_model, x=task.x, label=task.label,
-                           index=task.index, class_means=task.class_means,
-                           targets=task.targets,
-                           n_directions=task.n_directions, eps=task.eps,
-                           seed=task.seed + task.index)
+        ctx = PointContext(
+            net=net,
+            model=torch_model,
+            x=task.x,
+            label=task.label,
+            index=task.index,
+            class_means=task.class_means,
+            targets=task.targets,
+            n_directions=task.n_directions,
+            eps=task.eps,
+            seed=task.seed + task.index,
+        )
         for name in task.analyses:
             try:
                 result["analyses"][name] = ANALYSES[name](ctx)
@@ -121,18 +135,22 @@ def prepare_models(cfg: StudyConfig, models: Iterable[ModelConfig], data) -> dic
         if loaded is not None and loaded[1] == mc:
             metrics[mc.name] = loaded[2]
             continue
-        _retire_points(cfg.out_dir, mc.name, "configuration changed" if loaded else
-                       "no checkpoint")
+        _retire_points(cfg.out_dir, mc.name, "configuration changed" if loaded else "no checkpoint")
         start = time.perf_counter()
         model, epochs = train_early_stopping(build_model(mc), mc, (Xtr, ytr), (Xva, yva))
         shape = (-1, *mc.input_shape)
-        m = {"test_accuracy": accuracy(model, Xte.reshape(shape), yte),
-             "val_accuracy": accuracy(model, Xva.reshape(shape), yva),
-             "epochs": epochs, "train_seconds": time.perf_counter() - start}
+        m = {
+            "test_accuracy": accuracy(model, Xte.reshape(shape), yte),
+            "val_accuracy": accuracy(model, Xva.reshape(shape), yva),
+            "epochs": epochs,
+            "train_seconds": time.perf_counter() - start,
+        }
         save_checkpoint(path, model, mc, m)
         metrics[mc.name] = m
-        print(f"trained {mc.name}: test accuracy {m['test_accuracy']:.4f} in {epochs} epochs "
-              f"({m['train_seconds']:.0f}s)")
+        print(
+            f"trained {mc.name}: test accuracy {m['test_accuracy']:.4f} in {epochs} epochs "
+            f"({m['train_seconds']:.0f}s)"
+        )
     return metrics
 
 
@@ -144,20 +162,34 @@ def point_tasks(cfg: StudyConfig, models: Iterable[ModelConfig], data) -> list[P
     chosen = np.random.default_rng(cfg.seed).permutation(len(Xte))[: cfg.n_points]
     tasks = []
     for mc in models:
-        todo = [int(i) for i in chosen
-                if not os.path.exists(point_path(cfg.out_dir, mc.name, int(i)))]
+        todo = [
+            int(i) for i in chosen if not os.path.exists(point_path(cfg.out_dir, mc.name, int(i)))
+        ]
         if not todo:
             continue
         targets = model_targets(cfg, mc, Xtr, ytr)
         for idx in todo:
-            tasks.append(PointTask(cfg.out_dir, mc.name, idx, Xte[idx].reshape(-1),
-                                   int(yte[idx]), means, targets, tuple(cfg.analyses),
-                                   cfg.n_directions, cfg.eps, cfg.seed))
+            tasks.append(
+                PointTask(
+                    cfg.out_dir,
+                    mc.name,
+                    idx,
+                    Xte[idx].reshape(-1),
+                    int(yte[idx]),
+                    means,
+                    targets,
+                    tuple(cfg.analyses),
+                    cfg.n_directions,
+                    cfg.eps,
+                    cfg.seed,
+                )
+            )
     return tasks
 
 
-def model_targets(cfg: StudyConfig, mc: ModelConfig, Xtr: np.ndarray,
-                  ytr: np.ndarray) -> np.ndarray:
+def model_targets(
+    cfg: StudyConfig, mc: ModelConfig, Xtr: np.ndarray, ytr: np.ndarray
+) -> np.ndarray:
     """Decision target of every class for one model (appendix E): (M, d), NaN where none."""
     from ...analysis.categories import decision_targets
 
@@ -174,8 +206,11 @@ def execute(tasks: list[PointTask], workers: int, scheduler: Optional[str]) -> i
     many finished with an error in some analysis. The progress line's hint names the
     command that writes the report from the points finished so far."""
     failed = 0
-    hint = f"Ctrl-C stops, rerun resumes; report now: {report_only_command(tasks[0].out_dir)}" \
-        if tasks else ""
+    hint = (
+        f"Ctrl-C stops, rerun resumes; report now: {report_only_command(tasks[0].out_dir)}"
+        if tasks
+        else ""
+    )
     if not tasks:
         return 0
     if scheduler is not None:
@@ -194,20 +229,23 @@ def execute(tasks: list[PointTask], workers: int, scheduler: Optional[str]) -> i
     threads = max(1, (os.cpu_count() or 1) // workers)
     # Spawned workers inherit the environment: BLAS and rayon pools are sized at import, so
     # cap them here, or 2 workers x all-core pools thrash.
-    for var in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                "MKL_NUM_THREADS"):
+    for var in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(threads))
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                             initializer=_limit_threads, initargs=(threads,)) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_limit_threads, initargs=(threads,)
+    ) as pool:
         futures = [pool.submit(run_point, t) for t in tasks]
-        for fut in progress(as_completed(futures), len(tasks),
-                            f"points ({workers} workers)", hint):
+        for fut in progress(as_completed(futures), len(tasks), f"points ({workers} workers)", hint):
             failed += bool(fut.result()["errors"])
     return failed
 
 
-def run_study(cfg: StudyConfig, report: bool = True, compute: bool = True,
-              announce: Optional[Callable[[str], object]] = None) -> dict:
+def run_study(
+    cfg: StudyConfig,
+    report: bool = True,
+    compute: bool = True,
+    announce: Optional[Callable[[str], object]] = None,
+) -> dict:
     """Runs (or resumes) the study described by ``cfg``; returns a summary dict with the
     model metrics and the paths of the table and report. With ``compute=False`` only the
     outputs are rewritten from the points finished so far (models must be trained).
@@ -222,8 +260,9 @@ def run_study(cfg: StudyConfig, report: bool = True, compute: bool = True,
     os.makedirs(cfg.out_dir, exist_ok=True)
     data = load_study_data(cfg)
     if not compute:
-        checkpoints = {m.name: load_checkpoint(checkpoint_path(cfg.out_dir, m.name))
-                       for m in models}
+        checkpoints = {
+            m.name: load_checkpoint(checkpoint_path(cfg.out_dir, m.name)) for m in models
+        }
         missing = [name for name, ckpt in checkpoints.items() if ckpt is None]
         if missing:
             raise FileNotFoundError(f"no checkpoint for {missing} in {cfg.out_dir}")

@@ -5,7 +5,7 @@
   (goal >= 2,000/s on the 2-core machine).
 
 Run:  PYTHONPATH=python python -m pytest benches/bench_complex.py --benchmark-only -p no:logging
-Environment: LINREGIONS_BENCH_SMOKE=1 uses 3 x 8 MLPs and d <= 4 (seconds); LR_BENCH_SIZE
+Environment: LINREGIONS_BENCH_SMOKE=1 uses 3 x 8 MLPs and d <= 4 (seconds); LR_COMPLEX_WIDTH
 overrides the hidden width (default 32).
 """
 
@@ -20,7 +20,7 @@ import linregions as lr
 from linregions.model.ir import Affine, Input, ReLU
 
 SMOKE = os.environ.get("LINREGIONS_BENCH_SMOKE", "0") == "1"
-WIDTH = int(os.environ.get("LR_BENCH_SIZE", "8" if SMOKE else "32"))
+WIDTH = int(os.environ.get("LR_COMPLEX_WIDTH", "8" if SMOKE else "32"))
 DIMS = (2, 4) if SMOKE else (2, 4, 6, 8)
 
 

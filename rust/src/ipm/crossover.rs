@@ -2,10 +2,15 @@
 //! interior-point iterations, solve the small equality system exactly and certify.
 //!
 //! With `S` the active rows and `B = G_S` (q x nz):
-//! - primal: the point on the face `B z' = h_S` nearest `z` (linear objective:
-//!   `z' = z + B^T (B B^T)^-1 slack_S`), or the Newton step on that face
-//!   (`min g^T dz + dz^T K dz / 2  s.t.  B dz = slack_S`, `K = H + delta I`);
-//! - dual: least-squares multipliers `min |B^T lam_S + grad f(z')|`, clipped at 0.
+//! - linear objective: the point on the face `B z' = h_S` nearest `z`
+//!   (`z' = z + B^T (B B^T)^-1 slack_S`), then along the projected descent direction to a
+//!   vertex or an optimal face ([`purify`]); least-squares multipliers
+//!   `min |B^T lam_S + grad f(z')|`, clipped at 0;
+//! - nonlinear objective (no border variable): the active sets are the rows and box faces
+//!   within a distance of `z`; coordinates at a box face move onto it, and one Newton step
+//!   on the face of the active rows (the KKT system, proximally regularised, solved by LU)
+//!   moves the others; multipliers by least squares on the coordinates inside the box
+//!   ([`face_newton`]). One step is not exact, so the loop repeats it.
 //!
 //! Both go through the problem's own certificate, which trusts neither (feasibility is
 //! checked exactly, bounds come from weak duality), so a wrong active set costs time,
@@ -16,7 +21,7 @@
 use ndarray::{Array1, Array2, ArrayView1};
 
 use super::{Layout, Point, Problem, Settings, Status};
-use crate::linalg::dense::{gram_t, Cholesky};
+use crate::linalg::dense::{gram_t, lstsq, lu_solve, Cholesky};
 
 /// Active sets larger than this multiple of the number of variables are not tried.
 const MAX_ACTIVE_FACTOR: usize = 2;
@@ -27,6 +32,10 @@ const PROX_REG: f64 = 1e-10;
 const PURIFY_TOL: f64 = 1e-12;
 /// Rows met by the ratio test within this relative step of the first are added together.
 const TIE_TOL: f64 = 1e-9;
+/// Nonlinear objective: rows (distance to the hyperplane) and box faces this close to the
+/// iterate are taken as active. A row that is active at the optimum can still be ~1e-5 away
+/// when the rest are ~1e-9, hence two sets.
+const FACE_TOLS: [f64; 2] = [1e-7, 1e-4];
 
 /// The iterate the finish starts from (`slack` are the exact slacks `h - G z`).
 pub struct At<'a> {
@@ -41,6 +50,14 @@ pub struct At<'a> {
 /// Tries the active sets `{s_i < lam_i}` and `{s_i <= sqrt(mu)}`; returns the problem's
 /// status as soon as one of them certifies.
 pub fn finish<'a, P: Problem<'a>>(problem: &P, at: &At<'_>, st: &Settings) -> Option<Status> {
+    if !problem.layout().border {
+        if let Some(hess) = problem.hessian(at.z) {
+            return FACE_TOLS.iter().find_map(|&tol| {
+                let (z2, lam2) = face_newton(problem, at, &hess, tol)?;
+                certify_pair(problem, at, z2, lam2, st)
+            });
+        }
+    }
     let m = at.s.len();
     let by_indicator: Vec<usize> = (0..m).filter(|&i| at.s[i] < at.lam[i]).collect();
     let thresh = at.mu.sqrt();
@@ -140,28 +157,9 @@ fn try_set<'a, P: Problem<'a>>(
     let bm = active_rows(lay, rows);
     let bbt = Cholesky::factor(gram_t(bm.t()))?;
     let slack_s = Array1::from_iter(rows.iter().map(|&k| at.slack[k]));
-    let (z2, rows) = match problem.hessian(at.z) {
-        None => {
-            let nu = bbt.solve(slack_s);
-            let z1 = &at.z + &bm.t().dot(&nu);
-            purify(lay, &problem.gradient(at.z), z1, rows.to_vec())?
-        }
-        Some(mut k) => {
-            let top = (0..nz).fold(0.0f64, |acc, j| acc.max(k[[j, j]].abs()));
-            let reg = PROX_REG * top.max(1.0);
-            for j in 0..nz {
-                k[[j, j]] += reg;
-            }
-            let kc = Cholesky::factor(k)?;
-            let g = problem.gradient(at.z);
-            let kib = kc.solve_many(bm.t().to_owned()); // K^-1 B^T (nz x q)
-            let schur = Cholesky::factor(bm.dot(&kib))?;
-            let kig = kc.solve(g.clone());
-            let nu = schur.solve(-&slack_s - &bm.dot(&kig));
-            let dz = -kc.solve(&g + &bm.t().dot(&nu));
-            (&at.z + &dz, rows.to_vec())
-        }
-    };
+    let nu = bbt.solve(slack_s);
+    let z1 = &at.z + &bm.t().dot(&nu);
+    let (z2, rows) = purify(lay, &problem.gradient(at.z), z1, rows.to_vec())?;
     if z2.iter().any(|v| !v.is_finite()) {
         return None;
     }
@@ -176,6 +174,18 @@ fn try_set<'a, P: Problem<'a>>(
     if lam2.iter().any(|v| !v.is_finite()) {
         return None;
     }
+    certify_pair(problem, at, z2, lam2, st)
+}
+
+/// Certifies `(z2, lam2)`, then `(z, lam2)` (the multipliers may certify the iterate itself).
+fn certify_pair<'a, P: Problem<'a>>(
+    problem: &P,
+    at: &At<'_>,
+    z2: Array1<f64>,
+    lam2: Array1<f64>,
+    st: &Settings,
+) -> Option<Status> {
+    let lay = problem.layout();
     let atl2 = lay.atv(lam2.view());
     let ax2 = lay.ax(z2.view());
     let candidates = [
@@ -193,4 +203,77 @@ fn try_set<'a, P: Problem<'a>>(
         },
     ];
     candidates.iter().find_map(|p| problem.certify(p, st))
+}
+
+/// Nonlinear objective, no border: the point and row multipliers after one Newton step on
+/// the face of the rows and box faces within `tol` of `z` (rows by their distance
+/// `slack_i / |a_i|`). Coordinates at a box face move onto it; for the others (`I`),
+/// `[H_II + delta I, A_SI^T; A_SI, 0] [dx_I; nu] = [-grad_I - H_IF dx_F; -slack_S - A_SF dx_F]`;
+/// then `A_SI^T lam_S = grad_I(z')` by least squares, clipped at 0 (the box faces'
+/// multipliers are left to the certificate, which bounds the box exactly).
+fn face_newton<'a, P: Problem<'a>>(
+    problem: &P,
+    at: &At<'_>,
+    hess: &Array2<f64>,
+    tol: f64,
+) -> Option<(Array1<f64>, Array1<f64>)> {
+    let lay = problem.layout();
+    let (n, d) = (lay.n(), lay.d());
+    let row_sq = lay.row_sq();
+    let rows: Vec<usize> = (0..n)
+        .filter(|&i| at.slack[i] <= tol * row_sq[i].sqrt())
+        .collect();
+    let at_lo: Vec<bool> = (0..d).map(|j| at.slack[n + j] <= tol).collect();
+    let at_hi: Vec<bool> = (0..d)
+        .map(|j| !at_lo[j] && at.slack[n + d + j] <= tol)
+        .collect();
+    let inside: Vec<usize> = (0..d).filter(|&j| !at_lo[j] && !at_hi[j]).collect();
+    let (q, ni) = (rows.len(), inside.len());
+    if q == 0 || q >= ni {
+        return None;
+    }
+    let mut dx = Array1::<f64>::zeros(d);
+    for j in 0..d {
+        if at_lo[j] {
+            dx[j] = lay.lo[j] - at.z[j];
+        } else if at_hi[j] {
+            dx[j] = lay.hi[j] - at.z[j];
+        }
+    }
+    let grad = problem.gradient(at.z);
+    let h_dx_fixed = hess.dot(&dx); // dx is zero inside: this is H_:F dx_F
+    let a_dx_fixed = lay.ax(dx.view());
+    let top = (0..d).fold(0.0f64, |acc, j| acc.max(hess[[j, j]].abs()));
+    let reg = PROX_REG * top.max(1.0);
+    let mut kkt = Array2::<f64>::zeros((ni + q, ni + q));
+    let mut rhs = Array1::<f64>::zeros(ni + q);
+    for (p, &i) in inside.iter().enumerate() {
+        for (r, &j) in inside.iter().enumerate() {
+            kkt[[p, r]] = hess[[i, j]];
+        }
+        kkt[[p, p]] += reg;
+        rhs[p] = -grad[i] - h_dx_fixed[i];
+    }
+    for (r, &k) in rows.iter().enumerate() {
+        for (p, &j) in inside.iter().enumerate() {
+            let v = lay.a[[k, j]];
+            kkt[[p, ni + r]] = v;
+            kkt[[ni + r, p]] = v;
+        }
+        rhs[ni + r] = -at.slack[k] - a_dx_fixed[k];
+    }
+    let sol = lu_solve(kkt.view(), rhs.view())?;
+    for (p, &j) in inside.iter().enumerate() {
+        dx[j] = sol[p];
+    }
+    let z2 = &at.z + &dx;
+    let grad2 = problem.gradient(z2.view());
+    let a_si_t = Array2::from_shape_fn((ni, q), |(p, r)| lay.a[[rows[r], inside[p]]]);
+    let grad_i = Array1::from_iter(inside.iter().map(|&j| grad2[j]));
+    let lam_s = lstsq(a_si_t.view(), grad_i.view())?;
+    let mut lam2 = Array1::<f64>::zeros(at.lam.len());
+    for (r, &k) in rows.iter().enumerate() {
+        lam2[k] = lam_s[r].max(0.0);
+    }
+    Some((z2, lam2))
 }

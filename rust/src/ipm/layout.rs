@@ -50,6 +50,11 @@ impl<'a> Layout<'a> {
         }
     }
 
+    /// Squared norms of the polytope rows (n,).
+    pub fn row_sq(&self) -> ArrayView1<'_, f64> {
+        self.row_sq.view()
+    }
+
     /// Number of polytope rows.
     pub fn n(&self) -> usize {
         self.a.nrows()

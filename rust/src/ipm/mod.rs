@@ -162,7 +162,7 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
             mu0 = mu;
             next_cross = st.crossover_mu * mu0;
         }
-        if mu <= next_cross {
+        if mu <= next_cross || (crossed && st.crossover_repeat >= 1.0) {
             next_cross = mu * st.crossover_repeat;
             crossed = true;
             let at = crossover::At {
@@ -196,7 +196,12 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
         if let Some(hess) = hess {
             mat += &hess;
         }
-        let Some(chol) = Cholesky::factor(mat) else {
+        let chol = if nonlinear {
+            Cholesky::factor_shifted(mat)
+        } else {
+            Cholesky::factor(mat)
+        };
+        let Some(chol) = chol else {
             failed = Some(it);
             break;
         };

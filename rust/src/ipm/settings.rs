@@ -77,7 +77,9 @@ pub struct Settings {
     /// The active-set finish (crossover) is tried once `mu <= crossover_mu * mu_0`, again
     /// after each further drop by `crossover_repeat`, and when a pass ends uncertified.
     pub crossover_mu: f64,
-    /// Factor by which `mu` must fall between two crossover attempts.
+    /// Factor by which `mu` must fall between two crossover attempts; 1: every iteration
+    /// after the first attempt (a nonlinear objective's finish is one Newton step, not
+    /// exact, so it is worth repeating from each better iterate).
     pub crossover_repeat: f64,
     /// Stop (status stalled) when the certified gap has not halved in this many iterations
     /// after the first crossover attempt.
@@ -123,6 +125,8 @@ impl Settings {
             abs_tol: 1e-8,
             max_iter: 80,
             reduce_tol: 1e-12,
+            crossover_mu: 1e-8,
+            crossover_repeat: 1.0,
             ..Settings::insphere()
         }
     }

@@ -224,6 +224,34 @@ fn gemv(m: MatRef<'_, f64>, x: ArrayView1<f64>, out: &mut Array1<f64>) {
     faer::linalg::matmul::matmul(of, Accum::Replace, m, as_faer(&xv), 1.0, par());
 }
 
+/// A column vector as an (n x 1) faer matrix.
+fn column(v: ArrayView1<f64>) -> faer::Mat<f64> {
+    faer::Mat::from_fn(v.len(), 1, |i, _| v[i])
+}
+
+fn finite_column(m: &faer::Mat<f64>, n: usize) -> Option<Array1<f64>> {
+    let out = Array1::from_iter((0..n).map(|i| m[(i, 0)]));
+    out.iter().all(|v| v.is_finite()).then_some(out)
+}
+
+/// Solves the square system `m x = r` by LU with partial pivoting (for the symmetric
+/// indefinite KKT systems of the active-set finish); `None` if the answer is not finite.
+pub fn lu_solve(m: ArrayView2<f64>, r: ArrayView1<f64>) -> Option<Array1<f64>> {
+    use faer::linalg::solvers::Solve;
+    assert_eq!(m.nrows(), m.ncols(), "lu_solve: square matrix");
+    let x = as_faer(&m).partial_piv_lu().solve(column(r));
+    finite_column(&x, m.ncols())
+}
+
+/// Least-squares solution of `m x = r` for a tall `m` (n x k, n >= k) by Householder QR;
+/// `None` if the answer is not finite (rank-deficient `m`).
+pub fn lstsq(m: ArrayView2<f64>, r: ArrayView1<f64>) -> Option<Array1<f64>> {
+    use faer::linalg::solvers::SolveLstsq;
+    assert!(m.nrows() >= m.ncols(), "lstsq: tall matrix");
+    let x = as_faer(&m).qr().solve_lstsq(column(r));
+    finite_column(&x, m.ncols())
+}
+
 /// Largest `t` with `v + t dv >= 0` (infinite when no entry decreases).
 pub fn max_step(v: ArrayView1<f64>, dv: ArrayView1<f64>) -> f64 {
     Zip::from(&v)
@@ -257,15 +285,50 @@ impl Cholesky {
         }
     }
 
-    fn factor_faer(mut m: Array2<f64>) -> Option<Cholesky> {
+    /// Factors a symmetric positive semi-definite matrix (lower triangle read) without
+    /// dropping directions: if a pivot is not positive, a diagonal shift (from `1e-15` of
+    /// the largest diagonal entry, growing 100-fold) is added and the factorisation retried.
+    /// For normal matrices with a curvature term, where a zeroed direction would stall the
+    /// iterate (a shift only damps it).
+    pub fn factor_shifted(m: Array2<f64>) -> Option<Cholesky> {
         let n = m.nrows();
         let max_diag = (0..n).fold(0.0f64, |acc, i| acc.max(m[[i, i]]));
         if !max_diag.is_finite() {
             return None;
         }
-        let floor = PIVOT_FLOOR * max_diag.max(f64::MIN_POSITIVE);
+        let mut shift = 0.0;
+        for _ in 0..12 {
+            let mut mm = m.clone();
+            for i in 0..n {
+                mm[[i, i]] += shift;
+            }
+            if let Some(c) = Self::factor_faer_with(mm, 0.0) {
+                return Some(c);
+            }
+            shift = if shift == 0.0 {
+                1e-15 * max_diag.max(f64::MIN_POSITIVE)
+            } else {
+                shift * 100.0
+            };
+        }
+        None
+    }
+
+    fn factor_faer(m: Array2<f64>) -> Option<Cholesky> {
+        let n = m.nrows();
+        let max_diag = (0..n).fold(0.0f64, |acc, i| acc.max(m[[i, i]]));
+        Self::factor_faer_with(m, PIVOT_FLOOR * max_diag.max(f64::MIN_POSITIVE))
+    }
+
+    /// faer's Cholesky; pivots at most `floor` become huge (`floor = 0`: none).
+    fn factor_faer_with(mut m: Array2<f64>, floor: f64) -> Option<Cholesky> {
+        let n = m.nrows();
+        let max_diag = (0..n).fold(0.0f64, |acc, i| acc.max(m[[i, i]]));
+        if !max_diag.is_finite() {
+            return None;
+        }
         let reg = faer::linalg::cholesky::llt::factor::LltRegularization {
-            dynamic_regularization_delta: HUGE_PIVOT,
+            dynamic_regularization_delta: if floor > 0.0 { HUGE_PIVOT } else { 0.0 },
             dynamic_regularization_epsilon: floor,
         };
         let scratch = faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<f64>(

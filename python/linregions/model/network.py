@@ -77,7 +77,7 @@ class Network:
     """A piecewise-linear network over the input box ``lo <= x <= hi``.
 
     Build one with :func:`linregions.from_torch` (or from IR nodes directly). Inputs are
-    accepted flattened, (n, d), or shaped like the model input, (n, *input_shape). The
+    accepted flattened, (n, d), or shaped like the model input, ``(n, *input_shape)``. The
     network owns its Rust core and its box: every point-taking method checks the box once,
     in the core.
 
@@ -172,7 +172,7 @@ class Network:
 
         Parameters
         ----------
-        X : array_like, shape (n, d) or (n, *input_shape)
+        X : array_like, shape (n, d) or ``(n, *input_shape)``
             Points (numpy, lists or torch tensors), finite.
 
         Returns
@@ -201,7 +201,7 @@ class Network:
 
         Parameters
         ----------
-        X : array_like, shape (n, d) or (n, *input_shape)
+        X : array_like, shape (n, d) or ``(n, *input_shape)``
 
         Returns
         -------
@@ -381,7 +381,7 @@ class Network:
         x0, x1 : array_like, shape (d,) or input_shape
             The ends of the segment ``x0 + beta (x1 - x0)``, beta in [0, 1].
         tol : float, default WALK_TOL
-            |pre-activation| at or below which a unit at a breakpoint is decided by its
+            Absolute pre-activation at or below which a unit at a breakpoint is decided by its
             derivative along the segment.
         respect_box : bool, default True
             Require both ends (so the whole segment) to lie in the input box.
@@ -453,7 +453,7 @@ class Network:
 
         Parameters
         ----------
-        X : array_like, shape (n, d) or (n, *input_shape)
+        X : array_like, shape (n, d) or ``(n, *input_shape)``
         V : array_like, shape (n, M)
 
         Returns

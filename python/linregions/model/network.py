@@ -32,14 +32,13 @@ _POLICIES = {
 class Patterns:
     """Activation patterns of n points (returned by :meth:`Network.patterns`).
 
-    Attributes
-    ----------
     - ``bits`` (n, words) uint64: packed pattern; bit k of point p is
       ``bits[p, k // 64] >> (k % 64) & 1`` (layout in ``layout``).
     - ``keys`` (n, 2) uint64: high and low halves of a 128-bit hash of each pattern.
     - ``n_unique``: number of distinct patterns (regions) among the points.
     - ``inverse`` (n,): index of each point's pattern among the unique ones (first-seen order).
     - ``counts`` (n_unique,): points per unique pattern; ``first`` (n_unique,): first point of each.
+    - ``n_bits``: bits per pattern; ``layout``: the layer and unit of every bit.
 
     Examples
     --------
@@ -148,7 +147,7 @@ class Network:
 
     @property
     def n_neurons(self) -> int:
-        """Hidden units: ReLU neurons plus max-pool outputs."""
+        """Number of hidden units (ReLU neurons plus max-pool outputs)."""
         return self._core.n_neurons
 
     @property

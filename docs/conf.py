@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from docutils import nodes
+from matplotlib.sphinxext.plot_directive import PlotDirective
 from sphinx.util.docutils import SphinxDirective
 
 import linregions
@@ -95,6 +96,26 @@ class CliHelp(SphinxDirective):
         return [nodes.literal_block(text, text, language="text")]
 
 
+class NoPlot(SphinxDirective):
+    """Stands in for ``.. plot::`` under the doctest builder: the figures' code already ran
+    (and failed the build on any error) in the HTML build, and drawing them again would only
+    double the doctest run's time."""
+
+    has_content = True
+    optional_arguments = 3
+    final_argument_whitespace = True
+    option_spec = PlotDirective.option_spec
+
+    def run(self) -> list[nodes.Node]:
+        return []
+
+
+def _skip_plots_in_doctest(app) -> None:
+    if app.builder.name == "doctest":
+        app.add_directive("plot", NoPlot, override=True)
+
+
 def setup(app):  # Sphinx's extension hook
     app.add_directive("cli-help", CliHelp)
+    app.connect("builder-inited", _skip_plots_in_doctest)
     return {"parallel_read_safe": True}

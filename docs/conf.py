@@ -54,6 +54,8 @@ napoleon_use_rtype = False
 add_module_names = False
 
 # -- doctests: every example on the pages and in the docstrings they include ------------------
+# The docstrings' examples assume these two imports, as numpy's assume ``import numpy as np``.
+doctest_global_setup = "import numpy as np\nimport linregions as lr"
 doctest_default_flags = (
     doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE | doctest.DONT_ACCEPT_TRUE_FOR_1
 )

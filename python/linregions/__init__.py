@@ -21,6 +21,7 @@ from .analysis.attacks import PGDResult, pgd
 from .analysis.categories import CategoryRegion, RegionCategories, region_categories
 from .analysis.decision_boundary import BoundaryPoint, NoBoundaryError, boundary_point
 from .analysis.local_complexity import LocalComplexity, local_complexity
+from .analysis.slice_through import slice_through
 from .analysis.surroundings import Surroundings, nullspace_directions, surrounding_regions
 from .errors import (
     EmptyPolytopeError,
@@ -45,9 +46,10 @@ from .geometry.redundancy import RedundancyReport
 from .geometry.volumes import Volumes
 from .importers.vnnlib import VnnlibSpec, read_vnnlib
 from .model.complex import Complex
-from .model.network import VERSION, Network, Patterns
+from .model.network import VERSION, Network
+from .model.patterns import Patterns
 from .model.region import Region
-from .model.slice import Plane, Slice, plane_through, slice_through
+from .model.slice import Plane, Slice, plane_through
 from .model.tolerances import BOUNDARY_TOL, SLICE_TOL, WALK_TOL
 from .model.walk import Walk
 

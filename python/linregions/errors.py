@@ -4,8 +4,6 @@ Every error is a :class:`LinregionsError` and also a ``ValueError`` or ``TypeErr
 ``except ValueError`` keeps working for callers that do not know the package. The Rust core
 raises these same classes.
 
->>> import numpy as np
->>> import linregions as lr
 >>> from linregions.model.ir import Affine, Input, ReLU
 >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2)]
 >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
@@ -36,8 +34,6 @@ class LinregionsError(Exception):
 class ShapeError(LinregionsError, ValueError):
     """An array or model has the wrong shape (names the array and both shapes).
 
-    >>> import numpy as np
-    >>> import linregions as lr
     >>> try:
     ...     lr.Polytope(np.eye(2), np.zeros(3), -np.ones(2), np.ones(2))
     ... except lr.ShapeError as e:
@@ -76,7 +72,6 @@ class NotPiecewiseLinearError(UnsupportedModelError):
     """The model holds a non-piecewise-linear operation (sigmoid, tanh, GELU, softmax...).
 
     >>> import torch
-    >>> import linregions as lr
     >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Tanh()).eval()
     >>> try:
     ...     lr.from_torch(model, (2,))
@@ -90,7 +85,6 @@ class TrainingModeError(LinregionsError, ValueError):
     """The model (or one of its modules) is in training mode; call ``model.eval()``.
 
     >>> import torch
-    >>> import linregions as lr
     >>> try:
     ...     lr.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2)).train(), (2,))
     ... except lr.TrainingModeError:
@@ -117,8 +111,6 @@ class PolytopeError(InvalidValueError):
 class EmptyPolytopeError(PolytopeError):
     """The polytope is empty (certified: the largest inscribed radius is negative).
 
-    >>> import numpy as np
-    >>> import linregions as lr
     >>> empty = lr.Polytope(np.array([[1.0], [-1.0]]), np.array([-0.6, -0.6]), [-1.0], [1.0])
     >>> try:
     ...     empty.insphere()

@@ -25,7 +25,6 @@ class PGDResult:
     Examples
     --------
     >>> import torch
-    >>> import linregions as lr
     >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
     <torch._C.Generator object at ...>
     >>> model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(),
@@ -97,7 +96,6 @@ def pgd(
     Examples
     --------
     >>> import torch
-    >>> import linregions as lr
     >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
     <torch._C.Generator object at ...>
     >>> model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(),

@@ -26,19 +26,7 @@ class CategoryRegion:
     ``"pgd"`` or ``"point"``; ``boundary``: the :class:`BoundaryPoint` (None for the
     manifold region); ``center`` (d,), ``radius``: the insphere.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input
-    >>> nodes = [Input(2), Affine(0, np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]]),
-    ...                           np.array([0.0, 0.0, -0.5]))]
-    >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
-    >>> X = np.array([[0.9, 0.0], [-0.9, 0.0], [0.0, 0.95]])
-    >>> y = net.logits(X).argmax(1)
-    >>> m = lr.region_categories(net, [0.5, 0.0], X, y).manifold
-    >>> m.kind, m.target_class, m.target, m.boundary is None, bool(m.radius > 0)
-    ('manifold', -1, 'point', True, True)
+    Built by :func:`region_categories` (its Examples show every field).
     """
 
     kind: str
@@ -56,19 +44,7 @@ class RegionCategories:
     ``adversarial``: None when PGD found no adversarial example; ``skipped``: classes with
     no decision region and why.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input
-    >>> nodes = [Input(2), Affine(0, np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]]),
-    ...                           np.array([0.0, 0.0, -0.5]))]
-    >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
-    >>> X = np.array([[0.9, 0.0], [-0.9, 0.0], [0.0, 0.95]])
-    >>> y = net.logits(X).argmax(1)
-    >>> cats = lr.region_categories(net, [0.5, 0.0], X, y)
-    >>> cats.label, [d.target_class for d in cats.decision], cats.adversarial, cats.skipped
-    (0, [1, 2], None, ())
+    Built by :func:`region_categories` (its Examples show every field).
     """
 
     label: int
@@ -162,14 +138,18 @@ def region_categories(
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import linregions as lr
     >>> from linregions.model.ir import Affine, Input
     >>> nodes = [Input(2), Affine(0, np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]]),
     ...                           np.array([0.0, 0.0, -0.5]))]
     >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
     >>> X = np.array([[0.9, 0.0], [-0.9, 0.0], [0.0, 0.95]])
     >>> y = net.logits(X).argmax(1)
+    >>> cats = lr.region_categories(net, [0.5, 0.0], X, y)
+    >>> cats.label, [d.target_class for d in cats.decision], cats.adversarial, cats.skipped
+    (0, [1, 2], None, ())
+    >>> m = cats.manifold
+    >>> m.kind, m.target_class, m.target, m.boundary is None, bool(m.radius > 0)
+    ('manifold', -1, 'point', True, True)
     >>> cats = lr.region_categories(net, [0.5, 0.0], X, y, x_adv=[-0.5, 0.0])
     >>> d = cats.decision[0]
     >>> d.kind, d.target, round(d.boundary.alpha, 6), cats.adversarial.target_class  # x = 0

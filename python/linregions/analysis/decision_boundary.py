@@ -24,19 +24,7 @@ if TYPE_CHECKING:
 class NoBoundaryError(InvalidValueError):
     """``x_to`` is classified like ``x_from``: the segment has no last crossing.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input, ReLU
-    >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1),
-    ...          Affine(2, np.array([[1.0], [0.0]]), np.array([0.0, 0.25]))]
-    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))  # logits relu(x), 1/4
-    >>> try:
-    ...     lr.boundary_point(net, [-1.0], [-0.5])
-    ... except lr.NoBoundaryError:
-    ...     print("both ends are class 1")
-    both ends are class 1
+    Raised by :func:`boundary_point` (its Examples show when).
     """
 
 
@@ -52,17 +40,7 @@ class BoundaryPoint:
     - ``label``: the class of ``x_from``.
     - ``n_pieces``: regions the segment crosses.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input, ReLU
-    >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1),
-    ...          Affine(2, np.array([[1.0], [0.0]]), np.array([0.0, 0.25]))]
-    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))  # logits relu(x), 1/4
-    >>> bp = lr.boundary_point(net, [-1.0], [1.0])
-    >>> bp.alpha, bp.x.tolist(), bp.label, bp.n_pieces
-    (0.625, [0.25], 1, 2)
+    Built by :func:`boundary_point` (its Examples show every field).
     """
 
     alpha: float
@@ -115,15 +93,18 @@ def boundary_point(net: Network, x_from: Any, x_to: Any, tol: float = WALK_TOL) 
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import linregions as lr
     >>> from linregions.model.ir import Affine, Input, ReLU
     >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1),
     ...          Affine(2, np.array([[1.0], [0.0]]), np.array([0.0, 0.25]))]
     >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))  # logits relu(x), 1/4
     >>> bp = lr.boundary_point(net, [-1.0], [1.0])
-    >>> bp.alpha, bp.region.contains(bp.x)
-    (0.625, True)
+    >>> bp.alpha, bp.x.tolist(), bp.label, bp.n_pieces, bp.region.contains(bp.x)
+    (0.625, [0.25], 1, 2, True)
+    >>> try:
+    ...     lr.boundary_point(net, [-1.0], [-0.5])
+    ... except lr.NoBoundaryError:
+    ...     print("both ends are class 1")
+    both ends are class 1
     """
     a = as_point(x_from, net.input_shape, "x_from")
     b = as_point(x_to, net.input_shape, "x_to")

@@ -46,7 +46,6 @@ def nullspace_directions(region: Any, n: int, seed: Optional[int] = None) -> np.
 
     Examples
     --------
-    >>> import numpy as np
     >>> from linregions import nullspace_directions
     >>> W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     >>> e = nullspace_directions(W, 2, seed=0)
@@ -81,13 +80,8 @@ class Surroundings:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input, ReLU
-    >>> rng = np.random.default_rng(0)
-    >>> nodes = [Input(3), Affine(0, rng.standard_normal((10, 3)), rng.standard_normal(10)),
-    ...          ReLU(1, 10), Affine(2, rng.standard_normal((2, 10)), np.zeros(2))]
-    >>> net = lr.Network(nodes, (3,), lo=-np.ones(3), hi=np.ones(3))
+    >>> from linregions.model.ir import random_mlp
+    >>> net = lr.Network(random_mlp([3, 10, 2]), (3,), lo=-np.ones(3), hi=np.ones(3))
     >>> s = lr.surrounding_regions(net, [0.1, 0.2, 0.3], n_directions=8, eps=0.5, seed=0)
     >>> s.n_unique == len(s.keys) == len(s.rho), int(s.is_origin.sum())
     (True, 1)
@@ -157,13 +151,8 @@ def surrounding_regions(
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input, ReLU
-    >>> rng = np.random.default_rng(0)
-    >>> nodes = [Input(3), Affine(0, rng.standard_normal((10, 3)), rng.standard_normal(10)),
-    ...          ReLU(1, 10), Affine(2, rng.standard_normal((2, 10)), np.zeros(2))]
-    >>> net = lr.Network(nodes, (3,), lo=-np.ones(3), hi=np.ones(3))
+    >>> from linregions.model.ir import random_mlp
+    >>> net = lr.Network(random_mlp([3, 10, 2]), (3,), lo=-np.ones(3), hi=np.ones(3))
     >>> s = lr.surrounding_regions(net, np.zeros(3), n_directions=4, eps=0.2)
     >>> s.directions.shape, s.regions_per_ray.shape
     ((4, 3), (4,))

@@ -16,15 +16,13 @@ states it in Python; the Rust core computes the same bound and stops on it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import Optional, Protocol, Sequence
 
 import numpy as np
 
 from .. import _core
 from ..errors import InvalidValueError
-
-if TYPE_CHECKING:
-    from ..model.region import Region
+from .hrep import HRep
 
 #: Defaults of the interior-point solver for this problem (from the Rust core).
 CLASS_MAXIMA_SETTINGS = _core.Settings("class_maxima")
@@ -34,23 +32,60 @@ GAP_TOL: float = CLASS_MAXIMA_SETTINGS.abs_tol
 MAX_ITER: int = CLASS_MAXIMA_SETTINGS.max_iter
 
 
+class LogitRegion(HRep, Protocol):
+    """What this module reads of a :class:`~linregions.Region` (which imports this module for
+    its :meth:`~linregions.Region.class_maxima`): the polytope, ``logit_map`` ``(W (M, d),
+    c (M,))`` with logits ``W x + c`` inside it, and ``x`` (d,), a point inside."""
+
+    @property
+    def logit_map(self) -> tuple[np.ndarray, np.ndarray]: ...
+    @property
+    def x(self) -> np.ndarray: ...
+
+
 @dataclass(frozen=True, eq=False)
 class ClassMaxima:
     """Most likely points of each class inside a region (eq. 6-8).
 
-    - ``points`` (M, d): ``x^t`` for each class t (rows of classes not solved are NaN).
-    - ``log_prob`` (M,): ``log p_t(x^t)``.
-    - ``predicted`` (M,) int: the class the network gives ``x^t`` (argmax of the logits).
-    - ``present`` (M,) bool: ``predicted[t] == t``: class t's classification region meets
-      the region.
-    - ``count``: number of classes present; ``distortion``: ``max_t ||x^t - x*||`` (eq. 8).
-    - ``gap`` (M,): certified upper bound on ``max log p_t - log_prob[t]`` (LP weak duality,
-      see :func:`certified_gap`).
-    - ``status`` (M,) str: ``"optimal"`` (gap <= tolerance), ``"limit"`` (the solver stopped
-      uncertified: the point is feasible and ``gap`` bounds its error), ``"skipped"``.
-    - ``iterations`` (M,) int: interior-point iterations per class.
-    - ``multipliers`` (M, N): the row multipliers (``>= 0``) that certify ``gap``: with
-      them :func:`certified_gap` of ``points[t]`` is ``gap[t]`` (NaN rows: not solved).
+    Returned by :func:`class_maxima` and :meth:`Region.class_maxima
+    <linregions.Region.class_maxima>`, for a region with M classes and N rows in d inputs.
+
+    Attributes
+    ----------
+    points : ndarray, shape (M, d)
+        ``x^t = argmax log p_t(x)`` over the region for each class t (rows of classes not
+        solved are NaN).
+    log_prob : ndarray, shape (M,)
+        ``log p_t(x^t)``.
+    predicted : ndarray of int, shape (M,)
+        The class the network gives ``x^t`` (argmax of the logits).
+    present : ndarray of bool, shape (M,)
+        ``predicted[t] == t``: class t's classification region meets the region.
+    count : int
+        Number of classes present (paper table 2).
+    distortion : float
+        ``max_t ||x^t - x*||`` over the classes present (eq. 8), ``x*`` the region's point.
+    gap : ndarray, shape (M,)
+        Certified upper bound on ``max log p_t - log_prob[t]`` (LP weak duality, see
+        :func:`certified_gap`).
+    status : tuple of str, length M
+        ``"optimal"`` (gap <= tolerance), ``"limit"`` (the solver stopped uncertified: the
+        point is feasible and ``gap`` bounds its error) or ``"skipped"``.
+    iterations : ndarray of int, shape (M,)
+        Interior-point iterations per class.
+    multipliers : ndarray, shape (M, N)
+        The row multipliers (``>= 0``) that certify ``gap``: with them
+        :func:`certified_gap` of ``points[t]`` is ``gap[t]`` (NaN rows: not solved).
+
+    Examples
+    --------
+    >>> region = lr.Region(A=np.array([[-1.0, 0.0]]), b=np.array([0.5]), lo=-np.ones(2),
+    ...                    hi=np.ones(2), logit_map=(np.eye(2), np.zeros(2)), x=np.zeros(2))
+    >>> cm = region.class_maxima()   # logits (x_0, x_1) on x_0 <= 0.5 in the square
+    >>> cm.points.round(4).tolist(), cm.predicted.tolist(), cm.count, cm.status
+    ([[0.5, -1.0], [-1.0, 1.0]], [0, 1], 2, ('optimal', 'optimal'))
+    >>> bool(np.all(cm.gap <= lr.GAP_TOL)), cm.multipliers.shape
+    (True, (2, 1))
     """
 
     points: np.ndarray
@@ -71,7 +106,7 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
 
 
-def certified_gap(region: Region, t: int, x: np.ndarray, lam: np.ndarray) -> float:
+def certified_gap(region: LogitRegion, t: int, x: np.ndarray, lam: np.ndarray) -> float:
     """Upper bound on ``max_{y in region} log p_t(y) - log p_t(x)`` for a feasible ``x``.
 
     By concavity, ``f* <= f(x) + max_y g^T (y - x)`` with ``g = grad f(x)``, and for any
@@ -91,7 +126,7 @@ def certified_gap(region: Region, t: int, x: np.ndarray, lam: np.ndarray) -> flo
 
 
 def class_maxima(
-    region: Region,
+    region: LogitRegion,
     classes: Optional[Sequence[int]] = None,
     gap_tol: float = GAP_TOL,
     max_iter: int = MAX_ITER,
@@ -125,7 +160,6 @@ def class_maxima(
 
     Examples
     --------
-    >>> import numpy as np, linregions as lr
     >>> region = lr.Region(A=np.zeros((0, 1)), b=np.zeros(0), lo=[-1.0], hi=[1.0],
     ...                    logit_map=(np.array([[1.0], [-1.0]]), np.zeros(2)), x=[0.0])
     >>> from linregions.geometry.class_maxima import class_maxima
@@ -158,7 +192,7 @@ def _with(base: _core.Settings, gap_tol: float, max_iter: int) -> _core.Settings
 
 
 def _class_maxima(
-    region: Region, classes: Optional[Sequence[int]], settings: _core.Settings
+    region: LogitRegion, classes: Optional[Sequence[int]], settings: _core.Settings
 ) -> ClassMaxima:
     if not (np.isfinite(region.lo).all() and np.isfinite(region.hi).all()):
         raise InvalidValueError("class_maxima needs a finite input box (lo, hi)")

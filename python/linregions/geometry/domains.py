@@ -68,7 +68,6 @@ def Box(lo: Any, hi: Any, dim: int | None = None) -> Polytope:  # noqa: N802 (a 
 
     Examples
     --------
-    >>> import linregions as lr
     >>> lr.Box(-1.0, 1.0, dim=2).lo
     array([-1., -1.])
     """
@@ -100,7 +99,6 @@ def Ball(center: Any, radius: float, norm: str = "linf") -> Polytope:  # noqa: N
 
     Examples
     --------
-    >>> import linregions as lr
     >>> lr.Ball([0.0, 0.0], 1.0, norm="l1").A.shape
     (4, 2)
     """

@@ -11,16 +11,14 @@ the center (the upper bound is then HiGHS's optimum).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 import numpy as np
 
 from .. import _core
 from ..errors import EmptyPolytopeError, SolverLimitError
 from .highs import minimize, raise_for
-
-if TYPE_CHECKING:
-    from .polytope import Polytope
+from .hrep import HRep
 
 #: Defaults of the interior-point solver for this problem (tolerances, limits), from Rust.
 INSPHERE_SETTINGS = _core.Settings("insphere")
@@ -34,10 +32,38 @@ INSPHERE_MAX_ITER: int = INSPHERE_SETTINGS.max_iter
 
 @dataclass(frozen=True)
 class Insphere:
-    """``center`` (d,), ``radius`` (certified for that center; 0 for a flat polytope),
-    ``upper_bound`` (certified bound on the optimal radius), ``iterations``, ``method``.
+    """The largest ball inside a polytope (paper eq. 5), with a certificate of its size.
 
-    Unpacks as ``center, radius = poly.insphere()``.
+    Returned by :meth:`Polytope.insphere <linregions.Polytope.insphere>` and
+    :func:`compute_insphere`; unpacks as ``center, radius = poly.insphere()``.
+
+    Attributes
+    ----------
+    center : ndarray, shape (d,)
+        The ball's center (the Chebyshev center of ``{A x + b >= 0, lo <= x <= hi}``).
+    radius : float
+        Distance from ``center`` to the nearest row hyperplane or box face, recomputed from
+        ``center`` (:func:`certified_radius`), so the ball of this radius lies inside; 0 for a
+        flat polytope (no interior).
+    upper_bound : float
+        A bound no inscribed ball exceeds, from the LP dual (:func:`dual_bound`):
+        ``radius <= optimum <= upper_bound``, with a gap within the solver's tolerances.
+    iterations : int
+        Interior-point iterations (0 when HiGHS alone answered).
+    method : str
+        ``"ipm"`` (the Rust interior-point solver), ``"ipm+highs"`` (HiGHS after an
+        uncertified stop) or ``"highs"`` (an unbounded box: HiGHS only).
+
+    Examples
+    --------
+    >>> tri = lr.Polytope(A=np.array([[-1.0, -1.0]]), b=np.array([1.0]),
+    ...                   lo=np.zeros(2), hi=np.ones(2))   # x + y <= 1 in the unit square
+    >>> ins = tri.insphere()
+    >>> ins.center.round(6).tolist(), round(ins.radius, 6), ins.method
+    ([0.292893, 0.292893], 0.292893, 'ipm')
+    >>> bool(ins.radius <= ins.upper_bound <= ins.radius + 1e-6)
+    True
+    >>> center, radius = ins
     """
 
     center: np.ndarray
@@ -50,7 +76,7 @@ class Insphere:
         return iter((self.center, self.radius))
 
 
-def certified_radius(poly: Polytope, center: np.ndarray) -> float:
+def certified_radius(poly: HRep, center: np.ndarray) -> float:
     """Distance from ``center`` to the nearest row hyperplane or box face, negative when a
     row or box face is violated (zero rows count as ``b`` itself)."""
     norms = np.linalg.norm(poly.A, axis=1)
@@ -68,7 +94,7 @@ def certified_radius(poly: Polytope, center: np.ndarray) -> float:
 
 
 def compute_insphere(
-    poly: Polytope,
+    poly: HRep,
     rel_tol: float = INSPHERE_REL_TOL,
     abs_tol: float = INSPHERE_ABS_TOL,
     max_iter: int = INSPHERE_MAX_ITER,
@@ -131,7 +157,7 @@ def _limit(message: str, status: str, center, lower: float, upper: float) -> Sol
     return err
 
 
-def dual_bound(poly: Polytope, lam: np.ndarray) -> float:
+def dual_bound(poly: HRep, lam: np.ndarray) -> float:
     """Certified upper bound on the inradius from any multipliers ``lam`` (N,) of the rows
     (weak duality; the box multipliers are chosen to cancel the x-terms exactly)."""
     lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
@@ -143,14 +169,14 @@ def dual_bound(poly: Polytope, lam: np.ndarray) -> float:
     return float((lam @ poly.b - mu @ poly.lo + nu @ poly.hi) / scale)
 
 
-def certified_linprog(poly: Polytope) -> tuple[np.ndarray, float, float]:
+def certified_linprog(poly: HRep) -> tuple[np.ndarray, float, float]:
     """HiGHS's insphere with certified bounds: (center, exact radius of that center,
     weak-duality upper bound from HiGHS's multipliers)."""
     center, _, duals = _linprog_with_duals(poly)
     return center, certified_radius(poly, center), dual_bound(poly, duals[: poly.n_rows])
 
 
-def insphere_linprog(poly: Polytope, method: str = "highs") -> tuple[np.ndarray, float]:
+def insphere_linprog(poly: HRep, method: str = "highs") -> tuple[np.ndarray, float]:
     """Center and optimal radius of eq. 5 by ``scipy.optimize.linprog`` on the full LP
     (the reference and the infinite-box path); ``r`` is free so an empty polytope gives a
     negative radius. Raises typed errors for non-optimal outcomes."""
@@ -158,7 +184,7 @@ def insphere_linprog(poly: Polytope, method: str = "highs") -> tuple[np.ndarray,
     return center, radius
 
 
-def _linprog_with_duals(poly: Polytope, method: str = "highs"):
+def _linprog_with_duals(poly: HRep, method: str = "highs"):
     d = poly.dim
     norms = np.linalg.norm(poly.A, axis=1)
     fin_lo, fin_hi = np.isfinite(poly.lo), np.isfinite(poly.hi)

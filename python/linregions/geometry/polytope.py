@@ -65,8 +65,6 @@ class Polytope:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import linregions as lr
     >>> tri = lr.Polytope(A=np.array([[-1.0, -1.0]]), b=np.array([1.0]),
     ...                   lo=np.zeros(2), hi=np.ones(2))   # x + y <= 1 in the unit square
     >>> tri.contains([0.2, 0.3]), tri.contains([0.8, 0.8])

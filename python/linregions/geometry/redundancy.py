@@ -22,16 +22,14 @@ Methods:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import _core
 from ..errors import InvalidValueError
 from .highs import minimize, raise_for
-
-if TYPE_CHECKING:
-    from .polytope import Polytope
+from .hrep import HRep
+from .insphere import compute_insphere
 
 #: A row is redundant when the polytope without it reaches at most this far past it.
 REDUNDANCY_TOL = 1e-9
@@ -50,7 +48,40 @@ _CODE_FACET, _CODE_UNKNOWN, _CODE_LP_REDUNDANT = 1, 0, 5
 
 @dataclass(frozen=True)
 class RedundancyReport:
-    """The facets (sorted row indices) and how each row was decided (counts)."""
+    """The facets of a polytope and how each row was decided.
+
+    Returned by :meth:`Polytope.redundancy_report <linregions.Polytope.redundancy_report>`
+    (:meth:`~linregions.Polytope.nonredundant` returns its ``facets``). The counts are filled
+    by ``method="auto"``; the other methods leave them 0 (``"naive"`` counts its LPs).
+
+    Attributes
+    ----------
+    facets : ndarray of int64, shape (F,)
+        Sorted indices of the rows of ``A`` that are facets (of rows equal up to a positive
+        factor, the last).
+    method : str
+        ``"auto"``, ``"naive"``, ``"naive (flat polytope)"`` (``"auto"`` on a polytope with
+        no interior) or ``"cdd"``.
+    by_box : int
+        Rows found redundant because the box alone implies them.
+    by_duplicate : int
+        Rows found redundant because a later row is the same halfspace.
+    by_straight_rays, by_bent_rays : int
+        Rows certified as facets by a witness point found along a straight (or bent) ray
+        from the insphere center, without an LP.
+    by_lp_facet, by_lp_redundant : int
+        Rows decided by the LPs of Clarkson's loop: facets and redundant rows.
+    n_lps : int
+        Linear programs solved.
+
+    Examples
+    --------
+    >>> A = np.array([[-1.0, -1.0], [-2.0, -2.0], [-1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> b = np.array([1.0, 2.0, 2.0, 0.5, 0.25])   # x + y <= 1 twice, three implied rows
+    >>> rep = lr.Polytope(A, b, lo=np.zeros(2), hi=np.ones(2)).redundancy_report()
+    >>> rep.facets.tolist(), rep.method, rep.by_box, rep.by_duplicate, rep.by_straight_rays
+    ([1], 'auto', 3, 1, 1)
+    """
 
     facets: np.ndarray
     method: str
@@ -63,14 +94,14 @@ class RedundancyReport:
     n_lps: int = 0
 
 
-def _unit_rows(poly: Polytope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _unit_rows(poly: HRep) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     norms = np.linalg.norm(poly.A, axis=1)
     safe = np.where(norms > 0, norms, 1.0)
     return poly.A / safe[:, None], poly.b / safe, norms
 
 
 def _row_min(
-    A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: Polytope, extra_floor: bool
+    A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: HRep, extra_floor: bool
 ) -> tuple[float, np.ndarray]:
     """``min A_i x + b_i`` over rows ``rows`` and the box (and ``A_i x + b_i >= -1``)."""
     Ar, br = A[rows], b[rows]
@@ -88,7 +119,7 @@ def _row_min_early(
     b: np.ndarray,
     rows: np.ndarray,
     i: int,
-    poly: Polytope,
+    poly: HRep,
     x0: np.ndarray,
     tol: float,
 ) -> tuple[float, np.ndarray]:
@@ -117,13 +148,13 @@ def _row_min_early(
     return _row_min(A, b, rows, i, poly, extra_floor=False)
 
 
-def _check_nonempty(poly: Polytope) -> bool:
+def _check_nonempty(poly: HRep) -> bool:
     """Raises for an empty polytope; returns whether it has an interior."""
-    ins = poly.insphere()
+    ins = compute_insphere(poly)
     return ins.radius > 0.0
 
 
-def nonredundant_naive(poly: Polytope, tol: float = REDUNDANCY_TOL) -> RedundancyReport:
+def nonredundant_naive(poly: HRep, tol: float = REDUNDANCY_TOL) -> RedundancyReport:
     """Appendix C: test the rows in order, each by an LP over the rows not yet removed."""
     _check_nonempty(poly)
     A, b, norms = _unit_rows(poly)
@@ -143,13 +174,13 @@ def nonredundant_naive(poly: Polytope, tol: float = REDUNDANCY_TOL) -> Redundanc
 
 
 def nonredundant_auto(
-    poly: Polytope,
+    poly: HRep,
     tol: float = REDUNDANCY_TOL,
     duplicate_tol: float = DUPLICATE_TOL,
     max_bends: int = MAX_BENDS,
 ) -> RedundancyReport:
     """Witnesses and bound tests in Rust, then Clarkson's loop for the rows left."""
-    ins = poly.insphere()
+    ins = compute_insphere(poly)
     if ins.radius <= tol:
         rep = nonredundant_naive(poly, tol=tol)
         return RedundancyReport(rep.facets, "naive (flat polytope)", n_lps=rep.n_lps)
@@ -233,7 +264,7 @@ def _first_hit(
     return int(rows[j])
 
 
-def nonredundant_cdd(poly: Polytope, tol: float = REDUNDANCY_TOL) -> RedundancyReport:
+def nonredundant_cdd(poly: HRep, tol: float = REDUNDANCY_TOL) -> RedundancyReport:
     """pycddlib's redundancy removal (floating point) on the rows and the box.
 
     Rows equal up to a positive factor are merged first by the same rule as the other

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..errors import InvalidValueError, UnboundedPolytopeError
-
-if TYPE_CHECKING:
-    from .polytope import Polytope
+from .hrep import HRep
 
 #: Largest dimension accepted by :func:`vertices` (the vertex count grows exponentially).
 VERTICES_MAX_DIM = 12
 
 
-def vertices(poly: Polytope, max_dim: int = VERTICES_MAX_DIM) -> np.ndarray:
+def vertices(poly: HRep, max_dim: int = VERTICES_MAX_DIM) -> np.ndarray:
     """Vertices (n_v, d) of a bounded polytope, in cdd's order; (0, d) when it is empty.
 
     Raises :class:`UnboundedPolytopeError` when the polytope has rays and

@@ -9,14 +9,12 @@ its share of the samples, with the binomial standard error.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from ..errors import InvalidValueError
-
-if TYPE_CHECKING:
-    from ..model.complex import Complex
+from .polytope import Polytope
 
 #: Largest dimension for which ``method="auto"`` computes volumes exactly.
 EXACT_MAX_DIM = 4
@@ -26,6 +24,23 @@ SAMPLE_BATCH = 65_536
 MAX_BATCHES = 1_000
 
 __all__ = ["EXACT_MAX_DIM", "Volumes", "region_volumes"]
+
+
+class RegionSet(Protocol):
+    """What this module reads of a :class:`~linregions.Complex` (which imports it for
+    :meth:`~linregions.Complex.volumes`): its regions ∩ domain, their keys and a way to key
+    sample points."""
+
+    @property
+    def domain(self) -> Polytope: ...
+    @property
+    def keys(self) -> np.ndarray: ...
+    @property
+    def n_regions(self) -> int: ...
+    @property
+    def dim(self) -> int: ...
+    def region_polytope(self, i: int) -> Polytope: ...
+    def keys_of(self, X: np.ndarray) -> list[int]: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,12 +70,12 @@ def _hull_volume(vertices: np.ndarray) -> float:
     return float(ConvexHull(vertices).volume)
 
 
-def _exact(cx: Complex) -> Volumes:
+def _exact(cx: RegionSet) -> Volumes:
     vols = np.array([_hull_volume(cx.region_polytope(i).vertices()) for i in range(cx.n_regions)])
     return Volumes(values=vols, stderr=np.zeros_like(vols), exact=True, method="exact")
 
 
-def _domain_samples(cx: Complex, n: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+def _domain_samples(cx: RegionSet, n: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """``n`` uniform samples of the domain and the fraction of its box they filled."""
     dom = cx.domain
     kept: list[np.ndarray] = []
@@ -81,12 +96,11 @@ def _domain_samples(cx: Complex, n: int, rng: np.random.Generator) -> tuple[np.n
     return np.vstack(kept)[:n], got / drawn
 
 
-def _sampled(cx: Complex, n_samples: int, seed: int) -> Volumes:
-    net = cx._need_net()
+def _sampled(cx: RegionSet, n_samples: int, seed: int) -> Volumes:
     rng = np.random.default_rng(seed)
     x, share = _domain_samples(cx, n_samples, rng)
     total = float(np.prod(cx.domain.hi - cx.domain.lo)) * share
-    keys = net.patterns(x).key_ints()
+    keys = cx.keys_of(x)
     index = {k: i for i, k in enumerate(cx.keys)}
     idx = np.array([index.get(k, -1) for k in keys])
     counts = np.bincount(idx[idx >= 0], minlength=cx.n_regions).astype(float)
@@ -102,7 +116,7 @@ def _sampled(cx: Complex, n_samples: int, seed: int) -> Volumes:
 
 
 def region_volumes(
-    cx: Complex, method: str = "auto", n_samples: int = 200_000, seed: int = 0
+    cx: RegionSet, method: str = "auto", n_samples: int = 200_000, seed: int = 0
 ) -> Volumes:
     """Volumes of the regions of ``cx`` (``Complex.volumes``).
 

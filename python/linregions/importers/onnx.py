@@ -66,8 +66,6 @@ def from_onnx(model: Any, *, bounds: Any = (-1.0, 1.0)) -> Network:
     A file is read the same way (``lr.from_onnx("net.onnx", bounds=(0.0, 1.0))``); here a
     two-unit ``MatMul -> Relu`` graph is built in memory:
 
-    >>> import numpy as np
-    >>> import linregions as lr
     >>> from onnx import TensorProto, helper, numpy_helper
     >>> W = numpy_helper.from_array(np.array([[1.0, -1.0], [0.5, 2.0]]), "W")
     >>> graph = helper.make_graph(

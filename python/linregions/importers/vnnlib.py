@@ -91,7 +91,6 @@ def read_vnnlib(path: Any) -> VnnlibSpec:
     Examples
     --------
     >>> import os, tempfile
-    >>> import linregions as lr
     >>> path = os.path.join(tempfile.mkdtemp(), "prop.vnnlib")
     >>> with open(path, "w") as f:
     ...     _ = f.write("(declare-const X_0 Real) (declare-const Y_0 Real) (declare-const Y_1 Real)"

@@ -20,12 +20,12 @@ from ..errors import InvalidValueError
 from ..geometry.domains import Box, as_domain
 from ..geometry.polytope import Polytope
 from ..geometry.volumes import Volumes, region_volumes
+from .netlike import NetworkLike
 
 if TYPE_CHECKING:
     import networkx
 
     from ..geometry.class_maxima import ClassMaxima
-    from .network import Network
     from .region import Region
 
 #: Default cap on the number of regions of one enumeration.
@@ -78,7 +78,7 @@ class Complex:
     complete: bool
     unsettled: int
     domain: Polytope
-    net: Network | None = field(default=None, repr=False)
+    net: NetworkLike | None = field(default=None, repr=False)
     keys: np.ndarray = field(init=False, repr=False)
     _index: dict[int, int] = field(init=False, repr=False)
 
@@ -114,7 +114,7 @@ class Complex:
             f"Complex(n_regions={self.n_regions}, n_edges={len(self.edges)}, d={self.dim}, {state})"
         )
 
-    def _need_net(self) -> Network:
+    def _need_net(self) -> NetworkLike:
         if self.net is None:
             raise InvalidValueError(
                 "this Complex was loaded without a network; pass net= to load()"
@@ -125,6 +125,11 @@ class Complex:
         """The :class:`~linregions.Region` of region ``i`` (built at ``points[i]``; its box is
         the network's input box, the domain's rows are not added)."""
         return self._need_net().region(self.points[int(i)], on_boundary="inactive")
+
+    def keys_of(self, X: np.ndarray) -> list[int]:
+        """Pattern keys (ints, as :attr:`keys`) of the regions holding the points ``X`` (n, d);
+        needs the network."""
+        return self._need_net().patterns(X).key_ints()
 
     def index_of(self, x: Any) -> int:
         """Index of the region holding ``x`` (by its pattern key), or -1 when that pattern is
@@ -225,7 +230,7 @@ class Complex:
         )
 
     @classmethod
-    def load(cls, path: Any, net: Network | None = None) -> Complex:
+    def load(cls, path: Any, net: NetworkLike | None = None) -> Complex:
         """Reads a complex written by :meth:`save`; pass ``net`` to use ``region``,
         ``index_of`` and ``classes``."""
         with np.load(path, allow_pickle=False) as z:
@@ -246,7 +251,7 @@ class Complex:
             )
 
 
-def clip_domain(net: Network, domain: Any) -> Polytope:
+def clip_domain(net: NetworkLike, domain: Any) -> Polytope:
     """``domain`` (None: the input box) checked and cut by the network's input box."""
     if domain is None:
         return Box(net.lo, net.hi)
@@ -256,7 +261,7 @@ def clip_domain(net: Network, domain: Any) -> Polytope:
 
 
 def enumerate_regions(
-    net: Network,
+    net: NetworkLike,
     domain: Any = None,
     *,
     max_regions: int = MAX_REGIONS,
@@ -326,7 +331,7 @@ def enumerate_regions(
 
 
 def finish(
-    net: Network,
+    net: NetworkLike,
     dom: Polytope,
     keys: np.ndarray,
     bits: np.ndarray,

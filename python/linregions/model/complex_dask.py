@@ -11,7 +11,7 @@ enumeration up to the order of the regions (here: sorted by key).
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -19,9 +19,7 @@ from ..errors import InvalidValueError, PolytopeError
 from ..geometry.domains import DOMAIN_FLAT_TOL
 from ..geometry.polytope import Polytope
 from .complex import Complex, finish
-
-if TYPE_CHECKING:
-    from .network import Network
+from .netlike import NetworkLike
 
 #: Tiles per axis along the first axes when none are given.
 DEFAULT_SPLITS = 2
@@ -52,7 +50,7 @@ def tile_boxes(dom: Polytope, tiles: Any = None) -> list[tuple[np.ndarray, np.nd
 
 
 def enumerate_tile(
-    net: Network, dom: Polytope, lo: np.ndarray, hi: np.ndarray, max_regions: int
+    net: NetworkLike, dom: Polytope, lo: np.ndarray, hi: np.ndarray, max_regions: int
 ) -> dict[str, Any]:
     """One tile's regions, described within the whole domain (a Dask task)."""
     tile = Polytope(dom.A, dom.b, lo, hi)
@@ -83,7 +81,7 @@ def enumerate_tile(
     }
 
 
-def merge(net: Network, dom: Polytope, parts: list[dict[str, Any]]) -> Complex:
+def merge(net: NetworkLike, dom: Polytope, parts: list[dict[str, Any]]) -> Complex:
     """Merges tile results by key (sorted by key) and builds the adjacency."""
     recs = [p["records"] for p in parts if p["records"] is not None]
     keys = np.vstack([r["keys"] for r in recs])
@@ -132,7 +130,7 @@ def merge(net: Network, dom: Polytope, parts: list[dict[str, Any]]) -> Complex:
 
 
 def enumerate_tiles(
-    net: Network, dom: Polytope, scheduler: Any, *, tiles: Any = None, max_regions: int
+    net: NetworkLike, dom: Polytope, scheduler: Any, *, tiles: Any = None, max_regions: int
 ) -> Complex:
     """Enumerates ``dom`` tile by tile on Dask (``scheduler``: a ``dask.distributed.Client``
     or a scheduler address) and merges the tiles by key. ``max_regions`` caps each tile."""

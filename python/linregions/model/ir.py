@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _core
-from ..errors import ShapeError
+from ..errors import InvalidValueError, ShapeError
 
 Matrix = Union[np.ndarray, sp.csr_matrix]
 
@@ -81,6 +81,46 @@ class MaxPool:
 
 
 Node = Union[Input, Affine, Add, ReLU, MaxPool]
+
+
+def random_mlp(widths: list[int], seed: int = 0) -> list[Node]:
+    """IR nodes of a ReLU MLP with standard-normal weights: a small network for examples.
+
+    Parameters
+    ----------
+    widths : list of int
+        ``[d, h_1, ..., h_k, M]``: input size, hidden widths, number of logits (at least two).
+    seed : int
+        Seed of ``numpy.random.default_rng``; each hidden layer draws its weight (h, n_in)
+        then its bias (h,); the output layer draws its weight and has a zero bias.
+
+    Returns
+    -------
+    list of Node
+        ``Input``, then ``Affine`` and ``ReLU`` per hidden layer, then the output ``Affine``.
+
+    Examples
+    --------
+    >>> from linregions.model.ir import random_mlp
+    >>> net = lr.Network(random_mlp([2, 8, 3]), (2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> net.n_inputs, net.n_neurons, net.n_classes
+    (2, 8, 3)
+    """
+    if len(widths) < 2:
+        raise InvalidValueError(f"random_mlp needs an input and an output width, got {widths}")
+    rng = np.random.default_rng(seed)
+    nodes: list[Node] = [Input(widths[0])]
+    for width in widths[1:-1]:
+        n_in = nodes[-1].size
+        nodes.append(
+            Affine(len(nodes) - 1, rng.standard_normal((width, n_in)), rng.standard_normal(width))
+        )
+        nodes.append(ReLU(len(nodes) - 1, width))
+    n_out = widths[-1]
+    nodes.append(
+        Affine(len(nodes) - 1, rng.standard_normal((n_out, nodes[-1].size)), np.zeros(n_out))
+    )
+    return nodes
 
 
 def node_inputs(node: Node) -> tuple[int, ...]:

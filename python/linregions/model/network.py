@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -12,7 +11,8 @@ from .._arrays import as_point, as_points, to_numpy
 from ..errors import InvalidValueError, ShapeError
 from .complex import MAX_REGIONS, Complex, clip_domain, enumerate_regions
 from .complex_dask import enumerate_tiles
-from .ir import Node, PatternLayout, build_core, fuse_affine_chains, pattern_layout
+from .ir import Node, build_core, fuse_affine_chains, pattern_layout
+from .patterns import Patterns
 from .region import Region
 from .slice import Slice, as_extent, slice_from_core
 from .tolerances import BOUNDARY_TOL, MAX_POLYGONS, SLICE_TOL, WALK_TOL
@@ -26,50 +26,6 @@ _POLICIES = {
     "active": _core.BoundaryPolicy.Active,
     "inactive": _core.BoundaryPolicy.Inactive,
 }
-
-
-@dataclass(frozen=True, eq=False)
-class Patterns:
-    """Activation patterns of n points (returned by :meth:`Network.patterns`).
-
-    - ``bits`` (n, words) uint64: packed pattern; bit k of point p is
-      ``bits[p, k // 64] >> (k % 64) & 1`` (layout in ``layout``).
-    - ``keys`` (n, 2) uint64: high and low halves of a 128-bit hash of each pattern.
-    - ``n_unique``: number of distinct patterns (regions) among the points.
-    - ``inverse`` (n,): index of each point's pattern among the unique ones (first-seen order).
-    - ``counts`` (n_unique,): points per unique pattern; ``first`` (n_unique,): first point of each.
-    - ``n_bits``: bits per pattern; ``layout``: the layer and unit of every bit.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input, ReLU
-    >>> nodes = [Input(1), Affine(0, np.array([[1.0], [-1.0]]), np.zeros(2)), ReLU(1, 2),
-    ...          Affine(2, np.eye(2), np.zeros(2))]
-    >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
-    >>> p = net.patterns(np.array([[-0.5], [0.2], [0.7]]))
-    >>> p.n_unique, p.counts.tolist(), p.to_bool().tolist()
-    (2, [1, 2], [[False, True], [True, False], [True, False]])
-    """
-
-    bits: np.ndarray
-    keys: np.ndarray
-    n_unique: int
-    inverse: np.ndarray
-    counts: np.ndarray
-    first: np.ndarray
-    n_bits: int
-    layout: PatternLayout
-
-    def to_bool(self) -> np.ndarray:
-        """The patterns as an (n, n_bits) boolean array."""
-        as_bytes = self.bits.astype("<u8").view(np.uint8).reshape(self.bits.shape[0], -1)
-        return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, : self.n_bits].astype(bool)
-
-    def key_ints(self) -> list[int]:
-        """The 128-bit keys as Python integers (comparable with :attr:`Region.key`)."""
-        return [(int(h) << 64) | int(lo) for h, lo in self.keys]
 
 
 class Network:
@@ -103,13 +59,8 @@ class Network:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input, ReLU
-    >>> rng = np.random.default_rng(0)
-    >>> nodes = [Input(2), Affine(0, rng.standard_normal((8, 2)), rng.standard_normal(8)),
-    ...          ReLU(1, 8), Affine(2, rng.standard_normal((3, 8)), np.zeros(3))]
-    >>> net = lr.Network(nodes, input_shape=(2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> from linregions.model.ir import random_mlp
+    >>> net = lr.Network(random_mlp([2, 8, 3]), input_shape=(2,), lo=-np.ones(2), hi=np.ones(2))
     >>> net.n_inputs, net.n_neurons, net.n_classes
     (2, 8, 3)
     >>> net.logits(np.zeros((4, 2))).shape
@@ -185,8 +136,6 @@ class Network:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> import linregions as lr
         >>> from linregions.model.ir import Affine, Input, ReLU
         >>> nodes = [Input(1), Affine(0, np.array([[2.0]]), np.array([-1.0])), ReLU(1, 1)]
         >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
@@ -209,8 +158,6 @@ class Network:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> import linregions as lr
         >>> from linregions.model.ir import Affine, Input, ReLU
         >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1)]
         >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
@@ -264,8 +211,6 @@ class Network:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> import linregions as lr
         >>> from linregions.model.ir import Affine, Input, ReLU
         >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
         ...          Affine(2, np.ones((1, 2)), np.zeros(1))]
@@ -398,8 +343,6 @@ class Network:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> import linregions as lr
         >>> from linregions.model.ir import Affine, Input, ReLU
         >>> nodes = [Input(1), Affine(0, np.array([[1.0], [1.0]]), np.array([0.0, -0.5])),
         ...          ReLU(1, 2)]
@@ -431,8 +374,6 @@ class Network:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> import linregions as lr
         >>> from linregions.model.ir import Affine, Input, ReLU
         >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1)]
         >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))
@@ -466,8 +407,6 @@ class Network:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> import linregions as lr
         >>> from linregions.model.ir import Affine, Input, ReLU
         >>> nodes = [Input(2), Affine(0, np.array([[1.0, 2.0]]), np.zeros(1)), ReLU(1, 1)]
         >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
@@ -520,8 +459,6 @@ class Network:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> import linregions as lr
         >>> from linregions.model.ir import Affine, Input, ReLU
         >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
         ...          Affine(2, np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2))]

@@ -4,14 +4,12 @@ network's pattern, layer bookkeeping and local affine map of the logits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..geometry.class_maxima import ClassMaxima, class_maxima
 from ..geometry.polytope import Polytope
-
-if TYPE_CHECKING:
-    from ..geometry.class_maxima import ClassMaxima
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,13 +35,8 @@ class Region(Polytope):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input, ReLU
-    >>> rng = np.random.default_rng(0)
-    >>> nodes = [Input(2), Affine(0, rng.standard_normal((8, 2)), rng.standard_normal(8)),
-    ...          ReLU(1, 8), Affine(2, rng.standard_normal((3, 8)), np.zeros(3))]
-    >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+    >>> from linregions.model.ir import random_mlp
+    >>> net = lr.Network(random_mlp([2, 8, 3]), (2,), lo=-np.ones(2), hi=np.ones(2))
     >>> region = net.region([0.1, 0.2])
     >>> region.A.shape == (net.n_neurons, 2), region.contains(region.x)
     (True, True)
@@ -71,13 +64,8 @@ class Region(Polytope):
 
         Examples
         --------
-        >>> import numpy as np
-        >>> import linregions as lr
-        >>> from linregions.model.ir import Affine, Input, ReLU
-        >>> rng = np.random.default_rng(0)
-        >>> nodes = [Input(2), Affine(0, rng.standard_normal((8, 2)), rng.standard_normal(8)),
-        ...          ReLU(1, 8), Affine(2, rng.standard_normal((3, 8)), np.zeros(3))]
-        >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> from linregions.model.ir import random_mlp
+        >>> net = lr.Network(random_mlp([2, 8, 3]), (2,), lo=-np.ones(2), hi=np.ones(2))
         >>> r = net.region([0.0, 0.0])
         >>> r.local_logits(np.zeros((5, 2))).shape
         (5, 3)
@@ -91,8 +79,6 @@ class Region(Polytope):
 
         Examples
         --------
-        >>> import numpy as np
-        >>> import linregions as lr
         >>> from linregions.model.ir import Affine, Input, ReLU
         >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2)]
         >>> net = lr.Network(nodes, (2,), lo=-np.ones(2), hi=np.ones(2))
@@ -106,6 +92,4 @@ class Region(Polytope):
     def class_maxima(self, **kwargs: Any) -> ClassMaxima:
         """The most likely point of every class inside the region (eq. 6-8); keyword
         arguments go to :func:`linregions.geometry.class_maxima.class_maxima`."""
-        from ..geometry.class_maxima import class_maxima
-
         return class_maxima(self, **kwargs)

@@ -9,17 +9,13 @@ partition is computed exactly in the Rust core (see ``rust/src/slice``); polygon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .. import _core
-from .._arrays import as_point
 from ..errors import InvalidValueError
 from .tolerances import MAX_POLYGONS, SLICE_TOL, THROUGH_MARGIN
-
-if TYPE_CHECKING:
-    from .network import Network
 
 __all__ = [
     "MAX_POLYGONS",
@@ -28,7 +24,6 @@ __all__ = [
     "Plane",
     "Slice",
     "plane_through",
-    "slice_through",
 ]
 
 
@@ -86,8 +81,6 @@ class Slice:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import linregions as lr
     >>> from linregions.model.ir import Affine, Input, ReLU
     >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2),
     ...          Affine(2, np.array([[1.0, -1.0], [0.0, 0.0]]), np.zeros(2))]
@@ -278,40 +271,3 @@ def plane_through(a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN) -> Pla
         float(hi[1] + pad[1]),
     )
     return Plane(origin=origin, u=u, v=v, extent=ext, points=st)
-
-
-def slice_through(
-    net: Network, a: Any, b: Any, c: Any, margin: float = THROUGH_MARGIN, **kwargs: Any
-) -> Slice:
-    """The exact slice of ``net`` on the plane through ``a``, ``b``, ``c`` (figure 1).
-
-    Parameters
-    ----------
-    net : Network
-    a, b, c : array_like, shape (d,) or input_shape
-    margin : float, default THROUGH_MARGIN
-    **kwargs
-        ``tol``, ``max_polygons`` of :meth:`Network.slice`.
-
-    Returns
-    -------
-    Slice
-        With ``marks`` (3, 2): the three points' (s, t).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import linregions as lr
-    >>> from linregions.model.ir import Affine, Input, ReLU
-    >>> rng = np.random.default_rng(0)
-    >>> nodes = [Input(3), Affine(0, rng.standard_normal((6, 3)), rng.standard_normal(6)),
-    ...          ReLU(1, 6), Affine(2, rng.standard_normal((2, 6)), np.zeros(2))]
-    >>> net = lr.Network(nodes, (3,), lo=-np.ones(3), hi=np.ones(3))
-    >>> s = lr.slice_through(net, [0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5])
-    >>> s.marks.shape, s.n_regions >= 1
-    ((3, 2), True)
-    """
-    shape = net.input_shape
-    pa, pb, pc = (as_point(x, shape) for x in (a, b, c))
-    p = plane_through(pa, pb, pc, margin=margin)
-    return net.slice(p.origin, p.u, p.v, p.extent, marks=p.points, **kwargs)

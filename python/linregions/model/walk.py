@@ -35,8 +35,6 @@ class Walk:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import linregions as lr
     >>> from linregions.model.ir import Affine, Input, ReLU
     >>> nodes = [Input(1), Affine(0, np.array([[1.0]]), np.zeros(1)), ReLU(1, 1)]
     >>> net = lr.Network(nodes, (1,), lo=-np.ones(1), hi=np.ones(1))

@@ -38,6 +38,41 @@ PAPER_TABLE2 = {
 }
 
 
+#: Every column of the report's tables, by row key: (header, number format).
+COLUMNS = {
+    "model": ("model", "s"),
+    "ours": ("ours (%)", ".1f"),
+    "paper": ("paper (%)", ".1f"),
+    "epochs": ("epochs", "d"),
+    "classes": ("classes (ours)", ".4g"),
+    "paper_classes": ("classes (paper)", ".4g"),
+    "distortion": ("distortion (ours)", ".4g"),
+    "paper_distortion": ("distortion (paper)", ".4g"),
+    "hyperplanes": ("hyperplanes", ".3g"),
+    "active_fraction": ("active fraction", ".3g"),
+    "inradius": ("manifold inradius", ".3g"),
+    "surrounding": ("unique surrounding regions", ".3g"),
+    "rho": ("mean rho", ".3g"),
+    "failed": ("failed points", "d"),
+}
+#: Why a column's values can be missing (a footnote under a table that shows a dash).
+MISSING = {
+    "paper": "the paper has no such model",
+    "ours": "no accuracy recorded with the checkpoint",
+    "epochs": "no epoch count recorded with the checkpoint",
+    "classes": "class maxima not computed for this model",
+    "paper_classes": "the paper has no such model",
+    "hyperplanes": "manifold regions not computed for this model",
+    "surrounding": "surrounding regions not computed for this model",
+    "rho": "no ray left its region (rho is defined between two regions)",
+}
+
+
+def _table(rows: list[dict], *keys: str) -> list[str]:
+    """The markdown table of ``rows`` in the columns ``keys`` of :data:`COLUMNS`."""
+    return markdown_table(rows, [(k, *COLUMNS[k]) for k in keys], notes=MISSING)
+
+
 def tidy_rows(out_dir: str) -> list[dict]:
     """One row per (model, point, analysis, metric) with a scalar value; errors as rows
     with metric ``error`` and the message as value."""
@@ -323,20 +358,7 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
         }
         for n in names
     ]
-    lines += markdown_table(
-        acc_rows,
-        [
-            ("model", "model", "s"),
-            ("ours", "ours (%)", ".1f"),
-            ("paper", "paper (%)", ".1f"),
-            ("epochs", "epochs", "d"),
-        ],
-        notes={
-            "paper": "the paper has no such model",
-            "ours": "no accuracy recorded with the checkpoint",
-            "epochs": "no epoch count recorded with the checkpoint",
-        },
-    )
+    lines += _table(acc_rows, "model", "ours", "paper", "epochs")
     lines += [
         "",
         f"The paper's figures are for MNIST (MLPs) and CIFAR-10 (CNNs); this run: {cfg.dataset}.",
@@ -352,20 +374,7 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
         }
         for n in names
     ]
-    lines += markdown_table(
-        t2,
-        [
-            ("model", "model", "s"),
-            ("classes", "classes (ours)", ".4g"),
-            ("paper_classes", "classes (paper)", ".4g"),
-            ("distortion", "distortion (ours)", ".4g"),
-            ("paper_distortion", "distortion (paper)", ".4g"),
-        ],
-        notes={
-            "classes": "class maxima not computed for this model",
-            "paper_classes": "the paper has no such model",
-        },
-    )
+    lines += _table(t2, "model", "classes", "paper_classes", "distortion", "paper_distortion")
     lines += ["", "## Per-model medians", ""]
     med_rows = []
     for n in names:
@@ -385,22 +394,15 @@ def write_outputs(cfg: StudyConfig, models: Iterable[ModelConfig], metrics: dict
                 "rho": mean(rho),
             }
         )
-    lines += markdown_table(
+    lines += _table(
         med_rows,
-        [
-            ("model", "model", "s"),
-            ("hyperplanes", "hyperplanes", ".3g"),
-            ("active_fraction", "active fraction", ".3g"),
-            ("inradius", "manifold inradius", ".3g"),
-            ("surrounding", "unique surrounding regions", ".3g"),
-            ("rho", "mean rho", ".3g"),
-            ("failed", "failed points", "d"),
-        ],
-        notes={
-            "hyperplanes": "manifold regions not computed for this model",
-            "surrounding": "surrounding regions not computed for this model",
-            "rho": "no ray left its region (rho is defined between two regions)",
-        },
+        "model",
+        "hyperplanes",
+        "active_fraction",
+        "inradius",
+        "surrounding",
+        "rho",
+        "failed",
     )
     lines += ["", "## The paper's headline findings (sec. 1) and ours", ""]
     lines += findings(rows, cfg.out_dir, names) or ["(not enough models to compare)"]

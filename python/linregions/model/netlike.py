@@ -1,0 +1,42 @@
+"""What the modules that :class:`~linregions.Network` imports call back on a network.
+
+``Network.regions`` hands itself to the region search (:mod:`.complex`, :mod:`.complex_dask`),
+and the :class:`~linregions.Complex` it returns keeps it to build regions and key points
+later. They take any object with these members instead of importing the network module back,
+so the import graph has no cycle.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Protocol
+
+import numpy as np
+
+from .patterns import Patterns
+from .region import Region
+
+
+class NetworkLike(Protocol):
+    """The members of :class:`~linregions.Network` the region search and
+    :class:`~linregions.Complex` use (see there for their meaning)."""
+
+    input_shape: tuple[int, ...]
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @property
+    def n_inputs(self) -> int: ...
+    def logits(self, X: Any) -> np.ndarray: ...
+    def patterns(self, X: Any) -> Patterns: ...
+    def region(self, x: Any, on_boundary: str = ..., boundary_tol: float = ...) -> Region: ...
+    def search_regions(
+        self,
+        A: np.ndarray,
+        b: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        max_regions: int,
+        workers: Optional[int] = None,
+        callback: Optional[Callable[..., Any]] = None,
+    ) -> Any: ...
+    def describe_regions(self, domain: Any, points: np.ndarray) -> Any: ...

@@ -32,6 +32,8 @@ MODULES = [
     "linregions.analysis.surroundings",
     "linregions.analysis.categories",
     "linregions.analysis.attacks",
+    "linregions.analysis.local_complexity",
+    "linregions.model.complex",
     "linregions.importers.from_torch",
     "linregions.importers.onnx",
     "linregions.importers.vnnlib",

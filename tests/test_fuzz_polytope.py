@@ -268,18 +268,26 @@ def test_insphere_is_certified_or_refused(cp):
     assert (case.hi - center >= radius - RADIUS_TOL).all()
 
 
+def _answer_or_refusal(case: Case, method):
+    """``method()`` of the case's polytope, or None when it refused and the LP agrees: empty
+    or flat (no ball of radius RADIUS_TOL) or unbounded."""
+    try:
+        return call(method)
+    except (EmptyPolytopeError, FlatPolytopeError, UnboundedPolytopeError) as e:
+        r_lp = lp_inradius(case.A, case.b, case.lo, case.hi)
+        if isinstance(e, UnboundedPolytopeError):
+            assert r_lp == np.inf
+        else:
+            assert r_lp is None or r_lp < RADIUS_TOL, (case.kind, r_lp)
+        return None
+
+
 @FUZZ
 @given(polytopes())
 def test_interior_point_is_strictly_inside_or_refused(cp):
     case, poly = cp
-    try:
-        x = call(poly.interior_point)
-    except (EmptyPolytopeError, FlatPolytopeError):
-        r_lp = lp_inradius(case.A, case.b, case.lo, case.hi)
-        assert r_lp is None or r_lp < RADIUS_TOL, (case.kind, r_lp)
-        return
-    except UnboundedPolytopeError:
-        assert lp_inradius(case.A, case.b, case.lo, case.hi) == np.inf
+    x = _answer_or_refusal(case, poly.interior_point)
+    if x is None:
         return
     # exact evaluation: every nonzero row and box face strictly satisfied (a zero row with
     # b = 0 holds with equality everywhere)
@@ -293,14 +301,8 @@ def test_interior_point_is_strictly_inside_or_refused(cp):
 @given(polytopes())
 def test_facets_are_certified_or_refused(cp):
     case, poly = cp
-    try:
-        facets = call(poly.nonredundant)
-    except (EmptyPolytopeError, FlatPolytopeError):
-        r_lp = lp_inradius(case.A, case.b, case.lo, case.hi)
-        assert r_lp is None or r_lp < RADIUS_TOL, (case.kind, r_lp)
-        return
-    except UnboundedPolytopeError:
-        assert lp_inradius(case.A, case.b, case.lo, case.hi) == np.inf
+    facets = _answer_or_refusal(case, poly.nonredundant)
+    if facets is None:
         return
     facets = np.asarray(facets)
     assert (np.diff(facets) > 0).all()

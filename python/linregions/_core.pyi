@@ -3,7 +3,7 @@
 Checked against the built extension by ``python -m mypy.stubtest linregions._core``.
 """
 
-from typing import Callable, ClassVar, final
+from typing import Callable, ClassVar, Final, final
 
 import numpy as np
 import numpy.typing as npt
@@ -53,97 +53,58 @@ class BoundaryPolicy:
 
 @final
 class RegionData:
-    @property
-    def a(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def b(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def layer(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def unit(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def bits(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def key(self) -> int: ...
-    @property
-    def logit_w(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def logit_c(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def boundary(self) -> list[tuple[int, int, float]]: ...
+    a: Final[npt.NDArray[np.float64]]
+    b: Final[npt.NDArray[np.float64]]
+    layer: Final[npt.NDArray[np.int64]]
+    unit: Final[npt.NDArray[np.int64]]
+    bits: Final[npt.NDArray[np.uint64]]
+    key: Final[int]
+    logit_w: Final[npt.NDArray[np.float64]]
+    logit_c: Final[npt.NDArray[np.float64]]
+    boundary: Final[list[tuple[int, int, float]]]
 
 @final
 class PatternData:
-    @property
-    def bits(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def keys(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def inverse(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def counts(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def first(self) -> npt.NDArray[np.int64]: ...
+    bits: Final[npt.NDArray[np.uint64]]
+    keys: Final[npt.NDArray[np.uint64]]
+    inverse: Final[npt.NDArray[np.int64]]
+    counts: Final[npt.NDArray[np.int64]]
+    first: Final[npt.NDArray[np.int64]]
 
 @final
 class WalkData:
-    @property
-    def breakpoints(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def bits(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def keys(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def switch_ptr(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def switch_units(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def logits(self) -> npt.NDArray[np.float64]: ...
+    breakpoints: Final[npt.NDArray[np.float64]]
+    bits: Final[npt.NDArray[np.uint64]]
+    keys: Final[npt.NDArray[np.uint64]]
+    switch_ptr: Final[npt.NDArray[np.int64]]
+    switch_units: Final[npt.NDArray[np.int64]]
+    logits: Final[npt.NDArray[np.float64]]
 
 @final
 class SliceData:
-    @property
-    def vertices(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def offsets(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def bits(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def keys(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def active_fraction(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def classes(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def logit_maps(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def class_vertices(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def class_offsets(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def class_parent(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def class_label(self) -> npt.NDArray[np.int64]: ...
+    vertices: Final[npt.NDArray[np.float64]]
+    offsets: Final[npt.NDArray[np.int64]]
+    bits: Final[npt.NDArray[np.uint64]]
+    keys: Final[npt.NDArray[np.uint64]]
+    active_fraction: Final[npt.NDArray[np.float64]]
+    classes: Final[npt.NDArray[np.int64]]
+    logit_maps: Final[npt.NDArray[np.float64]]
+    class_vertices: Final[npt.NDArray[np.float64]]
+    class_offsets: Final[npt.NDArray[np.int64]]
+    class_parent: Final[npt.NDArray[np.int64]]
+    class_label: Final[npt.NDArray[np.int64]]
 
 @final
 class Network:
     def __new__(cls, lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64]) -> Network: ...
-    @property
-    def n_inputs(self) -> int: ...
-    @property
-    def n_outputs(self) -> int: ...
-    @property
-    def n_neurons(self) -> int: ...
-    @property
-    def n_pattern_bits(self) -> int: ...
-    @property
-    def n_rows(self) -> int: ...
-    @property
-    def n_nodes(self) -> int: ...
-    @property
-    def lo(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def hi(self) -> npt.NDArray[np.float64]: ...
+    n_inputs: Final[int]
+    n_outputs: Final[int]
+    n_neurons: Final[int]
+    n_pattern_bits: Final[int]
+    n_rows: Final[int]
+    n_nodes: Final[int]
+    lo: Final[npt.NDArray[np.float64]]
+    hi: Final[npt.NDArray[np.float64]]
     def add_dense(
         self, input: int, weight: npt.NDArray[np.float64], bias: npt.NDArray[np.float64]
     ) -> int: ...
@@ -210,10 +171,8 @@ class Status:
     ITERATION_LIMIT: Status
     STALLED: Status
     NUMERICAL_FAILURE: Status
-    @property
-    def label(self) -> str: ...
-    @property
-    def is_certified(self) -> bool: ...
+    label: Final[str]
+    is_certified: Final[bool]
     def __int__(self) -> int: ...
 
 @final
@@ -236,84 +195,51 @@ class Settings:
         stall_iter: int | None = None,
         exact_retry: bool | None = None,
     ) -> Settings: ...
-    @property
-    def rel_tol(self) -> float: ...
-    @property
-    def abs_tol(self) -> float: ...
-    @property
-    def max_iter(self) -> int: ...
-    @property
-    def reduce_tol(self) -> float: ...
-    @property
-    def single_mu(self) -> float: ...
-    @property
-    def short_step(self) -> float: ...
-    @property
-    def max_correctors(self) -> int: ...
-    @property
-    def corrector_stretch(self) -> float: ...
-    @property
-    def step_fraction(self) -> float: ...
-    @property
-    def crossover_mu(self) -> float: ...
-    @property
-    def crossover_repeat(self) -> float: ...
-    @property
-    def stall_iter(self) -> int: ...
-    @property
-    def exact_retry(self) -> bool: ...
+    rel_tol: Final[float]
+    abs_tol: Final[float]
+    max_iter: Final[int]
+    reduce_tol: Final[float]
+    single_mu: Final[float]
+    short_step: Final[float]
+    max_correctors: Final[int]
+    corrector_stretch: Final[float]
+    step_fraction: Final[float]
+    crossover_mu: Final[float]
+    crossover_repeat: Final[float]
+    stall_iter: Final[int]
+    exact_retry: Final[bool]
 
 @final
 class InsphereResult:
-    @property
-    def center(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def radius(self) -> float: ...
-    @property
-    def upper_bound(self) -> float: ...
-    @property
-    def iterations(self) -> int: ...
-    @property
-    def status(self) -> Status: ...
+    center: Final[npt.NDArray[np.float64]]
+    radius: Final[float]
+    upper_bound: Final[float]
+    iterations: Final[int]
+    status: Final[Status]
 
 @final
 class LpResult:
-    @property
-    def x(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def value(self) -> float: ...
-    @property
-    def lower_bound(self) -> float: ...
-    @property
-    def iterations(self) -> int: ...
-    @property
-    def status(self) -> Status: ...
+    x: Final[npt.NDArray[np.float64]]
+    value: Final[float]
+    lower_bound: Final[float]
+    iterations: Final[int]
+    status: Final[Status]
 
 @final
 class ClassMaximum:
-    @property
-    def class_(self) -> int: ...
-    @property
-    def point(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def log_prob(self) -> float: ...
-    @property
-    def gap(self) -> float: ...
-    @property
-    def multipliers(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def iterations(self) -> int: ...
-    @property
-    def status(self) -> Status: ...
+    class_: Final[int]
+    point: Final[npt.NDArray[np.float64]]
+    log_prob: Final[float]
+    gap: Final[float]
+    multipliers: Final[npt.NDArray[np.float64]]
+    iterations: Final[int]
+    status: Final[Status]
 
 @final
 class RowClassification:
-    @property
-    def codes(self) -> npt.NDArray[np.uint8]: ...
-    @property
-    def by_straight_rays(self) -> int: ...
-    @property
-    def by_bent_rays(self) -> int: ...
+    codes: Final[npt.NDArray[np.uint8]]
+    by_straight_rays: Final[int]
+    by_bent_rays: Final[int]
 
 def insphere(
     a: npt.NDArray[np.float64],
@@ -358,45 +284,27 @@ def classify_rows(
 
 @final
 class ComplexResult:
-    @property
-    def keys(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def bits(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def points(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def inradius(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def n_facets(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def edges(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def edge_units(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def complete(self) -> bool: ...
-    @property
-    def unsettled(self) -> int: ...
+    keys: Final[npt.NDArray[np.uint64]]
+    bits: Final[npt.NDArray[np.uint64]]
+    points: Final[npt.NDArray[np.float64]]
+    inradius: Final[npt.NDArray[np.float64]]
+    n_facets: Final[npt.NDArray[np.int64]]
+    edges: Final[npt.NDArray[np.int64]]
+    edge_units: Final[npt.NDArray[np.int64]]
+    complete: Final[bool]
+    unsettled: Final[int]
 
 @final
 class RegionRecords:
-    @property
-    def keys(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def bits(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def points(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def inradius(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def n_facets(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def neighbour_of(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def neighbour_keys(self) -> npt.NDArray[np.uint64]: ...
-    @property
-    def neighbour_units(self) -> npt.NDArray[np.int64]: ...
-    @property
-    def unsettled(self) -> int: ...
+    keys: Final[npt.NDArray[np.uint64]]
+    bits: Final[npt.NDArray[np.uint64]]
+    points: Final[npt.NDArray[np.float64]]
+    inradius: Final[npt.NDArray[np.float64]]
+    n_facets: Final[npt.NDArray[np.int64]]
+    neighbour_of: Final[npt.NDArray[np.int64]]
+    neighbour_keys: Final[npt.NDArray[np.uint64]]
+    neighbour_units: Final[npt.NDArray[np.int64]]
+    unsettled: Final[int]
 
 def complex_search(
     net: Network,

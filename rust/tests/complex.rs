@@ -137,17 +137,12 @@ fn degenerate_nets_lose_and_duplicate_nothing() {
 fn residual_and_leaky_nets() {
     let mut rng = Rng(11);
     let mut net = Network::new(3).unwrap();
-    let a = net
-        .add_affine(0, Weight::Dense(rng.matrix(3, 3)), rng.vector(3))
-        .unwrap();
+    let a = common::add_dense(&mut net, &mut rng, 0, 3, 3);
     let r = net.add_relu(a, 0.1).unwrap();
     let s = net.add_sum(vec![0, r]).unwrap();
-    let b = net
-        .add_affine(s, Weight::Dense(rng.matrix(6, 3)), rng.vector(6))
-        .unwrap();
+    let b = common::add_dense(&mut net, &mut rng, s, 6, 3);
     let r2 = net.add_relu(b, 0.0).unwrap();
-    net.add_affine(r2, Weight::Dense(rng.matrix(2, 6)), rng.vector(2))
-        .unwrap();
+    common::add_dense(&mut net, &mut rng, r2, 2, 6);
     let dom = Domain::boxed(
         array![-1.0, -1.0, -1.0].view(),
         array![1.0, 1.0, 1.0].view(),

@@ -26,12 +26,9 @@ fn mixed_net(rng: &mut Rng) -> Network {
     let p = net
         .add_maxpool(s, vec![vec![0, 1, 2], vec![3, 4], vec![5]])
         .unwrap();
-    let h = net
-        .add_affine(p, Weight::Dense(rng.matrix(4, 3)), rng.vector(4))
-        .unwrap();
+    let h = common::add_dense(&mut net, rng, p, 4, 3);
     let r2 = net.add_relu(h, 0.2).unwrap();
-    net.add_affine(r2, Weight::Dense(rng.matrix(2, 4)), rng.vector(2))
-        .unwrap();
+    common::add_dense(&mut net, rng, r2, 2, 4);
     net
 }
 
@@ -233,24 +230,10 @@ fn bulk_forward_agrees_with_single_points_across_chunks() {
 
 /// A dense net whose hidden ReLU layers have one negative slope per unit (PReLU).
 fn prelu_net(rng: &mut Rng, widths: &[usize]) -> Network {
-    let mut net = Network::new(widths[0]).unwrap();
-    let mut last = 0;
-    for (i, w) in widths.windows(2).enumerate() {
-        let node = net
-            .add_affine(
-                last,
-                Weight::Dense(rng.matrix(w[1], w[0])),
-                rng.vector(w[1]),
-            )
-            .unwrap();
-        last = if i + 2 < widths.len() {
-            let slopes: Vec<f64> = (0..w[1]).map(|_| 0.5 * rng.uniform()).collect();
-            net.add_relu_slopes(node, slopes).unwrap()
-        } else {
-            node
-        };
-    }
-    net
+    common::mlp(rng, widths, |net, rng, node, width| {
+        let slopes: Vec<f64> = (0..width).map(|_| 0.5 * rng.uniform()).collect();
+        net.add_relu_slopes(node, slopes).unwrap()
+    })
 }
 
 #[test]

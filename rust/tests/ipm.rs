@@ -4,10 +4,8 @@
 
 mod common;
 
-use common::Rng;
-use linregions_core::ipm::class_maxima::class_maxima;
-use linregions_core::ipm::insphere::insphere;
-use linregions_core::ipm::lp::{minimize, Exits};
+use common::{Poly, Rng};
+use linregions_core::ipm::lp::Exits;
 use linregions_core::ipm::{Settings, Status};
 use ndarray::{array, Array1, Array2, Axis};
 
@@ -25,8 +23,8 @@ fn unit_rows(rng: &mut Rng, n: usize, d: usize) -> Array2<f64> {
 }
 
 /// `[0, 2]^2` cut by `x + y <= 3`.
-fn square_with_cut() -> (Array2<f64>, Array1<f64>, Array1<f64>, Array1<f64>) {
-    (
+fn square_with_cut() -> Poly {
+    Poly::new(
         array![[-1.0, -1.0]],
         array![3.0],
         array![0.0, 0.0],
@@ -34,24 +32,18 @@ fn square_with_cut() -> (Array2<f64>, Array1<f64>, Array1<f64>, Array1<f64>) {
     )
 }
 
+/// The box `[-1, 1]^d`.
+fn unit_box(d: usize) -> (Array1<f64>, Array1<f64>) {
+    (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0))
+}
+
 #[test]
 fn lp_reaches_the_vertex() {
-    let (a, b, lo, hi) = square_with_cut();
     let c = array![-1.0, -2.0]; // min -x - 2y: at (1, 2), value -5
     let x0 = array![0.5, 0.5];
-    let st = Settings::lp();
-    let r = minimize(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        c.view(),
-        0.0,
-        x0.view(),
-        Exits::default(),
-        &st,
-    )
-    .unwrap();
+    let r = square_with_cut()
+        .minimize(&c, 0.0, &x0, Exits::default(), &Settings::lp())
+        .unwrap();
     assert_eq!(r.status, Status::Optimal);
     assert!((r.value + 5.0).abs() < 1e-8 && r.lower_bound <= r.value);
     assert!(max_abs(&(&r.x - &array![1.0, 2.0])) < 1e-6);
@@ -59,7 +51,7 @@ fn lp_reaches_the_vertex() {
 
 #[test]
 fn lp_early_exits_are_certified() {
-    let (a, b, lo, hi) = square_with_cut();
+    let poly = square_with_cut();
     let x0 = array![0.5, 0.5];
     let c = array![-1.0, -1.0];
     let st = Settings::lp();
@@ -68,20 +60,7 @@ fn lp_early_exits_are_certified() {
         stop_above: 0.1,
         ..Exits::default()
     };
-    let run = |c0: f64, exits: Exits| {
-        minimize(
-            a.view(),
-            b.view(),
-            lo.view(),
-            hi.view(),
-            c.view(),
-            c0,
-            x0.view(),
-            exits,
-            &st,
-        )
-        .unwrap()
-    };
+    let run = |c0: f64, exits: Exits| poly.minimize(&c, c0, &x0, exits, &st).unwrap();
     let r = run(3.5, exits);
     assert_eq!(r.status, Status::BoundAbove);
     assert!(r.lower_bound >= 0.1 && r.lower_bound <= 0.5 + 1e-9);
@@ -100,21 +79,9 @@ fn lp_early_exits_are_certified() {
 
 #[test]
 fn lp_refuses_a_start_outside_and_bad_settings() {
-    let (a, b, lo, hi) = square_with_cut();
+    let poly = square_with_cut();
     let c = array![1.0, 0.0];
-    let run = |x0: Array1<f64>, st: Settings| {
-        minimize(
-            a.view(),
-            b.view(),
-            lo.view(),
-            hi.view(),
-            c.view(),
-            0.0,
-            x0.view(),
-            Exits::default(),
-            &st,
-        )
-    };
+    let run = |x0: Array1<f64>, st: Settings| poly.minimize(&c, 0.0, &x0, Exits::default(), &st);
     assert!(run(array![1.9, 1.9], Settings::lp()).is_err());
     let bad = Settings {
         step_fraction: 1.5,
@@ -133,20 +100,11 @@ fn lp_degenerate_vertex_with_many_tied_rows() {
     let a = rng.matrix(3 * d, d).mapv(|v| 1.0 + 0.5 * v);
     let b = -a.dot(&p);
     let c = a.sum_axis(Axis(0));
-    let (lo, hi) = (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0));
+    let (lo, hi) = unit_box(d);
     let x0 = Array1::from_elem(d, 0.5);
-    let r = minimize(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        c.view(),
-        0.0,
-        x0.view(),
-        Exits::default(),
-        &Settings::lp(),
-    )
-    .unwrap();
+    let r = Poly::new(a, b, lo, hi)
+        .minimize(&c, 0.0, &x0, Exits::default(), &Settings::lp())
+        .unwrap();
     let opt = c.dot(&p);
     assert_eq!(r.status, Status::Optimal);
     assert!(
@@ -161,17 +119,13 @@ fn lp_degenerate_vertex_with_many_tied_rows() {
 #[test]
 fn insphere_of_a_triangle() {
     // [0, 2]^2 cut by x + y <= 2 (row -x - y + 2 >= 0), scaled by 1e6
-    let a = array![[-1e6, -1e6]];
-    let b = array![2e6];
-    let (lo, hi) = (array![0.0, 0.0], array![2.0, 2.0]);
-    let s = insphere(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        &Settings::insphere(),
-    )
-    .unwrap();
+    let poly = Poly::new(
+        array![[-1e6, -1e6]],
+        array![2e6],
+        array![0.0, 0.0],
+        array![2.0, 2.0],
+    );
+    let s = poly.insphere(&Settings::insphere()).unwrap();
     assert_eq!(s.status, Status::Optimal);
     let r = 2.0 / (2.0 + 2f64.sqrt());
     assert!((s.radius - r).abs() < 1e-9 && s.upper_bound >= s.radius);
@@ -181,28 +135,20 @@ fn insphere_of_a_triangle() {
 #[test]
 fn insphere_of_an_empty_polytope_is_infeasible() {
     // x >= 1.5 and x <= 0.5 inside [0, 2]
-    let a = array![[1.0], [-1.0]];
-    let b = array![-1.5, 0.5];
     let (lo, hi) = (array![0.0], array![2.0]);
-    let s = insphere(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        &Settings::insphere(),
-    )
-    .unwrap();
+    let poly = Poly::new(
+        array![[1.0], [-1.0]],
+        array![-1.5, 0.5],
+        lo.clone(),
+        hi.clone(),
+    );
+    let s = poly.insphere(&Settings::insphere()).unwrap();
     assert_eq!(s.status, Status::Infeasible);
     assert!(s.upper_bound < 0.0 && (s.radius + 0.5).abs() < 1e-9);
     // a zero row with b < 0 is empty by itself
-    let z = insphere(
-        array![[0.0]].view(),
-        array![-1.0].view(),
-        lo.view(),
-        hi.view(),
-        &Settings::insphere(),
-    )
-    .unwrap();
+    let z = Poly::new(array![[0.0]], array![-1.0], lo, hi)
+        .insphere(&Settings::insphere())
+        .unwrap();
     assert_eq!(z.status, Status::Infeasible);
 }
 
@@ -212,23 +158,17 @@ fn insphere_reports_the_iteration_limit() {
     let (n, d) = (300, 40);
     let a = unit_rows(&mut rng, n, d);
     let b = rng.vector(n).mapv(|v| 0.05 + v.abs());
-    let (lo, hi) = (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0));
+    let (lo, hi) = unit_box(d);
+    let poly = Poly::new(a, b, lo, hi);
     let st = Settings {
         max_iter: 2,
         exact_retry: false,
         ..Settings::insphere()
     };
-    let s = insphere(a.view(), b.view(), lo.view(), hi.view(), &st).unwrap();
+    let s = poly.insphere(&st).unwrap();
     assert_eq!(s.status, Status::IterationLimit);
     assert!(s.radius < s.upper_bound);
-    let full = insphere(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        &Settings::insphere(),
-    )
-    .unwrap();
+    let full = poly.insphere(&Settings::insphere()).unwrap();
     assert_eq!(full.status, Status::Optimal);
     assert!(s.radius <= full.upper_bound && full.radius <= s.upper_bound);
 }
@@ -248,15 +188,10 @@ fn insphere_with_hundreds_of_tied_rows() {
     }
     let norms = a.map_axis(Axis(1), |r| r.dot(&r).sqrt());
     let b = &norms * 0.5 - a.dot(&c0);
-    let (lo, hi) = (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0));
-    let s = insphere(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        &Settings::insphere(),
-    )
-    .unwrap();
+    let (lo, hi) = unit_box(d);
+    let s = Poly::new(a, b, lo, hi)
+        .insphere(&Settings::insphere())
+        .unwrap();
     assert_eq!(s.status, Status::Optimal);
     assert!((s.radius - 0.5).abs() < 1e-9 && s.upper_bound >= 0.5 - 1e-12);
     assert!(max_abs(&(&s.center - &c0)) < 1e-6);
@@ -268,21 +203,15 @@ fn class_maxima_on_known_problems() {
     let w = array![[1.0], [-1.0]];
     let c = array![0.0, 0.0];
     let (lo, hi) = (array![-1.0], array![1.0]);
-    let (a, b) = (Array2::<f64>::zeros((0, 1)), Array1::<f64>::zeros(0));
+    let free = Poly::new(
+        Array2::zeros((0, 1)),
+        Array1::zeros(0),
+        lo.clone(),
+        hi.clone(),
+    );
     let x = array![0.0];
     let st = Settings::class_maxima();
-    let out = class_maxima(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        w.view(),
-        c.view(),
-        x.view(),
-        &[0, 1],
-        &st,
-    )
-    .unwrap();
+    let out = free.class_maxima((&w, &c), &x, &[0, 1], &st).unwrap();
     assert_eq!(out.len(), 2);
     for (r, peak) in out.iter().zip([1.0, -1.0]) {
         assert_eq!(r.status, Status::Optimal);
@@ -291,36 +220,13 @@ fn class_maxima_on_known_problems() {
         assert!((r.log_prob - want).abs() < 1e-8);
     }
     // a row x <= 0.25 cuts class 0 off at 0.25
-    let (a, b) = (array![[-2.0]], array![0.5]);
-    let out = class_maxima(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        w.view(),
-        c.view(),
-        x.view(),
-        &[0],
-        &st,
-    )
-    .unwrap();
+    let cut = Poly::new(array![[-2.0]], array![0.5], lo, hi);
+    let out = cut.class_maxima((&w, &c), &x, &[0], &st).unwrap();
     assert_eq!(out[0].status, Status::Optimal);
     assert!((out[0].point[0] - 0.25).abs() < 1e-6 && out[0].multipliers[0] > 0.0);
     // a class out of range and a point outside the region are refused
-    let bad = |x: Array1<f64>, classes: &[usize]| {
-        class_maxima(
-            a.view(),
-            b.view(),
-            lo.view(),
-            hi.view(),
-            w.view(),
-            c.view(),
-            x.view(),
-            classes,
-            &st,
-        )
-        .is_err()
-    };
+    let bad =
+        |x: Array1<f64>, classes: &[usize]| cut.class_maxima((&w, &c), &x, classes, &st).is_err();
     assert!(bad(array![0.0], &[2]) && bad(array![0.5], &[0]));
 }
 
@@ -340,18 +246,8 @@ fn class_maxima_with_many_active_rows_and_box_faces() {
     let x = Array1::zeros(d);
     let st = Settings::class_maxima();
     let classes: Vec<usize> = (0..m).collect();
-    let out = class_maxima(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        w.view(),
-        c.view(),
-        x.view(),
-        &classes,
-        &st,
-    )
-    .unwrap();
+    let poly = Poly::new(a, b, lo, hi);
+    let out = poly.class_maxima((&w, &c), &x, &classes, &st).unwrap();
     let mut active_rows = 0;
     for r in &out {
         assert_eq!(
@@ -362,9 +258,9 @@ fn class_maxima_with_many_active_rows_and_box_faces() {
             r.gap
         );
         assert!(r.gap <= st.abs_tol && r.gap >= -1e-12);
-        let s = a.dot(&r.point) + &b;
+        let s = poly.a.dot(&r.point) + &poly.b;
         assert!(s.iter().all(|&v| v >= -1e-12));
-        assert!((0..d).all(|j| r.point[j] >= lo[j] && r.point[j] <= hi[j]));
+        assert!((0..d).all(|j| r.point[j] >= poly.lo[j] && r.point[j] <= poly.hi[j]));
         active_rows += s.iter().filter(|&&v| v < 1e-7).count();
         assert!(r.multipliers.iter().all(|&v| v >= 0.0));
     }

@@ -20,15 +20,12 @@ const EDGE_MARGIN: f64 = 1e-7;
 /// Net with ReLU, then max-pool over pairs and triples, then a dense output.
 fn maxpool_net(rng: &mut Rng) -> Network {
     let mut net = Network::new(2).unwrap();
-    let a = net
-        .add_affine(0, Weight::Dense(rng.matrix(9, 2)), rng.vector(9))
-        .unwrap();
+    let a = common::add_dense(&mut net, rng, 0, 9, 2);
     let r = net.add_relu(a, 0.0).unwrap();
     let m = net
         .add_maxpool(r, vec![vec![0, 1], vec![2, 3, 4], vec![5, 6, 7, 8]])
         .unwrap();
-    net.add_affine(m, Weight::Dense(rng.matrix(3, 3)), rng.vector(3))
-        .unwrap();
+    common::add_dense(&mut net, rng, m, 3, 3);
     net
 }
 
@@ -71,6 +68,17 @@ fn to_input(o: &Array1<f64>, u: &Array1<f64>, v: &Array1<f64>, pts: &[[f64; 2]])
 }
 
 /// The checks of the issue: tiling, centroid keys, grid keys and grid classes.
+/// The area of the slice rectangle clipped to the box: the slice of a `d`-input net without
+/// neurons (one polygon per piece of the clip).
+fn box_area(sp: &SliceSpec, d: usize) -> f64 {
+    let empty = Network::new(d).unwrap();
+    slice(&empty, sp)
+        .unwrap()
+        .iter()
+        .map(|p| area(&p.vertices))
+        .sum()
+}
+
 fn check_partition(net: &Network, sp: &SliceSpec, polys: &[SlicePolygon], expect_area: f64) {
     let total: f64 = polys.iter().map(|p| area(&p.vertices)).sum();
     assert!(
@@ -214,12 +222,7 @@ fn clipped_oblique_slice_of_higher_dimensional_input() {
     let sp = spec(&o, &u, &v, &lo, &hi, [-3.0, 3.0, -3.0, 3.0]);
     let polys = slice(&net, &sp).unwrap();
     // The area of the rectangle clipped to the box, from the box clip alone.
-    let empty = Network::new(5).unwrap();
-    let clipped: f64 = slice(&empty, &sp)
-        .unwrap()
-        .iter()
-        .map(|p| area(&p.vertices))
-        .sum();
+    let clipped = box_area(&sp, 5);
     assert!(clipped < 36.0 && clipped > 0.1);
     check_partition(&net, &sp, &polys, clipped);
 }
@@ -260,12 +263,7 @@ fn maxpool_partition_is_exact() {
         let (lo, hi) = (array![-1.5, -1.5], array![1.5, 1.5]);
         let sp = spec(&o, &u, &v, &lo, &hi, [-2.0, 2.0, -2.0, 2.0]);
         let polys = slice(&net, &sp).unwrap();
-        let empty = Network::new(2).unwrap();
-        let clipped: f64 = slice(&empty, &sp)
-            .unwrap()
-            .iter()
-            .map(|p| area(&p.vertices))
-            .sum();
+        let clipped = box_area(&sp, 2);
         check_partition(&net, &sp, &polys, clipped);
     }
 }
@@ -311,9 +309,7 @@ fn bad_input_is_refused() {
 /// delta and a sum of deltas (the general path, not the dense-affine fast path).
 fn residual_sparse_net(rng: &mut Rng) -> Network {
     let mut net = Network::new(2).unwrap();
-    let a1 = net
-        .add_affine(0, Weight::Dense(rng.matrix(8, 2)), rng.vector(8))
-        .unwrap();
+    let a1 = common::add_dense(&mut net, rng, 0, 8, 2);
     let r1 = net.add_relu(a1, 0.0).unwrap();
     let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
     for i in 0..8 {
@@ -329,12 +325,9 @@ fn residual_sparse_net(rng: &mut Rng) -> Network {
         .unwrap();
     let sum = net.add_sum(vec![s, a1]).unwrap();
     let r2 = net.add_relu(sum, 0.0).unwrap();
-    let a3 = net
-        .add_affine(r2, Weight::Dense(rng.matrix(6, 8)), rng.vector(6))
-        .unwrap();
+    let a3 = common::add_dense(&mut net, rng, r2, 6, 8);
     let r3 = net.add_relu(a3, 0.1).unwrap();
-    net.add_affine(r3, Weight::Dense(rng.matrix(3, 6)), rng.vector(3))
-        .unwrap();
+    common::add_dense(&mut net, rng, r3, 3, 6);
     net
 }
 
@@ -348,12 +341,7 @@ fn residual_and_sparse_partition_is_exact() {
         let sp = spec(&o, &u, &v, &lo, &hi, [-2.0, 2.0, -2.0, 2.0]);
         let polys = slice(&net, &sp).unwrap();
         assert!(polys.len() > 10, "{}", polys.len());
-        let empty = Network::new(2).unwrap();
-        let clipped: f64 = slice(&empty, &sp)
-            .unwrap()
-            .iter()
-            .map(|p| area(&p.vertices))
-            .sum();
+        let clipped = box_area(&sp, 2);
         check_partition(&net, &sp, &polys, clipped);
     }
 }

@@ -12,22 +12,15 @@ use std::collections::HashSet;
 
 fn net_with_pool(rng: &mut Rng) -> Network {
     let mut net = Network::new(4).unwrap();
-    let a = net
-        .add_affine(0, Weight::Dense(rng.matrix(12, 4)), rng.vector(12))
-        .unwrap();
+    let a = common::add_dense(&mut net, rng, 0, 12, 4);
     let r = net.add_relu(a, 0.0).unwrap();
-    let b = net
-        .add_affine(r, Weight::Dense(rng.matrix(9, 12)), rng.vector(9))
-        .unwrap();
+    let b = common::add_dense(&mut net, rng, r, 9, 12);
     let p = net
         .add_maxpool(b, vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7, 8]])
         .unwrap();
-    let c = net
-        .add_affine(p, Weight::Dense(rng.matrix(6, 3)), rng.vector(6))
-        .unwrap();
+    let c = common::add_dense(&mut net, rng, p, 6, 3);
     let r2 = net.add_relu(c, 0.1).unwrap();
-    net.add_affine(r2, Weight::Dense(rng.matrix(3, 6)), rng.vector(3))
-        .unwrap();
+    common::add_dense(&mut net, rng, r2, 3, 6);
     net
 }
 

@@ -22,18 +22,7 @@ class PGDResult:
     ``bounds``; ``success`` (n,) bool: the model does not give ``label``; ``loss`` (n,):
     cross-entropy at ``x_adv``; ``predicted`` (n,): the model's class at ``x_adv``.
 
-    Examples
-    --------
-    >>> import torch
-    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
-    <torch._C.Generator object at ...>
-    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(),
-    ...                             torch.nn.Linear(8, 2)).eval()
-    >>> x = torch.rand(4, 2) * 2 - 1
-    >>> label = model(x).argmax(1)
-    >>> r = lr.pgd(model, x, label, eps=0.5, step=0.1, steps=5)
-    >>> r.x_adv.shape, r.x_adv.dtype, bool((r.success == (r.predicted != label.numpy())).all())
-    ((4, 2), dtype('float64'), True)
+    Built by :func:`pgd` (its Examples show the fields).
     """
 
     x_adv: np.ndarray
@@ -105,6 +94,8 @@ def pgd(
     >>> r = lr.pgd(model, x, label, eps=0.1, step=0.05, steps=3, norm="linf")
     >>> bool(((r.x_adv - x.double().numpy()).__abs__() <= 0.1 + 1e-7).all())
     True
+    >>> r.x_adv.shape, r.x_adv.dtype, bool((r.success == (r.predicted != label.numpy())).all())
+    ((4, 2), dtype('float64'), True)
     """
     import torch
     import torch.nn.functional as F

@@ -68,7 +68,6 @@ def local_complexity(
 
     Examples
     --------
-    >>> import numpy as np, linregions as lr
     >>> from linregions.model.ir import Affine, Input, ReLU
     >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2)]
     >>> net = lr.Network(nodes, (2,), -np.ones(2), np.ones(2))

@@ -35,10 +35,6 @@ class RegionSet(Protocol):
     def domain(self) -> Polytope: ...
     @property
     def keys(self) -> np.ndarray: ...
-    @property
-    def n_regions(self) -> int: ...
-    @property
-    def dim(self) -> int: ...
     def region_polytope(self, i: int) -> Polytope: ...
     def keys_of(self, X: np.ndarray) -> list[int]: ...
 
@@ -71,7 +67,7 @@ def _hull_volume(vertices: np.ndarray) -> float:
 
 
 def _exact(cx: RegionSet) -> Volumes:
-    vols = np.array([_hull_volume(cx.region_polytope(i).vertices()) for i in range(cx.n_regions)])
+    vols = np.array([_hull_volume(cx.region_polytope(i).vertices()) for i in range(len(cx.keys))])
     return Volumes(values=vols, stderr=np.zeros_like(vols), exact=True, method="exact")
 
 
@@ -103,7 +99,7 @@ def _sampled(cx: RegionSet, n_samples: int, seed: int) -> Volumes:
     keys = cx.keys_of(x)
     index = {k: i for i, k in enumerate(cx.keys)}
     idx = np.array([index.get(k, -1) for k in keys])
-    counts = np.bincount(idx[idx >= 0], minlength=cx.n_regions).astype(float)
+    counts = np.bincount(idx[idx >= 0], minlength=len(cx.keys)).astype(float)
     p = counts / len(x)
     return Volumes(
         values=total * p,
@@ -134,7 +130,7 @@ def region_volumes(
         limit); a complex loaded without its network when sampling.
     """
     if method == "auto":
-        method = "exact" if cx.dim <= EXACT_MAX_DIM else "sample"
+        method = "exact" if cx.domain.dim <= EXACT_MAX_DIM else "sample"
     if method == "exact":
         return _exact(cx)
     if method == "sample":

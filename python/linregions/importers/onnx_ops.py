@@ -250,13 +250,20 @@ def _out_shape(t: Tensor, c: int, hw, one_d: bool) -> tuple[int, ...]:
     return (1, c, hw[1]) if one_d else (1, c, hw[0], hw[1])
 
 
-def _conv(g, node, ins, label):
+def _conv_inputs(ins, label):
+    """Input tensor, its ``(c, h, w, one_d)``, the float64 weight (4-D: a 1-D conv gets a
+    unit height) and the bias (None when absent) of a Conv or ConvTranspose node."""
     t = ins[0]
-    c, h, w_, one_d = _spatial(t, label)
+    spatial = _spatial(t, label)
     weight = const(ins[1], label, "weight").astype(np.float64)
-    if one_d:
+    if spatial[3]:
         weight = weight[:, :, None, :]
     bias = const(ins[2], label, "bias") if len(ins) > 2 and ins[2] is not None else None
+    return t, spatial, weight, bias
+
+
+def _conv(g, node, ins, label):
+    t, (c, h, w_, one_d), weight, bias = _conv_inputs(ins, label)
     at = attrs(node)
     s, d, pad, out_hw = _geometry(at, (h, w_), weight.shape[2:], label, one_d)
     m, b = conv_matrix(weight, bias, (c, h, w_), out_hw, s, pad, d, int(at.get("group", 1)))
@@ -264,12 +271,7 @@ def _conv(g, node, ins, label):
 
 
 def _conv_transpose(g, node, ins, label):
-    t = ins[0]
-    c, h, w_, one_d = _spatial(t, label)
-    weight = const(ins[1], label, "weight").astype(np.float64)
-    if one_d:
-        weight = weight[:, :, None, :]
-    bias = const(ins[2], label, "bias") if len(ins) > 2 and ins[2] is not None else None
+    t, (c, h, w_, one_d), weight, bias = _conv_inputs(ins, label)
     at = attrs(node)
     s = _two(at.get("strides"), one_d, 1)
     d = _two(at.get("dilations"), one_d, 1)

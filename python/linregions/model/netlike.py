@@ -8,7 +8,7 @@ so the import graph has no cycle.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -29,14 +29,6 @@ class NetworkLike(Protocol):
     def logits(self, X: Any) -> np.ndarray: ...
     def patterns(self, X: Any) -> Patterns: ...
     def region(self, x: Any, on_boundary: str = ..., boundary_tol: float = ...) -> Region: ...
-    def search_regions(
-        self,
-        A: np.ndarray,
-        b: np.ndarray,
-        lo: np.ndarray,
-        hi: np.ndarray,
-        max_regions: int,
-        workers: Optional[int] = None,
-        callback: Optional[Callable[..., Any]] = None,
-    ) -> Any: ...
+    # Network.search_regions(A, b, lo, hi, max_regions, workers=None, callback=None)
+    def search_regions(self, *args: Any, **kwargs: Any) -> Any: ...
     def describe_regions(self, domain: Any, points: np.ndarray) -> Any: ...

@@ -233,9 +233,11 @@ def findings(rows: list[dict], out_dir: str, names: list[str]) -> list[str]:
     """The paper's four headline findings (sec. 1) next to our numbers."""
     lines = []
 
+    def reduce(f, v: np.ndarray) -> float:
+        return float(f(v)) if v.size else float("nan")
+
     def med(model, cat, name):
-        v = metric(rows, model, cat, name)
-        return float(np.median(v)) if v.size else float("nan")
+        return reduce(np.median, metric(rows, model, cat, name))
 
     def verdict(ok: Optional[bool]) -> str:
         return (
@@ -267,24 +269,14 @@ def findings(rows: list[dict], out_dir: str, names: list[str]) -> list[str]:
             f"({lr_tag}): mean |angle - 90 deg| vanilla {_fmt(av)}, BN {_fmt(ab)}, "
             f"dropout {_fmt(ad)}: {verdict(ok2)}."
         )
-        cv, cd = (
-            float(np.mean(x))
-            if (x := metric(rows, m, "class_maxima", "count")).size
-            else float("nan")
-            for m in (v, d)
-        )
+        cv, cd = (reduce(np.mean, metric(rows, m, "class_maxima", "count")) for m in (v, d))
         ok3 = None if not np.isfinite(cv * cd) else bool(cd <= cv)
         lines.append(
             f"3. *Dropout makes manifold regions less likely to contain decision "
             f"boundaries* ({lr_tag}): mean classes per manifold region vanilla "
             f"{_fmt(cv)}, dropout {_fmt(cd)}: {verdict(ok3)}."
         )
-        rv, rb = (
-            float(np.nanmean(x))
-            if (x := lists(out_dir, m, "surroundings", "rho")).size
-            else float("nan")
-            for m in (v, b)
-        )
+        rv, rb = (reduce(np.nanmean, lists(out_dir, m, "surroundings", "rho")) for m in (v, b))
         ok4 = None if not np.isfinite(rv * rb) else bool(rv > 0.5 and rb < rv)
         lines.append(
             f"4. *Surrounding regions are highly relevant; BN slightly reduces the "

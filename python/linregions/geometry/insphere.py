@@ -35,7 +35,8 @@ class Insphere:
     """The largest ball inside a polytope (paper eq. 5), with a certificate of its size.
 
     Returned by :meth:`Polytope.insphere <linregions.Polytope.insphere>` and
-    :func:`compute_insphere`; unpacks as ``center, radius = poly.insphere()``.
+    :func:`~linregions.geometry.insphere.compute_insphere`; unpacks as
+    ``center, radius = poly.insphere()``.
 
     Attributes
     ----------
@@ -43,10 +44,11 @@ class Insphere:
         The ball's center (the Chebyshev center of ``{A x + b >= 0, lo <= x <= hi}``).
     radius : float
         Distance from ``center`` to the nearest row hyperplane or box face, recomputed from
-        ``center`` (:func:`certified_radius`), so the ball of this radius lies inside; 0 for a
-        flat polytope (no interior).
+        ``center`` (:func:`~linregions.geometry.insphere.certified_radius`), so the ball of
+        this radius lies inside; 0 for a flat polytope (no interior).
     upper_bound : float
-        A bound no inscribed ball exceeds, from the LP dual (:func:`dual_bound`):
+        A bound no inscribed ball exceeds, from the LP dual
+        (:func:`~linregions.geometry.insphere.dual_bound`):
         ``radius <= optimum <= upper_bound``, with a gap within the solver's tolerances.
     iterations : int
         Interior-point iterations (0 when HiGHS alone answered).

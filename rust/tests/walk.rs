@@ -5,7 +5,7 @@ use common::Rng;
 
 use linregions_core::forward::forward;
 use linregions_core::grad::input_gradient;
-use linregions_core::ir::{Network, Weight};
+use linregions_core::ir::Network;
 use linregions_core::walk::{walk, walk_many};
 use ndarray::{Array1, Array2, Axis};
 use std::collections::HashSet;

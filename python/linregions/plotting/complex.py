@@ -193,13 +193,13 @@ def plot_complex(
             )
         )
         if edges and len(pairs):
-            ax.add_collection(LineCollection(pairs, colors=EDGE_COLOR, linewidths=EDGE_WIDTH))
+            ax.add_collection(LineCollection(list(pairs), colors=EDGE_COLOR, linewidths=EDGE_WIDTH))
             ax.scatter(*cx.points.T, s=2, c=EDGE_COLOR)
         ax.set_xlim(cx.domain.lo[0], cx.domain.hi[0])
         ax.set_ylim(cx.domain.lo[1], cx.domain.hi[1])
         ax.set_aspect("equal")
     else:
-        from mpl_toolkits.mplot3d.art3d import Line3DCollection
+        from mpl_toolkits.mplot3d.art3d import Line3DCollection  # type: ignore[import-untyped]
 
         if ax is None:
             ax = new_figure((6, 5)).add_subplot(projection="3d")

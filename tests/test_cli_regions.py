@@ -3,7 +3,12 @@ computed directly and the independent 2-D slice; disjunctive specs, caps and ref
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -154,3 +159,29 @@ def test_acasxu_property_box_capped(capsys):
     out = capsys.readouterr().out
     assert "5 inputs, 300 neurons, 5 outputs" in out
     assert reported(out) == [(150, "CAPPED")]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_stops_a_long_enumeration(tmp_path):
+    """The Rust search does not see KeyboardInterrupt; the CLI lets SIGINT end the process."""
+    net_path = write_net(tmp_path / "big.onnx", d=6, width=60)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    code = "import sys; from linregions.cli import main; sys.exit(main(sys.argv[1:]))"
+    with subprocess.Popen(
+        [sys.executable, "-c", code, "regions", str(net_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().startswith("network big.onnx")
+            assert proc.stdout.readline().startswith("box 1 of 1")
+            time.sleep(1.0)
+            assert proc.poll() is None, "the enumeration finished too soon to test Ctrl-C"
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == -signal.SIGINT
+        finally:
+            if proc.poll() is None:
+                proc.kill()

@@ -9,10 +9,13 @@ second and the classes the network gives at the region points.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
@@ -57,6 +60,20 @@ def _out_path(out: str, k: int, n_boxes: int) -> Path:
     if p.suffix != ".npz":
         p = p.with_name(p.name + ".npz")
     return p if n_boxes == 1 else p.with_name(f"{p.stem}.box{k + 1}.npz")
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C ends the process during the search: the Rust search runs without the GIL and
+    does not stop for Python's KeyboardInterrupt, so SIGINT gets its default action."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_regions(
@@ -142,7 +159,7 @@ def run_regions(
     for k, (lo, hi) in enumerate(boxes):
         out(f"box {k + 1} of {len(boxes)}: lo {_range(lo)}, hi {_range(hi)}")
         t0 = time.perf_counter()
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _interruptible():
             warnings.simplefilter("ignore", RuntimeWarning)  # reported below, in full
             cx = net.regions(Box(lo, hi), max_regions=cap, progress=progress)
         seconds = time.perf_counter() - t0

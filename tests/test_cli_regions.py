@@ -102,6 +102,26 @@ def test_two_disjunct_spec_is_reported_per_box(tmp_path, capsys):
     assert reported(out) == want
 
 
+def test_a_fixed_input_enumerates_the_slice_of_the_others(tmp_path, capsys):
+    """ACAS Xu property 4 fixes inputs (lo = hi): the regions of the remaining box are those
+    of the exact 2-D slice of the network at the fixed value, with the same keys."""
+    net_path = write_net(tmp_path / "net3.onnx", d=3, seed=4)
+    lo, hi = [-0.6, 0.25, -0.8], [0.7, 0.25, 0.5]
+    spec = write_spec(tmp_path / "fixed.vnnlib", [(lo, hi)])
+    cx_path = tmp_path / "cx.npz"
+    assert main(["regions", str(net_path), "--vnnlib", str(spec), "--out", str(cx_path)]) == 0
+    out = capsys.readouterr().out
+    assert "inputs [1] are fixed" in out
+    net = lr.from_onnx(net_path, bounds=(-1.0, 1.0))
+    sl = net.slice(np.array([0.0, 0.25, 0.0]), np.array([1.0, 0, 0]), np.array([0, 0, 1.0]),
+                   extent=(lo[0], hi[0], lo[2], hi[2]))  # fmt: skip
+    saved = lr.Complex.load(cx_path)
+    assert reported(out) == [(sl.n_regions, "complete")] and sl.n_regions > 10
+    assert set(saved.keys) == set(sl.key_ints())
+    X = np.column_stack([saved.points[:, 0], np.full(saved.n_regions, 0.25), saved.points[:, 1]])
+    assert net.patterns(X).key_ints() == list(saved.keys)
+
+
 def test_box_option_and_cap_in_d3(tmp_path, capsys):
     net_path = write_net(tmp_path / "net3.onnx", d=3, seed=2)
     assert main(["regions", str(net_path), "--box=-0.5,0.5"]) == 0
@@ -135,8 +155,10 @@ def test_refusals(tmp_path, capsys):
     broken = tmp_path / "broken.vnnlib"
     broken.write_text("(declare-const X_0 Real)\n(assert (>= X_0 ")
     cases.append((["regions", str(net_path), "--vnnlib", str(broken)], "broken.vnnlib"))
-    flat = write_spec(tmp_path / "flat.vnnlib", [([0.0, 0.2], [1.0, 0.2])])
-    cases.append((["regions", str(net_path), "--vnnlib", str(flat)], "inputs [1] are fixed"))
+    point = write_spec(tmp_path / "point.vnnlib", [([0.1, 0.2], [0.1, 0.2])])
+    cases.append((["regions", str(net_path), "--vnnlib", str(point)], "single point"))
+    empty = write_spec(tmp_path / "empty.vnnlib", [([0.0, 0.3], [1.0, 0.2])])
+    cases.append((["regions", str(net_path), "--vnnlib", str(empty)], "exceeds hi[1]"))
     wide = write_net(tmp_path / "wide.onnx", d=12, width=4)
     cases.append((["regions", str(wide)], "pass --max-regions N"))
     for argv, message in cases:
@@ -148,7 +170,7 @@ def test_refusals(tmp_path, capsys):
     assert main(["regions", str(wide), "--max-regions", "5"]) == 0
     assert reported(capsys.readouterr().out) == [(5, "CAPPED")]
     with pytest.raises(SystemExit):
-        main(["regions", str(net_path), "--box=0,1", "--vnnlib", str(flat)])
+        main(["regions", str(net_path), "--box=0,1", "--vnnlib", str(point)])
 
 
 def test_acasxu_property_box_capped(capsys):

@@ -4,7 +4,9 @@ Each input box of the VNN-LIB spec (each disjunct separately; ``--box LO,HI``; b
 network's input box ``[-1, 1]``) is enumerated exactly by :meth:`Network.regions`, with the
 search's progress bar on stderr, and reported: the number of regions and whether the search
 finished or stopped at ``--max-regions``, the adjacent pairs (edges), the time, regions per
-second and the classes the network gives at the region points.
+second and the classes the network gives at the region points. Inputs a box fixes
+(``lo = hi``, as in ACAS Xu property 4) are held at their value and the regions of the other
+inputs' box are enumerated (:func:`fix_inputs`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 import time
 import warnings
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
@@ -22,12 +25,14 @@ import numpy as np
 from ..errors import FlatPolytopeError, InvalidValueError, ShapeError
 from ..geometry.domains import DOMAIN_FLAT_TOL
 from ..model.complex import MAX_REGIONS
+from ..model.ir import Add, Affine, Input
+from ..model.network import Network
 
 #: Largest input dimension enumerated without an explicit ``--max-regions``: the number of
 #: regions grows like ``neurons^d``, so a full enumeration of a wider box does not finish.
 FULL_SEARCH_MAX_DIM = 10
 
-__all__ = ["FULL_SEARCH_MAX_DIM", "parse_box", "run_regions"]
+__all__ = ["FULL_SEARCH_MAX_DIM", "fix_inputs", "parse_box", "run_regions"]
 
 
 def parse_box(text: str) -> tuple[float, float]:
@@ -60,6 +65,40 @@ def _out_path(out: str, k: int, n_boxes: int) -> Path:
     if p.suffix != ".npz":
         p = p.with_name(p.name + ".npz")
     return p if n_boxes == 1 else p.with_name(f"{p.stem}.box{k + 1}.npz")
+
+
+def fix_inputs(net: Network, fixed: np.ndarray, values: np.ndarray) -> Network:
+    """``net`` restricted to the inputs not in ``fixed`` (the others held at ``values``): an
+    affine embedding is put in front of the first layer (and fused into it), so the hidden
+    units, their order and the pattern keys are those of ``net``.
+
+    Parameters
+    ----------
+    net : Network
+    fixed : (k,) int array
+        Indices of the fixed inputs (flat).
+    values : (k,) float array
+        Their values.
+
+    Returns
+    -------
+    Network
+        Input shape ``(d - k,)``; its box is ``net``'s box on the free inputs.
+    """
+    d = net.n_inputs
+    free = np.setdiff1d(np.arange(d), fixed)
+    embed = np.zeros((d, free.size))
+    embed[free, np.arange(free.size)] = 1.0
+    offset = np.zeros(d)
+    offset[fixed] = values
+    nodes: list[Any] = [Input(free.size), Affine(0, embed, offset)]
+    for node in net.nodes[1:]:
+        if isinstance(node, Add):
+            nodes.append(replace(node, inputs=tuple(i + 1 for i in node.inputs)))
+        else:
+            nodes.append(replace(node, input=node.input + 1))
+    labels = ["input", "fixed inputs", *net.labels[1:]]
+    return Network(nodes, (free.size,), net.lo[free], net.hi[free], labels)
 
 
 @contextmanager
@@ -107,7 +146,7 @@ def run_regions(
     ------
     LinregionsError
         An unreadable network or spec, a spec or box of the wrong dimension, a bad ``--box``,
-        ``max_regions < 1``, a flat box (an input fixed by the spec), or more than
+        ``max_regions < 1``, an empty box or one with every input fixed, or more than
         :data:`FULL_SEARCH_MAX_DIM` inputs without ``max_regions`` (the CLI prints the
         message and exits with status 2).
     """
@@ -146,22 +185,26 @@ def run_regions(
     cap = MAX_REGIONS if max_regions is None else int(max_regions)
     boxes = list(spec.boxes) if spec is not None else [(net.lo, net.hi)]
     for k, (lo, hi) in enumerate(boxes):
-        fixed = np.flatnonzero(hi - lo <= 2 * DOMAIN_FLAT_TOL)
-        if fixed.size:
-            raise FlatPolytopeError(
-                f"box {k + 1}: inputs {fixed.tolist()} are fixed (lo = hi = "
-                f"{lo[fixed].tolist()}), so the box is flat and holds no full-dimensional "
-                "region; only full-dimensional boxes can be enumerated"
-            )
+        if np.any(hi - lo < -2 * DOMAIN_FLAT_TOL):
+            raise InvalidValueError(f"box {k + 1} is empty (some lo > hi)")
+        if np.all(hi - lo <= 2 * DOMAIN_FLAT_TOL):
+            raise FlatPolytopeError(f"box {k + 1} is a single point: every input is fixed")
     where = f"from {Path(vnnlib).name}" if vnnlib else ("--box" if box else "default [-1, 1]")
     out(f"network {Path(net_path).name}: {net.n_inputs} inputs, {net.n_neurons} neurons, "
         f"{net.n_classes} outputs; {len(boxes)} input box(es) {where}")  # fmt: skip
     for k, (lo, hi) in enumerate(boxes):
         out(f"box {k + 1} of {len(boxes)}: lo {_range(lo)}, hi {_range(hi)}")
+        fixed = np.flatnonzero(hi - lo <= 2 * DOMAIN_FLAT_TOL)
+        sub, free = net, np.arange(d)
+        if fixed.size:  # e.g. ACAS Xu property 4: enumerate the regions of the free inputs
+            sub = fix_inputs(net, fixed, (lo[fixed] + hi[fixed]) / 2)
+            free = np.setdiff1d(free, fixed)
+            out(f"  inputs {fixed.tolist()} are fixed: regions of the {free.size}-dimensional "
+                "box of the other inputs (saved complexes are in those coordinates)")  # fmt: skip
         t0 = time.perf_counter()
         with warnings.catch_warnings(), _interruptible():
             warnings.simplefilter("ignore", RuntimeWarning)  # reported below, in full
-            cx = net.regions(Box(lo, hi), max_regions=cap, progress=progress)
+            cx = sub.regions(Box(lo[free], hi[free]), max_regions=cap, progress=progress)
         seconds = time.perf_counter() - t0
         state = (
             "complete"

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import FlatPolytopeError, InvalidValueError, ShapeError
 from ..geometry.domains import DOMAIN_FLAT_TOL
 from ..model.complex import MAX_REGIONS
-from ..model.ir import Add, Affine, Input
+from ..model.ir import Add, Affine, Input, MaxPool, ReLU
 from ..model.network import Network
 
 #: Largest input dimension enumerated without an explicit ``--max-regions``: the number of
@@ -95,8 +95,10 @@ def fix_inputs(net: Network, fixed: np.ndarray, values: np.ndarray) -> Network:
     for node in net.nodes[1:]:
         if isinstance(node, Add):
             nodes.append(replace(node, inputs=tuple(i + 1 for i in node.inputs)))
-        else:
+        elif isinstance(node, (Affine, ReLU, MaxPool)):
             nodes.append(replace(node, input=node.input + 1))
+        else:
+            raise InvalidValueError(f"cannot fix inputs of a network with a {node!r} node")
     labels = ["input", "fixed inputs", *net.labels[1:]]
     return Network(nodes, (free.size,), net.lo[free], net.hi[free], labels)
 

@@ -21,6 +21,9 @@ MODULES = [
     "linregions.analysis.categories",
     "linregions.analysis.attacks",
     "linregions.importers.from_torch",
+    "linregions.importers.onnx",
+    "linregions.importers.vnnlib",
+    "linregions.geometry.class_maxima",
 ]
 
 

@@ -33,6 +33,8 @@ pub const DUPLICATE_TOL: f64 = 1e-12;
 /// (128 bends leave 22 of 3,072 rows of a random-init 784-1024x3 region undecided, where
 /// 16 left 396; a bend costs one product with `A`.)
 pub const MAX_BENDS: usize = 128;
+/// Rows per rayon task in the straight-ray phase.
+const STRAIGHT_RAYS_PER_TASK: usize = 256;
 /// Squared length under which a projected direction counts as zero.
 const NULL_DIRECTION: f64 = 1e-20;
 /// Fraction of the way to the first blocker that a bent ray's origin moves.
@@ -130,8 +132,10 @@ pub fn classify(
         margin: 2.0 * st.tol,
     };
 
+    // a straight ray is O(n): small polytopes are one rayon task
     let proposals: Vec<(usize, Array1<f64>)> = active
         .par_iter()
+        .with_min_len(STRAIGHT_RAYS_PER_TASK)
         .filter_map(|&i| geo.straight_ray(i, gram.row(i)))
         .collect();
     let by_straight_rays = geo.certify(proposals, &mut class);
@@ -139,7 +143,7 @@ pub fn classify(
     let undecided: Vec<usize> = active
         .iter()
         .copied()
-        .filter(|&i| class[i] == RowClass::Unknown)
+        .filter(|&i| st.max_bends > 0 && class[i] == RowClass::Unknown)
         .collect();
     let center = Origin {
         point: x0.to_owned(),

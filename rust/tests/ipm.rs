@@ -323,3 +323,50 @@ fn class_maxima_on_known_problems() {
     };
     assert!(bad(array![0.0], &[2]) && bad(array![0.5], &[0]));
 }
+
+#[test]
+fn class_maxima_with_many_active_rows_and_box_faces() {
+    // a random polytope around 0 in 24 dimensions, tight box on some coordinates, 5
+    // classes: the maxima sit on faces of several rows and box faces; each must be
+    // certified (the gap is a weak-duality bound, not the solver's own estimate)
+    let mut rng = Rng(11);
+    let (d, n, m) = (24, 60, 5);
+    let a = unit_rows(&mut rng, n, d);
+    let b = Array1::from_shape_fn(n, |i| 0.3 + 0.1 * (i % 7) as f64);
+    let lo = Array1::from_shape_fn(d, |j| if j % 3 == 0 { -0.05 } else { -1.0 });
+    let hi = Array1::from_shape_fn(d, |j| if j % 4 == 0 { 0.05 } else { 1.0 });
+    let w = rng.matrix(m, d) * 4.0;
+    let c = Array1::zeros(m);
+    let x = Array1::zeros(d);
+    let st = Settings::class_maxima();
+    let classes: Vec<usize> = (0..m).collect();
+    let out = class_maxima(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        w.view(),
+        c.view(),
+        x.view(),
+        &classes,
+        &st,
+    )
+    .unwrap();
+    let mut active_rows = 0;
+    for r in &out {
+        assert_eq!(
+            r.status,
+            Status::Optimal,
+            "class {}: gap {}",
+            r.class,
+            r.gap
+        );
+        assert!(r.gap <= st.abs_tol && r.gap >= -1e-12);
+        let s = a.dot(&r.point) + &b;
+        assert!(s.iter().all(|&v| v >= -1e-12));
+        assert!((0..d).all(|j| r.point[j] >= lo[j] && r.point[j] <= hi[j]));
+        active_rows += s.iter().filter(|&&v| v < 1e-7).count();
+        assert!(r.multipliers.iter().all(|&v| v >= 0.0));
+    }
+    assert!(active_rows > 0, "the test should exercise active rows");
+}

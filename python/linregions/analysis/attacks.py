@@ -18,7 +18,7 @@ from ..errors import InvalidValueError
 
 @dataclass(frozen=True, eq=False)
 class PGDResult:
-    """``x_adv`` (n, *shape) float64 points within ``eps`` of ``x`` (in ``norm``) and inside
+    """``x_adv`` ``(n, *shape)`` float64 points within ``eps`` of ``x`` (in ``norm``) and inside
     ``bounds``; ``success`` (n,) bool: the model does not give ``label``; ``loss`` (n,):
     cross-entropy at ``x_adv``; ``predicted`` (n,): the model's class at ``x_adv``.
 

@@ -49,7 +49,7 @@ def local_complexity(
     Parameters
     ----------
     net : Network
-    X : array (n, d) or (n, *input_shape)
+    X : array (n, d) or ``(n, *input_shape)``
     radius : float, > 0
     norm : {"linf", "l1"}
         ``"l2"`` is refused (not polyhedral).

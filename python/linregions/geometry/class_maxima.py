@@ -128,6 +128,7 @@ def class_maxima(
     >>> import numpy as np, linregions as lr
     >>> region = lr.Region(A=np.zeros((0, 1)), b=np.zeros(0), lo=[-1.0], hi=[1.0],
     ...                    logit_map=(np.array([[1.0], [-1.0]]), np.zeros(2)), x=[0.0])
+    >>> from linregions.geometry.class_maxima import class_maxima
     >>> cm = class_maxima(region)
     >>> [round(float(v), 6) for v in cm.points[:, 0]], cm.status
     ([1.0, -1.0], ('optimal', 'optimal'))

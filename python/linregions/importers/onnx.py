@@ -63,8 +63,20 @@ def from_onnx(model: Any, *, bounds: Any = (-1.0, 1.0)) -> Network:
 
     Examples
     --------
-    >>> net = lr.from_onnx("mnist-net_256x2.onnx", bounds=(0.0, 1.0))  # doctest: +SKIP
-    >>> region = net.region(x)  # doctest: +SKIP
+    A file is read the same way (``lr.from_onnx("net.onnx", bounds=(0.0, 1.0))``); here a
+    two-unit ``MatMul -> Relu`` graph is built in memory:
+
+    >>> import numpy as np
+    >>> import linregions as lr
+    >>> from onnx import TensorProto, helper, numpy_helper
+    >>> W = numpy_helper.from_array(np.array([[1.0, -1.0], [0.5, 2.0]]), "W")
+    >>> graph = helper.make_graph(
+    ...     [helper.make_node("MatMul", ["x", "W"], ["h"]), helper.make_node("Relu", ["h"], ["y"])],
+    ...     "g", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [1, 2])],
+    ...     [helper.make_tensor_value_info("y", TensorProto.DOUBLE, [1, 2])], initializer=[W])
+    >>> net = lr.from_onnx(helper.make_model(graph), bounds=(-1.0, 1.0))
+    >>> net.n_neurons, net.logits([[1.0, 1.0]]).tolist()  # relu(x @ W)
+    (2, [[1.5, 1.0]])
     """
     proto = load_onnx(model)
     graph = proto.graph

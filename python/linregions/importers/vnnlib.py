@@ -90,8 +90,17 @@ def read_vnnlib(path: Any) -> VnnlibSpec:
 
     Examples
     --------
-    >>> spec = lr.read_vnnlib("acasxu_prop_1.vnnlib")  # doctest: +SKIP
-    >>> net = lr.from_onnx("ACASXU_run2a_1_1_batch_2000.onnx", bounds=spec)  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> import linregions as lr
+    >>> path = os.path.join(tempfile.mkdtemp(), "prop.vnnlib")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("(declare-const X_0 Real) (declare-const Y_0 Real) (declare-const Y_1 Real)"
+    ...                 " (assert (>= X_0 -0.5)) (assert (<= X_0 0.5)) (assert (>= Y_0 Y_1))")
+    >>> spec = lr.read_vnnlib(path)
+    >>> spec.box, spec.outputs[0][0].tolist()
+    ((array([-0.5]), array([0.5])), [[-1.0, 1.0]])
+
+    ``lr.from_onnx("net.onnx", bounds=spec)`` then imports a network on the spec's box.
     """
     p = Path(path)
     try:

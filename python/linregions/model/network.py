@@ -32,14 +32,13 @@ _POLICIES = {
 class Patterns:
     """Activation patterns of n points (returned by :meth:`Network.patterns`).
 
-    Attributes
-    ----------
     - ``bits`` (n, words) uint64: packed pattern; bit k of point p is
       ``bits[p, k // 64] >> (k % 64) & 1`` (layout in ``layout``).
     - ``keys`` (n, 2) uint64: high and low halves of a 128-bit hash of each pattern.
     - ``n_unique``: number of distinct patterns (regions) among the points.
     - ``inverse`` (n,): index of each point's pattern among the unique ones (first-seen order).
     - ``counts`` (n_unique,): points per unique pattern; ``first`` (n_unique,): first point of each.
+    - ``n_bits``: bits per pattern; ``layout``: the layer and unit of every bit.
 
     Examples
     --------
@@ -77,7 +76,7 @@ class Network:
     """A piecewise-linear network over the input box ``lo <= x <= hi``.
 
     Build one with :func:`linregions.from_torch` (or from IR nodes directly). Inputs are
-    accepted flattened, (n, d), or shaped like the model input, (n, *input_shape). The
+    accepted flattened, (n, d), or shaped like the model input, ``(n, *input_shape)``. The
     network owns its Rust core and its box: every point-taking method checks the box once,
     in the core.
 
@@ -148,7 +147,7 @@ class Network:
 
     @property
     def n_neurons(self) -> int:
-        """Hidden units: ReLU neurons plus max-pool outputs."""
+        """Number of hidden units (ReLU neurons plus max-pool outputs)."""
         return self._core.n_neurons
 
     @property
@@ -172,7 +171,7 @@ class Network:
 
         Parameters
         ----------
-        X : array_like, shape (n, d) or (n, *input_shape)
+        X : array_like, shape (n, d) or ``(n, *input_shape)``
             Points (numpy, lists or torch tensors), finite.
 
         Returns
@@ -201,7 +200,7 @@ class Network:
 
         Parameters
         ----------
-        X : array_like, shape (n, d) or (n, *input_shape)
+        X : array_like, shape (n, d) or ``(n, *input_shape)``
 
         Returns
         -------
@@ -381,7 +380,7 @@ class Network:
         x0, x1 : array_like, shape (d,) or input_shape
             The ends of the segment ``x0 + beta (x1 - x0)``, beta in [0, 1].
         tol : float, default WALK_TOL
-            |pre-activation| at or below which a unit at a breakpoint is decided by its
+            Absolute pre-activation at or below which a unit at a breakpoint is decided by its
             derivative along the segment.
         respect_box : bool, default True
             Require both ends (so the whole segment) to lie in the input box.
@@ -453,7 +452,7 @@ class Network:
 
         Parameters
         ----------
-        X : array_like, shape (n, d) or (n, *input_shape)
+        X : array_like, shape (n, d) or ``(n, *input_shape)``
         V : array_like, shape (n, M)
 
         Returns

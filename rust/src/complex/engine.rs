@@ -14,6 +14,13 @@ use crate::witness::{classify, RowClass, Settings as WitnessSettings};
 
 /// Distance (in input units) within which a row is redundant rather than a facet.
 pub const FACET_TOL: f64 = 1e-9;
+/// The complex's witnesses: straight rays only (a bent ray's witness is not kept, so the row
+/// would need its LP anyway).
+const WITNESSES: WitnessSettings = WitnessSettings {
+    tol: crate::witness::TOL,
+    duplicate_tol: crate::witness::DUPLICATE_TOL,
+    max_bends: 0,
+};
 /// An outer box is computed first when there are more rows than this many per dimension.
 const OUTER_BOX_ROWS_PER_DIM: usize = 4;
 /// The outer box need not be tight: its LPs stop once the bounds agree to this.
@@ -48,10 +55,11 @@ pub enum Fate {
 
 /// Every row's fate; `x0` must be strictly inside (e.g. the insphere center).
 ///
-/// In low dimension most rows of a region miss it entirely. They are removed first by a
-/// certified outer box of the polytope (2d LPs, each bound from weak duality): a row whose
-/// minimum over that box is `>= -FACET_TOL` is redundant. The rest go through the LP-free
-/// witnesses and, if still undecided, one LP each.
+/// In low dimension most rows of a region miss it entirely. The straight-ray witnesses
+/// (LP-free) certify most facets first; the outer box of those facets and the box (2d small
+/// LPs, each bound from weak duality) contains the polytope, so a row whose minimum over it
+/// is `>= FACET_TOL` is redundant. Each row left gets a witness check against the others
+/// left and, if that fails, one LP over them.
 pub fn facets(
     rows: &UnitRows,
     lo: ArrayView1<f64>,
@@ -62,29 +70,61 @@ pub fn facets(
     let d = x0.len();
     let mut out = vec![Fate::Redundant; n];
     let live: Vec<usize> = (0..n).filter(|&i| rows.norm[i] > 0.0).collect();
+    if live.is_empty() {
+        return Ok(out);
+    }
+    let sub = select(rows, &live);
+    let class = classify(sub.a.view(), sub.b.view(), lo, hi, x0, WITNESSES)?.class;
     let cand: Vec<usize> = if live.len() > OUTER_BOX_ROWS_PER_DIM * d {
-        let (olo, ohi) = outer_box(rows, &live, lo, hi, x0)?;
-        live.into_iter()
-            .filter(|&i| box_min(rows.a.row(i), olo.view(), ohi.view()) + rows.b[i] < -FACET_TOL)
+        // the outer box of {the rows the rays certified, the box} contains the polytope,
+        // and its LPs are small (a few rows instead of all)
+        let certified: Vec<usize> = (0..live.len())
+            .filter(|&k| class[k] == RowClass::Facet)
+            .map(|k| live[k])
+            .collect();
+        let basis = if certified.is_empty() {
+            &live
+        } else {
+            &certified
+        };
+        let (olo, ohi) = outer_box(rows, basis, lo, hi, x0)?;
+        // a row that comes within FACET_TOL of the outer box may still be a facet (e.g. an
+        // axis-parallel one on the box's face): only rows clear of it are dropped
+        (0..live.len())
+            .filter(|&k| match class[k] {
+                RowClass::Facet => true,
+                RowClass::Unknown => {
+                    let i = live[k];
+                    box_min(rows.a.row(i), olo.view(), ohi.view()) + rows.b[i] < FACET_TOL
+                }
+                _ => false,
+            })
             .collect()
     } else {
-        live
+        (0..live.len())
+            .filter(|&k| matches!(class[k], RowClass::Facet | RowClass::Unknown))
+            .collect()
     };
     if cand.is_empty() {
         return Ok(out);
     }
-    let sub = UnitRows {
-        a: rows.a.select(Axis(0), &cand),
-        b: rows.b.select(Axis(0), &cand),
-        norm: rows.norm.select(Axis(0), &cand),
-    };
-    for (k, fate) in facets_of_candidates(&sub, lo, hi, x0)?
+    let cand_rows = select(&sub, &cand);
+    for (k, fate) in fates_of_candidates(&cand_rows, lo, hi, x0)?
         .into_iter()
         .enumerate()
     {
-        out[cand[k]] = fate;
+        out[live[cand[k]]] = fate;
     }
     Ok(out)
+}
+
+/// The rows `idx` of `rows`.
+fn select(rows: &UnitRows, idx: &[usize]) -> UnitRows {
+    UnitRows {
+        a: rows.a.select(Axis(0), idx),
+        b: rows.b.select(Axis(0), idx),
+        norm: rows.norm.select(Axis(0), idx),
+    }
 }
 
 /// A certified outer box of the polytope: `min +-x_j` bounded below by weak duality.
@@ -131,36 +171,26 @@ fn outer_box(
     Ok((olo, ohi))
 }
 
-/// Rows' fates by witnesses, then LPs (every row here has a non-zero normal).
-fn facets_of_candidates(
+/// The candidates' fates: a row whose straight-ray witness (the foot of the perpendicular
+/// from `x0`) clears every other candidate is a facet; every other row gets one LP over the
+/// candidates (every row here has a non-zero normal).
+fn fates_of_candidates(
     rows: &UnitRows,
     lo: ArrayView1<f64>,
     hi: ArrayView1<f64>,
     x0: ArrayView1<f64>,
 ) -> Result<Vec<Fate>> {
     let n = rows.a.nrows();
-    let class = classify(
-        rows.a.view(),
-        rows.b.view(),
-        lo,
-        hi,
-        x0,
-        WitnessSettings::default(),
-    )?
-    .class;
-    let keep: Vec<usize> = (0..n)
-        .filter(|&i| matches!(class[i], RowClass::Facet | RowClass::Unknown))
-        .collect();
+    let keep: Vec<usize> = (0..n).collect();
     let slack0 = rows.a.dot(&x0) + &rows.b;
     let mut out = vec![Fate::Redundant; n];
     for &i in &keep {
-        let ai = rows.a.row(i);
-        if class[i] == RowClass::Facet {
-            let w = &x0 - &(slack0[i] * &ai);
-            if strictly_inside_others(rows, &keep, i, w.view(), lo, hi) {
-                out[i] = Fate::Facet(w);
-                continue;
-            }
+        // the foot of the perpendicular from x0: a witness when it clears the other
+        // candidates (rows dropped as redundant cannot block it)
+        let w = &x0 - &(slack0[i] * &rows.a.row(i));
+        if strictly_inside_others(rows, &keep, i, w.view(), lo, hi) {
+            out[i] = Fate::Facet(w);
+            continue;
         }
         out[i] = facet_by_lp(rows, &keep, i, lo, hi, x0, slack0[i])?;
     }

@@ -21,8 +21,18 @@ pub const PIVOT_FLOOR: f64 = 1e-15;
 /// gets a (near) zero step.
 const HUGE_PIVOT: f64 = 1e64;
 
-fn par() -> Par {
-    Par::rayon(0)
+/// Products with fewer multiply-adds than this run on the calling thread: waking the rayon
+/// pool costs more than they do (the complex solves many small LPs, d + 1 variables and
+/// ~100 rows, each inside a rayon task of its own).
+const PAR_MIN_WORK: usize = 1 << 18;
+
+/// faer's parallelism for a product of about `work` multiply-adds.
+fn par_for(work: usize) -> Par {
+    if work < PAR_MIN_WORK {
+        Par::Seq
+    } else {
+        Par::rayon(0)
+    }
 }
 
 /// faer view of an ndarray matrix (any strides), same memory.
@@ -57,6 +67,7 @@ fn gram_lower_into<T: faer::traits::RealField + Copy>(
     out: &mut Array2<T>,
 ) {
     let bf = as_faer(&bm);
+    let work = bm.nrows() * bm.ncols() * bm.ncols() / 2;
     tri_matmul(
         as_faer_mut(out),
         BlockStructure::TriangularLower,
@@ -66,7 +77,7 @@ fn gram_lower_into<T: faer::traits::RealField + Copy>(
         bf,
         BlockStructure::Rectangular,
         one,
-        par(),
+        par_for(work),
     );
 }
 
@@ -182,18 +193,23 @@ fn scale_rows_into<T: Send + Sync>(
     cast: impl Fn(f64) -> T + Sync,
 ) {
     let d = a.ncols();
-    out.axis_iter_mut(Axis(0))
-        .into_par_iter()
-        .zip(rows.par_iter())
-        .for_each(|(mut o, &i)| {
-            let f = (w[i].max(0.0) / wmax).sqrt();
-            o.iter_mut()
-                .zip(a.row(i).iter())
-                .for_each(|(oi, &v)| *oi = cast(v * f));
-            if augment {
-                o[d] = cast(-f);
-            }
-        });
+    let fill = |(mut o, &i): (ndarray::ArrayViewMut1<T>, &usize)| {
+        let f = (w[i].max(0.0) / wmax).sqrt();
+        o.iter_mut()
+            .zip(a.row(i).iter())
+            .for_each(|(oi, &v)| *oi = cast(v * f));
+        if augment {
+            o[d] = cast(-f);
+        }
+    };
+    if rows.len() * d < PAR_MIN_WORK {
+        out.axis_iter_mut(Axis(0)).zip(rows.iter()).for_each(fill);
+    } else {
+        out.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .zip(rows.par_iter())
+            .for_each(fill);
+    }
 }
 
 /// `a x` for `a` (n x d): faer's matrix-vector kernel, threads on rayon.
@@ -221,7 +237,8 @@ fn gemv(m: MatRef<'_, f64>, x: ArrayView1<f64>, out: &mut Array1<f64>) {
         .expect("contiguous");
     // SAFETY: `o` is a live, contiguous (n x 1) view borrowed for this call only.
     let of = unsafe { MatMut::from_raw_parts_mut(o.as_mut_ptr(), n, 1, 1, 1) };
-    faer::linalg::matmul::matmul(of, Accum::Replace, m, as_faer(&xv), 1.0, par());
+    let work = m.nrows() * m.ncols();
+    faer::linalg::matmul::matmul(of, Accum::Replace, m, as_faer(&xv), 1.0, par_for(work));
 }
 
 /// A column vector as an (n x 1) faer matrix.
@@ -333,7 +350,7 @@ impl Cholesky {
         };
         let scratch = faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<f64>(
             n,
-            par(),
+            par_for(n * n * n / 3),
             Default::default(),
         );
         let mut mem = faer::dyn_stack::MemBuffer::new(scratch);
@@ -341,7 +358,7 @@ impl Cholesky {
         let ok = faer::linalg::cholesky::llt::factor::cholesky_in_place(
             as_faer_mut(&mut m),
             reg,
-            par(),
+            par_for(n * n * n / 3),
             stack,
             Default::default(),
         );
@@ -420,10 +437,11 @@ impl Cholesky {
     /// Solves `L L^T Z = R` for many right-hand sides (the columns of `r`, n x k).
     pub fn solve_many(&self, mut r: Array2<f64>) -> Array2<f64> {
         let l = as_faer(&self.l.view());
+        let work = self.l.nrows() * self.l.nrows() * r.ncols();
         {
             let mut v = r.view_mut();
             let rf = as_faer_view_mut(&mut v);
-            faer::linalg::triangular_solve::solve_lower_triangular_in_place(l, rf, par());
+            faer::linalg::triangular_solve::solve_lower_triangular_in_place(l, rf, par_for(work));
         }
         {
             let mut v = r.view_mut();
@@ -431,7 +449,7 @@ impl Cholesky {
             faer::linalg::triangular_solve::solve_upper_triangular_in_place(
                 l.transpose(),
                 rf,
-                par(),
+                par_for(work),
             );
         }
         r
@@ -571,6 +589,70 @@ mod tests {
         assert!((0..n).all(|i| l[[i, i]] > 0.0) && l.iter().all(|x| x.is_finite()));
         let z = c.solve(Array1::ones(n));
         assert!(z.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn lu_solves_a_symmetric_indefinite_kkt_system() {
+        // [H C^T; C 0] with H singular (rank 2 of 6) and C (3 x 6) of full row rank
+        let h = Array2::from_shape_fn((6, 6), |(i, j)| {
+            let (u, v) = ((i as f64).sin(), (j as f64).sin());
+            let (p, q) = ((i as f64 * 0.7).cos(), (j as f64 * 0.7).cos());
+            u * v + p * q
+        });
+        let c = Array2::from_shape_fn((3, 6), |(i, j)| {
+            if j == 2 * i || j == 2 * i + 1 {
+                1.0 + j as f64
+            } else {
+                0.1
+            }
+        });
+        let mut k = Array2::<f64>::zeros((9, 9));
+        k.slice_mut(s![..6, ..6]).assign(&h);
+        k.slice_mut(s![..6, 6..]).assign(&c.t());
+        k.slice_mut(s![6.., ..6]).assign(&c);
+        let x = Array1::from_shape_fn(9, |i| (i as f64) - 4.0);
+        let rhs = k.dot(&x);
+        let z = lu_solve(k.view(), rhs.view()).expect("nonsingular");
+        let err = (&z - &x).mapv(f64::abs).fold(0.0f64, |a, &v| a.max(v));
+        assert!(err < 1e-9, "{err}");
+        // a singular matrix gives no answer rather than a wrong one
+        let zero = Array2::<f64>::zeros((3, 3));
+        assert!(lu_solve(zero.view(), Array1::ones(3).view()).is_none());
+    }
+
+    #[test]
+    fn lstsq_matches_the_normal_equations() {
+        let (b, _) = spd(8); // 15 x 8, full column rank
+        let r = Array1::from_shape_fn(15, |i| (i as f64 * 0.3).cos());
+        let x = lstsq(b.view(), r.view()).expect("full rank");
+        // the residual is orthogonal to the columns
+        let res = b.t().dot(&(&b.dot(&x) - &r));
+        assert!(res.iter().all(|v| v.abs() < 1e-10), "{res}");
+        // a consistent system is solved exactly
+        let want = Array1::from_shape_fn(8, |i| i as f64);
+        let x = lstsq(b.view(), b.dot(&want).view()).unwrap();
+        assert!((&x - &want).iter().all(|v| v.abs() < 1e-10));
+    }
+
+    #[test]
+    fn shifted_cholesky_keeps_every_direction() {
+        // rank one: the plain factor zeroes the other directions; the shifted one damps them
+        let n = 6;
+        let v = Array1::from_shape_fn(n, |i| 1.0 + i as f64);
+        let m = Array2::from_shape_fn((n, n), |(i, j)| v[i] * v[j]);
+        let c = Cholesky::factor_shifted(m.clone()).expect("a factor");
+        let l = c.lower();
+        assert!((0..n).all(|i| l[[i, i]] > 0.0 && l[[i, i]] < 1e3));
+        // on a well-conditioned matrix it is the plain factor
+        let (_, m) = spd(40);
+        let x = Array1::from_shape_fn(40, |i| (i as f64).sin());
+        let z = Cholesky::factor_shifted(m.clone())
+            .unwrap()
+            .solve(m.dot(&x));
+        assert!((&z - &x).iter().all(|e| e.abs() < 1e-8));
+        let mut bad = m;
+        bad[[0, 0]] = f64::NAN;
+        assert!(Cholesky::factor_shifted(bad).is_none());
     }
 
     #[test]

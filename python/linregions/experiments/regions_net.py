@@ -11,14 +11,11 @@ inputs' box are enumerated (:func:`fix_inputs`).
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -101,20 +98,6 @@ def fix_inputs(net: Network, fixed: np.ndarray, values: np.ndarray) -> Network:
             raise InvalidValueError(f"cannot fix inputs of a network with a {node!r} node")
     labels = ["input", "fixed inputs", *net.labels[1:]]
     return Network(nodes, (free.size,), net.lo[free], net.hi[free], labels)
-
-
-@contextmanager
-def _interruptible() -> Iterator[None]:
-    """Ctrl-C ends the process during the search: the Rust search runs without the GIL and
-    does not stop for Python's KeyboardInterrupt, so SIGINT gets its default action."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_DFL)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def run_regions(
@@ -204,15 +187,17 @@ def run_regions(
             out(f"  inputs {fixed.tolist()} are fixed: regions of the {free.size}-dimensional "
                 "box of the other inputs (saved complexes are in those coordinates)")  # fmt: skip
         t0 = time.perf_counter()
-        with warnings.catch_warnings(), _interruptible():
-            warnings.simplefilter("ignore", RuntimeWarning)  # reported below, in full
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)  # reported below, in full
             cx = sub.regions(Box(lo[free], hi[free]), max_regions=cap, progress=progress)
         seconds = time.perf_counter() - t0
-        state = (
-            "complete"
-            if cx.complete
-            else f"CAPPED at --max-regions {cap}: the search stopped, more regions exist"
-        )
+        interrupted = any("interrupted" in str(w.message) for w in caught)
+        if cx.complete:
+            state = "complete"
+        elif interrupted:
+            state = "INTERRUPTED (Ctrl-C): the regions found so far"
+        else:
+            state = f"CAPPED at --max-regions {cap}: the search stopped, more regions exist"
         out(f"  regions: {cx.n_regions} ({state})")
         if cx.unsettled:
             out(f"  WARNING: {cx.unsettled} facets or steps could not be certified; "
@@ -226,4 +211,6 @@ def run_regions(
             path = _out_path(out_file, k, len(boxes))
             cx.save(path)
             out(f"  saved to {path}")
+        if interrupted:
+            return 130  # as a shell reports a command ended by SIGINT
     return 0

@@ -292,6 +292,7 @@ class ComplexResult:
     edges: Final[npt.NDArray[np.int64]]
     edge_units: Final[npt.NDArray[np.int64]]
     complete: Final[bool]
+    interrupted: Final[bool]
     unsettled: Final[int]
 
 @final

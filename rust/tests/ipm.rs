@@ -281,20 +281,12 @@ fn lp_with_few_rows_in_high_dimension() {
     a.row_mut(0).assign(&(&c / cn));
     let mut b = Array1::from_elem(21, 20.0); // |a x| <= sqrt(d) < 20 in the box
     b[0] = beta;
-    let (lo, hi) = (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0));
+    let (lo, hi) = unit_box(d);
+    let poly = Poly::new(a, b, lo, hi);
     let x0 = Array1::zeros(d);
-    let r = minimize(
-        a.view(),
-        b.view(),
-        lo.view(),
-        hi.view(),
-        c.view(),
-        0.0,
-        x0.view(),
-        Exits::default(),
-        &Settings::lp(),
-    )
-    .unwrap();
+    let r = poly
+        .minimize(&c, 0.0, &x0, Exits::default(), &Settings::lp())
+        .unwrap();
     assert_eq!(r.status, Status::Optimal);
     let want = -beta * cn;
     assert!(
@@ -303,5 +295,5 @@ fn lp_with_few_rows_in_high_dimension() {
         r.value
     );
     assert!(r.lower_bound <= r.value + 1e-12);
-    assert!((a.row(0).dot(&r.x) + beta).abs() < 1e-6);
+    assert!((poly.a.row(0).dot(&r.x) + beta).abs() < 1e-6);
 }

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .ir import PatternLayout
 from .patterns import Patterns
 from .region import Region
 
@@ -23,6 +24,7 @@ class NetworkLike(Protocol):
     input_shape: tuple[int, ...]
     lo: np.ndarray
     hi: np.ndarray
+    layout: PatternLayout
 
     @property
     def n_inputs(self) -> int: ...

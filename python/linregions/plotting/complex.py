@@ -20,7 +20,7 @@ from ._figure import axes_or_new, new_figure, save
 
 if TYPE_CHECKING:
     from ..model.complex import Complex
-    from ..model.network import Network
+    from ..model.netlike import NetworkLike
 
 #: Colormaps of the activation rate and of the classes (as in the slice figures).
 RATE_CMAP = "viridis"
@@ -72,14 +72,14 @@ def polygon_area(poly: np.ndarray) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
-def _net(cx: Complex, net: Optional[Network], what: str) -> Network:
+def _net(cx: Complex, net: Optional[NetworkLike], what: str) -> NetworkLike:
     net = net if net is not None else cx.net
     if net is None:
         raise InvalidValueError(f"{what} needs the network: pass net= (the complex was loaded)")
     return net
 
 
-def complex_polygons(cx: Complex, net: Optional[Network] = None) -> list[np.ndarray]:
+def complex_polygons(cx: Complex, net: Optional[NetworkLike] = None) -> list[np.ndarray]:
     """The exact polygon (k_i, 2) of every region ∩ domain of a 2-D complex, counter-clockwise.
 
     Parameters
@@ -117,7 +117,7 @@ def complex_polygons(cx: Complex, net: Optional[Network] = None) -> list[np.ndar
     return polys
 
 
-def activation_rates(cx: Complex, net: Optional[Network] = None) -> np.ndarray:
+def activation_rates(cx: Complex, net: Optional[NetworkLike] = None) -> np.ndarray:
     """(n,) fraction of (leaky) ReLU units active in each region (at ``cx.points``); the
     same quantity as :attr:`Region.active_fraction` (NaN for a network without ReLUs)."""
     net = _net(cx, net, "colour by activation")
@@ -129,7 +129,7 @@ def activation_rates(cx: Complex, net: Optional[Network] = None) -> np.ndarray:
 
 def plot_complex(
     cx: Complex,
-    net: Optional[Network] = None,
+    net: Optional[NetworkLike] = None,
     *,
     color: str = "activation",
     edges: bool = True,
@@ -222,7 +222,7 @@ def plot_complex(
 
 def plot_complex_histograms(
     cx: Complex,
-    net: Optional[Network] = None,
+    net: Optional[NetworkLike] = None,
     *,
     volumes: Union[Volumes, bool, None] = None,
     bins: int = 30,

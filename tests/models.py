@@ -1,10 +1,14 @@
-"""Small torch models used across the tests, built with fixed seeds."""
+"""Small models used across the tests (torch modules and IR networks), built with fixed seeds."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import linregions as lr
+from linregions.model.ir import Affine, Input, ReLU
 
 
 def randomize_batchnorm(model: nn.Module, seed: int = 0) -> nn.Module:
@@ -86,3 +90,19 @@ def maxpool_cnn(seed: int = 0, dtype=torch.float32) -> nn.Module:
         nn.Linear(4 * 4 * 4, 3),
     )
     return model.to(dtype).eval()
+
+
+def ir_mlp(
+    seed: int, widths: tuple[int, ...], slope: float = 0.0, lo: float = -1.0, hi: float = 1.0
+) -> lr.Network:
+    """A dense MLP from IR nodes, (leaky) ReLU after every hidden layer."""
+    rng = np.random.default_rng(seed)
+    nodes: list = [Input(widths[0])]
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        nodes.append(
+            Affine(len(nodes) - 1, rng.standard_normal((b, a)), rng.standard_normal(b) * 0.5)
+        )
+        if i < len(widths) - 2:
+            nodes.append(ReLU(len(nodes) - 1, b, slope))
+    d = widths[0]
+    return lr.Network(nodes, (d,), np.full(d, lo), np.full(d, hi))

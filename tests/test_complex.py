@@ -13,21 +13,7 @@ from scipy.optimize import linprog
 import linregions as lr
 from linregions.model.ir import Add, Affine, Input, MaxPool, ReLU
 
-
-def ir_mlp(
-    seed: int, widths: tuple[int, ...], slope: float = 0.0, lo: float = -1.0, hi: float = 1.0
-) -> lr.Network:
-    """A dense MLP from IR nodes, (leaky) ReLU after every hidden layer."""
-    rng = np.random.default_rng(seed)
-    nodes: list = [Input(widths[0])]
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        nodes.append(
-            Affine(len(nodes) - 1, rng.standard_normal((b, a)), rng.standard_normal(b) * 0.5)
-        )
-        if i < len(widths) - 2:
-            nodes.append(ReLU(len(nodes) - 1, b, slope))
-    d = widths[0]
-    return lr.Network(nodes, (d,), np.full(d, lo), np.full(d, hi))
+from models import ir_mlp
 
 
 def key_set(net: lr.Network, X: np.ndarray) -> set[int]:

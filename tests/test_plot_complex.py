@@ -8,7 +8,6 @@ import pytest
 pytest.importorskip("matplotlib")
 
 import linregions as lr  # noqa: E402
-from linregions.model.ir import Affine, Input, ReLU  # noqa: E402
 from linregions.plotting import plot_complex, plot_complex_histograms  # noqa: E402
 from linregions.plotting.complex import (  # noqa: E402
     activation_rates,
@@ -17,18 +16,7 @@ from linregions.plotting.complex import (  # noqa: E402
     polygon_area,
 )
 
-
-def ir_mlp(seed: int, widths: tuple[int, ...]) -> lr.Network:
-    rng = np.random.default_rng(seed)
-    nodes: list = [Input(widths[0])]
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        nodes.append(
-            Affine(len(nodes) - 1, rng.standard_normal((b, a)), rng.standard_normal(b) * 0.5)
-        )
-        if i < len(widths) - 2:
-            nodes.append(ReLU(len(nodes) - 1, b))
-    d = widths[0]
-    return lr.Network(nodes, (d,), -np.ones(d), np.ones(d))
+from models import ir_mlp  # noqa: E402
 
 
 def test_clip_polygon_against_hand_computed_cases():

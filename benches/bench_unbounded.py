@@ -68,3 +68,11 @@ def test_unbounded_2d_facets_peer_polytope_reduce(benchmark, poly):
     theirs = {tuple(r) for r in _unit(-np.asarray(red.A), np.asarray(red.b))}
     mine = {tuple(r) for r in _unit(poly.A[ours], poly.b[ours])}
     assert theirs == mine
+
+
+def test_same_rows_with_the_finite_box(benchmark, poly):
+    """For reference: the same 96 rows inside the network's box [-1, 1]^2."""
+    benchmark.group = "unbounded 2-D region, 96 rows, no box: facets"
+    boxed = lr.Polytope(poly.A, poly.b, -np.ones(2), np.ones(2))
+    facets = benchmark.pedantic(boxed.nonredundant, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(facets=facets.tolist())

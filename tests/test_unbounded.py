@@ -7,12 +7,13 @@ against pycddlib; inradii against a scipy Chebyshev LP; interior points exactly.
 import numpy as np
 import pytest
 import torch
-from certify import assert_certified
-from models import mlp
 from scipy.optimize import linprog
 
 import linregions as lr
 from linregions.geometry.insphere import RECESSION_TOL, recession_direction
+
+from certify import assert_certified
+from models import mlp
 
 INF = np.inf
 

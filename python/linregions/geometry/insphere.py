@@ -197,8 +197,12 @@ def _unbounded_insphere(poly: Polytope) -> Optional[Insphere]:
     # >= t rate -/+ the bound: t below puts all of them at >= 1 (checked exactly)
     nz = norms > 0
     need = np.concatenate(
-        [1.0 - poly.b[nz] / norms[nz], 1.0 + poly.lo[np.isfinite(poly.lo)],
-         1.0 - poly.hi[np.isfinite(poly.hi)], [0.0]]
+        [
+            1.0 - poly.b[nz] / norms[nz],
+            1.0 + poly.lo[np.isfinite(poly.lo)],
+            1.0 - poly.hi[np.isfinite(poly.hi)],
+            [0.0],
+        ]
     )
     t = float(need.max()) / rate
     for _ in range(8):

@@ -99,10 +99,12 @@ def _row_min_early(
     tol: float,
 ) -> tuple[float, np.ndarray]:
     """Settles ``min A_i x + b_i >= -tol`` over ``rows`` and the box (sides may be
-    infinite) without the optimum when it can: the Rust interior-point LP from the strictly interior ``x0`` stops at
-    a certified lower bound ``>= -tol`` (returned: row ``i`` is redundant) or at an exactly
-    feasible point whose value is below ``-FACET_MARGIN`` (returned with that value). Anything
-    else (a value in between, a stalled solve) is decided by the exact HiGHS LP."""
+    infinite) without the optimum when it can: the Rust interior-point LP from the strictly
+    interior ``x0`` stops at a certified lower bound ``>= -tol`` (returned: row ``i`` is
+    redundant) or at an exactly feasible point whose value is below ``-FACET_MARGIN``
+    (returned with that value). Anything else (a value in between, a stalled solve) is
+    decided by the exact HiGHS LP (with the floor ``A_i x + b_i >= -1`` when a box side is
+    infinite)."""
     res = _core.lp_minimize(
         A[rows],
         b[rows],

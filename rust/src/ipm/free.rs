@@ -176,10 +176,7 @@ mod tests {
         assert!((l[0] - 0.5).abs() < 1e-12 && (l[1] - 0.5).abs() < 1e-12);
         assert!((atl[0]).abs() < 1e-15 && (atl[1] - 1.0).abs() < 1e-15);
         assert_eq!(sides.term(0, 1e-17, lo[0], hi[0], 1e-12), 0.0);
-        assert_eq!(
-            sides.term(0, 1e-3, lo[0], hi[0], 1e-12),
-            f64::NEG_INFINITY
-        );
+        assert_eq!(sides.term(0, 1e-3, lo[0], hi[0], 1e-12), f64::NEG_INFINITY);
     }
 
     #[test]
@@ -199,14 +196,28 @@ mod tests {
         let b = array![1.0, 1.0];
         let lo = array![f64::NEG_INFINITY, f64::NEG_INFINITY];
         let hi = array![f64::INFINITY, f64::INFINITY];
-        let r = insphere(a.view(), b.view(), lo.view(), hi.view(), &Settings::insphere()).unwrap();
+        let r = insphere(
+            a.view(),
+            b.view(),
+            lo.view(),
+            hi.view(),
+            &Settings::insphere(),
+        )
+        .unwrap();
         assert_eq!(r.status, Status::Optimal);
         assert!((r.radius - 1.0).abs() < 1e-9 && r.upper_bound >= r.radius);
         assert!(r.upper_bound - 1.0 < 1e-8);
         // empty: x >= 1 and x <= -1
         let a = array![[1.0, 0.0], [-1.0, 0.0]];
         let b = array![-1.0, -1.0];
-        let r = insphere(a.view(), b.view(), lo.view(), hi.view(), &Settings::insphere()).unwrap();
+        let r = insphere(
+            a.view(),
+            b.view(),
+            lo.view(),
+            hi.view(),
+            &Settings::insphere(),
+        )
+        .unwrap();
         assert_eq!(r.status, Status::Infeasible);
         assert!(r.upper_bound < -0.99);
     }

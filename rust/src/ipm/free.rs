@@ -8,7 +8,8 @@
 //! absorbed by a finite `lo_j`, `r_j < 0` by a finite `hi_j`). The solver's multipliers of
 //! the artificial faces vanish only in the limit, so [`correct`] moves the row multipliers
 //! by the weighted least-squares step `delta = Lam A_K y` that zeroes the residual on the
-//! coordinates `K` with an infinite side, and keeps the result only when it stays `>= 0`.
+//! coordinates `K` where it would need an infinite side, and keeps the result only when it
+//! stays `>= 0`.
 //! The residual left after that step is rounding (a few ulps of `|c_j| + sum_i lam_i |a_ij|`);
 //! a residual within [`FREE_RESIDUAL_TOL`] of that scale counts as zero. (HiGHS, the
 //! fallback, accepts dual residuals of 1e-7.) When no certificate is found the solve ends
@@ -45,13 +46,6 @@ impl Sides {
     /// Whether any side is infinite.
     pub fn any(&self) -> bool {
         self.lo_free.iter().chain(&self.hi_free).any(|&f| f)
-    }
-
-    /// Coordinates with at least one infinite side.
-    fn coords(&self) -> Vec<usize> {
-        (0..self.lo_free.len())
-            .filter(|&j| self.lo_free[j] || self.hi_free[j])
-            .collect()
     }
 
     /// Contribution `min over the box of r_j x_j` of coordinate `j` to a dual bound, with
@@ -124,7 +118,8 @@ pub fn residual_tol(a: ArrayView2<f64>, lam: ArrayView1<f64>, c: ArrayView1<f64>
 }
 
 /// Row multipliers `lam' >= 0` near `lam` (rows, clipped at 0) whose residual
-/// `c - A^T lam'` is zero (to rounding) on every coordinate with an infinite side, with
+/// `c - A^T lam'` needs no infinite side (it is zeroed, to rounding, on the coordinates where
+/// it has the wrong sign for a finite side or where both sides are infinite), with
 /// `A^T lam'`; `None` when the step would make a multiplier negative or is not finite.
 pub fn correct(
     a: ArrayView2<f64>,
@@ -132,18 +127,22 @@ pub fn correct(
     c: ArrayView1<f64>,
     sides: &Sides,
 ) -> Option<(Array1<f64>, Array1<f64>)> {
-    let k = sides.coords();
     let mut l = lam.mapv(|v| v.max(0.0));
     let mut atl = matvec_t(a, l.view());
-    if k.is_empty() {
-        return Some((l, atl));
-    }
-    let ak = a.select(Axis(1), &k);
     for _ in 0..CORRECTION_ROUNDS {
-        let rk = Array1::from_iter(k.iter().map(|&j| c[j] - atl[j]));
-        if rk.iter().all(|&v| v == 0.0) {
+        let k: Vec<usize> = (0..c.len())
+            .filter(|&j| {
+                let r = c[j] - atl[j];
+                (sides.lo_free[j] && sides.hi_free[j] && r != 0.0)
+                    || (sides.lo_free[j] && r > 0.0)
+                    || (sides.hi_free[j] && r < 0.0)
+            })
+            .collect();
+        if k.is_empty() {
             break;
         }
+        let ak = a.select(Axis(1), &k);
+        let rk = Array1::from_iter(k.iter().map(|&j| c[j] - atl[j]));
         let m = weighted_gram(ak.view(), l.view(), None, false);
         let chol = Cholesky::factor(m)?;
         let y = chol.solve(rk);

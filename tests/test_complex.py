@@ -236,6 +236,23 @@ def test_cap_save_load_index_and_classes(tmp_path):
     assert (n_cls >= 1).all() and n_cls.max() > 1
 
 
+def test_interruption_returns_the_regions_found():
+    # Ctrl-C reaches the search as KeyboardInterrupt raised in the progress callback: the
+    # search stops after that batch and returns true regions, marked incomplete
+    net = ir_mlp(11, (2, 24, 24, 2))
+    full = net.regions()
+
+    def interrupt(found, frontier, seconds):
+        raise KeyboardInterrupt
+
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        part = net.regions(progress=interrupt)
+    assert not part.complete and full.complete
+    assert 0 < part.n_regions < full.n_regions
+    assert set(part.keys.tolist()) <= set(full.keys.tolist())
+    assert key_set(net, part.points) == set(part.keys.tolist())
+
+
 def test_local_complexity_matches_regions():
     net = ir_mlp(8, (2, 10, 10, 2))
     X = np.array([[0.1, 0.2], [-0.5, 0.4], [0.95, 0.95]])

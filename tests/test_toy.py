@@ -28,6 +28,8 @@ def test_toy_study_reaches_full_accuracy_and_partitions_the_square(tmp_path) -> 
     for kind, m in out["models"].items():
         assert m["test_accuracy"] == 1.0, kind
         assert m["n_regions"] >= 10 and m["n_class_polygons"] >= m["n_regions"]
+        assert m["complex_complete"] and m["complex_equals_slice"], kind
+        assert m["complex_regions"] == m["n_regions"] and m["complex_edges"] >= m["n_regions"] - 1
     arrays = np.load(out["arrays"])
     for kind in TOY_KINDS:
         areas = _areas(arrays[f"{kind}/vertices"], arrays[f"{kind}/offsets"])

@@ -1,4 +1,5 @@
-"""Command line: ``linregions demo``, ``linregions study``, ``linregions inspect``."""
+"""Command line: ``linregions demo``, ``linregions study``, ``linregions inspect``,
+``linregions regions``."""
 
 from __future__ import annotations
 
@@ -66,7 +67,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     inspect.add_argument(
         "--skip", default="", help="comma-separated steps to skip: facets,insphere,classes"
     )
+    regions = sub.add_parser(
+        "regions",
+        help="count every linear region of an ONNX network's input box(es), exactly",
+    )
+    regions.add_argument("net", help="the .onnx file")
+    where = regions.add_mutually_exclusive_group()
+    where.add_argument(
+        "--vnnlib", default=None, help="VNN-LIB spec: each of its input boxes is enumerated"
+    )
+    where.add_argument(
+        "--box", default=None, help="the box [LO, HI]^d, written --box=LO,HI (default -1,1)"
+    )
+    regions.add_argument(
+        "--max-regions",
+        type=int,
+        default=None,
+        help="stop each search after N regions (reported as capped); "
+        "required for networks with many inputs",
+    )
+    regions.add_argument("--out", default=None, help="save the complex(es) to FILE.npz")
     args = parser.parse_args(argv)
+    if args.command == "regions":
+        from .errors import LinregionsError
+        from .experiments.regions_net import run_regions
+
+        try:
+            return run_regions(args.net, args.vnnlib, args.box, args.max_regions, args.out)
+        except LinregionsError as exc:
+            print(f"linregions regions: {exc}", file=sys.stderr)
+            return 2
     if args.command == "inspect":
         from .errors import LinregionsError
         from .experiments.inspect_net import STEPS, run_inspect

@@ -191,3 +191,28 @@ fn refuses_a_mismatched_domain() {
     .unwrap();
     assert!(search(&net, &dom3, Settings { max_regions: 0 }, None).is_err());
 }
+
+#[test]
+fn a_progress_callback_can_stop_the_search() {
+    // the callback says stop at its first call: the regions expanded so far are returned,
+    // marked incomplete and interrupted, and each is a true region of the full complex
+    let mut rng = Rng(23);
+    let net = dense_net(&mut rng, &[2, 24, 24, 2], 0.0);
+    let dom = Domain::boxed(array![-1.0, -1.0].view(), array![1.0, 1.0].view()).unwrap();
+    let full = run(&net, &dom);
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let stop = |_p: linregions_core::complex::Progress| {
+        calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        false
+    };
+    let part = search(&net, &dom, Settings::default(), Some(&stop)).unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert!(part.interrupted && !part.complete && full.complete && !full.interrupted);
+    assert!(!part.regions.is_empty() && part.regions.len() < full.regions.len());
+    let all: HashSet<u128> = full.regions.iter().map(|r| r.key).collect();
+    assert!(part.regions.iter().all(|r| all.contains(&r.key)));
+    assert!(part
+        .regions
+        .iter()
+        .all(|r| dom.contains_strictly(r.point.view()) && r.inradius > 0.0));
+}

@@ -370,3 +370,42 @@ fn class_maxima_with_many_active_rows_and_box_faces() {
     }
     assert!(active_rows > 0, "the test should exercise active rows");
 }
+
+#[test]
+fn lp_with_few_rows_in_high_dimension() {
+    // d = 200, 21 rows: the normal matrix is solved through the 21 x 21 Woodbury system.
+    // min c x over [-1, 1]^d with c x >= -beta |c| (one cutting row) and 20 rows that
+    // never bind in the box: the optimum is -beta |c|
+    let mut rng = Rng(5);
+    let d = 200;
+    let c = rng.vector(d);
+    let cn = c.dot(&c).sqrt();
+    let beta = 0.3 * c.iter().map(|v| v.abs()).sum::<f64>() / cn; // cuts the box
+    let mut a = unit_rows(&mut rng, 21, d);
+    a.row_mut(0).assign(&(&c / cn));
+    let mut b = Array1::from_elem(21, 20.0); // |a x| <= sqrt(d) < 20 in the box
+    b[0] = beta;
+    let (lo, hi) = (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0));
+    let x0 = Array1::zeros(d);
+    let r = minimize(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        c.view(),
+        0.0,
+        x0.view(),
+        Exits::default(),
+        &Settings::lp(),
+    )
+    .unwrap();
+    assert_eq!(r.status, Status::Optimal);
+    let want = -beta * cn;
+    assert!(
+        (r.value - want).abs() < 1e-7 * want.abs(),
+        "{} vs {want}",
+        r.value
+    );
+    assert!(r.lower_bound <= r.value + 1e-12);
+    assert!((a.row(0).dot(&r.x) + beta).abs() < 1e-6);
+}

@@ -5,7 +5,9 @@ hidden layers of 10 ReLUs, the BN model adds BatchNorm after each pre-activation
 model adds dropout (p = 0.2) after each activation. All are trained with Adam (lr 1e-3,
 betas 0.9, 0.999) until the test accuracy is 100%; a run that has not got there after
 ``max_steps`` restarts from the next seed (reported). Then the whole input square is
-partitioned exactly (figure 8) and the regions counted. Needs torch.
+partitioned exactly (figure 8) and the regions counted, twice: by the 2-D slice and by the
+complex (``net.regions()``, the search in any dimension), whose key sets must agree. Needs
+torch.
 """
 
 from __future__ import annotations
@@ -137,12 +139,13 @@ def train_toy_model(
 
 def run_toy_study(out_dir: str | Path, seed: int = 0) -> dict[str, Any]:
     """Trains the three toy models, partitions the whole input square exactly, draws
-    figure 7 and figure 8 and writes their arrays into ``out_dir``.
+    figure 7, figure 8 and the complex of each model, and writes their arrays into ``out_dir``.
 
     Returns ``{"models": {kind: {...numbers...}}, "figures": {...paths...}, "arrays": path}``;
     per model: test/train accuracy, training steps, attempts, seed used, seconds, number
-    of linear regions and of classification polygons in the square, slice seconds, and
-    the mean and coefficient of variation of the region areas.
+    of linear regions and of classification polygons in the square, slice seconds, the
+    mean and coefficient of variation of the region areas, and the complex's count, edges,
+    completeness, seconds and whether its key set equals the slice's.
     """
     import linregions as lr
 
@@ -152,7 +155,7 @@ def run_toy_study(out_dir: str | Path, seed: int = 0) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     train = two_spirals(seed=seed)
     test = two_spirals(seed=seed + 1)
-    slices, numbers = [], {}
+    slices, complexes, numbers = [], [], {}
     for kind in TOY_KINDS:
         res = train_toy_model(kind, train, test, seed=seed)
         net = lr.from_torch(res.model, (2,), bounds=TOY_BOUNDS)
@@ -161,6 +164,10 @@ def run_toy_study(out_dir: str | Path, seed: int = 0) -> dict[str, Any]:
         t_slice = time.perf_counter() - t0
         areas = sl.areas()
         slices.append(sl)
+        t0 = time.perf_counter()
+        cx = net.regions()  # the complex: an independent route to the same regions
+        t_complex = time.perf_counter() - t0
+        complexes.append(cx)
         numbers[kind] = {
             "test_accuracy": res.test_accuracy,
             "train_accuracy": res.train_accuracy,
@@ -171,6 +178,11 @@ def run_toy_study(out_dir: str | Path, seed: int = 0) -> dict[str, Any]:
             "n_regions": sl.n_regions,
             "n_class_polygons": len(sl.class_label),
             "slice_seconds": t_slice,
+            "complex_regions": cx.n_regions,
+            "complex_edges": len(cx.edges),
+            "complex_complete": cx.complete,
+            "complex_equals_slice": set(cx.keys) == set(sl.key_ints()),
+            "complex_seconds": t_complex,
             "mean_region_area": float(areas.mean()),
             "region_area_cv": float(areas.std() / areas.mean()),
             "mean_active_fraction": float(np.average(sl.active_fraction, weights=areas)),
@@ -186,11 +198,25 @@ def run_toy_study(out_dir: str | Path, seed: int = 0) -> dict[str, Any]:
         path=fig8,
     )
     arrays = save_slice_arrays(out / "toy_slices.npz", slices, TOY_KINDS)
+    fig_complex = out / "toy_complex.png"
+    _plot_complexes(complexes, fig_complex)
     return {
         "models": numbers,
-        "figures": {"dataset": str(fig7), "slices": str(fig8)},
+        "figures": {"dataset": str(fig7), "slices": str(fig8), "complex": str(fig_complex)},
         "arrays": str(arrays),
     }
+
+
+def _plot_complexes(complexes: list[Any], path: Path) -> None:
+    """The complex of each toy model: exact region polygons by class, adjacency edges."""
+    from ..plotting._figure import new_figure, save
+    from ..plotting.complex import plot_complex
+
+    fig = new_figure((3.6 * len(complexes), 3.9), dpi=150, layout="constrained")
+    for ax, kind, cx in zip(fig.subplots(1, len(complexes)), TOY_KINDS, complexes):
+        plot_complex(cx, color="class", ax=ax)
+        ax.set_title(f"{kind}: {cx.n_regions} regions, {len(cx.edges)} edges", fontsize=9)
+    save(fig, path, dpi=150)
 
 
 def _plot_dataset(data: tuple[np.ndarray, np.ndarray], path: Path) -> None:

@@ -62,7 +62,8 @@ class Complex:
       hyperplanes count once; facets on the domain's boundary are not counted).
     - ``edges`` (E, 2) int: region index pairs ``i < j`` sharing a facet;
       ``edge_units`` (E, 2): the (layer, unit) of the hyperplane between them.
-    - ``complete``: False when ``max_regions`` stopped the search (a warning says so).
+    - ``complete``: False when ``max_regions`` or Ctrl-C stopped the search (a warning says
+      so; the regions found until then are all here).
     - ``unsettled``: facets or steps the solvers could not certify (0 in a certified result).
     - ``domain``: the :class:`~linregions.Polytope` enumerated (already cut by the input box).
     """
@@ -279,7 +280,9 @@ def enumerate_regions(
         Threads of the Rust search (default: all cores, or ``RAYON_NUM_THREADS``).
     progress : bool or callable, optional
         True draws a bar on stderr (regions found, frontier, regions/s); a callable is called
-        as ``progress(found, frontier, seconds)``.
+        as ``progress(found, frontier, seconds)``. Ctrl-C (or the callable raising
+        ``KeyboardInterrupt``) stops the search after the current batch of regions and returns
+        what was found, with ``complete`` False and a warning.
 
     Returns
     -------
@@ -322,6 +325,7 @@ def enumerate_regions(
         res.edge_units,
         bool(res.complete),
         int(res.unsettled),
+        interrupted=bool(res.interrupted),
     )
 
 
@@ -337,12 +341,21 @@ def finish(
     edge_units: np.ndarray,
     complete: bool,
     unsettled: int,
+    interrupted: bool = False,
 ) -> Complex:
-    """Builds the :class:`Complex` (predicted classes at the points) and warns when capped."""
+    """Builds the :class:`Complex` (predicted classes at the points) and warns when capped
+    or interrupted."""
     predicted = (
         np.argmax(net.logits(points), axis=1) if len(points) else np.zeros(0, dtype=np.int64)
     )
-    if not complete:
+    if interrupted:
+        warnings.warn(
+            f"interrupted: {len(keys)} regions found, the search stopped before the end "
+            "(Complex.complete is False; save() keeps them)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    elif not complete:
         warnings.warn(
             f"max_regions reached: {len(keys)} regions found, the search stopped before "
             "the end (Complex.complete is False)",

@@ -7,3 +7,18 @@ figure is also written (format by suffix). Nothing here touches pyplot's global 
 the matplotlib backend, so the plots work headless and inside notebooks alike; matplotlib is
 imported only when a plot is drawn.
 """
+
+from .angles import plot_angles
+from .class_maxima import plot_class_maxima
+from .complex import plot_complex, plot_complex_histograms
+from .slices import plot_slices
+from .surroundings import plot_surroundings
+
+__all__ = [
+    "plot_angles",
+    "plot_class_maxima",
+    "plot_complex",
+    "plot_complex_histograms",
+    "plot_slices",
+    "plot_surroundings",
+]

@@ -15,8 +15,8 @@ use super::step::{cross, region_at};
 
 /// Default cap on the number of regions.
 pub const MAX_REGIONS: usize = 1_000_000;
-/// Regions expanded between two progress reports.
-const BATCH: usize = 4096;
+/// Regions expanded between two progress reports (and chances to stop).
+const BATCH: usize = 512;
 /// Points tried (the domain's center, then pseudo-random ones) to find a first region.
 const START_TRIES: usize = 64;
 
@@ -84,6 +84,8 @@ pub struct Complex {
     /// (layer, unit) of the hyperplane between the two regions of each edge.
     pub edge_units: Vec<(i64, i64)>,
     pub complete: bool,
+    /// The progress callback asked to stop (then `complete` is false).
+    pub interrupted: bool,
     pub unsettled: usize,
 }
 
@@ -170,11 +172,13 @@ fn first(net: &Network, domain: &Domain) -> Result<Expanded> {
 }
 
 /// Enumerates every region of `net` inside `domain` (see the module notes of [`super`]).
+/// `progress` is called after each batch of regions; when it returns false the search stops
+/// there and returns what it found (`complete` false, `interrupted` true).
 pub fn search(
     net: &Network,
     domain: &Domain,
     st: Settings,
-    progress: Option<&(dyn Fn(Progress) + Sync)>,
+    progress: Option<&(dyn Fn(Progress) -> bool + Sync)>,
 ) -> Result<Complex> {
     if domain.dim() != net.n_inputs() {
         return Err(CoreError::Shape(format!(
@@ -192,6 +196,7 @@ pub fn search(
     let mut neighbours: Vec<Vec<Neighbour>> = Vec::new();
     let mut unsettled = 0;
     let mut complete = true;
+    let mut interrupted = false;
     let mut frontier: Vec<Expanded> = vec![first(net, domain)?];
     while !frontier.is_empty() {
         // register this level's regions (a key reached twice in one level is kept once)
@@ -204,6 +209,9 @@ pub fn search(
             regions.push(e.record);
             neighbours.push(e.neighbours);
             unsettled += e.unsettled;
+        }
+        if interrupted {
+            break;
         }
         // keys first seen from this level, up to the cap
         let mut fresh: Vec<Array1<f64>> = Vec::new();
@@ -231,11 +239,15 @@ pub fn search(
                 }
             }
             if let Some(cb) = progress {
-                cb(Progress {
+                let go_on = cb(Progress {
                     found: regions.len() + frontier.len(),
                     frontier: fresh.len() - frontier.len(),
                     seconds: start.elapsed().as_secs_f64(),
                 });
+                if !go_on {
+                    (interrupted, complete) = (true, false);
+                    break;
+                }
             }
         }
     }
@@ -245,6 +257,7 @@ pub fn search(
         edges,
         edge_units,
         complete,
+        interrupted,
         unsettled,
     })
 }

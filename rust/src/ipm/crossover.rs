@@ -229,9 +229,11 @@ fn face_newton<'a, P: Problem<'a>>(
         .collect();
     let inside: Vec<usize> = (0..d).filter(|&j| !at_lo[j] && !at_hi[j]).collect();
     let (q, ni) = (rows.len(), inside.len());
-    if q == 0 || q >= ni {
+    if q == 0 {
         return None;
     }
+    // q >= ni: the active rows pin the free coordinates (a vertex, or more rows than
+    // coordinates): no Newton step, only multipliers
     let mut dx = Array1::<f64>::zeros(d);
     for j in 0..d {
         if at_lo[j] {
@@ -240,37 +242,47 @@ fn face_newton<'a, P: Problem<'a>>(
             dx[j] = lay.hi[j] - at.z[j];
         }
     }
-    let grad = problem.gradient(at.z);
-    let h_dx_fixed = hess.dot(&dx); // dx is zero inside: this is H_:F dx_F
-    let a_dx_fixed = lay.ax(dx.view());
-    let top = (0..d).fold(0.0f64, |acc, j| acc.max(hess[[j, j]].abs()));
-    let reg = PROX_REG * top.max(1.0);
-    let mut kkt = Array2::<f64>::zeros((ni + q, ni + q));
-    let mut rhs = Array1::<f64>::zeros(ni + q);
-    for (p, &i) in inside.iter().enumerate() {
-        for (r, &j) in inside.iter().enumerate() {
-            kkt[[p, r]] = hess[[i, j]];
+    if q < ni {
+        let grad = problem.gradient(at.z);
+        let h_dx_fixed = hess.dot(&dx); // dx is zero inside: this is H_:F dx_F
+        let a_dx_fixed = lay.ax(dx.view());
+        let top = (0..d).fold(0.0f64, |acc, j| acc.max(hess[[j, j]].abs()));
+        let reg = PROX_REG * top.max(1.0);
+        let mut kkt = Array2::<f64>::zeros((ni + q, ni + q));
+        let mut rhs = Array1::<f64>::zeros(ni + q);
+        for (p, &i) in inside.iter().enumerate() {
+            for (r, &j) in inside.iter().enumerate() {
+                kkt[[p, r]] = hess[[i, j]];
+            }
+            kkt[[p, p]] += reg;
+            rhs[p] = -grad[i] - h_dx_fixed[i];
         }
-        kkt[[p, p]] += reg;
-        rhs[p] = -grad[i] - h_dx_fixed[i];
-    }
-    for (r, &k) in rows.iter().enumerate() {
+        for (r, &k) in rows.iter().enumerate() {
+            for (p, &j) in inside.iter().enumerate() {
+                let v = lay.a[[k, j]];
+                kkt[[p, ni + r]] = v;
+                kkt[[ni + r, p]] = v;
+            }
+            rhs[ni + r] = -at.slack[k] - a_dx_fixed[k];
+        }
+        let sol = lu_solve(kkt.view(), rhs.view())?;
         for (p, &j) in inside.iter().enumerate() {
-            let v = lay.a[[k, j]];
-            kkt[[p, ni + r]] = v;
-            kkt[[ni + r, p]] = v;
+            dx[j] = sol[p];
         }
-        rhs[ni + r] = -at.slack[k] - a_dx_fixed[k];
-    }
-    let sol = lu_solve(kkt.view(), rhs.view())?;
-    for (p, &j) in inside.iter().enumerate() {
-        dx[j] = sol[p];
     }
     let z2 = &at.z + &dx;
     let grad2 = problem.gradient(z2.view());
     let a_si_t = Array2::from_shape_fn((ni, q), |(p, r)| lay.a[[rows[r], inside[p]]]);
     let grad_i = Array1::from_iter(inside.iter().map(|&j| grad2[j]));
-    let lam_s = lstsq(a_si_t.view(), grad_i.view())?;
+    let lam_s = if q < ni {
+        lstsq(a_si_t.view(), grad_i.view())?
+    } else if ni == 0 {
+        Array1::zeros(q) // every coordinate on a box face: the box certifies
+    } else {
+        // the least-norm solution of the under-determined system
+        let mmt = Cholesky::factor(gram_t(a_si_t.t()))?;
+        a_si_t.t().dot(&mmt.solve(grad_i))
+    };
     let mut lam2 = Array1::<f64>::zeros(at.lam.len());
     for (r, &k) in rows.iter().enumerate() {
         lam2[k] = lam_s[r].max(0.0);

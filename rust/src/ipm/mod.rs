@@ -92,10 +92,25 @@ pub fn solve<'a, P: Problem<'a>>(problem: &P, start: &Start, st: &Settings) -> S
     }
 }
 
+/// A factored normal matrix.
+enum Normal {
+    Dense(Cholesky),
+    LowRank(layout::LowRankNormal),
+}
+
+impl Normal {
+    fn solve(&self, r: Array1<f64>) -> Array1<f64> {
+        match self {
+            Normal::Dense(c) => c.solve(r),
+            Normal::LowRank(l) => l.solve(&r),
+        }
+    }
+}
+
 /// The Newton direction for one complementarity target.
 struct Newton<'s, 'l> {
     lay: &'s Layout<'l>,
-    chol: Cholesky,
+    chol: Normal,
     s: &'s Array1<f64>,
     lam: &'s Array1<f64>,
     w: Array1<f64>,
@@ -191,16 +206,24 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
         let w = &lam / &s;
         let single = !exact && mu > st.single_mu * mu0;
         let reduce = if exact { 0.0 } else { st.reduce_tol };
-        let mut mat = lay.normal_matrix(w.view(), single, reduce);
         let hess = problem.hessian(z.view());
         let nonlinear = hess.is_some();
-        if let Some(hess) = hess {
-            mat += &hess;
-        }
-        let chol = if nonlinear {
-            Cholesky::factor_shifted(mat)
+        let low_rank = if nonlinear {
+            None
         } else {
-            Cholesky::factor(mat)
+            lay.low_rank_normal(w.view(), reduce)
+        };
+        let chol = match (low_rank, hess) {
+            (Some(l), _) => Some(Normal::LowRank(l)),
+            (None, hess) => {
+                let mut mat = lay.normal_matrix(w.view(), single, reduce);
+                if let Some(hess) = hess {
+                    mat += &hess;
+                    Cholesky::factor_shifted(mat).map(Normal::Dense)
+                } else {
+                    Cholesky::factor(mat).map(Normal::Dense)
+                }
+            }
         };
         let Some(chol) = chol else {
             failed = Some(it);

@@ -593,12 +593,13 @@ mod tests {
 
     #[test]
     fn lu_solves_a_symmetric_indefinite_kkt_system() {
-        // [H C^T; C 0] with H singular (rank 2 of 6) and C (3 x 6) of full row rank
-        let h = Array2::from_shape_fn((6, 6), |(i, j)| {
-            let (u, v) = ((i as f64).sin(), (j as f64).sin());
-            let (p, q) = ((i as f64 * 0.7).cos(), (j as f64 * 0.7).cos());
-            u * v + p * q
+        // [H C^T; C 0] with H singular (rank 4 of 6, definite on the null space of C) and
+        // C (3 x 6) of full row rank
+        let bh = Array2::from_shape_fn((6, 4), |(i, k)| {
+            let (i, k) = (i as f64, k as f64);
+            (1.3 * i * i + 0.7 * k + 0.1 * i * k).cos()
         });
+        let h = bh.dot(&bh.t());
         let c = Array2::from_shape_fn((3, 6), |(i, j)| {
             if j == 2 * i || j == 2 * i + 1 {
                 1.0 + j as f64

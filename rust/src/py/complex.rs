@@ -67,8 +67,11 @@ pub(crate) struct PyComplexResult {
     edges: Py<PyArray2<i64>>,
     /// `(E, 2)` (layer, unit) of the hyperplane of each edge.
     edge_units: Py<PyArray2<i64>>,
-    /// False when `max_regions` stopped the search.
+    /// False when `max_regions` or an interruption stopped the search.
     complete: bool,
+    /// Ctrl-C (or a progress callback raising `KeyboardInterrupt`) stopped the search; the
+    /// regions found so far are returned.
+    interrupted: bool,
     /// Rows or steps the solvers could not settle (0 in a certified result).
     unsettled: usize,
 }
@@ -91,15 +94,20 @@ pub(crate) fn complex_search<'py>(
 ) -> PyResult<PyComplexResult> {
     let domain = domain_of(a, b, lo, hi).map_err(|e| to_pyerr(py, e))?;
     let inner = &net.inner;
-    let report = |p: Progress| {
-        if let Some(cb) = &progress {
-            Python::with_gil(|py| {
-                // a failing callback must not stop the search; its error is shown once
+    // Ctrl-C is checked after each batch: the search then stops and returns what it found
+    let report = |p: Progress| -> bool {
+        Python::with_gil(|py| {
+            if let Some(cb) = &progress {
                 if let Err(e) = cb.call1(py, (p.found, p.frontier, p.seconds)) {
+                    if e.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) {
+                        return false;
+                    }
+                    // any other failing callback must not stop the search; it is shown
                     e.print(py);
                 }
-            });
-        }
+            }
+            py.check_signals().is_ok()
+        })
     };
     let run = || search(inner, &domain, Settings { max_regions }, Some(&report));
     let cx = py
@@ -129,6 +137,7 @@ pub(crate) fn complex_search<'py>(
         edges: pairs(&edges).into_pyarray(py).unbind(),
         edge_units: pairs(&cx.edge_units).into_pyarray(py).unbind(),
         complete: cx.complete,
+        interrupted: cx.interrupted,
         unsettled: cx.unsettled,
     })
 }

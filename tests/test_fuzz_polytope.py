@@ -119,20 +119,16 @@ def lp_facet_margin(A, b, lo, hi, i):
 
 
 def lp_implied(A, b, lo, hi, i, facets):
-    """min of row i's normalised slack over {facets, box}: >= -tol iff row i is implied."""
+    """min of row i's normalised slack over {facets, box, slack of row i >= -1}: >= -tol iff
+    row i is implied (the floor keeps the LP bounded when the box is not)."""
     U, v, keep = _normalised(A, b)
     idx = np.flatnonzero(keep)
     k = int(np.flatnonzero(idx == i)[0])
     rows = [int(np.flatnonzero(idx == f)[0]) for f in facets]
     Bx, bb = _box_rows(lo, hi)
-    G, h = np.vstack([U[rows].reshape(-1, A.shape[1]), Bx]), np.concatenate([v[rows], bb])
-    res = linprog(
-        U[k],
-        A_ub=-G if len(G) else None,
-        b_ub=h if len(G) else None,
-        bounds=[(-1e6, 1e6)] * A.shape[1],
-        method="highs",
-    )
+    G = np.vstack([U[rows].reshape(-1, A.shape[1]), Bx, U[k][None]])
+    h = np.concatenate([v[rows], bb, [v[k] + 1.0]])
+    res = linprog(U[k], A_ub=-G, b_ub=h, bounds=[(None, None)] * A.shape[1], method="highs")
     assert res.status == 0, res.message
     return res.fun + v[k]
 
@@ -202,6 +198,15 @@ def cases(draw, max_d: int = 5):
     elif kind in ("unbounded", "half_bounded"):
         lo = np.full(d, -np.inf)
         hi = np.full(d, np.inf) if kind == "unbounded" else np.ones(d)
+    # any kind may also lose some box sides (unbounded and half-bounded variants)
+    sides = draw(st.sampled_from(["all", "all", "none", "some"]))
+    if sides == "none":
+        lo, hi = np.full(d, -np.inf), np.full(d, np.inf)
+        kind += "+unbounded"
+    elif sides == "some":
+        lo = np.where(rng.random(d) < 0.5, -np.inf, lo)
+        hi = np.where(rng.random(d) < 0.5, np.inf, hi)
+        kind += "+half"
     return Case(A, b, lo, hi, kind)
 
 
@@ -314,9 +319,8 @@ def test_facets_are_certified_or_refused(cp):
             case.kind,
             int(i),
         )
-    if np.isfinite(case.lo).all() and np.isfinite(case.hi).all():
-        for i in np.setdiff1d(np.flatnonzero(norms > 0), facets):
-            assert lp_implied(case.A, case.b, case.lo, case.hi, int(i), facets) >= -FACET_TOL
+    for i in np.setdiff1d(np.flatnonzero(norms > 0), facets):  # unbounded boxes too
+        assert lp_implied(case.A, case.b, case.lo, case.hi, int(i), facets) >= -FACET_TOL
 
 
 @FUZZ

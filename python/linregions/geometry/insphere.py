@@ -1,17 +1,33 @@
 """The insphere (Chebyshev ball) of a polytope, eq. 5 of the paper:
 ``max r  s.t.  A_i x + b_i >= r |A_i|,  lo + r <= x <= hi - r``.
 
-With a finite box the Rust core solves it by a dense interior-point method and certifies the
-result: ``radius`` is the exact distance from ``center`` to the nearest hyperplane or box face
-and ``upper_bound`` a dual bound on the optimum, within the tolerances of each other. With an
-infinite box HiGHS (through scipy) solves the LP and the radius is certified the same way from
-the center (the upper bound is then HiGHS's optimum).
+The Rust core solves it by a dense interior-point method and certifies the result:
+``radius`` is the exact distance from ``center`` to the nearest hyperplane or box face and
+``upper_bound`` a dual bound on the optimum, within the tolerances of each other.
+
+Unbounded and half-bounded boxes (``lo = -inf`` and/or ``hi = inf``) are handled natively:
+
+- when the polytope holds arbitrarily large balls (its recession cone
+  ``{u : A u >= 0, u_j >= 0 where lo_j is finite, u_j <= 0 where hi_j is finite}`` has an
+  interior), the answer has ``radius = upper_bound = inf`` and ``status = "unbounded"``; the
+  certificate is a direction ``u`` whose distance to every hyperplane of that cone is at least
+  :data:`RECESSION_TOL` (found by the same solver on the cone cut by the box ``[-1, 1]^d``), and
+  ``center`` is a point at distance at least 1 from every row and finite box face;
+- otherwise the largest ball is finite (a slab, a half-strip, a cone cut by a row...): the
+  solver runs in an artificial box and certifies the upper bound for the real, unbounded set
+  with multipliers that need no infinite box side (see ``rust/src/ipm/free.rs``); the answer
+  is certified as with a finite box (``status = "optimal"``);
+- an empty polytope raises :class:`~linregions.errors.EmptyPolytopeError`, as always.
+
+If the solver cannot certify an answer, HiGHS (through scipy) solves the LP: with a finite box
+its multipliers give a weak-duality bound; with an infinite box its optimum is the upper
+bound (method ``"ipm+highs"``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Optional
 
 import numpy as np
 
@@ -28,6 +44,9 @@ INSPHERE_REL_TOL: float = INSPHERE_SETTINGS.rel_tol
 INSPHERE_ABS_TOL: float = INSPHERE_SETTINGS.abs_tol
 #: Iteration limit of the interior-point method (per pass).
 INSPHERE_MAX_ITER: int = INSPHERE_SETTINGS.max_iter
+#: A recession direction (a unit-box ball center of the recession cone) whose distance to
+#: every hyperplane of the cone exceeds this certifies an unbounded inradius.
+RECESSION_TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -54,7 +73,11 @@ class Insphere:
         Interior-point iterations (0 when HiGHS alone answered).
     method : str
         ``"ipm"`` (the Rust interior-point solver), ``"ipm+highs"`` (HiGHS after an
-        uncertified stop) or ``"highs"`` (an unbounded box: HiGHS only).
+        uncertified stop) or ``"highs"`` (HiGHS only).
+    status : str
+        ``"optimal"``, or ``"unbounded"`` when the polytope holds arbitrarily large balls:
+        then ``radius = upper_bound = inf`` and ``center`` is a point at distance at least 1
+        from every row and finite box face.
 
     Examples
     --------
@@ -73,6 +96,7 @@ class Insphere:
     upper_bound: float
     iterations: int
     method: str
+    status: str = "optimal"
 
     def __iter__(self) -> Iterator:
         return iter((self.center, self.radius))
@@ -102,46 +126,48 @@ def compute_insphere(
     max_iter: int = INSPHERE_MAX_ITER,
     fallback: bool = True,
 ) -> Insphere:
-    """The insphere of ``poly``; raises :class:`EmptyPolytopeError` when it is empty,
-    :class:`UnboundedPolytopeError` when it holds arbitrarily large balls and
-    :class:`SolverLimitError` when no certified answer was reached. With ``fallback``, an
-    IPM that stops uncertified is followed by HiGHS, whose answer is certified the same
-    way (method ``"ipm+highs"``)."""
-    if np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all():
-        settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
-        res = _core.insphere(poly.A, poly.b, poly.lo, poly.hi, settings)
-        center, radius, upper = res.center, res.radius, res.upper_bound
-        iters, status = res.iterations, res.status.label
-        method = "ipm"
-        if not res.status.is_certified and not fallback:
+    """The insphere of ``poly``; raises :class:`EmptyPolytopeError` when it is empty and
+    :class:`SolverLimitError` when no certified answer was reached; an unbounded inradius
+    is an answer with ``radius = inf`` and ``status = "unbounded"`` (see the module notes).
+    With ``fallback``, an IPM that stops uncertified is followed by HiGHS, whose answer is
+    certified the same way (method ``"ipm+highs"``)."""
+    finite = bool(np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all())
+    if not finite:
+        unbounded = _unbounded_insphere(poly)
+        if unbounded is not None:
+            return unbounded
+    settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
+    res = _core.insphere(poly.A, poly.b, poly.lo, poly.hi, settings)
+    center, radius, upper = res.center, res.radius, res.upper_bound
+    iters, status = res.iterations, res.status.label
+    method = "ipm"
+    if not res.status.is_certified and not fallback:
+        raise _limit(
+            f"insphere: {status} after {iters} iterations; certified radius in "
+            f"[{radius:.6g}, {upper:.6g}]",
+            status,
+            center,
+            radius,
+            upper,
+        )
+    if not res.status.is_certified:
+        # The IPM's own dual bound can stall on degenerate regions; certify HiGHS's
+        # answer instead (exact distance of its center, weak-duality bound from its duals).
+        center_h, radius_h, upper_h = certified_linprog(poly) if finite else _highs_free(poly)
+        if radius_h > radius:
+            center, radius = center_h, radius_h
+        upper = min(upper, upper_h)
+        method = "ipm+highs"
+        # (with an infinite box HiGHS's optimum is taken as the bound, as it stands)
+        if finite and upper - radius > rel_tol * max(abs(radius), abs(upper)) + abs_tol:
             raise _limit(
-                f"insphere: {status} after {iters} iterations; certified radius in "
-                f"[{radius:.6g}, {upper:.6g}]",
+                f"insphere: {status} after {iters} iterations and HiGHS; "
+                f"certified radius in [{radius:.6g}, {upper:.6g}]",
                 status,
                 center,
                 radius,
                 upper,
             )
-        if not res.status.is_certified:
-            # The IPM's own dual bound can stall on degenerate regions; certify HiGHS's
-            # answer instead (exact distance of its center, weak-duality bound from its duals).
-            center_h, radius_h, upper_h = certified_linprog(poly)
-            if radius_h > radius:
-                center, radius = center_h, radius_h
-            upper = min(upper, upper_h)
-            method = "ipm+highs"
-            if upper - radius > rel_tol * max(abs(radius), abs(upper)) + abs_tol:
-                raise _limit(
-                    f"insphere: {status} after {iters} iterations and HiGHS; "
-                    f"certified radius in [{radius:.6g}, {upper:.6g}]",
-                    status,
-                    center,
-                    radius,
-                    upper,
-                )
-    else:
-        center, upper = insphere_linprog(poly)
-        radius, iters, method = certified_radius(poly, center), 0, "highs"
     if upper < -abs_tol:
         raise EmptyPolytopeError(
             f"polytope is empty: the largest inscribed radius is at most {upper:.6g} < 0"
@@ -150,6 +176,70 @@ def compute_insphere(
     if -abs_tol <= radius < 0.0:
         radius = 0.0  # flat, up to rounding
     return Insphere(np.asarray(center), radius, float(upper), int(iters), method)
+
+
+def _highs_free(poly: HRep) -> tuple[np.ndarray, float, float]:
+    """HiGHS's insphere for a box with infinite sides: (center, exact radius of that center,
+    HiGHS's optimum as the upper bound)."""
+    center, upper = insphere_linprog(poly)
+    return center, certified_radius(poly, center), upper
+
+
+def recession_direction(poly: HRep) -> Optional[tuple[np.ndarray, float, int]]:
+    """A direction ``u`` along which every row and finite box face of ``poly`` moves away at
+    unit-row rate at least :data:`RECESSION_TOL`: ``(u, rate, iterations)``, or ``None``
+    when the recession cone has no such interior (or a coordinate has two finite sides).
+
+    ``u`` is the certified center of the largest ball in the recession cone
+    ``{u : A u >= 0, u_j >= 0 where lo_j is finite, u_j <= 0 where hi_j is finite}`` cut by
+    the box ``[-1, 1]^d``; ``rate`` is its exact distance to the cone's hyperplanes.
+    """
+    fin_lo, fin_hi = np.isfinite(poly.lo), np.isfinite(poly.hi)
+    if (fin_lo & fin_hi).any():
+        return None
+    lo_c = np.where(fin_lo, 0.0, -1.0)
+    hi_c = np.where(fin_hi, 0.0, 1.0)
+    cone = _core.insphere(poly.A, np.zeros(poly.n_rows), lo_c, hi_c, INSPHERE_SETTINGS)
+    u = np.asarray(cone.center)
+    norms = np.linalg.norm(poly.A, axis=1)
+    nz = norms > 0
+    rate = min(
+        float(((poly.A[nz] @ u) / norms[nz]).min(initial=np.inf)),
+        float((u - lo_c).min(initial=np.inf)),
+        float((hi_c - u).min(initial=np.inf)),
+    )
+    if not rate > RECESSION_TOL:
+        return None
+    return u, rate, int(cone.iterations)
+
+
+def _unbounded_insphere(poly: HRep) -> Optional[Insphere]:
+    """The answer for a polytope that holds arbitrarily large balls, or ``None``."""
+    norms = np.linalg.norm(poly.A, axis=1)
+    if (poly.b[norms == 0] < 0).any():
+        return None  # a zero row 0 >= -b with b < 0: empty (raised by the solver path)
+    found = recession_direction(poly)
+    if found is None:
+        return None
+    u, rate, iters = found
+    # x = t u: every unit-row slack is >= t rate + b_i / |a_i|, every finite box distance
+    # >= t rate -/+ the bound: t below puts all of them at >= 1 (checked exactly)
+    nz = norms > 0
+    need = np.concatenate(
+        [
+            1.0 - poly.b[nz] / norms[nz],
+            1.0 + poly.lo[np.isfinite(poly.lo)],
+            1.0 - poly.hi[np.isfinite(poly.hi)],
+            [0.0],
+        ]
+    )
+    t = float(need.max()) / rate
+    for _ in range(8):
+        center = t * u
+        if certified_radius(poly, center) >= 1.0:
+            return Insphere(center, np.inf, np.inf, iters, "recession cone", "unbounded")
+        t = 2.0 * t + 1.0 / rate
+    return None
 
 
 def _limit(message: str, status: str, center, lower: float, upper: float) -> SolverLimitError:

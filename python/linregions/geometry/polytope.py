@@ -52,7 +52,8 @@ class Polytope:
     b : array_like, shape (N,)
         Finite offsets.
     lo, hi : array_like, shape (d,)
-        The box; may hold ``-inf``/``inf`` (an unbounded box), ``lo <= hi``.
+        The box; ``lo`` may hold ``-inf`` and ``hi`` ``inf`` (an unbounded or half-bounded
+        box: every question below handles it, see :meth:`insphere`), ``lo <= hi``.
 
     The arrays are stored as read-only float64.
 
@@ -98,6 +99,10 @@ class Polytope:
                 raise InvalidValueError(f"{name} contains NaN")
         check_finite(A, "A")
         check_finite(b, "b")
+        for name, v, wrong in (("lo", lo, np.inf), ("hi", hi, -np.inf)):
+            if (v == wrong).any():
+                i = int(np.flatnonzero(v == wrong)[0])
+                raise InvalidValueError(f"{name}[{i}] = {v[i]}: no real point has that bound")
         if (lo > hi).any():
             i = int(np.flatnonzero(lo > hi)[0])
             raise InvalidValueError(f"lo[{i}] = {lo[i]} exceeds hi[{i}] = {hi[i]}")
@@ -148,19 +153,36 @@ class Polytope:
     ) -> Insphere:
         """The largest inscribed ball (eq. 5), certified (see :mod:`linregions.geometry.insphere`).
 
-        Unpacks as ``center, radius``. Raises ``EmptyPolytopeError``,
-        ``UnboundedPolytopeError`` or ``SolverLimitError`` (all :class:`PolytopeError`).
+        Unpacks as ``center, radius``. With an unbounded box the radius may still be finite
+        (a slab, a half-strip); when the polytope holds arbitrarily large balls the answer
+        has ``radius = inf`` and ``status = "unbounded"`` (its ``center`` is a point at
+        distance at least 1 from every row and finite box face). Raises
+        ``EmptyPolytopeError`` or ``SolverLimitError`` (both :class:`PolytopeError`).
         ``fallback``: certify HiGHS's answer when the interior-point method stops early.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import linregions as lr
+        >>> slab = lr.Polytope([[0.0, 1.0], [0.0, -1.0]], [1.0, 1.0],
+        ...                    [-np.inf, -np.inf], [np.inf, np.inf])   # -1 <= y <= 1
+        >>> round(float(slab.insphere().radius), 9)
+        1.0
+        >>> cone = lr.Polytope([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], [-np.inf] * 2, [np.inf] * 2)
+        >>> cone.insphere().radius, cone.insphere().status
+        (inf, 'unbounded')
         """
         return compute_insphere(
             self, rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter, fallback=fallback
         )
 
     def interior_point(self) -> np.ndarray:
-        """A point (d,) strictly inside: the center of the largest inscribed ball (eq. 5).
+        """A point (d,) strictly inside: the center of the largest inscribed ball (eq. 5),
+        or for an unbounded inradius a point at distance at least 1 from every row and
+        finite box face.
 
-        Raises ``EmptyPolytopeError``, ``FlatPolytopeError`` (no interior) or
-        ``UnboundedPolytopeError`` (all :class:`PolytopeError`).
+        Raises ``EmptyPolytopeError`` or ``FlatPolytopeError`` (no interior; both
+        :class:`PolytopeError`).
         """
         ins = self.insphere()
         if ins.radius <= 0:

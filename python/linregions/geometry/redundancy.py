@@ -15,7 +15,13 @@ Methods:
   far decides redundancy, or a feasible point of it past the row, joined to the center by a
   segment, meets a new facet. These LPs run in the Rust core (dense interior point, stopped
   as soon as either answer is certified; HiGHS when it cannot settle one). Flat polytopes
-  (no interior point) fall back to ``"naive"``.
+  (no interior point) fall back to ``"naive"``. Infinite box sides (``lo = -inf``,
+  ``hi = inf``) are handled natively: a ray that leaves through one meets no face, the
+  interior point of an unbounded inradius is a point far along a recession direction (see
+  :mod:`linregions.geometry.insphere`), and the LPs run in an artificial box while their
+  "redundant" answers are certified for the real set by multipliers that need no infinite
+  side (``rust/src/ipm/free.rs``); an LP that cannot be certified that way goes to HiGHS
+  with the floor ``A_i x + b_i >= -1`` that keeps it bounded.
 - ``"cdd"``: pycddlib (floating point), for cross-checks at small sizes.
 """
 
@@ -123,11 +129,13 @@ def _row_min_early(
     x0: np.ndarray,
     tol: float,
 ) -> tuple[float, np.ndarray]:
-    """Settles ``min A_i x + b_i >= -tol`` over ``rows`` and the (finite) box without the
-    optimum when it can: the Rust interior-point LP from the strictly interior ``x0`` stops at
-    a certified lower bound ``>= -tol`` (returned: row ``i`` is redundant) or at an exactly
-    feasible point whose value is below ``-FACET_MARGIN`` (returned with that value). Anything
-    else (a value in between, a stalled solve) is decided by the exact HiGHS LP."""
+    """Settles ``min A_i x + b_i >= -tol`` over ``rows`` and the box (sides may be
+    infinite) without the optimum when it can: the Rust interior-point LP from the strictly
+    interior ``x0`` stops at a certified lower bound ``>= -tol`` (returned: row ``i`` is
+    redundant) or at an exactly feasible point whose value is below ``-FACET_MARGIN``
+    (returned with that value). Anything else (a value in between, a stalled solve) is
+    decided by the exact HiGHS LP (with the floor ``A_i x + b_i >= -1`` when a box side is
+    infinite)."""
     res = _core.lp_minimize(
         A[rows],
         b[rows],
@@ -145,7 +153,8 @@ def _row_min_early(
         return res.lower_bound, res.x
     if res.value < -tol and res.status in (status.POINT_BELOW, status.OPTIMAL):
         return res.value, res.x
-    return _row_min(A, b, rows, i, poly, extra_floor=False)
+    bounded = bool(np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all())
+    return _row_min(A, b, rows, i, poly, extra_floor=not bounded)
 
 
 def _check_nonempty(poly: HRep) -> bool:
@@ -192,7 +201,6 @@ def nonredundant_auto(
     n_straight, n_bent = classes.by_straight_rays, classes.by_bent_rays
     by_box, by_dup = int(np.count_nonzero(codes == 3)), int(np.count_nonzero(codes == 2))
     A, b, _ = _unit_rows(poly)
-    bounded = bool(np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all())
     s0 = A @ x0 + b
     candidates = np.flatnonzero((codes == _CODE_FACET) | (codes == _CODE_UNKNOWN))
     unknown = np.flatnonzero(codes == _CODE_UNKNOWN)
@@ -204,10 +212,7 @@ def nonredundant_auto(
             continue  # met first by an earlier segment
         while True:
             facets = np.flatnonzero(codes == _CODE_FACET)
-            if bounded:
-                y, xs = _row_min_early(A, b, facets, i, poly, x0, tol)
-            else:
-                y, xs = _row_min(A, b, facets, i, poly, extra_floor=True)
+            y, xs = _row_min_early(A, b, facets, i, poly, x0, tol)
             n_lps += 1
             if y >= -tol:
                 codes[i], alive[i] = _CODE_LP_REDUNDANT, False
@@ -276,12 +281,12 @@ def nonredundant_cdd(poly: HRep, tol: float = REDUNDANCY_TOL) -> RedundancyRepor
     except ImportError as e:  # pragma: no cover - optional dependency
         raise InvalidValueError("method='cdd' needs pycddlib (pip install pycddlib)") from e
     _check_nonempty(poly)
-    if not (np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all()):
-        raise InvalidValueError("method='cdd' needs a finite box")
     A, b, norms = _unit_rows(poly)
     keep = norms > 0
     lo, hi = poly.lo, poly.hi
-    box_min = b + np.where(A > 0, A * lo, A * hi).sum(axis=1)
+    with np.errstate(invalid="ignore"):  # 0 * inf: the zero entries are masked below
+        low = np.where(A > 0, A * lo, np.where(A < 0, A * hi, 0.0))
+    box_min = b + low.sum(axis=1)
     keep &= box_min < -tol
     idx = np.flatnonzero(keep)
     # drop all but the last of each group of duplicates
@@ -291,11 +296,15 @@ def nonredundant_cdd(poly: HRep, tol: float = REDUNDANCY_TOL) -> RedundancyRepor
     idx = np.array(sorted(last.values()), dtype=np.int64)
     d = poly.dim
     eye = np.eye(d)
-    box = np.vstack([np.column_stack([-lo, eye]), np.column_stack([hi, -eye])])
+    fin_lo, fin_hi = np.isfinite(lo), np.isfinite(hi)  # an infinite side is no face
+    box = np.vstack(
+        [np.column_stack([-lo, eye])[fin_lo], np.column_stack([hi, -eye])[fin_hi]]
+    ).reshape(-1, d + 1)
+    nb = box.shape[0]
     rows = np.vstack([box, np.column_stack([b[idx], A[idx]])])
     mat = cdd.matrix_from_array(rows.tolist(), rep_type=cdd.RepType.INEQUALITY)
     redundant = cdd.redundant_rows(mat)
-    kept = [int(idx[r - 2 * d]) for r in range(2 * d, rows.shape[0]) if r not in redundant]
+    kept = [int(idx[r - nb]) for r in range(nb, rows.shape[0]) if r not in redundant]
     return RedundancyReport(np.array(sorted(kept), dtype=np.int64), "cdd")
 
 

@@ -8,13 +8,16 @@
 //! Certification: every center `x` gives a *lower* bound, its exact distance to the nearest
 //! hyperplane or box face; the multipliers, made exactly dual feasible through the box,
 //! give an *upper* bound by weak duality. The returned radius is exact for the returned
-//! center and within the tolerances of the optimum. The box must be finite (then the LP
-//! always has an optimum; a negative optimum certifies an empty polytope).
+//! center and within the tolerances of the optimum; a negative optimum certifies an empty
+//! polytope. Box sides may be infinite: the solve then runs in an artificial box and the
+//! upper bound comes from corrected multipliers ([`super::free`]); an unbounded inradius
+//! (or an optimal ball that reaches the artificial box) ends uncertified.
 
 use std::cell::RefCell;
 
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis, CowArray};
 
+use super::free::{self, Sides};
 use super::{solve, Layout, Point, Problem, Settings, Start, Status};
 use crate::error::{CoreError, Result};
 use crate::hrep::{check, normalize};
@@ -37,11 +40,18 @@ struct Best {
     center: Array1<f64>,
     lower: f64,
     upper: f64,
+    /// With infinite box sides: the best upper bound for the artificial box, the measure of
+    /// progress (for the stall test) until the real one is certified.
+    art_upper: f64,
 }
 
 struct InsphereProblem<'a> {
     lay: Layout<'a>,
     best: RefCell<Best>,
+    /// The real box (sides may be infinite; the layout holds the artificial one).
+    lo: Array1<f64>,
+    hi: Array1<f64>,
+    sides: Sides,
 }
 
 impl InsphereProblem<'_> {
@@ -63,6 +73,57 @@ impl InsphereProblem<'_> {
             }
             total += l + h;
             obj += h * lay.hi[j] - l * lay.lo[j];
+        }
+        if total > 0.0 {
+            obj / total
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Upper bound over the real box, whose sides may be infinite: the row multipliers are
+    /// corrected so that no infinite side needs a multiplier ([`free::correct`]); the
+    /// finite sides keep their multipliers, shifted as in [`Self::upper`].
+    fn real_upper(&self, lam: ArrayView1<f64>) -> f64 {
+        let lay = &self.lay;
+        let (n, d) = (lay.n(), lay.d());
+        let zero = Array1::zeros(d);
+        let rows = lam.slice(ndarray::s![..n]);
+        let Some((lr, atl)) = free::correct(lay.a.view(), rows, zero.view(), &self.sides) else {
+            return f64::INFINITY;
+        };
+        let tol = free::residual_tol(lay.a.view(), lr.view(), zero.view());
+        let mut total = lr.sum();
+        let mut obj = lr.dot(&lay.b);
+        for j in 0..d {
+            let side = |k: usize, is_free: bool| if is_free { 0.0 } else { lam[k].max(0.0) };
+            let mut l = side(n + j, self.sides.lo_free[j]);
+            let mut h = side(n + d + j, self.sides.hi_free[j]);
+            let delta = atl[j] - (h - l);
+            if delta > 0.0 {
+                if self.sides.hi_free[j] {
+                    if delta > tol[j] {
+                        return f64::INFINITY;
+                    }
+                } else {
+                    h += delta;
+                }
+            } else if delta < 0.0 {
+                if self.sides.lo_free[j] {
+                    if -delta > tol[j] {
+                        return f64::INFINITY;
+                    }
+                } else {
+                    l -= delta;
+                }
+            }
+            total += l + h;
+            if h > 0.0 {
+                obj += h * self.hi[j];
+            }
+            if l > 0.0 {
+                obj -= l * self.lo[j];
+            }
         }
         if total > 0.0 {
             obj / total
@@ -92,23 +153,34 @@ impl<'a> Problem<'a> for InsphereProblem<'a> {
             lower = lower.min(v + lay.b[i]);
         }
         for j in 0..d {
-            lower = lower.min(x[j] - lay.lo[j]).min(lay.hi[j] - x[j]);
+            lower = lower.min(x[j] - self.lo[j]).min(self.hi[j] - x[j]);
         }
         // the atl of a point may hold negative multipliers: recompute on the clipped ones
-        let upper = if p.lam.iter().take(lay.n()).all(|&v| v >= 0.0) {
+        let mut upper = if p.lam.iter().take(lay.n()).all(|&v| v >= 0.0) {
             self.upper(p.lam, p.atl)
         } else {
             let lc = p.lam.mapv(|v| v.max(0.0));
             self.upper(lc.view(), lay.atv(lc.view()).view())
         };
         let mut best = self.best.borrow_mut();
+        if self.sides.any() {
+            // the bound above holds for the artificial box only: certify for the real set
+            // when it would end the solve (one correction costs about one iteration)
+            best.art_upper = best.art_upper.min(upper);
+            let (lo, hi) = (best.lower.max(lower), best.art_upper);
+            upper = if met(lo, hi, st) {
+                self.real_upper(p.lam)
+            } else {
+                f64::INFINITY
+            };
+        }
         if lower > best.lower {
             best.lower = lower;
             best.center = x.to_owned();
         }
         best.upper = best.upper.min(upper);
         let (lo, hi) = (best.lower, best.upper);
-        if hi - lo <= st.rel_tol * lo.abs().max(hi.abs()) + st.abs_tol {
+        if met(lo, hi, st) {
             Some(if hi < 0.0 {
                 Status::Infeasible
             } else {
@@ -121,11 +193,22 @@ impl<'a> Problem<'a> for InsphereProblem<'a> {
 
     fn gap(&self) -> f64 {
         let best = self.best.borrow();
-        (best.upper - best.lower) / best.lower.abs().max(best.upper.abs()).max(1e-300)
+        let upper = if best.upper.is_finite() {
+            best.upper
+        } else {
+            best.art_upper
+        };
+        (upper - best.lower) / best.lower.abs().max(upper.abs()).max(1e-300)
     }
 }
 
-/// Largest inscribed ball of the polytope (see the module notes). The box must be finite.
+/// Whether the certified bounds `lo <= hi` meet within the tolerances (both finite).
+fn met(lo: f64, hi: f64, st: &Settings) -> bool {
+    lo.is_finite() && hi.is_finite() && hi - lo <= st.rel_tol * lo.abs().max(hi.abs()) + st.abs_tol
+}
+
+/// Largest inscribed ball of the polytope (see the module notes). Box sides may be
+/// infinite.
 pub fn insphere(
     a: ArrayView2<f64>,
     b: ArrayView1<f64>,
@@ -135,13 +218,16 @@ pub fn insphere(
 ) -> Result<Insphere> {
     check(a, b, lo, hi)?;
     settings.validate().map_err(CoreError::Value)?;
-    if lo.iter().chain(hi.iter()).any(|v| !v.is_finite()) {
-        return Err(CoreError::Value(
-            "insphere by interior point needs a finite box".into(),
-        ));
-    }
     let rows = normalize(a, b);
-    let mid = (&lo + &hi) / 2.0;
+    let sides = Sides::new(lo, hi);
+    let (lo_a, hi_a) = if sides.any() {
+        let origin = Array1::zeros(lo.len());
+        let reach = free::ARTIFICIAL_REACH * free::scale(rows.b.view(), origin.view());
+        free::artificial_box(lo, hi, origin.view(), reach)
+    } else {
+        (lo.to_owned(), hi.to_owned())
+    };
+    let mid = (&lo_a + &hi_a) / 2.0;
     if (0..a.nrows()).any(|i| rows.norm[i] == 0.0 && rows.b[i] < 0.0) {
         // 0 x + b >= 0 with b < 0: empty, certified by that row alone
         return Ok(Insphere {
@@ -156,8 +242,8 @@ pub fn insphere(
     let lay = Layout::new(
         CowArray::from(rows.a.select(Axis(0), &keep)),
         rows.b.select(Axis(0), &keep),
-        lo.to_owned(),
-        hi.to_owned(),
+        lo_a,
+        hi_a,
         true,
     );
     let start = start(&lay, &mid);
@@ -167,7 +253,11 @@ pub fn insphere(
             center: mid,
             lower: f64::NEG_INFINITY,
             upper: f64::INFINITY,
+            art_upper: f64::INFINITY,
         }),
+        lo: lo.to_owned(),
+        hi: hi.to_owned(),
+        sides,
     };
     let sol = solve(&problem, &start, settings);
     let best = problem.best.into_inner();

@@ -1,4 +1,5 @@
-//! Dense LPs `min c.x + c0  s.t.  A x + b >= 0,  lo <= x <= hi` (finite box) from a strictly
+//! Dense LPs `min c.x + c0  s.t.  A x + b >= 0,  lo <= x <= hi` (box sides may be infinite:
+//! see [`super::free`]) from a strictly
 //! interior start, with early exits for questions that do not need the optimum: "is there a
 //! feasible point with value below `stop_below`?" and "is the minimum at least
 //! `stop_above`?". These are the redundancy questions of appendix C: a row is redundant when
@@ -12,12 +13,14 @@
 //!
 //! Certification: every reported point is checked exactly against every row and the box;
 //! every reported lower bound comes from weak duality with the current multipliers made
-//! dual feasible through the box (valid for any multipliers `>= 0`).
+//! dual feasible through the box (valid for any multipliers `>= 0`); with infinite box
+//! sides, from multipliers corrected so that they need none of them ([`super::free`]).
 
 use std::cell::RefCell;
 
 use ndarray::{Array1, ArrayView1, ArrayView2, CowArray, Zip};
 
+use super::free::{self, Sides};
 use super::{solve, Layout, Point, Problem, Settings, Start, Status};
 use crate::error::{CoreError, Result};
 use crate::hrep::check;
@@ -56,6 +59,9 @@ struct Best {
     x: Array1<f64>,
     value: f64,
     lower: f64,
+    /// With infinite box sides: the best lower bound for the artificial box, the measure of
+    /// progress (for the stall test) until the real one is certified.
+    art_lower: f64,
 }
 
 struct LpProblem<'a> {
@@ -64,11 +70,15 @@ struct LpProblem<'a> {
     c0: f64,
     exits: Exits,
     best: RefCell<Best>,
+    /// The real box (sides may be infinite; the layout holds the artificial one).
+    lo: Array1<f64>,
+    hi: Array1<f64>,
+    sides: Sides,
 }
 
 impl LpProblem<'_> {
     /// Weak-duality lower bound from row multipliers `>= 0` (box ones implied) with
-    /// `atl = A^T lam_rows`.
+    /// `atl = A^T lam_rows`, over the layout's (finite, possibly artificial) box.
     fn lower_bound(&self, lam_rows: ArrayView1<f64>, atl: ArrayView1<f64>) -> f64 {
         let lay = &self.lay;
         let mut bound = self.c0 - lam_rows.dot(&lay.b);
@@ -81,6 +91,31 @@ impl LpProblem<'_> {
             };
         }
         bound
+    }
+
+    /// Weak-duality lower bound over the real box, whose sides may be infinite: the
+    /// multipliers are first corrected ([`free::correct`]); `-inf` when that fails.
+    fn real_lower_bound(&self, lam_rows: ArrayView1<f64>) -> f64 {
+        let lay = &self.lay;
+        let Some((l, atl)) = free::correct(lay.a.view(), lam_rows, self.c, &self.sides) else {
+            return f64::NEG_INFINITY;
+        };
+        let tol = free::residual_tol(lay.a.view(), l.view(), self.c);
+        let mut bound = self.c0 - l.dot(&lay.b);
+        for j in 0..lay.d() {
+            let r = self.c[j] - atl[j];
+            bound += self.sides.term(j, r, self.lo[j], self.hi[j], tol[j]);
+        }
+        bound
+    }
+
+    /// Whether a lower bound `lower` would end the solve.
+    fn would_stop(&self, lower: f64, st: &Settings) -> bool {
+        let best = self.best.borrow();
+        let l = best.lower.max(lower);
+        l >= self.exits.stop_above
+            || (l.is_finite()
+                && best.value - l <= st.rel_tol * best.value.abs().max(l.abs()) + st.abs_tol)
     }
 }
 
@@ -107,13 +142,27 @@ impl<'a> Problem<'a> for LpProblem<'a> {
             matvec(lay.a.view(), xc.view())
         };
         let lam_rows = p.lam.slice(ndarray::s![..n]);
-        let lower = if lam_rows.iter().all(|&v| v >= 0.0) {
+        let mut lower = if lam_rows.iter().all(|&v| v >= 0.0) {
             self.lower_bound(lam_rows, p.atl)
         } else {
             let lc = p.lam.mapv(|v| v.max(0.0));
             let atl = lay.atv(lc.view());
             self.lower_bound(lc.slice(ndarray::s![..n]), atl.view())
         };
+        if self.sides.any() {
+            // the bound above holds for the artificial box only: certify for the real set
+            // when it would end the solve (one correction costs about one iteration)
+            let art = {
+                let mut best = self.best.borrow_mut();
+                best.art_lower = best.art_lower.max(lower);
+                best.art_lower
+            };
+            lower = if self.would_stop(art, st) {
+                self.real_lower_bound(lam_rows)
+            } else {
+                f64::NEG_INFINITY
+            };
+        }
         let mut best = self.best.borrow_mut();
         if Zip::from(&axc).and(&lay.b).all(|&v, &bi| v + bi >= 0.0) {
             let v = self.c.dot(&xc) + self.c0;
@@ -130,7 +179,7 @@ impl<'a> Problem<'a> for LpProblem<'a> {
             return Some(Status::BoundAbove);
         }
         let (v, l) = (best.value, best.lower);
-        if v - l <= st.rel_tol * v.abs().max(l.abs()) + st.abs_tol {
+        if l.is_finite() && v - l <= st.rel_tol * v.abs().max(l.abs()) + st.abs_tol {
             return Some(Status::Optimal);
         }
         None
@@ -138,12 +187,18 @@ impl<'a> Problem<'a> for LpProblem<'a> {
 
     fn gap(&self) -> f64 {
         let best = self.best.borrow();
-        (best.value - best.lower) / best.value.abs().max(best.lower.abs()).max(1e-300)
+        let lower = if best.lower.is_finite() {
+            best.lower
+        } else {
+            best.art_lower
+        };
+        (best.value - lower) / best.value.abs().max(lower.abs()).max(1e-300)
     }
 }
 
 /// Minimises `c.x + c0` over `{A x + b >= 0, lo <= x <= hi}` from `x0`, which must satisfy
-/// every row and the box strictly (e.g. an insphere center).
+/// every row and the box strictly (e.g. an insphere center). Box sides may be infinite
+/// (the solve then runs in an artificial box around `x0`, see [`super::free`]).
 #[allow(clippy::too_many_arguments)]
 pub fn minimize<'a>(
     a: ArrayView2<'a, f64>,
@@ -166,21 +221,27 @@ pub fn minimize<'a>(
             x0.len()
         )));
     }
-    if lo.iter().chain(hi.iter()).any(|v| !v.is_finite())
-        || c.iter().chain(x0.iter()).any(|v| !v.is_finite())
-        || !c0.is_finite()
-    {
+    if c.iter().chain(x0.iter()).any(|v| !v.is_finite()) || !c0.is_finite() {
         return Err(CoreError::Value(
-            "lp: needs a finite box, objective, offset and start".into(),
+            "lp: needs a finite objective, offset and start".into(),
         ));
     }
-    let lay = Layout::new(
-        CowArray::from(a),
-        b.to_owned(),
-        lo.to_owned(),
-        hi.to_owned(),
-        false,
-    );
+    let sides = Sides::new(lo, hi);
+    let (lo_a, hi_a) = if sides.any() {
+        let unit_b = Array1::from_iter(a.rows().into_iter().zip(b).map(|(r, &bi)| {
+            let nr = r.dot(&r).sqrt();
+            if nr > 0.0 {
+                bi / nr
+            } else {
+                0.0
+            }
+        }));
+        let reach = free::ARTIFICIAL_REACH * free::scale(unit_b.view(), x0);
+        free::artificial_box(lo, hi, x0, reach)
+    } else {
+        (lo.to_owned(), hi.to_owned())
+    };
+    let lay = Layout::new(CowArray::from(a), b.to_owned(), lo_a, hi_a, false);
     let ax0 = lay.ax(x0);
     let s = lay.slack(x0, ax0.view());
     if s.iter().any(|&v| v <= 0.0) {
@@ -207,7 +268,11 @@ pub fn minimize<'a>(
             x: x0.to_owned(),
             value: c.dot(&x0) + c0,
             lower: f64::NEG_INFINITY,
+            art_lower: f64::NEG_INFINITY,
         }),
+        lo: lo.to_owned(),
+        hi: hi.to_owned(),
+        sides,
     };
     let sol = solve(&problem, &start, st);
     let best = problem.best.into_inner();

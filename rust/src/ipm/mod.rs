@@ -22,6 +22,7 @@
 
 pub mod class_maxima;
 pub mod crossover;
+pub mod free;
 pub mod insphere;
 pub mod layout;
 pub mod lp;

@@ -1,0 +1,205 @@
+"""Unbounded and half-bounded polytopes (issue 14, item 3): ``lo = -inf`` and/or ``hi = inf``.
+
+Facets are checked against scipy's HiGHS, one LP per row on the same rows (``certify``), and
+against pycddlib; inradii against a scipy Chebyshev LP; interior points exactly.
+"""
+
+import numpy as np
+import pytest
+import torch
+from scipy.optimize import linprog
+
+import linregions as lr
+from linregions.geometry.insphere import RECESSION_TOL, recession_direction
+
+from certify import assert_certified
+from models import mlp
+
+INF = np.inf
+
+
+def chebyshev_lp(A, b, lo, hi):
+    """max r s.t. unit rows and finite box faces >= r, by scipy (HiGHS): the radius, or
+    ``inf`` when the LP is unbounded."""
+    d = A.shape[1]
+    n = np.linalg.norm(A, axis=1)
+    G, h = [A / n[:, None]], [b / n]
+    for j in range(d):
+        if np.isfinite(lo[j]):
+            G.append(np.eye(d)[j][None])
+            h.append([-lo[j]])
+        if np.isfinite(hi[j]):
+            G.append(-np.eye(d)[j][None])
+            h.append([hi[j]])
+    G, h = np.vstack(G), np.concatenate(h)
+    res = linprog(
+        np.r_[np.zeros(d), -1.0],
+        A_ub=np.c_[-G, np.ones(len(G))],
+        b_ub=h,
+        bounds=[(None, None)] * (d + 1),
+        method="highs",
+    )
+    if res.status == 3:
+        return INF
+    assert res.status == 0, res.message
+    return -res.fun
+
+
+def strictly_inside(poly, x):
+    return bool((poly.A @ x + poly.b > 0).all() and (x > poly.lo).all() and (x < poly.hi).all())
+
+
+def relu_region_without_box(d, seed, widths=(16, 16, 16)):
+    """The region of a random point of a random ReLU net, with the input box removed."""
+    model = mlp(seed=seed, widths=(d, *widths, 3), dtype=torch.float64)
+    net = lr.from_torch(model, (d,), (-1.0, 1.0))
+    x = np.random.default_rng(seed).uniform(-0.5, 0.5, d)
+    region = net.region(x)
+    return lr.Polytope(region.A, region.b, np.full(d, -INF), np.full(d, INF)), x
+
+
+def random_cone(d, n, seed):
+    """{x : a_i . (x - apex) >= 0} with normals around a common axis: a pointed cone."""
+    rng = np.random.default_rng(seed)
+    axis = rng.standard_normal(d)
+    axis /= np.linalg.norm(axis)
+    A = axis + 0.6 * rng.standard_normal((n, d))
+    apex = rng.uniform(-1, 1, d)
+    return A, -A @ apex
+
+
+def random_slab(d, n, seed):
+    """Rows whose normals lie in a 2-D subspace (a polygon times R^(d-2)), some redundant."""
+    rng = np.random.default_rng(seed)
+    Q = np.linalg.qr(rng.standard_normal((d, 2)))[0]
+    ang = rng.uniform(0, 2 * np.pi, n)
+    A = np.c_[np.cos(ang), np.sin(ang)] @ Q.T
+    b = rng.uniform(0.5, 2.0, n)
+    return A, b
+
+
+def boxes(d, kind, rng):
+    if kind == "none":
+        return np.full(d, -INF), np.full(d, INF)
+    lo = np.where(rng.random(d) < 0.5, -INF, rng.uniform(-3, -1, d))
+    hi = np.where(rng.random(d) < 0.5, INF, rng.uniform(1, 3, d))
+    return lo, hi
+
+
+CASES = [
+    (kind, d, seed, box)
+    for kind in ("cone", "slab", "relu")
+    for d in (2, 5)
+    for seed in range(3)
+    for box in ("none", "half")
+]
+
+
+def make(kind, d, seed, box):
+    rng = np.random.default_rng(100 + seed)
+    if kind == "relu":
+        poly, _ = relu_region_without_box(d, seed)
+        A, b = poly.A, poly.b
+    elif kind == "cone":
+        A, b = random_cone(d, 4 * d, seed)
+    else:
+        A, b = random_slab(d, 12, seed)
+    lo, hi = boxes(d, box, rng)
+    return lr.Polytope(A, b, lo, hi)
+
+
+@pytest.mark.parametrize("kind,d,seed,box", CASES)
+def test_facets_match_per_row_lps_and_cdd(kind, d, seed, box):
+    poly = make(kind, d, seed, box)
+    rep = poly.redundancy_report()
+    assert_certified(poly, rep.facets)
+    cdd = pytest.importorskip("cdd")
+    assert cdd is not None
+    assert rep.facets.tolist() == poly.nonredundant(method="cdd").tolist()
+
+
+@pytest.mark.parametrize("kind,d,seed,box", CASES)
+def test_insphere_matches_chebyshev_lp(kind, d, seed, box):
+    poly = make(kind, d, seed, box)
+    ins = poly.insphere()
+    ref = chebyshev_lp(poly.A, poly.b, poly.lo, poly.hi)
+    if ref == INF:
+        assert ins.radius == INF and ins.upper_bound == INF and ins.status == "unbounded"
+    else:
+        assert ins.status == "optimal"
+        assert abs(ins.radius - ref) <= 1e-7 * max(1.0, ref), (ins, ref)
+        assert ins.upper_bound >= ins.radius - 1e-12 * max(1.0, ref)
+    x = poly.interior_point()
+    assert strictly_inside(poly, x)
+    assert poly.contains(x)
+
+
+def test_no_box_region_facets_are_fast_path():
+    """The issue's case: a 2-D region of a ReLU net with no box decides its rows by the
+    Rust witnesses and interior-point LPs (no HiGHS call), certified by the per-row LPs."""
+    poly, x = relu_region_without_box(2, 0, widths=(32, 32, 32))
+    assert poly.n_rows == 96
+    rep = poly.redundancy_report()
+    assert_certified(poly, rep.facets)
+    assert rep.by_straight_rays + rep.by_bent_rays + rep.by_lp_facet == rep.facets.size
+    assert rep.by_lp_redundant + rep.by_box + rep.by_duplicate == 96 - rep.facets.size
+
+
+def test_cone_inradius_is_unbounded_with_a_certified_direction():
+    A = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])  # x >= 0, y >= 0, x >= y
+    poly = lr.Polytope(A, np.zeros(3), [-INF, -INF], [INF, INF])
+    u, rate, _ = recession_direction(poly)
+    unit = A / np.linalg.norm(A, axis=1, keepdims=True)
+    assert rate > RECESSION_TOL and (unit @ u >= rate * (1 - 1e-12)).all()
+    ins = poly.insphere()
+    assert ins.radius == INF and ins.status == "unbounded"
+    assert (unit @ ins.center >= 1.0).all()
+    assert poly.nonredundant().tolist() == [1, 2]  # x >= 0 is implied by x >= y >= 0
+
+
+def test_half_strip_and_slab_have_finite_radii():
+    strip = lr.Polytope([[0.0, 1.0], [0.0, -1.0]], [1.0, 1.0], [0.0, -INF], [INF, INF])
+    ins = strip.insphere()  # -1 <= y <= 1, x >= 0: radius 1, centers (x >= 1, 0)
+    assert abs(ins.radius - 1.0) < 1e-9 and ins.status == "optimal"
+    assert ins.center[0] >= 1.0 - 1e-9
+    assert strip.nonredundant().tolist() == [0, 1]
+    slab = lr.Polytope([[1.0, 1.0], [-1.0, -1.0]], [0.5, 0.5], [-INF] * 2, [INF] * 2)
+    assert abs(slab.insphere().radius - 0.5 / np.sqrt(2)) < 1e-9
+
+
+def test_half_plane_cut_by_a_finite_lower_bound():
+    # y >= 0 and x >= 2 (the box), x <= 5 would make it a strip: here only the box side
+    poly = lr.Polytope([[0.0, 1.0], [0.0, 1.0]], [0.0, 1.0], [2.0, -INF], [INF, INF])
+    assert poly.insphere().radius == INF
+    assert poly.nonredundant().tolist() == [0]  # y >= -1 is implied by y >= 0
+    x = poly.interior_point()
+    assert strictly_inside(poly, x)
+
+
+def test_empty_and_flat_unbounded_polytopes_are_refused():
+    empty = lr.Polytope([[1.0, 0.0], [-1.0, 0.0]], [-1.0, -1.0], [-INF] * 2, [INF] * 2)
+    for call in (empty.insphere, empty.interior_point, empty.nonredundant):
+        with pytest.raises(lr.EmptyPolytopeError):
+            call()
+    zero = lr.Polytope([[0.0, 0.0], [1.0, 0.0]], [-1.0, 0.0], [-INF] * 2, [INF] * 2)
+    with pytest.raises(lr.EmptyPolytopeError):
+        zero.insphere()
+    flat = lr.Polytope([[1.0, 0.0], [-1.0, 0.0]], [0.0, 0.0], [-INF] * 2, [INF] * 2)
+    assert abs(flat.insphere().radius) <= 1e-9
+    with pytest.raises(lr.FlatPolytopeError):
+        flat.interior_point()
+
+
+@pytest.mark.parametrize("where,value", [("lo", INF), ("hi", -INF)])
+def test_impossible_infinite_bounds_are_refused(where, value):
+    parts = {"lo": np.full(2, -INF), "hi": np.full(2, INF)}
+    parts[where][1] = value
+    with pytest.raises(lr.InvalidValueError, match=where):
+        lr.Polytope(np.eye(2), np.ones(2), **parts)
+
+
+def test_no_rows_and_no_box():
+    poly = lr.Polytope(np.zeros((0, 3)), np.zeros(0), [-INF] * 3, [INF] * 3)
+    assert poly.insphere().radius == INF
+    assert poly.nonredundant().size == 0
+    assert strictly_inside(poly, poly.interior_point())

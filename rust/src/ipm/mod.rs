@@ -251,7 +251,8 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
                 acc + (si + ap * dsi) * (li + ad * dli)
             })
             / m as f64;
-        let sigma = (mu_aff / mu).powi(3).min(1.0);
+        // mu_aff can round below zero near the end: sigma stays in [0, 1]
+        let sigma = (mu_aff / mu).max(0.0).powi(3).min(1.0);
         // Mehrotra corrector
         let mut rc = &rc_aff - &(&ds_a * &dl_a) + sigma * mu;
         let (mut dz, mut ds, mut dl) = newton.direction(&rc);
@@ -271,7 +272,7 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
                     .and(&dl)
                     .map_collect(|&si, &dsi, &li, &dli| {
                         let v = (si + target * dsi) * (li + target * dli);
-                        (v.clamp(vlo, vhi) - v).max(-vhi)
+                        (v.max(vlo).min(vhi) - v).max(-vhi)
                     });
             let rc2 = &rc + &corr;
             let (dz2, ds2, dl2) = newton.direction(&rc2);

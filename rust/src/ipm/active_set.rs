@@ -134,7 +134,7 @@ impl Working {
             *cj += c;
         }
         let vn = v.dot(&v).sqrt();
-        if !(vn > DEPENDENT * gnorm) {
+        if vn.is_nan() || vn <= DEPENDENT * gnorm {
             return false;
         }
         col.push(vn);
@@ -378,7 +378,7 @@ pub fn insphere_small(
         r
     };
     let r0 = 0.5 * radius_at(x0);
-    if !(r0 > 0.0) {
+    if r0.is_nan() || r0 <= 0.0 {
         return None;
     }
     let mut lo_z = Array1::<f64>::zeros(d + 1);
@@ -405,7 +405,7 @@ pub fn insphere_small(
     let center = lp.x.slice(ndarray::s![..d]).to_owned();
     let radius = radius_at(center.view());
     let upper = -lp.lower_bound;
-    if !(radius > 0.0) || upper - radius > st.rel_tol * upper.abs() + st.abs_tol {
+    if radius.is_nan() || radius <= 0.0 || upper - radius > st.rel_tol * upper.abs() + st.abs_tol {
         return None;
     }
     Some((center, radius, upper))

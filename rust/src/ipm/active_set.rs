@@ -202,8 +202,8 @@ impl Working {
         let mut lam: Vec<f64> = (0..m).map(|i| dot(self.qrow(i), c)).collect();
         for i in (0..m).rev() {
             let mut s = lam[i];
-            for j in i + 1..m {
-                s -= self.r[j * d + i] * lam[j];
+            for (j, lj) in lam.iter().enumerate().skip(i + 1) {
+                s -= self.r[j * d + i] * lj;
             }
             lam[i] = s / self.r[i * d + i];
         }

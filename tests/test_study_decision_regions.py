@@ -33,10 +33,19 @@ FASHION_FAILED_POINTS = (1547, 9505)
 HIGHS_REL = 1e-7
 
 
-def study_dropout_l(dataset: str, scale: str, **train) -> ModelConfig:
-    """The study's dropout-L model configuration, with training settings replaced."""
+def dropout_l_study(out_dir, dataset: str, scale: str, n_points: int, **train) -> StudyConfig:
+    """The study's dropout-L model alone (training settings replaced by ``train``), its
+    decision analysis on ``n_points`` test points, serially."""
     (mc,) = [m for m in paper_models(dataset, scale) if m.name == "dropout-L"]
-    return ModelConfig(**{**mc.__dict__, **train})
+    return StudyConfig(
+        out_dir=str(out_dir),
+        dataset=dataset,
+        models=(ModelConfig(**{**mc.__dict__, **train}),),
+        n_points=n_points,
+        seed=0,
+        workers=1,
+        analyses=("decision",),
+    )
 
 
 def exact_radius(region, center: np.ndarray) -> float:
@@ -79,16 +88,7 @@ def assert_decision_regions_certify(cfg: StudyConfig, points=None) -> int:
 def test_study_decision_regions_certify_on_mnist5k(tmp_path):
     """The study's dropout-L at full width on the bundled MNIST-5k digits, one epoch, three
     test points (runs everywhere)."""
-    mc = study_dropout_l("mnist5k", "small", max_epochs=1, patience=1)
-    cfg = StudyConfig(
-        out_dir=str(tmp_path),
-        dataset="mnist5k",
-        models=(mc,),
-        n_points=3,
-        seed=0,
-        workers=1,
-        analyses=("decision",),
-    )
+    cfg = dropout_l_study(tmp_path, "mnist5k", "small", 3, max_epochs=1, patience=1)
     assert assert_decision_regions_certify(cfg) == 3
 
 
@@ -107,16 +107,7 @@ def test_fashion_study_decision_regions_that_raised_now_certify(tmp_path):
     model (14 epochs and 87.6 % instead of 17 and 87.9 %), so these are the regions of the
     same points under the same procedure, not bit-identical copies of the recorded ones.
     """
-    mc = study_dropout_l("fashion", "small")
-    cfg = StudyConfig(
-        out_dir=str(tmp_path),
-        dataset="fashion",
-        models=(mc,),
-        n_points=20,
-        seed=0,
-        workers=1,
-        analyses=("decision",),
-    )
+    cfg = dropout_l_study(tmp_path, "fashion", "small", 20)
     try:
         load_study_data(cfg)
     except DatasetError as exc:

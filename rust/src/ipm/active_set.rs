@@ -6,8 +6,8 @@
 //! to release. At most `d` constraints are tight at once, so an iteration is one product
 //! with `A` and a Gram-Schmidt step on `d`-vectors.
 //!
-//! Constraints are the rows `A x + b >= 0` and the finite box `lo <= x <= hi` (indices
-//! `n + j` for `x_j >= lo_j`, `n + d + j` for `x_j <= hi_j`).
+//! Constraints are the rows `A x + b >= 0` and the box `lo <= x <= hi` (indices `n + j`
+//! for `x_j >= lo_j`, `n + d + j` for `x_j <= hi_j`; an infinite side never blocks).
 //!
 //! Certification is the same as the interior-point LP's ([`super::lp`]): the returned point
 //! is checked exactly against every row and the box (a vertex found in floating point is
@@ -19,6 +19,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
+use super::free::{self, Sides};
 use super::lp::{Exits, LpResult};
 use super::{Settings, Status};
 
@@ -231,9 +232,10 @@ pub fn minimize_small<'a>(
     if d > MAX_DIM || c.len() != d || x0.len() != d || b.len() != n {
         return None;
     }
-    if lo.len() != d || hi.len() != d || lo.iter().chain(hi.iter()).any(|v| !v.is_finite()) {
+    if lo.len() != d || hi.len() != d || lo.iter().chain(hi.iter()).any(|v| v.is_nan()) {
         return None;
     }
+    let sides = Sides::new(lo, hi);
     let a = a.as_standard_layout();
     let (b, lo, hi) = (b.to_vec(), lo.to_vec(), hi.to_vec());
     let cons = Constraints {
@@ -299,7 +301,23 @@ pub fn minimize_small<'a>(
             }
         }
         if block == usize::MAX {
-            return None; // unbounded direction: cannot happen in a finite box
+            // an unbounded ray (infinite box sides): it settles "is there a point below
+            // `stop_below`?", nothing else
+            if !exits.stop_below.is_finite() {
+                return None;
+            }
+            let v = dot(&c, &x) + c0;
+            let t = 2.0 * (v - exits.stop_below).max(0.0) / pn + 1.0;
+            axpy(t, &p, &mut x);
+            let xf = pulled_inside(&cons, &x, &x0)?;
+            let v = dot(&c, &xf) + c0;
+            return (v < exits.stop_below).then(|| LpResult {
+                x: Array1::from(xf),
+                value: v,
+                lower_bound: f64::NEG_INFINITY,
+                iterations,
+                status: Status::PointBelow,
+            });
         }
         axpy(step, &p, &mut x);
         axpy(step, &ap, &mut row_slack);
@@ -324,21 +342,13 @@ pub fn minimize_small<'a>(
         in_w[block] = true;
     };
     // certificate: row multipliers >= 0, the box closes the residual
-    let mut resid = c.clone();
-    let mut lower = c0;
+    let mut lam_rows = Array1::<f64>::zeros(n);
     for (&k, &l) in w.idx.iter().zip(&lam) {
-        if k < n && l > 0.0 {
-            axpy(-l, cons.row(k), &mut resid);
-            lower -= l * b[k];
+        if k < n {
+            lam_rows[k] = l.max(0.0);
         }
     }
-    for j in 0..d {
-        lower += if resid[j] > 0.0 {
-            resid[j] * lo[j]
-        } else {
-            resid[j] * hi[j]
-        };
-    }
+    let lower = dual_bound(&cons, &sides, lam_rows, &c, c0);
     let xf = pulled_inside(&cons, &x, &x0)?;
     let value = dot(&c, &xf) + c0;
     let status = if value < exits.stop_below {
@@ -357,6 +367,30 @@ pub fn minimize_small<'a>(
         iterations,
         status,
     })
+}
+
+/// Weak-duality lower bound `c0 - lam . b + min over the box of (c - A^T lam) . x` from row
+/// multipliers `lam >= 0`; with infinite box sides the multipliers are first corrected so
+/// that the residual needs none ([`free::correct`]), `-inf` when that fails.
+fn dual_bound(cons: &Constraints, sides: &Sides, lam: Array1<f64>, c: &[f64], c0: f64) -> f64 {
+    let (n, d) = (cons.n, cons.d);
+    let a = ArrayView2::from_shape((n, d), cons.a).expect("row-major rows");
+    let cv = ArrayView1::from(c);
+    let (lam, tol) = if sides.any() {
+        let Some((l, _)) = free::correct(a, lam.view(), cv, sides) else {
+            return f64::NEG_INFINITY;
+        };
+        let tol = free::residual_tol(a, l.view(), cv);
+        (l, tol)
+    } else {
+        (lam, Array1::zeros(d))
+    };
+    let resid = &cv - &a.t().dot(&lam);
+    let mut lower = c0 - lam.dot(&ArrayView1::from(cons.b));
+    for j in 0..d {
+        lower += sides.term(j, resid[j], cons.lo[j], cons.hi[j], tol[j]);
+    }
+    lower
 }
 
 /// `x` moved toward the interior point `x0` just enough to satisfy every constraint exactly

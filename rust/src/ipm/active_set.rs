@@ -109,11 +109,18 @@ impl Constraints<'_> {
         }
     }
 
-    /// Whether `x` satisfies every row and the box exactly (`strict`: with slack `> 0`).
+    /// Whether `x` satisfies every row and the box (`strict`: with slack `> 0`). A row's
+    /// slack must also exceed the rounding error of any order of summing it, so that the
+    /// point is feasible however a caller evaluates `A x + b` (numpy, BLAS, FMA).
     fn holds(&self, x: &[f64], strict: bool) -> bool {
         let ok = |v: f64| if strict { v > 0.0 } else { v >= 0.0 };
-        (0..self.n).all(|k| ok(dot(self.row(k), x) + self.b[k]))
-            && (0..self.d).all(|j| ok(x[j] - self.lo[j]) && ok(self.hi[j] - x[j]))
+        let rounding = 2.0 * (self.d + 1) as f64 * f64::EPSILON;
+        (0..self.n).all(|k| {
+            let row = self.row(k);
+            let size: f64 = row.iter().zip(x).map(|(a, v)| (a * v).abs()).sum();
+            let slack = dot(row, x) + self.b[k];
+            ok(slack) && slack >= rounding * (size + self.b[k].abs())
+        }) && (0..self.d).all(|j| ok(x[j] - self.lo[j]) && ok(self.hi[j] - x[j]))
     }
 }
 

@@ -51,7 +51,8 @@ pub struct RegionRecord {
 #[derive(Debug, Clone)]
 pub struct Neighbour {
     pub key: u128,
-    /// A point strictly inside the neighbour (just across the facet).
+    /// A point strictly inside the neighbour (just across the facet); [`search`] empties it
+    /// once the neighbour is queued, so a finished region keeps O(1) numbers per facet.
     pub point: Array1<f64>,
     /// (layer, unit) of the facet's hyperplane.
     pub layer: i64,
@@ -279,6 +280,9 @@ pub fn search(
                         .push((nb.layer, nb.unit, parent.key, parent.point.view()));
                 }
             }
+        }
+        for nb in neighbours[scan_from..].iter_mut().flatten() {
+            nb.point = Array1::zeros(0);
         }
         for batch in fresh.chunks(BATCH) {
             let done: Vec<Result<Option<Expanded>>> = batch

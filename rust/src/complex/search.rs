@@ -11,7 +11,7 @@ use crate::ir::Network;
 
 use super::domain::Domain;
 use super::engine::{chebyshev, facets, Fate};
-use super::step::{cross, region_at};
+use super::step::{cross_facet, region_at};
 
 /// Default cap on the number of regions.
 pub const MAX_REGIONS: usize = 1_000_000;
@@ -153,7 +153,7 @@ pub fn expand_with(
                     });
                     continue;
                 }
-                match cross(net, domain, &rows, i, w.view())? {
+                match cross_facet(net, domain, &rows, i, w.view())? {
                     Some((nb, y)) => neighbours.push(Neighbour {
                         key: key_u128(nb.key),
                         point: y,

@@ -7,7 +7,7 @@
 //! left behind): then `R'` contains a half-ball around `w` on the far side of the facet, so it
 //! is full-dimensional and it is the region across the facet at `w`. Otherwise `t` shrinks.
 
-use ndarray::{Array1, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1};
 
 use crate::assemble::{assemble, BoundaryPolicy, RegionData};
 use crate::error::Result;
@@ -15,6 +15,7 @@ use crate::hrep::{normalize, UnitRows};
 use crate::ir::Network;
 
 use super::domain::Domain;
+use super::engine::chebyshev;
 
 /// Distance (input units) within which a row counts as tight at the facet point.
 pub const VERIFY_TOL: f64 = 1e-9;
@@ -69,6 +70,87 @@ pub fn cross(
         t *= SHRINK;
     }
     Ok(None)
+}
+
+/// [`cross`] at `w`, and when no step is certified there (another hyperplane passes within
+/// rounding of `w`), again from the center of the facet: the point of the facet's
+/// hyperplane farthest, within the hyperplane, from every other row and box face.
+pub fn cross_facet(
+    net: &Network,
+    domain: &Domain,
+    rows: &UnitRows,
+    i: usize,
+    w: ArrayView1<f64>,
+) -> Result<Option<(RegionData, Array1<f64>)>> {
+    if let Some(found) = cross(net, domain, rows, i, w)? {
+        return Ok(Some(found));
+    }
+    match facet_center(rows, i, domain, w)? {
+        Some(c) => cross(net, domain, rows, i, c.view()),
+        None => Ok(None),
+    }
+}
+
+/// The Chebyshev center of facet `i` (`rows` unit, `w` a point of the facet strictly inside
+/// the other rows): the insphere of the facet in coordinates `z` of its hyperplane,
+/// `x = w + U z` with `U` an orthonormal basis of the hyperplane (a Householder reflection).
+/// Rows parallel to the facet (tight along all of it, or far from it) are left out.
+fn facet_center(
+    rows: &UnitRows,
+    i: usize,
+    domain: &Domain,
+    w: ArrayView1<f64>,
+) -> Result<Option<Array1<f64>>> {
+    let n = rows.a.row(i);
+    let d = n.len();
+    if d < 2 {
+        return Ok(None);
+    }
+    // Householder: H e_k = -sign(n_k) n, so the other columns of H span the hyperplane
+    let k = (0..d).fold(0, |m, j| if n[j].abs() > n[m].abs() { j } else { m });
+    let mut v = n.to_owned();
+    v[k] += n[k].signum();
+    let vv = v.dot(&v);
+    let cols: Vec<usize> = (0..d).filter(|&j| j != k).collect();
+    let u = Array2::from_shape_fn((d, d - 1), |(r, c)| {
+        let j = cols[c];
+        f64::from(u8::from(r == j)) - 2.0 * v[r] * v[j] / vv
+    });
+    let keep: Vec<usize> = (0..rows.a.nrows())
+        .filter(|&j| {
+            j != i && rows.norm[j] > 0.0 && rows.a.row(j).dot(&n).abs() < 1.0 - PARALLEL_TOL
+        })
+        .collect();
+    let m = keep.len() + 2 * d;
+    let mut az = Array2::<f64>::zeros((m, d - 1));
+    let mut bz = Array1::<f64>::zeros(m);
+    for (r, &j) in keep.iter().enumerate() {
+        az.row_mut(r).assign(&rows.a.row(j).dot(&u));
+        bz[r] = rows.a.row(j).dot(&w) + rows.b[j];
+    }
+    for j in 0..d {
+        let (rl, rh) = (keep.len() + j, keep.len() + d + j);
+        az.row_mut(rl).assign(&u.row(j));
+        bz[rl] = w[j] - domain.lo[j];
+        az.row_mut(rh).assign(&u.row(j).mapv(|x| -x));
+        bz[rh] = domain.hi[j] - w[j];
+    }
+    let reach = (&domain.hi - &domain.lo).mapv(|x| x * x).sum().sqrt();
+    let (zlo, zhi) = (
+        Array1::from_elem(d - 1, -reach),
+        Array1::from_elem(d - 1, reach),
+    );
+    let z0 = Array1::zeros(d - 1); // w itself
+    let ball = chebyshev(
+        &normalize(az.view(), bz.view()),
+        zlo.view(),
+        zhi.view(),
+        Some(z0.view()),
+    )?;
+    if ball.radius.is_nan() || ball.radius <= 0.0 {
+        return Ok(None);
+    }
+    Ok(Some(&w + &u.dot(&ball.center)))
 }
 
 fn verified(r: &RegionData, w: ArrayView1<f64>, u: ArrayView1<f64>) -> bool {

@@ -2,8 +2,9 @@
 //!
 //! From a point `w` on facet `i` (unit inward normal `n`), the neighbour's pattern is read by
 //! a forward pass at `y = w - t n` for a small `t`. The step is accepted when, for the region
-//! `R'` assembled at `y`, every row of `R'` holds at `w` (within [`VERIFY_TOL`]) and the only
-//! rows tight at `w` have normal `-n` (parallel to the facet, pointing away from the region
+//! `R'` assembled at `y`, every row of `R'` holds at `w` (within [`VERIFY_TOL`], or a quarter
+//! of the room around `w` on a facet smaller than that) and the only rows tight at `w` have
+//! normal `-n` (parallel to the facet, pointing away from the region
 //! left behind): then `R'` contains a half-ball around `w` on the far side of the facet, so it
 //! is full-dimensional and it is the region across the facet at `w`. Otherwise `t` shrinks.
 
@@ -19,6 +20,9 @@ use super::engine::chebyshev;
 
 /// Distance (input units) within which a row counts as tight at the facet point.
 pub const VERIFY_TOL: f64 = 1e-9;
+/// Smallest distance that counts as clear of a row at the facet point (unit rows with
+/// entries of order one: far above the rounding of their slacks).
+const ROUNDING_TOL: f64 = 1e-13;
 /// Cosine above `1 - PARALLEL_TOL` counts as parallel.
 pub const PARALLEL_TOL: f64 = 1e-9;
 /// Longest first step, as a fraction of the domain's inradius.
@@ -58,12 +62,15 @@ pub fn cross(
     if room.is_nan() || room <= 0.0 {
         return Ok(None);
     }
+    // rows within `tight` of w count as tight: VERIFY_TOL, or less on a facet smaller than
+    // that (never below the rounding of a unit row's slack)
+    let tight = VERIFY_TOL.min(0.25 * room).max(ROUNDING_TOL);
     let mut t = (0.5 * room).min(MAX_STEP * domain.inradius);
     for _ in 0..MAX_TRIES {
         let y = &w + &(t * &u);
         if domain.contains_strictly(y.view()) {
             let r = region_at(net, y.view())?;
-            if verified(&r, w, u.view()) {
+            if verified(&r, w, u.view(), tight) {
                 return Ok(Some((r, y)));
             }
         }
@@ -153,13 +160,13 @@ fn facet_center(
     Ok(Some(&w + &u.dot(&ball.center)))
 }
 
-fn verified(r: &RegionData, w: ArrayView1<f64>, u: ArrayView1<f64>) -> bool {
+fn verified(r: &RegionData, w: ArrayView1<f64>, u: ArrayView1<f64>, tight: f64) -> bool {
     let rows = normalize(r.a.view(), r.b.view());
     let s = rows.a.dot(&w) + &rows.b;
     (0..s.len()).all(|k| {
         if rows.norm[k] == 0.0 {
             return rows.b[k] >= 0.0;
         }
-        s[k] > VERIFY_TOL || (s[k] >= -VERIFY_TOL && rows.a.row(k).dot(&u) >= 1.0 - PARALLEL_TOL)
+        s[k] > tight || (s[k] >= -tight && rows.a.row(k).dot(&u) >= 1.0 - PARALLEL_TOL)
     })
 }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
 use crate::forward::{node_values, window_argmax};
-use crate::ir::{Network, Op, Weight};
+use crate::ir::{Network, Op};
 
 /// Gradient `(d,)` of `v . logits(x)` at one point `x`.
 pub fn input_gradient(
@@ -33,19 +33,7 @@ pub fn input_gradient(
         match &net.nodes[k].op {
             Op::Input => {}
             Op::Affine { input, weight, .. } => {
-                let add = match weight {
-                    Weight::Dense(w) => w.t().dot(&g),
-                    Weight::Sparse(c) => {
-                        let mut out = Array1::zeros(c.n_cols);
-                        for (i, &gi) in g.iter().enumerate() {
-                            for (j, val) in c.row(i) {
-                                out[j] += val * gi;
-                            }
-                        }
-                        out
-                    }
-                };
-                grads[*input] += &add;
+                grads[*input] += &weight.apply_t(g.view());
             }
             Op::Add { inputs } => {
                 for &i in inputs {

@@ -5,12 +5,16 @@
 //! output (the logits). Shapes and indices are validated when a node is added, so the
 //! algorithms never index out of bounds.
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use crate::error::{CoreError, Result};
-use crate::linalg::{check_finite, Csr};
+use crate::linalg::{check_finite, matmul_tall, par_matmul, Csr};
 
 /// The weight of an affine node.
+///
+/// Every product with a weight goes through the `apply*` / `compose` methods below, so the
+/// dense/sparse choice is made here once; each method keeps the kernel its callers were
+/// tuned with (ndarray's `dot` for thin operands, the blocked faer GEMM for local maps).
 #[derive(Debug, Clone)]
 pub enum Weight {
     /// Dense `n_out x n_in` matrix.
@@ -20,10 +24,174 @@ pub enum Weight {
 }
 
 impl Weight {
+    /// `(n_out, n_in)`.
     pub fn shape(&self) -> (usize, usize) {
         match self {
             Weight::Dense(w) => (w.nrows(), w.ncols()),
             Weight::Sparse(c) => (c.n_rows, c.n_cols),
+        }
+    }
+
+    /// Whether the weight is stored dense.
+    pub fn is_dense(&self) -> bool {
+        matches!(self, Weight::Dense(_))
+    }
+
+    /// Checks that every entry is finite (a sparse weight was checked when it was built);
+    /// `what` names the weight in the error.
+    pub fn check_finite(&self, what: &str) -> Result<()> {
+        match self {
+            Weight::Dense(w) => check_finite(w.iter(), what),
+            Weight::Sparse(_) => Ok(()),
+        }
+    }
+
+    /// The weight as a dense `n_out x n_in` matrix.
+    pub fn to_dense(&self) -> Array2<f64> {
+        match self {
+            Weight::Dense(w) => w.clone(),
+            Weight::Sparse(c) => c.to_dense(),
+        }
+    }
+
+    /// `W v` for a vector `v` `(n_in,)`.
+    pub fn apply(&self, v: ArrayView1<f64>) -> Array1<f64> {
+        match self {
+            Weight::Dense(w) => w.dot(&v),
+            Weight::Sparse(c) => c.matvec(v),
+        }
+    }
+
+    /// `W^T g` for a vector `g` `(n_out,)` (the reverse-mode step).
+    pub fn apply_t(&self, g: ArrayView1<f64>) -> Array1<f64> {
+        match self {
+            Weight::Dense(w) => w.t().dot(&g),
+            Weight::Sparse(c) => c.matvec_t(g),
+        }
+    }
+
+    /// `x W^T` for a batch of points `x` `(n, n_in)`: one output row per point.
+    pub fn apply_rows(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        match self {
+            Weight::Dense(w) => x.dot(&w.t()),
+            Weight::Sparse(c) => c.apply_batch(x),
+        }
+    }
+
+    /// `W m` for a thin matrix `m` `(n_in, k)` (a value and a derivative, say).
+    pub fn apply_cols(&self, m: ArrayView2<f64>) -> Array2<f64> {
+        match self {
+            Weight::Dense(w) => w.dot(&m),
+            Weight::Sparse(c) => c.matmul_dense(m, None),
+        }
+    }
+
+    /// `W J` for the local map `J` `(n_in, d)` of the weight's input (`None`: the identity,
+    /// so `W` itself), rows split across rayon tasks. Rows of `J` outside `support` (when
+    /// given) are known to be zero and are left out of the product.
+    pub fn compose(&self, j: Option<&Array2<f64>>, support: Option<&[usize]>) -> Array2<f64> {
+        let Some(j) = j else {
+            return self.to_dense();
+        };
+        match self {
+            Weight::Dense(w) => match support {
+                Some(sup) if sup.is_empty() => Array2::zeros((w.nrows(), j.ncols())),
+                Some(sup) if sup.len() < j.nrows() => {
+                    let ws = w.select(Axis(1), sup);
+                    let js = j.select(Axis(0), sup);
+                    par_matmul(ws.view(), js.view())
+                }
+                _ => par_matmul(w.view(), j.view()),
+            },
+            Weight::Sparse(c) => {
+                let nonzero = support.map(|sup| {
+                    let mut nz = vec![false; j.nrows()];
+                    sup.iter().for_each(|&i| nz[i] = true);
+                    nz
+                });
+                c.matmul_dense(j.view(), nonzero.as_deref())
+            }
+        }
+    }
+
+    /// The weight prepared for products `X W^T` with many stacked rows of `X`.
+    pub fn transposed(&self) -> WeightT<'_> {
+        match self {
+            Weight::Dense(w) => WeightT::Dense(w.t().as_standard_layout().into_owned()),
+            Weight::Sparse(c) => WeightT::Sparse(c),
+        }
+    }
+}
+
+/// A weight prepared for products `X W^T` with a tall `X` (stacked maps of many polygons):
+/// a dense weight is stored transposed (row `i` is column `i` of `W`, contiguous), a sparse
+/// one is used as it is. Dense products split the rows of `X` across rayon tasks.
+#[derive(Debug, Clone)]
+pub enum WeightT<'a> {
+    /// `W^T`, `n_in x n_out`, row-major.
+    Dense(Array2<f64>),
+    /// `W` itself.
+    Sparse(&'a Csr),
+}
+
+impl WeightT<'_> {
+    /// `n_out`.
+    pub fn n_out(&self) -> usize {
+        match self {
+            WeightT::Dense(wt) => wt.ncols(),
+            WeightT::Sparse(c) => c.n_rows,
+        }
+    }
+
+    /// `W^T` of a dense weight.
+    pub fn dense(&self) -> Option<&Array2<f64>> {
+        match self {
+            WeightT::Dense(wt) => Some(wt),
+            WeightT::Sparse(_) => None,
+        }
+    }
+
+    /// `x W^T` for `x` `(n, n_in)`.
+    pub fn apply(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        match self {
+            WeightT::Dense(wt) => matmul_tall(x, wt.view()),
+            WeightT::Sparse(c) => c.apply_batch(x),
+        }
+    }
+
+    /// [`WeightT::apply`], leaving the columns of `x` that are zero in every row (units
+    /// inactive on every polygon) out of a dense product when they are at least a tenth.
+    pub fn apply_live(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        let WeightT::Dense(wt) = self else {
+            return self.apply(x);
+        };
+        let mut nz = vec![false; x.ncols()];
+        for row in x.rows() {
+            for (f, &v) in nz.iter_mut().zip(row) {
+                *f |= v != 0.0;
+            }
+        }
+        let cols: Vec<usize> = (0..nz.len()).filter(|&c| nz[c]).collect();
+        if cols.len() * 10 < nz.len() * 9 {
+            let xs = x.select(Axis(1), &cols);
+            matmul_tall(xs.view(), wt.select(Axis(0), &cols).view())
+        } else {
+            matmul_tall(x, wt.view())
+        }
+    }
+
+    /// `x W^T` where `x` `(n, |cols|)` holds the columns `cols` of an `(n, n_in)` matrix
+    /// that is zero elsewhere.
+    pub fn apply_cols(&self, x: ArrayView2<f64>, cols: &[usize]) -> Array2<f64> {
+        match self {
+            WeightT::Dense(wt) => matmul_tall(x, wt.select(Axis(0), cols).view()),
+            WeightT::Sparse(c) => {
+                let mut full = Array2::<f64>::zeros((x.nrows(), c.n_cols));
+                for (j, &col) in cols.iter().enumerate() {
+                    full.column_mut(col).assign(&x.column(j));
+                }
+                c.apply_batch(full.view())
+            }
         }
     }
 }
@@ -59,6 +227,17 @@ pub struct Node {
     pub size: usize,
     /// Index among the piecewise-linear nodes (0-based), `None` for linear nodes.
     pub layer: Option<usize>,
+}
+
+impl Node {
+    /// Number of pattern bits of the node: one per ReLU unit, one per max-pool window entry.
+    pub fn n_pattern_bits(&self) -> usize {
+        match &self.op {
+            Op::Relu { .. } => self.size,
+            Op::MaxPool { windows, .. } => windows.iter().map(Vec::len).sum(),
+            _ => 0,
+        }
+    }
 }
 
 /// A piecewise-linear network in execution order.
@@ -132,12 +311,7 @@ impl Network {
                 bias.len()
             )));
         }
-        if let Weight::Dense(w) = &weight {
-            check_finite(
-                w.iter(),
-                &format!("affine node {} weight", self.nodes.len()),
-            )?;
-        }
+        weight.check_finite(&format!("affine node {} weight", self.nodes.len()))?;
         check_finite(
             bias.iter(),
             &format!("affine node {} bias", self.nodes.len()),
@@ -231,14 +405,7 @@ impl Network {
 
     /// Number of pattern bits per point: one per ReLU neuron, one per max-pool window entry.
     pub fn n_pattern_bits(&self) -> usize {
-        self.nodes
-            .iter()
-            .map(|n| match &n.op {
-                Op::Relu { .. } => n.size,
-                Op::MaxPool { windows, .. } => windows.iter().map(Vec::len).sum(),
-                _ => 0,
-            })
-            .sum()
+        self.nodes.iter().map(Node::n_pattern_bits).sum()
     }
 
     /// Number of hidden neurons (ReLU units plus max-pool outputs).

@@ -14,10 +14,9 @@ use ndarray::{concatenate, Array1, Array2, ArrayView1, Axis};
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
-use crate::forward::n_words;
-use crate::ir::{Network, Op, Weight};
+use crate::ir::{Network, Op};
 use crate::linalg::check_finite;
-use crate::pattern::key_of;
+use crate::pattern::{key_of, n_words, Bits};
 
 /// Upper bound on the pieces of one segment; reaching it is reported as an error.
 pub const MAX_PIECES: usize = 1_000_000;
@@ -85,10 +84,7 @@ fn probe(
                 weight,
                 bias,
             } => {
-                let mut y = match weight {
-                    Weight::Dense(w) => w.dot(&vd[*input]),
-                    Weight::Sparse(c) => c.matmul_dense(vd[*input].view(), None),
-                };
+                let mut y = weight.apply_cols(vd[*input].view());
                 y.column_mut(0).scaled_add(1.0, bias);
                 y
             }
@@ -110,7 +106,7 @@ fn probe(
                     let active = lex_active(v, h[[i, 1]], tol);
                     st.push(active as usize);
                     if active {
-                        bits[(bit + i) / 64] |= 1u64 << ((bit + i) % 64);
+                        bits.set_bit(bit + i);
                     } else {
                         y.row_mut(i).mapv_inplace(|v| v * slope[i]);
                     }
@@ -133,7 +129,7 @@ fn probe(
                     let arg = lex_argmax(h, win, tol, &entering);
                     st.push(arg);
                     y.row_mut(w).assign(&h.row(win[arg]));
-                    bits[(bit + arg) / 64] |= 1u64 << ((bit + arg) % 64);
+                    bits.set_bit(bit + arg);
                     bit += win.len();
                 }
                 states.push(st);

@@ -11,7 +11,7 @@ use ndarray::{Array1, Array2, ArrayView1, Axis};
 
 use crate::error::{BoundaryUnit, CoreError, Result};
 use crate::forward::{node_values, window_argmax};
-use crate::ir::{Network, Op, Weight};
+use crate::ir::{live, Network, Op, Weight};
 use crate::pattern::{key_of, n_words, Bits};
 
 /// What to do when the point lies on a boundary (|pre-activation| <= tol, or a max-pool
@@ -112,11 +112,7 @@ pub fn assemble(
     let last_use = net.last_use();
 
     for (k, node) in net.nodes.iter().enumerate() {
-        let loc = |i: usize| {
-            locals[i]
-                .as_ref()
-                .expect("local map dropped before its last use")
-        };
+        let loc = |i: usize| live(&locals, i);
         let out = match &node.op {
             Op::Input => Local {
                 j: None,

@@ -8,7 +8,7 @@ use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
-use crate::ir::{Network, Op};
+use crate::ir::{live, Network, Op};
 use crate::linalg::check_finite;
 use crate::pattern::{n_words, Bits};
 
@@ -110,11 +110,7 @@ fn run_chunk(
     let mut values: Vec<Option<Array2<f64>>> = vec![None; net.nodes.len()];
     let mut bit_offset = 0usize;
     for (k, node) in net.nodes.iter().enumerate() {
-        let val = |i: usize| {
-            values[i]
-                .as_ref()
-                .expect("node value dropped before its last use")
-        };
+        let val = |i: usize| live(&values, i);
         let out = match &node.op {
             Op::Input => x.to_owned(),
             Op::Affine {

@@ -95,7 +95,7 @@ impl Weight {
         };
         match self {
             Weight::Dense(w) => match support {
-                Some(sup) if sup.is_empty() => Array2::zeros((w.nrows(), j.ncols())),
+                Some([]) => Array2::zeros((w.nrows(), j.ncols())),
                 Some(sup) if sup.len() < j.nrows() => {
                     let ws = w.select(Axis(1), sup);
                     let js = j.select(Axis(0), sup);
@@ -416,6 +416,14 @@ impl Network {
             .map(|n| n.size)
             .sum()
     }
+}
+
+/// The value of node `i` in a sweep over the nodes that drops values after their last
+/// reader: it must still be live.
+pub fn live<T>(values: &[Option<T>], i: usize) -> &T {
+    values[i]
+        .as_ref()
+        .expect("node value dropped before its last use")
 }
 
 impl Op {

@@ -120,7 +120,7 @@ pub(crate) fn complex_search<'py>(
                 .install(run),
         })
         .map_err(|e| to_pyerr(py, e))?;
-    let words = crate::forward::n_words(inner.n_pattern_bits());
+    let words = crate::pattern::n_words(inner.n_pattern_bits());
     let refs: Vec<&RegionRecord> = cx.regions.iter().collect();
     let (keys, bits, points, inradius, n_facets) = columns(&refs, inner.n_inputs(), words);
     let edges: Vec<(i64, i64)> = cx
@@ -196,7 +196,7 @@ pub(crate) fn complex_describe<'py>(
         .map_err(|e| to_pyerr(py, e))?;
     let found: Vec<&Expanded> = done.iter().flatten().collect();
     let refs: Vec<&RegionRecord> = found.iter().map(|e| &e.record).collect();
-    let words = crate::forward::n_words(inner.n_pattern_bits());
+    let words = crate::pattern::n_words(inner.n_pattern_bits());
     let (keys, bits, points, inradius, n_facets) = columns(&refs, inner.n_inputs(), words);
     let mut of = Vec::new();
     let mut nk = Vec::new();

@@ -4,13 +4,12 @@ use ndarray::{Array1, Array2, ArrayView1};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::errors::ShapeError;
 use super::network::{to_pyerr, PyNetwork};
 use crate::error::Result;
 use crate::grad::input_gradients;
 use crate::ir::Network;
 use crate::tolerances::WALK_TOL;
-use crate::walk::{breakpoint_logits, walk, Walk};
+use crate::walk::{breakpoint_logits, check_segments, walk, Walk};
 
 const BOX_HINT: &str = "; pass respect_box=False to walk anyway";
 
@@ -114,13 +113,7 @@ impl PyNetwork {
     ) -> PyResult<Vec<PyWalkData>> {
         use rayon::prelude::*;
         let (a, b) = (starts.as_array(), ends.as_array());
-        if a.dim() != b.dim() {
-            return Err(ShapeError::new_err(format!(
-                "starts {:?} and ends {:?} differ in shape",
-                a.dim(),
-                b.dim()
-            )));
-        }
+        check_segments(a, b).map_err(|e| to_pyerr(py, e))?;
         if respect_box {
             for i in 0..a.nrows() {
                 self.check_in_box(py, a.row(i), &format!("starts[{i}]"), BOX_HINT)?;

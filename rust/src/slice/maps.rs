@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::polygon::{Line, Pt};
 use super::Ctx;
-use crate::ir::Op;
+use crate::ir::{live, Op};
 
 /// One polygon's map of a node: `(3, size)`, rows = coefficients of `s`, `t`, constant;
 /// stacked for a group of polygons.
@@ -41,7 +41,7 @@ pub(super) fn unit_line(m: &ArrayView2<f64>, p: usize, i: usize) -> Line {
 pub(super) fn linear_segment(ctx: &Ctx, mut k: usize, vals: &mut [Option<Map>]) -> usize {
     let nodes = &ctx.net.nodes;
     while k < nodes.len() && !is_cut(&nodes[k].op) {
-        let val = |i: usize| vals[i].as_ref().expect("live value");
+        let val = |i: usize| live(vals, i);
         let y = match &nodes[k].op {
             Op::Input => unreachable!("the input is node 0"),
             Op::Affine { input, bias, .. } => {

@@ -37,7 +37,9 @@ use ndarray::{s, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
+use crate::input_box::InputBox;
 use crate::ir::{Network, Op, WeightT};
+use crate::linalg::check_finite;
 use crate::pattern::{key_of, n_words, Bits};
 use cut::Cut;
 use maps::{base_map, block, free_inputs, linear_segment, state_at, unit_line, Map};
@@ -55,8 +57,7 @@ pub struct SliceSpec<'a> {
     pub u: ArrayView1<'a, f64>,
     pub v: ArrayView1<'a, f64>,
     /// The input box (entries may be infinite).
-    pub lo: ArrayView1<'a, f64>,
-    pub hi: ArrayView1<'a, f64>,
+    pub domain: &'a InputBox,
     pub extent: [f64; 4],
     /// Relative tolerance (see [`SPLIT_TOL`]).
     pub tol: f64,
@@ -100,22 +101,21 @@ struct Ctx<'a> {
 /// Partitions the slice into the convex polygons of the linear regions it meets.
 pub fn slice(net: &Network, spec: &SliceSpec) -> Result<Vec<SlicePolygon>> {
     let d = net.n_inputs();
-    for (name, a) in [
-        ("origin", spec.origin),
-        ("u", spec.u),
-        ("v", spec.v),
-        ("lo", spec.lo),
-        ("hi", spec.hi),
+    let box_dim = spec.domain.dim();
+    for (name, len) in [
+        ("origin", spec.origin.len()),
+        ("u", spec.u.len()),
+        ("v", spec.v.len()),
+        ("box", box_dim),
     ] {
-        if a.len() != d {
+        if len != d {
             return Err(CoreError::Shape(format!(
-                "slice {name} has length {}, the network expects {d}",
-                a.len()
+                "slice {name} has length {len}, the network expects {d}"
             )));
         }
     }
     for (name, a) in [("origin", spec.origin), ("u", spec.u), ("v", spec.v)] {
-        crate::linalg::check_finite(a.iter(), &format!("slice {name}"))?;
+        check_finite(a.iter(), &format!("slice {name}"))?;
     }
     let [s0, s1, t0, t1] = spec.extent;
     if !(spec.extent.iter().all(|e| e.is_finite()) && s0 < s1 && t0 < t1) {
@@ -178,24 +178,17 @@ pub fn slice(net: &Network, spec: &SliceSpec) -> Result<Vec<SlicePolygon>> {
 
 /// Clips the rectangle to `lo <= origin + s u + t v <= hi`.
 fn clip_to_box(mut poly: Vec<Pt>, spec: &SliceSpec, tol: f64) -> Option<Vec<Pt>> {
+    let InputBox { lo, hi } = spec.domain;
     for j in 0..spec.origin.len() {
         let (o, a, b) = (spec.origin[j], spec.u[j], spec.v[j]);
-        if spec.lo[j].is_finite() {
-            poly = clip(
-                poly,
-                Line {
-                    a,
-                    b,
-                    c: o - spec.lo[j],
-                },
-                tol,
-            )?;
+        if lo[j].is_finite() {
+            poly = clip(poly, Line { a, b, c: o - lo[j] }, tol)?;
         }
-        if spec.hi[j].is_finite() {
+        if hi[j].is_finite() {
             let g = Line {
                 a: -a,
                 b: -b,
-                c: spec.hi[j] - o,
+                c: hi[j] - o,
             };
             poly = clip(poly, g, tol)?;
         }

@@ -113,16 +113,8 @@ impl Cut<'_, '_> {
     /// `coef * x_unit (outer) W[:, unit]` to one side; pieces whose centroid state differs from
     /// the state along their BSP path (lines within the tolerance) get the same correction.
     pub fn relu_affine(&self, a: usize) -> Pieces {
-        let Cut {
-            ctx,
-            k,
-            verts: v,
-            x: xv,
-            p,
-            r,
-            base,
-        } = *self;
-        let op = &ctx.net.nodes[k].op;
+        let (ctx, xv, p, r) = (self.ctx, self.x, self.p, self.r);
+        let op = &ctx.net.nodes[self.k].op;
         let Op::Relu { slope, .. } = op else {
             unreachable!("a ReLU node")
         };
@@ -140,8 +132,8 @@ impl Cut<'_, '_> {
                 }
             }
         };
-        let m0 = block(base[a].as_ref().expect("live base"), p).to_owned();
-        let lines = relu_crossing(v, xv, p, ctx.tol);
+        let m0 = block(self.base[a].as_ref().expect("live base"), p).to_owned();
+        let lines = relu_crossing(self.verts, xv, p, ctx.tol);
         let cand: Vec<u32> = (0..lines.len() as u32).collect();
         type Payload = (Array2<f64>, Vec<(u32, u32)>);
         let sides = |(m, flips): Payload, unit: u32| -> (Payload, Payload) {
@@ -159,7 +151,7 @@ impl Cut<'_, '_> {
         };
         let mut leaves = Vec::new();
         bsp(
-            v.to_vec(),
+            self.verts.to_vec(),
             (m0, Vec::new()),
             &lines,
             &cand,
@@ -188,14 +180,14 @@ impl Cut<'_, '_> {
             pieces.push(pc);
             states.push(st);
         }
-        let mut child_vals: Vec<Option<Map>> = vec![None; base.len()];
+        let mut child_vals: Vec<Option<Map>> = vec![None; self.base.len()];
         child_vals[a] = Some(Arc::new(out));
         (pieces, states, child_vals)
     }
 }
 
 /// The zero lines of ReLU units that cross polygon `p` of the stacked map `x` (see
-/// [`crosses`]): `(unit, line, norm of the line)` in unit order.
+/// [`super::crosses`]): `(unit, line, norm of the line)` in unit order.
 fn relu_crossing(verts: &[Pt], x: &ArrayView2<f64>, p: usize, tol: f64) -> Vec<(u32, Line, f64)> {
     let [ra, rb, rc] = rows3(x, p);
     // A crossing line changes sign over the vertices: most lines are rejected by this

@@ -4,7 +4,7 @@ use ndarray::{Array1, Array2, Array3};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::network::{to_pyerr, PyNetwork};
+use super::network::PyNetwork;
 use crate::slice::{slice, SlicePolygon, SliceSpec};
 use crate::tolerances::{MAX_POLYGONS, SLICE_TOL};
 
@@ -119,9 +119,7 @@ impl PyNetwork {
             max_polygons,
         };
         let inner = &self.inner;
-        let polys: Vec<SlicePolygon> = py
-            .allow_threads(|| slice(inner, &spec))
-            .map_err(|e| to_pyerr(py, e))?;
+        let polys: Vec<SlicePolygon> = py.allow_threads(|| slice(inner, &spec))?;
         Ok(slice_to_py(py, polys, inner.n_outputs()))
     }
 }

@@ -4,7 +4,7 @@ use ndarray::{Array1, Array2, ArrayView1};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::network::{to_pyerr, PyNetwork};
+use super::network::PyNetwork;
 use crate::error::Result;
 use crate::grad::input_gradients;
 use crate::ir::Network;
@@ -91,13 +91,11 @@ impl PyNetwork {
     ) -> PyResult<PyWalkData> {
         let (a, b) = (x0.as_array(), x1.as_array());
         if respect_box {
-            self.check_in_box(py, a, "x0", BOX_HINT)?;
-            self.check_in_box(py, b, "x1", BOX_HINT)?;
+            self.check_in_box(a, "x0", BOX_HINT)?;
+            self.check_in_box(b, "x1", BOX_HINT)?;
         }
         let net = &self.inner;
-        let (w, logits) = py
-            .allow_threads(|| walk_logits(net, a, b, tol))
-            .map_err(|e| to_pyerr(py, e))?;
+        let (w, logits) = py.allow_threads(|| walk_logits(net, a, b, tol))?;
         Ok(walk_to_py(py, w, logits))
     }
 
@@ -113,22 +111,20 @@ impl PyNetwork {
     ) -> PyResult<Vec<PyWalkData>> {
         use rayon::prelude::*;
         let (a, b) = (starts.as_array(), ends.as_array());
-        check_segments(a, b).map_err(|e| to_pyerr(py, e))?;
+        check_segments(a, b)?;
         if respect_box {
             for i in 0..a.nrows() {
-                self.check_in_box(py, a.row(i), &format!("starts[{i}]"), BOX_HINT)?;
-                self.check_in_box(py, b.row(i), &format!("ends[{i}]"), BOX_HINT)?;
+                self.check_in_box(a.row(i), &format!("starts[{i}]"), BOX_HINT)?;
+                self.check_in_box(b.row(i), &format!("ends[{i}]"), BOX_HINT)?;
             }
         }
         let net = &self.inner;
-        let walks = py
-            .allow_threads(|| {
-                (0..a.nrows())
-                    .into_par_iter()
-                    .map(|i| walk_logits(net, a.row(i), b.row(i), tol))
-                    .collect::<Result<Vec<_>>>()
-            })
-            .map_err(|e| to_pyerr(py, e))?;
+        let walks = py.allow_threads(|| {
+            (0..a.nrows())
+                .into_par_iter()
+                .map(|i| walk_logits(net, a.row(i), b.row(i), tol))
+                .collect::<Result<Vec<_>>>()
+        })?;
         Ok(walks
             .into_iter()
             .map(|(w, l)| walk_to_py(py, w, l))
@@ -144,9 +140,7 @@ impl PyNetwork {
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let (xa, va) = (x.as_array(), v.as_array());
         let net = &self.inner;
-        let g = py
-            .allow_threads(|| input_gradients(net, xa, va))
-            .map_err(|e| to_pyerr(py, e))?;
+        let g = py.allow_threads(|| input_gradients(net, xa, va))?;
         Ok(g.into_pyarray(py))
     }
 }

@@ -10,6 +10,7 @@ use super::network::PyNetwork;
 use super::polytope_views;
 use crate::complex::{expand, search, Domain, Expanded, Progress, RegionRecord, Settings};
 use crate::error::{CoreError, Result};
+use crate::pattern::{key_array, key_halves};
 
 /// Regions as arrays: keys `(n, 2)` (high, low), bits `(n, words)`, points `(n, d)`,
 /// inradius `(n,)`, facet counts `(n,)`.
@@ -23,14 +24,8 @@ type Columns = (
 
 fn columns(regions: &[&RegionRecord], d: usize, words: usize) -> Columns {
     let n = regions.len();
-    let keys = Array2::from_shape_fn((n, 2), |(i, j)| {
-        let k = regions[i].key;
-        if j == 0 {
-            (k >> 64) as u64
-        } else {
-            k as u64
-        }
-    });
+    let halves: Vec<(u64, u64)> = regions.iter().map(|r| key_halves(r.key)).collect();
+    let keys = key_array(&halves);
     let bits = Array2::from_shape_fn((n, words), |(i, j)| regions[i].bits[j]);
     let points = Array2::from_shape_fn((n, d), |(i, j)| regions[i].point[j]);
     let inradius = Array1::from_iter(regions.iter().map(|r| r.inradius));
@@ -200,7 +195,7 @@ pub(crate) fn complex_describe<'py>(
     for (i, e) in found.iter().enumerate() {
         for nb in &e.neighbours {
             of.push(i as i64);
-            nk.push(((nb.key >> 64) as u64, nb.key as u64));
+            nk.push(key_halves(nb.key));
             nu.push((nb.layer, nb.unit));
         }
     }

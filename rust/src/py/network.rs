@@ -15,7 +15,7 @@ use crate::forward::forward;
 use crate::input_box::InputBox;
 use crate::ir::{Network, Weight};
 use crate::linalg::Csr;
-use crate::pattern::{keys, unique};
+use crate::pattern::{key_u128, keys, unique};
 use crate::tolerances::BOUNDARY_TOL;
 
 fn usize_vec(a: &PyReadonlyArray1<i64>, what: &str) -> PyResult<Vec<usize>> {
@@ -272,7 +272,7 @@ impl PyNetwork {
             layer: r.layer.into_pyarray(py).unbind(),
             unit: r.unit.into_pyarray(py).unbind(),
             bits: r.bits.into_pyarray(py).unbind(),
-            key: (u128::from(r.key.0) << 64) | u128::from(r.key.1),
+            key: key_u128(r.key),
             logit_w: r.logit_w.into_pyarray(py).unbind(),
             logit_c: r.logit_c.into_pyarray(py).unbind(),
             boundary: r

@@ -8,6 +8,7 @@ use super::network::PyNetwork;
 use crate::error::Result;
 use crate::grad::input_gradients;
 use crate::ir::Network;
+use crate::pattern::key_array;
 use crate::tolerances::WALK_TOL;
 use crate::walk::{breakpoint_logits, check_segments, walk, Walk};
 
@@ -47,10 +48,7 @@ fn walk_to_py(py: Python<'_>, w: Walk, logits: Array2<f64>) -> PyWalkData {
     let k = w.keys.len();
     let words = w.bits.first().map_or(0, Vec::len);
     let bits = Array2::from_shape_vec((k, words), w.bits.concat()).expect("rectangular bits");
-    let keys = Array2::from_shape_fn(
-        (k, 2),
-        |(i, j)| if j == 0 { w.keys[i].0 } else { w.keys[i].1 },
-    );
+    let keys = key_array(&w.keys);
     let mut ptr = Vec::with_capacity(w.switches.len() + 1);
     let mut units = Vec::new();
     ptr.push(0i64);

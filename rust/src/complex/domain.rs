@@ -42,7 +42,7 @@ impl Domain {
             )));
         }
         let rows = normalize(a, b);
-        let ball = chebyshev(&rows, lo, hi)?;
+        let ball = chebyshev(&rows, lo, hi, None)?;
         if ball.radius.is_nan() || ball.radius <= FLAT_TOL {
             let what = if ball.radius < -FLAT_TOL {
                 "empty"

@@ -7,6 +7,7 @@ use ndarray::{Array1, ArrayView1, Axis};
 
 use crate::error::Result;
 use crate::hrep::{box_min, UnitRows};
+use crate::ipm::active_set;
 use crate::ipm::insphere::insphere;
 use crate::ipm::lp::{minimize, Exits};
 use crate::ipm::{Settings, Status};
@@ -33,9 +34,24 @@ pub struct Ball {
     pub radius: f64,
 }
 
-/// Largest inscribed ball of `{A x + b >= 0, lo <= x <= hi}` (unit rows).
-pub fn chebyshev(rows: &UnitRows, lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> Result<Ball> {
-    let ins = insphere(rows.a.view(), rows.b.view(), lo, hi, &Settings::insphere())?;
+/// Largest inscribed ball of `{A x + b >= 0, lo <= x <= hi}` (unit rows), solved from the
+/// point `start` when one strictly inside is known (the active-set method answers in low
+/// dimension; the interior-point insphere otherwise or where it declines).
+pub fn chebyshev(
+    rows: &UnitRows,
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    start: Option<ArrayView1<f64>>,
+) -> Result<Ball> {
+    let st = Settings::insphere();
+    if let Some(x0) = start.filter(|x| x.len() <= active_set::MAX_DIM) {
+        if let Some((center, radius, _)) =
+            active_set::insphere_small(rows.a.view(), rows.b.view(), lo, hi, x0, &st)
+        {
+            return Ok(Ball { center, radius });
+        }
+    }
+    let ins = insphere(rows.a.view(), rows.b.view(), lo, hi, &st)?;
     Ok(Ball {
         center: ins.center,
         radius: ins.radius,

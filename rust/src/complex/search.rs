@@ -99,7 +99,7 @@ pub fn expand(net: &Network, domain: &Domain, x: ArrayView1<f64>) -> Result<Opti
     let r = region_at(net, x)?;
     let n_net = r.a.nrows();
     let rows = domain.stack(r.a.view(), r.b.view());
-    let ball = chebyshev(&rows, domain.lo.view(), domain.hi.view())?;
+    let ball = chebyshev(&rows, domain.lo.view(), domain.hi.view(), Some(x))?;
     if ball.radius.is_nan() || ball.radius <= 0.0 {
         return Ok(None);
     }

@@ -20,6 +20,7 @@ use std::cell::RefCell;
 
 use ndarray::{Array1, ArrayView1, ArrayView2, CowArray, Zip};
 
+use super::active_set;
 use super::free::{self, Sides};
 use super::{solve, Layout, Point, Problem, Settings, Start, Status};
 use crate::error::{CoreError, Result};
@@ -198,7 +199,9 @@ impl<'a> Problem<'a> for LpProblem<'a> {
 
 /// Minimises `c.x + c0` over `{A x + b >= 0, lo <= x <= hi}` from `x0`, which must satisfy
 /// every row and the box strictly (e.g. an insphere center). Box sides may be infinite
-/// (the solve then runs in an artificial box around `x0`, see [`super::free`]).
+/// (the solve then runs in an artificial box around `x0`, see [`super::free`]). In low
+/// dimension with a finite box the active-set method ([`super::active_set`]) answers first,
+/// and the interior point runs only where it declines.
 #[allow(clippy::too_many_arguments)]
 pub fn minimize<'a>(
     a: ArrayView2<'a, f64>,
@@ -227,6 +230,11 @@ pub fn minimize<'a>(
         ));
     }
     let sides = Sides::new(lo, hi);
+    if d <= active_set::MAX_DIM && !sides.any() {
+        if let Some(r) = active_set::minimize_small(a, b, lo, hi, c, c0, x0, exits, st) {
+            return Ok(r);
+        }
+    }
     let (lo_a, hi_a) = if sides.any() {
         let unit_b = Array1::from_iter(a.rows().into_iter().zip(b).map(|(r, &bi)| {
             let nr = r.dot(&r).sqrt();

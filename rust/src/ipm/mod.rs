@@ -20,6 +20,7 @@
 //! [`Problem::certify`] turns any point and any multipliers `>= 0` into certified bounds
 //! (exact feasibility checks, weak duality) and says when they meet.
 
+pub mod active_set;
 pub mod class_maxima;
 pub mod crossover;
 pub mod free;

@@ -1,0 +1,118 @@
+//! The small-LP active-set method against the interior-point LP (the independent route),
+//! on random LPs, a degenerate apex with a duplicate row, and the early exits.
+
+mod common;
+
+use common::{Poly, Rng};
+use linregions_core::ipm::active_set::minimize_small;
+use linregions_core::ipm::lp::{Exits, LpResult};
+use linregions_core::ipm::{Settings, Status};
+use ndarray::{array, Array1};
+
+fn small(p: &Poly, c: &Array1<f64>, c0: f64, x0: &Array1<f64>, ex: Exits) -> Option<LpResult> {
+    let (a, b, lo, hi) = (p.a.view(), p.b.view(), p.lo.view(), p.hi.view());
+    minimize_small(a, b, lo, hi, c.view(), c0, x0.view(), ex, &Settings::lp())
+}
+
+fn feasible(p: &Poly, x: &Array1<f64>) -> bool {
+    (p.a.dot(x) + &p.b).iter().all(|&v| v >= 0.0)
+        && (0..x.len()).all(|j| x[j] >= p.lo[j] && x[j] <= p.hi[j])
+}
+
+fn random_poly(rng: &mut Rng, n: usize, d: usize) -> Poly {
+    let a = rng.matrix(n, d);
+    let b = rng.vector(n).mapv(|v| 0.55 + 0.45 * v); // in (0.1, 1): the origin is inside
+    Poly::new(a, b, Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0))
+}
+
+#[test]
+fn agrees_with_the_interior_point_lp() {
+    let mut solved = 0;
+    for seed in 1..=200u64 {
+        let mut rng = Rng(seed * 7919);
+        let d = 1 + (seed as usize % 6);
+        let n = 3 + (seed as usize % 40);
+        let p = random_poly(&mut rng, n, d);
+        let c = rng.vector(d);
+        let x0 = Array1::zeros(d);
+        let ipm = p
+            .minimize(&c, 0.3, &x0, Exits::default(), &Settings::lp())
+            .unwrap();
+        assert_eq!(ipm.status, Status::Optimal);
+        let Some(r) = small(&p, &c, 0.3, &x0, Exits::default()) else {
+            continue;
+        };
+        solved += 1;
+        assert_eq!(r.status, Status::Optimal, "seed {seed}");
+        assert!(
+            (r.value - ipm.value).abs() < 1e-7,
+            "seed {seed}: {} vs {}",
+            r.value,
+            ipm.value
+        );
+        assert!(r.lower_bound <= ipm.value + 1e-9, "seed {seed}");
+        assert!(r.lower_bound >= r.value - 1e-7, "seed {seed}");
+        assert!(feasible(&p, &r.x), "seed {seed}");
+        assert!((c.dot(&r.x) + 0.3 - r.value).abs() < 1e-12);
+    }
+    assert!(solved >= 198, "solved only {solved} of 200");
+}
+
+#[test]
+fn degenerate_apex_with_a_duplicate_row() {
+    // a square pyramid in 3-D: four rows through the apex (0, 0, 1) and a duplicate
+    let a = array![
+        [1.0, 0.0, -1.0],
+        [-1.0, 0.0, -1.0],
+        [0.0, 1.0, -1.0],
+        [0.0, -1.0, -1.0],
+        [0.0, -1.0, -1.0]
+    ];
+    let p = Poly::new(
+        a,
+        Array1::ones(5),
+        Array1::from_elem(3, -2.0),
+        Array1::from_elem(3, 2.0),
+    );
+    let x0 = Array1::zeros(3);
+    let r = small(&p, &array![0.0, 0.0, -1.0], 0.0, &x0, Exits::default()).expect("certified");
+    assert_eq!(r.status, Status::Optimal);
+    assert!((r.value + 1.0).abs() < 1e-9 && r.lower_bound > -1.0 - 1e-9);
+    assert!(feasible(&p, &r.x));
+}
+
+#[test]
+fn early_exits_are_certified() {
+    let mut rng = Rng(99);
+    let p = random_poly(&mut rng, 30, 4);
+    let x0 = Array1::zeros(4);
+    let c = p.a.row(0).to_owned();
+    let c0 = p.b[0];
+    let full = small(&p, &c, c0, &x0, Exits::default()).unwrap();
+    let below = Exits {
+        stop_below: full.value + 1e-3,
+        stop_above: f64::INFINITY,
+    };
+    let r = small(&p, &c, c0, &x0, below).unwrap();
+    assert_eq!(r.status, Status::PointBelow);
+    assert!(r.value < below.stop_below && feasible(&p, &r.x));
+    let above = Exits {
+        stop_below: f64::NEG_INFINITY,
+        stop_above: full.value - 1e-3,
+    };
+    let r = small(&p, &c, c0, &x0, above).unwrap();
+    assert_eq!(r.status, Status::BoundAbove);
+    assert!(r.lower_bound >= above.stop_above);
+}
+
+#[test]
+fn declines_what_it_cannot_do() {
+    let mut rng = Rng(5);
+    let p = random_poly(&mut rng, 10, 3);
+    let c = rng.vector(3);
+    // a start outside, and an infinite box side: the caller's interior-point solver decides
+    assert!(small(&p, &c, 0.0, &array![5.0, 0.0, 0.0], Exits::default()).is_none());
+    let mut q = random_poly(&mut Rng(5), 10, 3);
+    q.hi[0] = f64::INFINITY;
+    assert!(small(&q, &c, 0.0, &Array1::zeros(3), Exits::default()).is_none());
+}

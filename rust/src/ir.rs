@@ -235,6 +235,7 @@ impl Network {
 
 /// The value of node `i` in a sweep over the nodes that drops values after their last
 /// reader: it must still be live.
+#[inline]
 pub fn live<T>(values: &[Option<T>], i: usize) -> &T {
     values[i]
         .as_ref()

@@ -23,11 +23,13 @@ pub(super) fn is_cut(op: &Op) -> bool {
 }
 
 /// Rows `3 p .. 3 p + 3` (polygon `p`) of a stacked map.
+#[inline]
 pub(super) fn block(m: &Array2<f64>, p: usize) -> ArrayView2<'_, f64> {
     m.slice(s![3 * p..3 * p + 3, ..])
 }
 
 /// The affine function of unit `i` on polygon `p` of a stacked map.
+#[inline]
 pub(super) fn unit_line(m: &ArrayView2<f64>, p: usize, i: usize) -> Line {
     Line {
         a: m[[3 * p, i]],
@@ -109,6 +111,7 @@ pub(super) fn state_at(op: &Op, x: &ArrayView2<f64>, p: usize, c: Pt) -> Vec<u32
 }
 
 /// The three rows of polygon `p` of a stacked map as slices.
+#[inline]
 pub(super) fn rows3<'a>(x: &'a ArrayView2<f64>, p: usize) -> [Cow<'a, [f64]>; 3] {
     let row = |q: usize| -> Cow<'a, [f64]> {
         let r = x.row(3 * p + q);

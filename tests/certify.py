@@ -31,3 +31,23 @@ def assert_certified(poly, facets, tol=1e-9, slack=1e-7):
         if np.linalg.norm(A[i]) == 0:
             continue
         assert reach_past(A, b, lo, hi, i, facets) >= -tol - slack, f"row {i} is a facet"
+
+
+def linprog_radius(poly):
+    """The inradius of a bounded polytope (box included) by one HiGHS LP over (x, r):
+    maximise r with every row and box face at distance >= r from x."""
+    d = poly.dim
+    nrm = np.linalg.norm(poly.A, axis=1)
+    G = np.vstack(
+        [
+            np.hstack([-poly.A, nrm[:, None]]),
+            np.hstack([-np.eye(d), np.ones((d, 1))]),
+            np.hstack([np.eye(d), np.ones((d, 1))]),
+        ]
+    )
+    h = np.concatenate([poly.b, -poly.lo, poly.hi])
+    c = np.zeros(d + 1)
+    c[-1] = -1
+    res = linprog(c, A_ub=G, b_ub=h, bounds=[(None, None)] * (d + 1), method="highs")
+    assert res.status == 0
+    return -res.fun

@@ -11,7 +11,7 @@ from scipy.optimize import linprog
 
 import linregions as lr
 
-from certify import assert_certified
+from certify import assert_certified, linprog_radius
 from models import cnn, mlp
 
 METHODS = ["auto", "naive", "cdd"]
@@ -23,24 +23,6 @@ def square_with_cuts():
     A = np.array([[-1.0, -1], [-1, -1], [-2, -2], [-1, 0], [0, -1], [0, -1]])
     b = np.array([3.0, 4, 6, 5, 1.9, 1.95])
     return lr.Polytope(A, b, [0, 0], [2, 2])
-
-
-def linprog_radius(poly):
-    d = poly.dim
-    nrm = np.linalg.norm(poly.A, axis=1)
-    G = np.vstack(
-        [
-            np.hstack([-poly.A, nrm[:, None]]),
-            np.hstack([-np.eye(d), np.ones((d, 1))]),
-            np.hstack([np.eye(d), np.ones((d, 1))]),
-        ]
-    )
-    h = np.concatenate([poly.b, -poly.lo, poly.hi])
-    c = np.zeros(d + 1)
-    c[-1] = -1
-    res = linprog(c, A_ub=G, b_ub=h, bounds=[(None, None)] * (d + 1), method="highs")
-    assert res.status == 0
-    return -res.fun
 
 
 def random_polytope(seed, n=30, d=4, scale_spread=False):

@@ -3,7 +3,7 @@
 Checked against the built extension by ``python -m mypy.stubtest linregions._core``.
 """
 
-from typing import Callable, ClassVar, Final, final
+from typing import Callable, ClassVar, Final, final, type_check_only
 
 import numpy as np
 import numpy.typing as npt
@@ -63,29 +63,31 @@ class RegionData:
     logit_c: Final[npt.NDArray[np.float64]]
     boundary: Final[list[tuple[int, int, float]]]
 
-@final
-class PatternData:
+@type_check_only
+class _Patterns:
+    """Packed activation patterns (one row of 64-bit words per pattern) and their keys;
+    stub-only: the fields the pattern-carrying results share."""
+
     bits: Final[npt.NDArray[np.uint64]]
     keys: Final[npt.NDArray[np.uint64]]
+
+@final
+class PatternData(_Patterns):
     inverse: Final[npt.NDArray[np.int64]]
     counts: Final[npt.NDArray[np.int64]]
     first: Final[npt.NDArray[np.int64]]
 
 @final
-class WalkData:
+class WalkData(_Patterns):
     breakpoints: Final[npt.NDArray[np.float64]]
-    bits: Final[npt.NDArray[np.uint64]]
-    keys: Final[npt.NDArray[np.uint64]]
     switch_ptr: Final[npt.NDArray[np.int64]]
     switch_units: Final[npt.NDArray[np.int64]]
     logits: Final[npt.NDArray[np.float64]]
 
 @final
-class SliceData:
+class SliceData(_Patterns):
     vertices: Final[npt.NDArray[np.float64]]
     offsets: Final[npt.NDArray[np.int64]]
-    bits: Final[npt.NDArray[np.uint64]]
-    keys: Final[npt.NDArray[np.uint64]]
     active_fraction: Final[npt.NDArray[np.float64]]
     classes: Final[npt.NDArray[np.int64]]
     logit_maps: Final[npt.NDArray[np.float64]]
@@ -209,31 +211,32 @@ class Settings:
     stall_iter: Final[int]
     exact_retry: Final[bool]
 
+@type_check_only
+class _Solved:
+    """Stub-only: how every interior-point result ended."""
+
+    iterations: Final[int]
+    status: Final[Status]
+
 @final
-class InsphereResult:
+class InsphereResult(_Solved):
     center: Final[npt.NDArray[np.float64]]
     radius: Final[float]
     upper_bound: Final[float]
-    iterations: Final[int]
-    status: Final[Status]
 
 @final
-class LpResult:
+class LpResult(_Solved):
     x: Final[npt.NDArray[np.float64]]
     value: Final[float]
     lower_bound: Final[float]
-    iterations: Final[int]
-    status: Final[Status]
 
 @final
-class ClassMaximum:
+class ClassMaximum(_Solved):
     class_: Final[int]
     point: Final[npt.NDArray[np.float64]]
     log_prob: Final[float]
     gap: Final[float]
     multipliers: Final[npt.NDArray[np.float64]]
-    iterations: Final[int]
-    status: Final[Status]
 
 @final
 class RowClassification:
@@ -282,30 +285,28 @@ def classify_rows(
     max_bends: int,
 ) -> RowClassification: ...
 
-@final
-class ComplexResult:
-    keys: Final[npt.NDArray[np.uint64]]
-    bits: Final[npt.NDArray[np.uint64]]
+@type_check_only
+class _Regions(_Patterns):
+    """Stub-only: one record per region found by the complex search (its pattern, a point
+    inside, its inradius and facet count) and how many regions were left unsettled."""
+
     points: Final[npt.NDArray[np.float64]]
     inradius: Final[npt.NDArray[np.float64]]
     n_facets: Final[npt.NDArray[np.int64]]
+    unsettled: Final[int]
+
+@final
+class ComplexResult(_Regions):
     edges: Final[npt.NDArray[np.int64]]
     edge_units: Final[npt.NDArray[np.int64]]
     complete: Final[bool]
     interrupted: Final[bool]
-    unsettled: Final[int]
 
 @final
-class RegionRecords:
-    keys: Final[npt.NDArray[np.uint64]]
-    bits: Final[npt.NDArray[np.uint64]]
-    points: Final[npt.NDArray[np.float64]]
-    inradius: Final[npt.NDArray[np.float64]]
-    n_facets: Final[npt.NDArray[np.int64]]
+class RegionRecords(_Regions):
     neighbour_of: Final[npt.NDArray[np.int64]]
     neighbour_keys: Final[npt.NDArray[np.uint64]]
     neighbour_units: Final[npt.NDArray[np.int64]]
-    unsettled: Final[int]
 
 def complex_search(
     net: Network,

@@ -106,13 +106,62 @@ fn early_exits_are_certified() {
 }
 
 #[test]
-fn declines_what_it_cannot_do() {
+fn declines_a_start_outside_and_an_unbounded_minimum() {
     let mut rng = Rng(5);
     let p = random_poly(&mut rng, 10, 3);
     let c = rng.vector(3);
-    // a start outside, and an infinite box side: the caller's interior-point solver decides
     assert!(small(&p, &c, 0.0, &array![5.0, 0.0, 0.0], Exits::default()).is_none());
-    let mut q = random_poly(&mut Rng(5), 10, 3);
-    q.hi[0] = f64::INFINITY;
-    assert!(small(&q, &c, 0.0, &Array1::zeros(3), Exits::default()).is_none());
+    // x_0 >= -1 only: min x_0 is unbounded below, so no optimum is claimed, but a point
+    // below a threshold is found on the ray
+    let a = array![[1.0, 0.0]];
+    let q = Poly::new(
+        a,
+        array![1.0],
+        Array1::from_elem(2, f64::NEG_INFINITY),
+        Array1::from_elem(2, f64::INFINITY),
+    );
+    let x0 = array![0.0, 0.0];
+    let up = array![0.0, -1.0];
+    assert!(small(&q, &up, 0.0, &x0, Exits::default()).is_none());
+    let below = Exits {
+        stop_below: -50.0,
+        stop_above: f64::INFINITY,
+    };
+    let r = small(&q, &up, 0.0, &x0, below).expect("a point below");
+    assert_eq!(r.status, Status::PointBelow);
+    assert!(r.value < -50.0 && feasible(&q, &r.x));
+}
+
+#[test]
+fn certifies_with_infinite_box_sides() {
+    // the cone {y >= |x| - 1} without a box: min y = -1 at the apex, multipliers (1/2, 1/2)
+    let a = array![[-1.0, 1.0], [1.0, 1.0]];
+    let p = Poly::new(
+        a,
+        array![1.0, 1.0],
+        Array1::from_elem(2, f64::NEG_INFINITY),
+        Array1::from_elem(2, f64::INFINITY),
+    );
+    let x0 = array![0.3, 0.5];
+    let r = small(&p, &array![0.0, 1.0], 0.0, &x0, Exits::default()).expect("certified");
+    assert_eq!(r.status, Status::Optimal);
+    assert!((r.value + 1.0).abs() < 1e-12 && r.lower_bound > -1.0 - 1e-12);
+    assert!(feasible(&p, &r.x));
+    // the same against the interior-point route, on random half-bounded LPs
+    for seed in 1..=50u64 {
+        let mut rng = Rng(seed * 31);
+        let mut q = random_poly(&mut rng, 30, 3);
+        q.lo[0] = f64::NEG_INFINITY;
+        q.hi[1] = f64::INFINITY;
+        let c = rng.vector(3);
+        let x0 = Array1::zeros(3);
+        let ipm = q
+            .minimize_ipm(&c, 0.0, &x0, Exits::default(), &Settings::lp())
+            .unwrap();
+        if let Some(r) = small(&q, &c, 0.0, &x0, Exits::default()) {
+            assert_eq!(ipm.status, Status::Optimal, "seed {seed}");
+            assert!((r.value - ipm.value).abs() < 1e-7, "seed {seed}");
+            assert!(r.lower_bound <= ipm.value + 1e-9 && feasible(&q, &r.x));
+        }
+    }
 }

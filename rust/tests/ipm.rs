@@ -41,12 +41,21 @@ fn unit_box(d: usize) -> (Array1<f64>, Array1<f64>) {
 fn lp_reaches_the_vertex() {
     let c = array![-1.0, -2.0]; // min -x - 2y: at (1, 2), value -5
     let x0 = array![0.5, 0.5];
-    let r = square_with_cut()
-        .minimize(&c, 0.0, &x0, Exits::default(), &Settings::lp())
+    // both routes: the active-set method (tried first at low d) and the interior point
+    for route in [Poly::minimize, Poly::minimize_ipm] {
+        let r = route(
+            &square_with_cut(),
+            &c,
+            0.0,
+            &x0,
+            Exits::default(),
+            &Settings::lp(),
+        )
         .unwrap();
-    assert_eq!(r.status, Status::Optimal);
-    assert!((r.value + 5.0).abs() < 1e-8 && r.lower_bound <= r.value);
-    assert!(max_abs(&(&r.x - &array![1.0, 2.0])) < 1e-6);
+        assert_eq!(r.status, Status::Optimal);
+        assert!((r.value + 5.0).abs() < 1e-8 && r.lower_bound <= r.value);
+        assert!(max_abs(&(&r.x - &array![1.0, 2.0])) < 1e-6);
+    }
 }
 
 #[test]
@@ -60,21 +69,23 @@ fn lp_early_exits_are_certified() {
         stop_above: 0.1,
         ..Exits::default()
     };
-    let run = |c0: f64, exits: Exits| poly.minimize(&c, c0, &x0, exits, &st).unwrap();
-    let r = run(3.5, exits);
-    assert_eq!(r.status, Status::BoundAbove);
-    assert!(r.lower_bound >= 0.1 && r.lower_bound <= 0.5 + 1e-9);
-    // x + y <= 2.5 is crossed: a feasible point with slack below -0.1
-    let r = run(
-        2.5,
-        Exits {
-            stop_below: -0.1,
-            ..Exits::default()
-        },
-    );
-    assert_eq!(r.status, Status::PointBelow);
-    assert!(r.value < -0.1);
-    assert!(r.x.iter().all(|&v| (0.0..=2.0).contains(&v)) && r.x[0] + r.x[1] <= 3.0);
+    for route in [Poly::minimize, Poly::minimize_ipm] {
+        let run = |c0: f64, exits: Exits| route(&poly, &c, c0, &x0, exits, &st).unwrap();
+        let r = run(3.5, exits);
+        assert_eq!(r.status, Status::BoundAbove);
+        assert!(r.lower_bound >= 0.1 && r.lower_bound <= 0.5 + 1e-9);
+        // x + y <= 2.5 is crossed: a feasible point with slack below -0.1
+        let r = run(
+            2.5,
+            Exits {
+                stop_below: -0.1,
+                ..Exits::default()
+            },
+        );
+        assert_eq!(r.status, Status::PointBelow);
+        assert!(r.value < -0.1);
+        assert!(r.x.iter().all(|&v| (0.0..=2.0).contains(&v)) && r.x[0] + r.x[1] <= 3.0);
+    }
 }
 
 #[test]
@@ -102,18 +113,19 @@ fn lp_degenerate_vertex_with_many_tied_rows() {
     let c = a.sum_axis(Axis(0));
     let (lo, hi) = unit_box(d);
     let x0 = Array1::from_elem(d, 0.5);
-    let r = Poly::new(a, b, lo, hi)
-        .minimize(&c, 0.0, &x0, Exits::default(), &Settings::lp())
-        .unwrap();
+    let poly = Poly::new(a, b, lo, hi);
     let opt = c.dot(&p);
-    assert_eq!(r.status, Status::Optimal);
-    assert!(
-        (r.value - opt).abs() <= 1e-8 * opt.abs(),
-        "{} {opt}",
-        r.value
-    );
-    assert!(r.lower_bound <= opt + 1e-12);
-    assert!(max_abs(&(&r.x - &p)) < 1e-6);
+    for route in [Poly::minimize, Poly::minimize_ipm] {
+        let r = route(&poly, &c, 0.0, &x0, Exits::default(), &Settings::lp()).unwrap();
+        assert_eq!(r.status, Status::Optimal);
+        assert!(
+            (r.value - opt).abs() <= 1e-8 * opt.abs(),
+            "{} {opt}",
+            r.value
+        );
+        assert!(r.lower_bound <= opt + 1e-12);
+        assert!(max_abs(&(&r.x - &p)) < 1e-6);
+    }
 }
 
 #[test]

@@ -104,12 +104,8 @@ def conv_matrix(
     cols_b = np.broadcast_to(cols[:, None, :, :], (g, cout_g, cin_g * kk, L))
     vals = np.broadcast_to(w[:, :, :, None], (g, cout_g, cin_g * kk, L))
     keep = (cols_b >= 0) & (vals != 0)
-    m = sp.csr_matrix(
-        (vals[keep], (rows[keep], cols_b[keep])), shape=(cout * L, cin * in_shape[1] * in_shape[2])
-    )
-    m.sum_duplicates()
-    b = np.zeros(cout * L) if bias is None else np.repeat(np.asarray(bias, np.float64), L)
-    return m, b
+    m = _masked_csr(vals, rows, cols_b, keep, (cout * L, cin * in_shape[1] * in_shape[2]))
+    return m, _pixel_bias(bias, cout, L)
 
 
 def conv_transpose_matrix(
@@ -153,23 +149,33 @@ def conv_transpose_matrix(
     keep = (oh >= 0) & (oh < hout) & (ow >= 0) & (ow < wout) & (vals != 0)
     rows = (co * hout + oh) * wout + ow
     cout = cout_g * g
-    shape = (cout * hout * wout, cin * h * w)
-    m = sp.csr_matrix((vals[keep], (rows[keep], col[keep])), shape=shape)
-    m.sum_duplicates()
-    bb = np.zeros(cout * hout * wout)
-    if bias is not None:
-        bb = np.repeat(np.asarray(bias, np.float64), hout * wout)
-    return m, bb
+    m = _masked_csr(vals, rows, col, keep, (cout * hout * wout, cin * h * w))
+    return m, _pixel_bias(bias, cout, hout * wout)
 
 
 def average_matrix(windows: np.ndarray, divisor: np.ndarray, n_in: int) -> sp.csr_matrix:
     """Sparse matrix averaging each window (rows of input indices; < 0 entries are absent)."""
     rows = np.broadcast_to(np.arange(windows.shape[0])[:, None], windows.shape)
     vals = np.broadcast_to((1.0 / np.asarray(divisor, np.float64))[:, None], windows.shape)
-    keep = windows >= 0
-    m = sp.csr_matrix((vals[keep], (rows[keep], windows[keep])), shape=(windows.shape[0], n_in))
+    return _masked_csr(vals, rows, windows, windows >= 0, (windows.shape[0], n_in))
+
+
+def _masked_csr(
+    vals: np.ndarray, rows: np.ndarray, cols: np.ndarray, keep: np.ndarray, shape: tuple[int, int]
+) -> sp.csr_matrix:
+    """The CSR matrix of the entries ``vals[keep]`` at ``(rows[keep], cols[keep])`` (arrays
+    of one shape, broadcast views allowed); entries at one position are summed."""
+    m = sp.csr_matrix((vals[keep], (rows[keep], cols[keep])), shape=shape)
     m.sum_duplicates()
     return m
+
+
+def _pixel_bias(bias: np.ndarray | None, channels: int, pixels: int) -> np.ndarray:
+    """The (channels * pixels,) bias of a channel-major output: each channel's bias repeated
+    at each of its pixels (zeros without a bias)."""
+    if bias is None:
+        return np.zeros(channels * pixels)
+    return np.repeat(np.asarray(bias, np.float64), pixels)
 
 
 def channel_affine(

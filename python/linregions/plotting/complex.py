@@ -157,6 +157,7 @@ def plot_complex(
     Returns
     -------
     matplotlib.figure.Figure
+        The figure of ``ax`` (or the new one) with the regions drawn.
 
     Raises
     ------
@@ -250,6 +251,7 @@ def plot_complex_histograms(
     Returns
     -------
     matplotlib.figure.Figure
+        One panel per histogram: inradii, facet counts and, when drawn, volumes.
 
     Raises
     ------

@@ -44,7 +44,7 @@ pub fn chebyshev(
     start: Option<ArrayView1<f64>>,
 ) -> Result<Ball> {
     let st = Settings::insphere();
-    if let Some(x0) = start.filter(|x| x.len() <= active_set::MAX_DIM) {
+    if let Some(x0) = start.filter(|x| x.len() < active_set::MAX_DIM) {
         if let Some((center, radius, _)) =
             active_set::insphere_small(rows.a.view(), rows.b.view(), lo, hi, x0, &st)
         {
@@ -187,9 +187,13 @@ fn outer_box(
     Ok((olo, ohi))
 }
 
-/// The candidates' fates: a row whose straight-ray witness (the foot of the perpendicular
-/// from `x0`) clears every other candidate is a facet; every other row gets one LP over the
-/// candidates (every row here has a non-zero normal).
+/// The candidates' fates, by Clarkson's method: a row whose straight-ray witness (the foot
+/// of the perpendicular from `x0`) clears every other candidate is a facet; every other row
+/// gets an LP over the facets known so far (a superset of the polytope, so a minimum
+/// `>= -FACET_TOL` proves the row redundant). When that LP's point lies past the row, the
+/// segment from `x0` to it crosses the polytope's boundary first at a facet: the row itself
+/// (decided) or a new facet, which joins the set before the row's LP is solved again. A
+/// crossing shared by several rows is settled by one LP over all the candidates.
 fn fates_of_candidates(
     rows: &UnitRows,
     lo: ArrayView1<f64>,
@@ -199,18 +203,88 @@ fn fates_of_candidates(
     let n = rows.a.nrows();
     let keep: Vec<usize> = (0..n).collect();
     let slack0 = rows.a.dot(&x0) + &rows.b;
-    let mut out = vec![Fate::Redundant; n];
+    let mut out = vec![Fate::Unsettled; n];
+    let mut known: Vec<usize> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
     for &i in &keep {
-        // the foot of the perpendicular from x0: a witness when it clears the other
-        // candidates (rows dropped as redundant cannot block it)
         let w = &x0 - &(slack0[i] * &rows.a.row(i));
         if strictly_inside_others(rows, &keep, i, w.view(), lo, hi) {
             out[i] = Fate::Facet(w);
-            continue;
+            known.push(i);
+        } else {
+            open.push(i);
         }
-        out[i] = facet_by_lp(rows, &keep, i, lo, hi, x0, slack0[i])?;
+    }
+    for i in open {
+        if matches!(out[i], Fate::Facet(_)) {
+            continue; // found as another row's crossing
+        }
+        out[i] = loop {
+            let sub = select(rows, &known);
+            let r = minimize(
+                sub.a.view(),
+                sub.b.view(),
+                lo.reborrow(),
+                hi.reborrow(),
+                rows.a.row(i),
+                rows.b[i],
+                x0,
+                Exits {
+                    stop_below: -FACET_TOL,
+                    stop_above: -FACET_TOL,
+                },
+                &Settings::lp(),
+            )?;
+            if r.value >= -FACET_TOL {
+                break match r.status {
+                    Status::BoundAbove => Fate::Redundant,
+                    _ if r.lower_bound >= -FACET_TOL => Fate::Redundant,
+                    _ => facet_by_lp(rows, &keep, i, lo, hi, x0, slack0[i])?,
+                };
+            }
+            match first_crossing(rows, &keep, lo, hi, x0, &slack0, r.x.view()) {
+                Some((k, w)) if k == i => break Fate::Facet(w),
+                Some((k, w)) if !known.contains(&k) => {
+                    out[k] = Fate::Facet(w);
+                    known.push(k);
+                }
+                _ => break facet_by_lp(rows, &keep, i, lo, hi, x0, slack0[i])?,
+            }
+        };
+    }
+    for fate in out.iter_mut() {
+        if matches!(fate, Fate::Unsettled) {
+            *fate = Fate::Redundant; // never opened: cannot happen, every row is decided
+        }
     }
     Ok(out)
+}
+
+/// The row the segment from `x0` to `x` leaves the polytope through, with the crossing
+/// point as its witness, when that row is crossed first and alone (the witness clears every
+/// other kept row and the box by `FACET_TOL`).
+fn first_crossing(
+    rows: &UnitRows,
+    keep: &[usize],
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    x0: ArrayView1<f64>,
+    slack0: &Array1<f64>,
+    x: ArrayView1<f64>,
+) -> Option<(usize, Array1<f64>)> {
+    let mut first: Option<(usize, f64)> = None;
+    for &j in keep {
+        let sj = rows.a.row(j).dot(&x) + rows.b[j];
+        if sj < 0.0 {
+            let t = slack0[j] / (slack0[j] - sj);
+            if first.is_none_or(|(_, tf)| t < tf) {
+                first = Some((j, t));
+            }
+        }
+    }
+    let (k, t) = first?;
+    let w = &x0 + &(t * (&x - &x0));
+    strictly_inside_others(rows, keep, k, w.view(), lo, hi).then_some((k, w))
 }
 
 /// Whether `w` satisfies every kept row but `i` and the box with margin `FACET_TOL`.

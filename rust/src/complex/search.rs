@@ -56,7 +56,15 @@ pub struct Neighbour {
     /// (layer, unit) of the facet's hyperplane.
     pub layer: i64,
     pub unit: i64,
+    /// The neighbour's pattern differs from this region's in this unit's bit alone: then
+    /// the neighbour's facet on this unit's hyperplane is the same facet seen from the other
+    /// side, and across it lies this region (so the neighbour need not step back).
+    pub simple: bool,
 }
+
+/// A facet already crossed from the other side: (layer, unit) of the hyperplane, and the
+/// key and an interior point of the region across it.
+pub type Known<'a> = (i64, i64, u128, ArrayView1<'a, f64>);
 
 /// A region with its facets followed.
 #[derive(Debug, Clone)]
@@ -89,6 +97,11 @@ pub struct Complex {
     pub unsettled: usize,
 }
 
+/// Number of pattern bits in which two regions differ.
+fn differing_bits(a: &Array1<u64>, b: &Array1<u64>) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
+
 fn key_u128(k: (u64, u64)) -> u128 {
     (k.0 as u128) << 64 | k.1 as u128
 }
@@ -96,6 +109,17 @@ fn key_u128(k: (u64, u64)) -> u128 {
 /// The region ∩ domain holding `x` with its facets and neighbours; `None` when that
 /// intersection is not full-dimensional (`x` on a boundary with a flat side chosen).
 pub fn expand(net: &Network, domain: &Domain, x: ArrayView1<f64>) -> Result<Option<Expanded>> {
+    expand_with(net, domain, x, &[])
+}
+
+/// [`expand`], where the facets in `known` (crossed by simple steps from the regions across
+/// them, see [`Neighbour::simple`]) are not crossed again.
+pub fn expand_with(
+    net: &Network,
+    domain: &Domain,
+    x: ArrayView1<f64>,
+    known: &[Known<'_>],
+) -> Result<Option<Expanded>> {
     let r = region_at(net, x)?;
     let n_net = r.a.nrows();
     let rows = domain.stack(r.a.view(), r.b.view());
@@ -116,12 +140,26 @@ pub fn expand(net: &Network, domain: &Domain, x: ArrayView1<f64>) -> Result<Opti
         match fate {
             Fate::Facet(w) if i < n_net => {
                 n_facets += 1;
+                let (layer, unit) = (r.layer[i], r.unit[i]);
+                if let Some(&(_, _, key, point)) =
+                    known.iter().find(|k| (k.0, k.1) == (layer, unit))
+                {
+                    neighbours.push(Neighbour {
+                        key,
+                        point: point.to_owned(),
+                        layer,
+                        unit,
+                        simple: true,
+                    });
+                    continue;
+                }
                 match cross(net, domain, &rows, i, w.view())? {
                     Some((nb, y)) => neighbours.push(Neighbour {
                         key: key_u128(nb.key),
                         point: y,
-                        layer: r.layer[i],
-                        unit: r.unit[i],
+                        layer,
+                        unit,
+                        simple: differing_bits(&r.bits, &nb.bits) == 1,
                     }),
                     None => unsettled += 1,
                 }
@@ -213,24 +251,39 @@ pub fn search(
         if interrupted {
             break;
         }
-        // keys first seen from this level, up to the cap
-        let mut fresh: Vec<Array1<f64>> = Vec::new();
-        let mut queued: HashSet<u128> = HashSet::new();
-        for nb in neighbours[scan_from..].iter().flatten() {
-            if index.contains_key(&nb.key) || queued.contains(&nb.key) {
-                continue;
+        // keys first seen from this level, up to the cap, with the facets already crossed
+        // into them by simple steps
+        let mut fresh: Vec<(Array1<f64>, Vec<Known<'_>>)> = Vec::new();
+        let mut queued: HashMap<u128, usize> = HashMap::new();
+        for (r, nbs) in neighbours.iter().enumerate().skip(scan_from) {
+            for nb in nbs {
+                if index.contains_key(&nb.key) {
+                    continue;
+                }
+                let slot = match queued.get(&nb.key) {
+                    Some(&slot) => slot,
+                    None if regions.len() + fresh.len() >= st.max_regions => {
+                        complete = false;
+                        continue;
+                    }
+                    None => {
+                        queued.insert(nb.key, fresh.len());
+                        fresh.push((nb.point.clone(), Vec::new()));
+                        fresh.len() - 1
+                    }
+                };
+                if nb.simple {
+                    let parent = &regions[r];
+                    fresh[slot]
+                        .1
+                        .push((nb.layer, nb.unit, parent.key, parent.point.view()));
+                }
             }
-            if regions.len() + fresh.len() >= st.max_regions {
-                complete = false;
-                continue;
-            }
-            queued.insert(nb.key);
-            fresh.push(nb.point.clone());
         }
         for batch in fresh.chunks(BATCH) {
             let done: Vec<Result<Option<Expanded>>> = batch
                 .par_iter()
-                .map(|y| expand(net, domain, y.view()))
+                .map(|(y, known)| expand_with(net, domain, y.view(), known))
                 .collect();
             for r in done {
                 match r? {

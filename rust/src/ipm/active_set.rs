@@ -6,8 +6,8 @@
 //! to release. At most `d` constraints are tight at once, so an iteration is one product
 //! with `A` and a Gram-Schmidt step on `d`-vectors.
 //!
-//! Constraints are the rows `A x + b >= 0` and the finite box `lo <= x <= hi` (indices
-//! `n + j` for `x_j >= lo_j`, `n + d + j` for `x_j <= hi_j`).
+//! Constraints are the rows `A x + b >= 0` and the box `lo <= x <= hi` (indices `n + j`
+//! for `x_j >= lo_j`, `n + d + j` for `x_j <= hi_j`; an infinite side never blocks).
 //!
 //! Certification is the same as the interior-point LP's ([`super::lp`]): the returned point
 //! is checked exactly against every row and the box (a vertex found in floating point is
@@ -19,6 +19,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
+use super::free::{self, Sides};
 use super::lp::{Exits, LpResult};
 use super::{Settings, Status};
 
@@ -32,45 +33,54 @@ const DEPENDENT: f64 = 1e-9;
 /// A constraint blocks a direction `p` (unit) when `g . p` is below minus this.
 const BLOCKS: f64 = 1e-13;
 
-/// The rows and the box as one list of constraints `g_k . x + h_k >= 0`.
+fn dot(u: &[f64], v: &[f64]) -> f64 {
+    u.iter().zip(v).map(|(a, b)| a * b).sum()
+}
+
+fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += alpha * xi;
+    }
+}
+
+/// The rows (contiguous, row-major) and the box as one list of constraints
+/// `g_k . x + h_k >= 0`.
 struct Constraints<'a> {
-    a: ArrayView2<'a, f64>,
-    b: ArrayView1<'a, f64>,
-    lo: ArrayView1<'a, f64>,
-    hi: ArrayView1<'a, f64>,
+    a: &'a [f64],
+    b: &'a [f64],
+    lo: &'a [f64],
+    hi: &'a [f64],
+    n: usize,
+    d: usize,
 }
 
 impl Constraints<'_> {
-    fn n(&self) -> usize {
-        self.a.nrows()
-    }
-
-    fn d(&self) -> usize {
-        self.a.ncols()
-    }
-
     fn count(&self) -> usize {
-        self.n() + 2 * self.d()
+        self.n + 2 * self.d
     }
 
-    /// The normal of constraint `k`.
-    fn normal(&self, k: usize) -> Array1<f64> {
-        let (n, d) = (self.n(), self.d());
+    fn row(&self, k: usize) -> &[f64] {
+        &self.a[k * self.d..(k + 1) * self.d]
+    }
+
+    /// Writes the normal of constraint `k` into `g`.
+    fn normal_into(&self, k: usize, g: &mut [f64]) {
+        let (n, d) = (self.n, self.d);
         if k < n {
-            return self.a.row(k).to_owned();
+            g.copy_from_slice(self.row(k));
+            return;
         }
-        let mut g = Array1::zeros(d);
+        g.fill(0.0);
         if k < n + d {
             g[k - n] = 1.0;
         } else {
             g[k - n - d] = -1.0;
         }
-        g
     }
 
-    /// `g_k . p` for every constraint, given `A p`.
-    fn along(&self, k: usize, ap: &Array1<f64>, p: &Array1<f64>) -> f64 {
-        let (n, d) = (self.n(), self.d());
+    /// `g_k . p`, given `A p`.
+    fn along(&self, k: usize, ap: &[f64], p: &[f64]) -> f64 {
+        let (n, d) = (self.n, self.d);
         if k < n {
             ap[k]
         } else if k < n + d {
@@ -81,8 +91,8 @@ impl Constraints<'_> {
     }
 
     /// Slack of constraint `k` at `x`, given the row slacks `A x + b`.
-    fn slack(&self, k: usize, row_slack: &Array1<f64>, x: &Array1<f64>) -> f64 {
-        let (n, d) = (self.n(), self.d());
+    fn slack(&self, k: usize, row_slack: &[f64], x: &[f64]) -> f64 {
+        let (n, d) = (self.n, self.d);
         if k < n {
             row_slack[k]
         } else if k < n + d {
@@ -92,87 +102,118 @@ impl Constraints<'_> {
         }
     }
 
-    /// Whether `x` satisfies every row and the box exactly.
-    fn feasible(&self, x: &Array1<f64>) -> bool {
-        let s = self.a.dot(x) + self.b;
-        s.iter().all(|&v| v >= 0.0)
-            && (0..self.d()).all(|j| x[j] >= self.lo[j] && x[j] <= self.hi[j])
+    /// `A x + b` into `out`.
+    fn row_slacks(&self, x: &[f64], out: &mut [f64]) {
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = dot(self.row(k), x) + self.b[k];
+        }
+    }
+
+    /// Whether `x` satisfies every row and the box (`strict`: with slack `> 0`). A row's
+    /// slack must also exceed the rounding error of any order of summing it, so that the
+    /// point is feasible however a caller evaluates `A x + b` (numpy, BLAS, FMA).
+    fn holds(&self, x: &[f64], strict: bool) -> bool {
+        let ok = |v: f64| if strict { v > 0.0 } else { v >= 0.0 };
+        let rounding = 2.0 * (self.d + 1) as f64 * f64::EPSILON;
+        (0..self.n).all(|k| {
+            let row = self.row(k);
+            let size: f64 = row.iter().zip(x).map(|(a, v)| (a * v).abs()).sum();
+            let slack = dot(row, x) + self.b[k];
+            ok(slack) && slack >= rounding * (size + self.b[k].abs())
+        }) && (0..self.d).all(|j| ok(x[j] - self.lo[j]) && ok(self.hi[j] - x[j]))
     }
 }
 
-/// The tight constraints' normals, `G_W^T = Q R` (Gram-Schmidt, columns of `Q` orthonormal).
+/// The tight constraints' normals, `G_W^T = Q R` (Gram-Schmidt; the rows of `q` are the
+/// orthonormal columns of `Q`, `r` holds `R` by columns, `d` entries each).
 struct Working {
+    d: usize,
     idx: Vec<usize>,
-    q: Vec<Array1<f64>>,
-    /// `r[j]` is column `j` of `R` (length `j + 1`).
-    r: Vec<Vec<f64>>,
+    q: Vec<f64>,
+    r: Vec<f64>,
 }
 
 impl Working {
-    fn new() -> Working {
+    fn new(d: usize) -> Working {
         Working {
-            idx: Vec::new(),
-            q: Vec::new(),
-            r: Vec::new(),
+            d,
+            idx: Vec::with_capacity(d),
+            q: Vec::with_capacity(d * d),
+            r: Vec::with_capacity(d * d),
         }
     }
 
-    /// Adds constraint `k` with normal `g`; false when `g` is (nearly) in the span already.
-    fn push(&mut self, k: usize, g: Array1<f64>) -> bool {
-        let gnorm = g.dot(&g).sqrt();
-        let mut v = g;
-        let mut col = Vec::with_capacity(self.q.len() + 1);
-        for qi in &self.q {
-            let c = qi.dot(&v);
-            v.scaled_add(-c, qi);
-            col.push(c);
+    fn len(&self) -> usize {
+        self.idx.len()
+    }
+
+    fn qrow(&self, i: usize) -> &[f64] {
+        &self.q[i * self.d..(i + 1) * self.d]
+    }
+
+    /// Adds constraint `k` with normal `v` (overwritten); false when `v` is (nearly) in the
+    /// span already.
+    fn push(&mut self, k: usize, v: &mut [f64]) -> bool {
+        let (m, d) = (self.len(), self.d);
+        if m == d {
+            return false;
         }
-        // a second pass keeps Q orthonormal to working precision
-        for (qi, cj) in self.q.iter().zip(col.iter_mut()) {
-            let c = qi.dot(&v);
-            v.scaled_add(-c, qi);
-            *cj += c;
+        let gnorm = dot(v, v).sqrt();
+        let mut col = [0.0; MAX_DIM + 1];
+        // two passes keep Q orthonormal to working precision
+        for _ in 0..2 {
+            for (i, ci) in col.iter_mut().enumerate().take(m) {
+                let qi = &self.q[i * d..(i + 1) * d];
+                let c = dot(qi, v);
+                axpy(-c, qi, v);
+                *ci += c;
+            }
         }
-        let vn = v.dot(&v).sqrt();
+        let vn = dot(v, v).sqrt();
         if vn.is_nan() || vn <= DEPENDENT * gnorm {
             return false;
         }
-        col.push(vn);
-        self.q.push(v / vn);
-        self.r.push(col);
+        col[m] = vn;
+        self.q.extend(v.iter().map(|x| x / vn));
+        self.r.extend_from_slice(&col[..d]);
         self.idx.push(k);
         true
     }
 
     /// Rebuilds the factorisation without position `pos`.
-    fn remove(&mut self, pos: usize, cons: &Constraints) -> bool {
-        let mut idx = self.idx.clone();
+    fn remove(&mut self, pos: usize, cons: &Constraints, g: &mut [f64]) -> bool {
+        let mut idx = std::mem::take(&mut self.idx);
         idx.remove(pos);
-        *self = Working::new();
-        idx.into_iter().all(|k| self.push(k, cons.normal(k)))
+        self.q.clear();
+        self.r.clear();
+        idx.into_iter().all(|k| {
+            cons.normal_into(k, g);
+            self.push(k, g)
+        })
     }
 
-    /// `c` minus its projection on the span of the tight normals.
-    fn project_off(&self, c: &Array1<f64>) -> Array1<f64> {
-        let mut p = c.clone();
-        for qi in &self.q {
-            let t = qi.dot(&p);
-            p.scaled_add(-t, qi);
+    /// `-c` projected off the span of the tight normals, into `p`.
+    fn descent(&self, c: &[f64], p: &mut [f64]) {
+        for (pi, ci) in p.iter_mut().zip(c) {
+            *pi = -ci;
         }
-        p
+        for i in 0..self.len() {
+            let qi = self.qrow(i);
+            let t = dot(qi, p);
+            axpy(-t, qi, p);
+        }
     }
 
     /// Multipliers `lam` with `G_W^T lam = c` in the least-squares sense (`R lam = Q^T c`).
-    fn multipliers(&self, c: &Array1<f64>) -> Vec<f64> {
-        let m = self.q.len();
-        let qtc: Vec<f64> = self.q.iter().map(|qi| qi.dot(c)).collect();
-        let mut lam = vec![0.0; m];
+    fn multipliers(&self, c: &[f64]) -> Vec<f64> {
+        let (m, d) = (self.len(), self.d);
+        let mut lam: Vec<f64> = (0..m).map(|i| dot(self.qrow(i), c)).collect();
         for i in (0..m).rev() {
-            let mut s = qtc[i];
+            let mut s = lam[i];
             for (j, lj) in lam.iter().enumerate().skip(i + 1) {
-                s -= self.r[j][i] * lj;
+                s -= self.r[j * d + i] * lj;
             }
-            lam[i] = s / self.r[i][i];
+            lam[i] = s / self.r[i * d + i];
         }
         lam
     }
@@ -194,22 +235,36 @@ pub fn minimize_small<'a>(
     exits: Exits,
     st: &Settings,
 ) -> Option<LpResult> {
-    let cons = Constraints { a, b, lo, hi };
-    let (n, d) = (cons.n(), cons.d());
-    if c.len() != d || x0.len() != d || b.len() != n || lo.len() != d || hi.len() != d {
+    let (n, d) = a.dim();
+    if d > MAX_DIM || c.len() != d || x0.len() != d || b.len() != n {
         return None;
     }
-    let strictly_inside =
-        (a.dot(&x0) + b).iter().all(|&v| v > 0.0) && (0..d).all(|j| x0[j] > lo[j] && x0[j] < hi[j]);
-    if lo.iter().chain(hi.iter()).any(|v| !v.is_finite()) || !strictly_inside {
+    if lo.len() != d || hi.len() != d || lo.iter().chain(hi.iter()).any(|v| v.is_nan()) {
         return None;
     }
-    let c = c.to_owned();
-    let cnorm = c.dot(&c).sqrt();
-    let x0 = x0.to_owned();
+    let sides = Sides::new(lo, hi);
+    let a = a.as_standard_layout();
+    let (b, lo, hi) = (b.to_vec(), lo.to_vec(), hi.to_vec());
+    let cons = Constraints {
+        a: a.as_slice()?,
+        b: &b,
+        lo: &lo,
+        hi: &hi,
+        n,
+        d,
+    };
+    let c = c.to_vec();
+    let x0 = x0.to_vec();
+    if !cons.holds(&x0, true) {
+        return None;
+    }
+    let cnorm = dot(&c, &c).sqrt();
     let mut x = x0.clone();
-    let mut row_slack = a.dot(&x) + b;
-    let mut w = Working::new();
+    let mut row_slack = vec![0.0; n];
+    cons.row_slacks(&x, &mut row_slack);
+    let mut in_w = vec![false; cons.count()];
+    let mut w = Working::new(d);
+    let (mut p, mut ap, mut g) = (vec![0.0; d], vec![0.0; n], vec![0.0; d]);
     let max_iter = 8 * (d + 4);
     let mut iterations = 0;
     let lam = loop {
@@ -217,8 +272,8 @@ pub fn minimize_small<'a>(
         if iterations > max_iter {
             return None;
         }
-        let p = -w.project_off(&c);
-        let pn = p.dot(&p).sqrt();
+        w.descent(&c, &mut p);
+        let pn = dot(&p, &p).sqrt();
         if pn <= NULL_DIRECTION * cnorm.max(1e-300) {
             let lam = w.multipliers(&c);
             // release the most negative multiplier (Dantzig), if any is meaningfully < 0
@@ -230,18 +285,21 @@ pub fn minimize_small<'a>(
             if lam.is_empty() || most >= -NULL_DIRECTION * cnorm {
                 break lam;
             }
-            if !w.remove(pos, &cons) {
+            in_w[w.idx[pos]] = false;
+            if !w.remove(pos, &cons, &mut g) {
                 return None;
             }
             continue;
         }
-        let p = p / pn;
-        let ap = a.dot(&p);
+        p.iter_mut().for_each(|v| *v /= pn);
+        for (k, o) in ap.iter_mut().enumerate() {
+            *o = dot(cons.row(k), &p);
+        }
         let mut step = f64::INFINITY;
         let mut block = usize::MAX;
-        for k in 0..cons.count() {
+        for (k, &tight) in in_w.iter().enumerate() {
             let gp = cons.along(k, &ap, &p);
-            if gp < -BLOCKS && !w.idx.contains(&k) {
+            if gp < -BLOCKS && !tight {
                 let t = cons.slack(k, &row_slack, &x).max(0.0) / -gp;
                 if t < step {
                     step = t;
@@ -250,17 +308,33 @@ pub fn minimize_small<'a>(
             }
         }
         if block == usize::MAX {
-            return None; // unbounded direction: cannot happen in a finite box
+            // an unbounded ray (infinite box sides): it settles "is there a point below
+            // `stop_below`?", nothing else
+            if !exits.stop_below.is_finite() {
+                return None;
+            }
+            let v = dot(&c, &x) + c0;
+            let t = 2.0 * (v - exits.stop_below).max(0.0) / pn + 1.0;
+            axpy(t, &p, &mut x);
+            let xf = pulled_inside(&cons, &x, &x0)?;
+            let v = dot(&c, &xf) + c0;
+            return (v < exits.stop_below).then(|| LpResult {
+                x: Array1::from(xf),
+                value: v,
+                lower_bound: f64::NEG_INFINITY,
+                iterations,
+                status: Status::PointBelow,
+            });
         }
-        x.scaled_add(step, &p);
-        row_slack.scaled_add(step, &ap);
-        if c.dot(&x) + c0 < exits.stop_below {
+        axpy(step, &p, &mut x);
+        axpy(step, &ap, &mut row_slack);
+        if dot(&c, &x) + c0 < exits.stop_below {
             // a point below the threshold: made exactly feasible, it settles the question
             let xf = pulled_inside(&cons, &x, &x0)?;
-            let v = c.dot(&xf) + c0;
+            let v = dot(&c, &xf) + c0;
             if v < exits.stop_below {
                 return Some(LpResult {
-                    x: xf,
+                    x: Array1::from(xf),
                     value: v,
                     lower_bound: f64::NEG_INFINITY,
                     iterations,
@@ -268,9 +342,11 @@ pub fn minimize_small<'a>(
                 });
             }
         }
-        if !w.push(block, cons.normal(block)) {
+        cons.normal_into(block, &mut g);
+        if !w.push(block, &mut g) {
             return None;
         }
+        in_w[block] = true;
     };
     // certificate: row multipliers >= 0, the box closes the residual
     let mut lam_rows = Array1::<f64>::zeros(n);
@@ -279,17 +355,9 @@ pub fn minimize_small<'a>(
             lam_rows[k] = l.max(0.0);
         }
     }
-    let resid = &c - &a.t().dot(&lam_rows);
-    let mut lower = c0 - lam_rows.dot(&b);
-    for j in 0..d {
-        lower += if resid[j] > 0.0 {
-            resid[j] * lo[j]
-        } else {
-            resid[j] * hi[j]
-        };
-    }
+    let lower = dual_bound(&cons, &sides, lam_rows, &c, c0);
     let xf = pulled_inside(&cons, &x, &x0)?;
-    let value = c.dot(&xf) + c0;
+    let value = dot(&c, &xf) + c0;
     let status = if value < exits.stop_below {
         Status::PointBelow
     } else if lower >= exits.stop_above {
@@ -300,7 +368,7 @@ pub fn minimize_small<'a>(
         return None;
     };
     Some(LpResult {
-        x: xf,
+        x: Array1::from(xf),
         value,
         lower_bound: lower,
         iterations,
@@ -308,16 +376,40 @@ pub fn minimize_small<'a>(
     })
 }
 
+/// Weak-duality lower bound `c0 - lam . b + min over the box of (c - A^T lam) . x` from row
+/// multipliers `lam >= 0`; with infinite box sides the multipliers are first corrected so
+/// that the residual needs none ([`free::correct`]), `-inf` when that fails.
+fn dual_bound(cons: &Constraints, sides: &Sides, lam: Array1<f64>, c: &[f64], c0: f64) -> f64 {
+    let (n, d) = (cons.n, cons.d);
+    let a = ArrayView2::from_shape((n, d), cons.a).expect("row-major rows");
+    let cv = ArrayView1::from(c);
+    let (lam, tol) = if sides.any() {
+        let Some((l, _)) = free::correct(a, lam.view(), cv, sides) else {
+            return f64::NEG_INFINITY;
+        };
+        let tol = free::residual_tol(a, l.view(), cv);
+        (l, tol)
+    } else {
+        (lam, Array1::zeros(d))
+    };
+    let resid = &cv - &a.t().dot(&lam);
+    let mut lower = c0 - lam.dot(&ArrayView1::from(cons.b));
+    for j in 0..d {
+        lower += sides.term(j, resid[j], cons.lo[j], cons.hi[j], tol[j]);
+    }
+    lower
+}
+
 /// `x` moved toward the interior point `x0` just enough to satisfy every constraint exactly
 /// (a vertex computed in floating point may miss a tight row by a rounding error).
-fn pulled_inside(cons: &Constraints, x: &Array1<f64>, x0: &Array1<f64>) -> Option<Array1<f64>> {
-    if cons.feasible(x) {
-        return Some(x.clone());
+fn pulled_inside(cons: &Constraints, x: &[f64], x0: &[f64]) -> Option<Vec<f64>> {
+    if cons.holds(x, false) {
+        return Some(x.to_vec());
     }
     let mut theta = 1e-14;
     while theta < 1e-6 {
-        let y = x + &(theta * (x0 - x));
-        if cons.feasible(&y) {
+        let y: Vec<f64> = x.iter().zip(x0).map(|(a, b)| a + theta * (b - a)).collect();
+        if cons.holds(&y, false) {
             return Some(y);
         }
         theta *= 16.0;

@@ -200,8 +200,8 @@ impl<'a> Problem<'a> for LpProblem<'a> {
 /// Minimises `c.x + c0` over `{A x + b >= 0, lo <= x <= hi}` from `x0`, which must satisfy
 /// every row and the box strictly (e.g. an insphere center). Box sides may be infinite
 /// (the solve then runs in an artificial box around `x0`, see [`super::free`]). In low
-/// dimension with a finite box the active-set method ([`super::active_set`]) answers first,
-/// and the interior point runs only where it declines.
+/// dimension the active-set method ([`super::active_set`]) answers first, and the interior
+/// point runs only where it declines.
 #[allow(clippy::too_many_arguments)]
 pub fn minimize<'a>(
     a: ArrayView2<'a, f64>,
@@ -229,12 +229,28 @@ pub fn minimize<'a>(
             "lp: needs a finite objective, offset and start".into(),
         ));
     }
-    let sides = Sides::new(lo, hi);
-    if d <= active_set::MAX_DIM && !sides.any() {
+    if d <= active_set::MAX_DIM {
         if let Some(r) = active_set::minimize_small(a, b, lo, hi, c, c0, x0, exits, st) {
             return Ok(r);
         }
     }
+    minimize_ipm(a, b, lo, hi, c, c0, x0, exits, st)
+}
+
+/// [`minimize`] by the interior-point method alone (inputs already validated).
+#[allow(clippy::too_many_arguments)]
+pub fn minimize_ipm<'a>(
+    a: ArrayView2<'a, f64>,
+    b: ArrayView1<'a, f64>,
+    lo: ArrayView1<'a, f64>,
+    hi: ArrayView1<'a, f64>,
+    c: ArrayView1<'a, f64>,
+    c0: f64,
+    x0: ArrayView1<f64>,
+    exits: Exits,
+    st: &Settings,
+) -> Result<LpResult> {
+    let sides = Sides::new(lo, hi);
     let (lo_a, hi_a) = if sides.any() {
         let unit_b = Array1::from_iter(a.rows().into_iter().zip(b).map(|(r, &bi)| {
             let nr = r.dot(&r).sqrt();

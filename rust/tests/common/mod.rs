@@ -3,7 +3,7 @@
 
 use linregions_core::ipm::class_maxima::{class_maxima, ClassMaximum};
 use linregions_core::ipm::insphere::{insphere, Insphere};
-use linregions_core::ipm::lp::{minimize, Exits, LpResult};
+use linregions_core::ipm::lp::{minimize, minimize_ipm, Exits, LpResult};
 use linregions_core::ipm::Settings;
 use linregions_core::ir::{Network, Weight};
 use linregions_core::Result;
@@ -117,6 +117,19 @@ impl Poly {
     ) -> Result<LpResult> {
         let (a, b, lo, hi) = (self.a.view(), self.b.view(), self.lo.view(), self.hi.view());
         minimize(a, b, lo, hi, c.view(), c0, x0.view(), exits, st)
+    }
+
+    /// [`Poly::minimize`] by the interior-point method alone.
+    pub fn minimize_ipm(
+        &self,
+        c: &Array1<f64>,
+        c0: f64,
+        x0: &Array1<f64>,
+        exits: Exits,
+        st: &Settings,
+    ) -> Result<LpResult> {
+        let (a, b, lo, hi) = (self.a.view(), self.b.view(), self.lo.view(), self.hi.view());
+        minimize_ipm(a, b, lo, hi, c.view(), c0, x0.view(), exits, st)
     }
 
     pub fn insphere(&self, st: &Settings) -> Result<Insphere> {

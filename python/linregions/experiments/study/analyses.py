@@ -51,9 +51,6 @@ class PointContext:
     net: Network
     model: Any  # the torch model (eval mode), for analyses that need torch
     x: np.ndarray
-    label: int
-    index: int
-    class_means: np.ndarray  # (M, d) training means per class
     targets: np.ndarray  # (M, d) decision target per class (appendix E), NaN rows: none
     n_directions: int
     eps: float

@@ -54,7 +54,6 @@ class PointTask:
     index: int
     x: np.ndarray
     label: int
-    class_means: np.ndarray
     targets: np.ndarray
     analyses: tuple[str, ...]
     n_directions: int
@@ -96,9 +95,6 @@ def run_point(task: PointTask) -> dict:
             net=net,
             model=torch_model,
             x=task.x,
-            label=task.label,
-            index=task.index,
-            class_means=task.class_means,
             targets=task.targets,
             n_directions=task.n_directions,
             eps=task.eps,
@@ -157,8 +153,6 @@ def prepare_models(cfg: StudyConfig, models: Iterable[ModelConfig], data) -> dic
 def point_tasks(cfg: StudyConfig, models: Iterable[ModelConfig], data) -> list[PointTask]:
     """Tasks for every (model, test point) whose result file does not exist yet."""
     (Xtr, ytr), _, (Xte, yte) = data
-    classes = np.unique(ytr)
-    means = np.stack([Xtr[ytr == c].mean(axis=0) for c in classes]).reshape(len(classes), -1)
     chosen = np.random.default_rng(cfg.seed).permutation(len(Xte))[: cfg.n_points]
     tasks = []
     for mc in models:
@@ -176,7 +170,6 @@ def point_tasks(cfg: StudyConfig, models: Iterable[ModelConfig], data) -> list[P
                     idx,
                     Xte[idx].reshape(-1),
                     int(yte[idx]),
-                    means,
                     targets,
                     tuple(cfg.analyses),
                     cfg.n_directions,

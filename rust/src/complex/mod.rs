@@ -13,7 +13,13 @@
 //!
 //! Performance notes: the frontier is expanded level by level, one rayon task per region;
 //! a region is kept as O(d + bits) numbers (pattern, key, interior point, inradius, facet
-//! count), never as its H-representation, which is re-assembled when it is expanded.
+//! count) and one (key, layer, unit) link per facet, never as its H-representation, which
+//! is re-assembled when it is expanded. In low dimension the LPs (insphere, outer box,
+//! Clarkson's redundancy LPs over the facets known so far) go to the active-set method
+//! ([`crate::ipm::active_set`]); a facet crossed by a step that flips one bit is not crossed
+//! back from the other side (the region across it is the one the step came from). What is
+//! left per region is the assembly of the region and of each neighbour (for the step's
+//! certificate), the witnesses' Gram product and the LPs, in about equal parts at d = 8.
 
 pub mod domain;
 pub mod engine;

@@ -231,7 +231,8 @@ pub fn search(
     let start = Instant::now();
     let mut index: HashMap<u128, usize> = HashMap::new();
     let mut regions: Vec<RegionRecord> = Vec::new();
-    let mut neighbours: Vec<Vec<Neighbour>> = Vec::new();
+    // per region, the (key, layer, unit) across each facet: O(1) numbers per facet
+    let mut links: Vec<Vec<Link>> = Vec::new();
     let mut unsettled = 0;
     let mut complete = true;
     let mut interrupted = false;
@@ -239,13 +240,15 @@ pub fn search(
     while !frontier.is_empty() {
         // register this level's regions (a key reached twice in one level is kept once)
         let scan_from = regions.len();
+        let mut level: Vec<Vec<Neighbour>> = Vec::new();
         for e in frontier.drain(..) {
             if index.contains_key(&e.record.key) {
                 continue;
             }
             index.insert(e.record.key, regions.len());
             regions.push(e.record);
-            neighbours.push(e.neighbours);
+            links.push(e.neighbours.iter().map(Link::from).collect());
+            level.push(e.neighbours);
             unsettled += e.unsettled;
         }
         if interrupted {
@@ -255,7 +258,7 @@ pub fn search(
         // into them by simple steps
         let mut fresh: Vec<(Array1<f64>, Vec<Known<'_>>)> = Vec::new();
         let mut queued: HashMap<u128, usize> = HashMap::new();
-        for (r, nbs) in neighbours.iter().enumerate().skip(scan_from) {
+        for (r, nbs) in level.iter().enumerate() {
             for nb in nbs {
                 if index.contains_key(&nb.key) {
                     continue;
@@ -273,13 +276,14 @@ pub fn search(
                     }
                 };
                 if nb.simple {
-                    let parent = &regions[r];
+                    let parent = &regions[scan_from + r];
                     fresh[slot]
                         .1
                         .push((nb.layer, nb.unit, parent.key, parent.point.view()));
                 }
             }
         }
+        drop(level);
         for batch in fresh.chunks(BATCH) {
             let done: Vec<Result<Option<Expanded>>> = batch
                 .par_iter()
@@ -304,7 +308,7 @@ pub fn search(
             }
         }
     }
-    let (edges, edge_units) = edges_of(&index, &neighbours);
+    let (edges, edge_units) = edges_of(&index, &links);
     Ok(Complex {
         regions,
         edges,
@@ -318,9 +322,27 @@ pub fn search(
 /// Region index pairs and the (layer, unit) of the hyperplane between them.
 pub type Edges = (Vec<(usize, usize)>, Vec<(i64, i64)>);
 
+/// What a registered region keeps of a neighbour: its key and the (layer, unit) between.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub key: u128,
+    pub layer: i64,
+    pub unit: i64,
+}
+
+impl From<&Neighbour> for Link {
+    fn from(nb: &Neighbour) -> Self {
+        Link {
+            key: nb.key,
+            layer: nb.layer,
+            unit: nb.unit,
+        }
+    }
+}
+
 /// Adjacency from each region's neighbour keys: pairs `(i, j)`, `i < j`, each once (the
 /// unit of the first listing is kept); keys outside `index` (past the cap) are skipped.
-pub fn edges_of(index: &HashMap<u128, usize>, neighbours: &[Vec<Neighbour>]) -> Edges {
+pub fn edges_of(index: &HashMap<u128, usize>, neighbours: &[Vec<Link>]) -> Edges {
     let mut seen: HashSet<(usize, usize)> = HashSet::new();
     let mut edges = Vec::new();
     let mut units = Vec::new();

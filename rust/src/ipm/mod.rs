@@ -5,6 +5,11 @@
 //! matrix (rows left out, float32 early, exact retry), the predictor, the correctors, the
 //! step rule, the active-set finish ([`crossover`]), [`Settings`] and [`Status`].
 //!
+//! In low dimension (`d <= 16`) LPs are first tried by a primal active-set method
+//! ([`active_set`]: a few steps of `O(n d)` instead of interior-point iterations that cost
+//! mostly overhead there), with the same certificates; the interior point runs where it
+//! declines.
+//!
 //! The problem is `min f(z)  s.t.  G z <= h` with `z = (x, e)` (see [`layout`]). Its three
 //! implementations: [`lp`] (linear `f`, early exits), [`insphere`] (`f = -r`, eq. 5) and
 //! [`class_maxima`] (log-sum-exp, eq. 6-8).

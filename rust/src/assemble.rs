@@ -8,13 +8,11 @@
 //! the cost of each dense layer.
 
 use ndarray::{Array1, Array2, ArrayView1, Axis};
-use rayon::prelude::*;
 
 use crate::error::{BoundaryUnit, CoreError, Result};
-use crate::forward::{n_words, node_values, window_argmax};
-use crate::ir::{Network, Op, Weight};
-use crate::linalg::par_matmul;
-use crate::pattern::key_of;
+use crate::forward::{node_values, window_argmax};
+use crate::ir::{live, Network, Op, Weight};
+use crate::pattern::{key_of, n_words, Bits};
 
 /// What to do when the point lies on a boundary (|pre-activation| <= tol, or a max-pool
 /// tie within tol).
@@ -106,7 +104,7 @@ pub fn assemble(
     let mut b = Array1::<f64>::zeros(n);
     let mut layer = Array1::<i64>::zeros(n);
     let mut unit = Array1::<i64>::zeros(n);
-    let mut bits = Array1::<u64>::zeros(n_words(net.n_pattern_bits()));
+    let mut bits = vec![0u64; n_words(net.n_pattern_bits())];
     let mut boundary = Vec::new();
     let mut row = 0usize;
     let mut bit = 0usize;
@@ -114,11 +112,7 @@ pub fn assemble(
     let last_use = net.last_use();
 
     for (k, node) in net.nodes.iter().enumerate() {
-        let loc = |i: usize| {
-            locals[i]
-                .as_ref()
-                .expect("local map dropped before its last use")
-        };
+        let loc = |i: usize| live(&locals, i);
         let out = match &node.op {
             Op::Input => Local {
                 j: None,
@@ -175,7 +169,7 @@ pub fn assemble(
                     unit[row] = i as i64;
                     row += 1;
                     if active {
-                        bits[(bit + i) / 64] |= 1u64 << ((bit + i) % 64);
+                        bits.set_bit(bit + i);
                         support.push(i);
                     } else {
                         j.row_mut(i).mapv_inplace(|v| v * slope[i]);
@@ -228,7 +222,7 @@ pub fn assemble(
                         unit[row] = w as i64;
                         row += 1;
                     }
-                    bits[(bit + arg) / 64] |= 1u64 << ((bit + arg) % 64);
+                    bits.set_bit(bit + arg);
                     bit += win.len();
                     j.row_mut(w).assign(&jm);
                     c[w] = l.c[win[arg]];
@@ -251,13 +245,13 @@ pub fn assemble(
         return Err(CoreError::OnBoundary(boundary));
     }
     let out = locals.pop().flatten().expect("output local map");
-    let key = key_of(bits.view());
+    let key = key_of(ArrayView1::from(&bits));
     Ok(RegionData {
         a,
         b,
         layer,
         unit,
-        bits,
+        bits: Array1::from_vec(bits),
         key,
         logit_w: out.dense(d),
         logit_c: out.c,
@@ -267,48 +261,9 @@ pub fn assemble(
 
 /// Local map of `W v + bias` given the local map of `v`.
 fn affine(l: &Local, weight: &Weight, bias: &Array1<f64>) -> Local {
-    let c = match weight {
-        Weight::Dense(w) => w.dot(&l.c) + bias,
-        Weight::Sparse(m) => m.matvec(l.c.view()) + bias,
-    };
-    let j = match (weight, &l.j) {
-        (Weight::Dense(w), None) => w.clone(),
-        (Weight::Sparse(m), None) => {
-            let mut j = Array2::<f64>::zeros((m.n_rows, m.n_cols));
-            j.axis_iter_mut(Axis(0))
-                .into_par_iter()
-                .enumerate()
-                .for_each(|(i, mut r)| {
-                    for (col, v) in m.row(i) {
-                        r[col] += v;
-                    }
-                });
-            j
-        }
-        (Weight::Dense(w), Some(jin)) => match &l.support {
-            Some(sup) if sup.len() < jin.nrows() => {
-                if sup.is_empty() {
-                    Array2::zeros((w.nrows(), jin.ncols()))
-                } else {
-                    let ws = w.select(Axis(1), sup);
-                    let js = jin.select(Axis(0), sup);
-                    par_matmul(ws.view(), js.view())
-                }
-            }
-            _ => par_matmul(w.view(), jin.view()),
-        },
-        (Weight::Sparse(m), Some(jin)) => {
-            let nonzero = l.support.as_ref().map(|sup| {
-                let mut nz = vec![false; jin.nrows()];
-                sup.iter().for_each(|&i| nz[i] = true);
-                nz
-            });
-            m.matmul_dense(jin.view(), nonzero.as_deref())
-        }
-    };
     Local {
-        j: Some(j),
-        c,
+        j: Some(weight.compose(l.j.as_ref(), l.support.as_deref())),
+        c: weight.apply(l.c.view()) + bias,
         support: None,
     }
 }

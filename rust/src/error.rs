@@ -40,3 +40,13 @@ impl fmt::Display for CoreError {
 impl std::error::Error for CoreError {}
 
 pub type Result<T> = std::result::Result<T, CoreError>;
+
+/// A [`CoreError::Shape`] unless `a == b`; `what` names the two sizes that must agree
+/// (e.g. `"shapes of starts and ends"`), the message shows both.
+pub fn ensure_same<T: PartialEq + fmt::Debug>(what: &str, a: T, b: T) -> Result<()> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(CoreError::Shape(format!("{what} differ: {a:?} and {b:?}")))
+    }
+}

@@ -8,23 +8,19 @@ use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
-use crate::ir::{Network, Op, Weight};
+use crate::ir::{live, Network, Op};
 use crate::linalg::check_finite;
+use crate::pattern::{n_words, Bits};
 
 /// Points per rayon task.
 const CHUNK: usize = 256;
-
-/// Number of u64 words holding `n_bits` pattern bits.
-pub fn n_words(n_bits: usize) -> usize {
-    n_bits.div_ceil(64).max(1)
-}
 
 /// Result of a bulk forward pass.
 pub struct Forward {
     /// `(n, n_outputs)` logits.
     pub logits: Array2<f64>,
-    /// `(n, n_words)` packed pattern bits (bit k of a point is word k / 64, bit k % 64),
-    /// present when requested.
+    /// `(n, n_words)` packed pattern bits (one [`Bits`] pattern per row), present when
+    /// requested.
     pub bits: Option<Array2<u64>>,
 }
 
@@ -74,8 +70,11 @@ pub fn forward(net: &Network, x: ArrayView2<f64>, with_bits: bool) -> Result<For
     Ok(Forward { logits, bits })
 }
 
-fn set_bit(row: &mut ndarray::ArrayViewMut1<u64>, k: usize) {
-    row[k / 64] |= 1u64 << (k % 64);
+/// Point `p`'s pattern in a chunk of packed patterns.
+fn pattern_row<'a>(bits: &'a mut ArrayViewMut2<u64>, p: usize) -> &'a mut [u64] {
+    bits.row_mut(p)
+        .into_slice()
+        .expect("pattern rows are contiguous")
 }
 
 /// Pushes one chunk through the network and returns its output node values.
@@ -111,11 +110,7 @@ fn run_chunk(
     let mut values: Vec<Option<Array2<f64>>> = vec![None; net.nodes.len()];
     let mut bit_offset = 0usize;
     for (k, node) in net.nodes.iter().enumerate() {
-        let val = |i: usize| {
-            values[i]
-                .as_ref()
-                .expect("node value dropped before its last use")
-        };
+        let val = |i: usize| live(&values, i);
         let out = match &node.op {
             Op::Input => x.to_owned(),
             Op::Affine {
@@ -123,10 +118,7 @@ fn run_chunk(
                 weight,
                 bias,
             } => {
-                let mut y = match weight {
-                    Weight::Dense(w) => val(*input).dot(&w.t()),
-                    Weight::Sparse(c) => c.apply_batch(val(*input).view()),
-                };
+                let mut y = weight.apply_rows(val(*input).view());
                 y += bias;
                 y
             }
@@ -141,10 +133,10 @@ fn run_chunk(
                 let h = val(*input);
                 if let Some(b) = bits.as_mut() {
                     for (p, hr) in h.axis_iter(Axis(0)).enumerate() {
-                        let mut row = b.row_mut(p);
+                        let row = pattern_row(b, p);
                         for (i, &v) in hr.iter().enumerate() {
                             if v > 0.0 {
-                                set_bit(&mut row, bit_offset + i);
+                                row.set_bit(bit_offset + i);
                             }
                         }
                     }
@@ -169,7 +161,7 @@ fn run_chunk(
                         let (arg, best) = window_argmax(h.row(p), win);
                         y[[p, w]] = best;
                         if let Some(b) = bits.as_mut() {
-                            set_bit(&mut b.row_mut(p), off + arg);
+                            pattern_row(b, p).set_bit(off + arg);
                         }
                         off += win.len();
                     }

@@ -7,23 +7,22 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 
-use crate::error::{CoreError, Result};
+use crate::error::{ensure_same, Result};
 use crate::forward::{node_values, window_argmax};
-use crate::ir::{Network, Op, Weight};
+use crate::ir::{Network, Op};
 
-/// Gradient `(d,)` of `v . logits(x)` at one point `x`.
+/// Gradient `(d,)` of `v . logits(x)` at one point `x` (`v`: `(M,)`).
 pub fn input_gradient(
     net: &Network,
     x: ArrayView1<f64>,
     v: ArrayView1<f64>,
 ) -> Result<Array1<f64>> {
-    if v.len() != net.n_outputs() {
-        return Err(CoreError::Shape(format!(
-            "logit weights have {} entries, the network has {} logits",
-            v.len(),
-            net.n_outputs()
-        )));
-    }
+    let g = input_gradients(net, x.insert_axis(Axis(0)), v.insert_axis(Axis(0)))?;
+    Ok(g.row(0).to_owned())
+}
+
+/// The gradient at one point, shapes checked by the caller.
+fn gradient_at(net: &Network, x: ArrayView1<f64>, v: ArrayView1<f64>) -> Result<Array1<f64>> {
     let values = node_values(net, x.insert_axis(Axis(0)))?;
     let mut grads: Vec<Array1<f64>> = net.nodes.iter().map(|n| Array1::zeros(n.size)).collect();
     let last = net.nodes.len() - 1;
@@ -33,19 +32,7 @@ pub fn input_gradient(
         match &net.nodes[k].op {
             Op::Input => {}
             Op::Affine { input, weight, .. } => {
-                let add = match weight {
-                    Weight::Dense(w) => w.t().dot(&g),
-                    Weight::Sparse(c) => {
-                        let mut out = Array1::zeros(c.n_cols);
-                        for (i, &gi) in g.iter().enumerate() {
-                            for (j, val) in c.row(i) {
-                                out[j] += val * gi;
-                            }
-                        }
-                        out
-                    }
-                };
-                grads[*input] += &add;
+                grads[*input] += &weight.apply_t(g.view());
             }
             Op::Add { inputs } => {
                 for &i in inputs {
@@ -82,16 +69,19 @@ pub fn input_gradients(
     x: ArrayView2<f64>,
     v: ArrayView2<f64>,
 ) -> Result<Array2<f64>> {
-    if x.nrows() != v.nrows() {
-        return Err(CoreError::Shape(format!(
-            "{} points but {} rows of logit weights",
-            x.nrows(),
-            v.nrows()
-        )));
-    }
+    ensure_same(
+        "numbers of points and of logit-weight rows",
+        x.nrows(),
+        v.nrows(),
+    )?;
+    ensure_same(
+        "numbers of logit weights and of the network's logits",
+        v.ncols(),
+        net.n_outputs(),
+    )?;
     let rows: Vec<Array1<f64>> = (0..x.nrows())
         .into_par_iter()
-        .map(|i| input_gradient(net, x.row(i), v.row(i)))
+        .map(|i| gradient_at(net, x.row(i), v.row(i)))
         .collect::<Result<_>>()?;
     let mut out = Array2::zeros((x.nrows(), net.n_inputs()));
     for (i, r) in rows.into_iter().enumerate() {

@@ -5,28 +5,11 @@
 //! output (the logits). Shapes and indices are validated when a node is added, so the
 //! algorithms never index out of bounds.
 
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
 
 use crate::error::{CoreError, Result};
-use crate::linalg::{check_finite, Csr};
-
-/// The weight of an affine node.
-#[derive(Debug, Clone)]
-pub enum Weight {
-    /// Dense `n_out x n_in` matrix.
-    Dense(Array2<f64>),
-    /// Sparse `n_out x n_in` matrix (convolutions, pooling).
-    Sparse(Csr),
-}
-
-impl Weight {
-    pub fn shape(&self) -> (usize, usize) {
-        match self {
-            Weight::Dense(w) => (w.nrows(), w.ncols()),
-            Weight::Sparse(c) => (c.n_rows, c.n_cols),
-        }
-    }
-}
+use crate::linalg::check_finite;
+pub use crate::weight::{Weight, WeightT};
 
 /// One operation of the network.
 #[derive(Debug, Clone)]
@@ -59,6 +42,17 @@ pub struct Node {
     pub size: usize,
     /// Index among the piecewise-linear nodes (0-based), `None` for linear nodes.
     pub layer: Option<usize>,
+}
+
+impl Node {
+    /// Number of pattern bits of the node: one per ReLU unit, one per max-pool window entry.
+    pub fn n_pattern_bits(&self) -> usize {
+        match &self.op {
+            Op::Relu { .. } => self.size,
+            Op::MaxPool { windows, .. } => windows.iter().map(Vec::len).sum(),
+            _ => 0,
+        }
+    }
 }
 
 /// A piecewise-linear network in execution order.
@@ -132,12 +126,7 @@ impl Network {
                 bias.len()
             )));
         }
-        if let Weight::Dense(w) = &weight {
-            check_finite(
-                w.iter(),
-                &format!("affine node {} weight", self.nodes.len()),
-            )?;
-        }
+        weight.check_finite(&format!("affine node {} weight", self.nodes.len()))?;
         check_finite(
             bias.iter(),
             &format!("affine node {} bias", self.nodes.len()),
@@ -231,14 +220,7 @@ impl Network {
 
     /// Number of pattern bits per point: one per ReLU neuron, one per max-pool window entry.
     pub fn n_pattern_bits(&self) -> usize {
-        self.nodes
-            .iter()
-            .map(|n| match &n.op {
-                Op::Relu { .. } => n.size,
-                Op::MaxPool { windows, .. } => windows.iter().map(Vec::len).sum(),
-                _ => 0,
-            })
-            .sum()
+        self.nodes.iter().map(Node::n_pattern_bits).sum()
     }
 
     /// Number of hidden neurons (ReLU units plus max-pool outputs).
@@ -249,6 +231,15 @@ impl Network {
             .map(|n| n.size)
             .sum()
     }
+}
+
+/// The value of node `i` in a sweep over the nodes that drops values after their last
+/// reader: it must still be live.
+#[inline]
+pub fn live<T>(values: &[Option<T>], i: usize) -> &T {
+    values[i]
+        .as_ref()
+        .expect("node value dropped before its last use")
 }
 
 impl Op {

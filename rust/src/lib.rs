@@ -20,6 +20,7 @@ pub mod pattern;
 pub mod slice;
 pub mod tolerances;
 pub mod walk;
+pub mod weight;
 pub mod witness;
 
 #[cfg(feature = "python")]

@@ -10,14 +10,13 @@
 //! recomputed from `x0` directly, so errors do not accumulate. Cost: one forward pass of
 //! two vectors per region crossed.
 
-use ndarray::{concatenate, Array1, Array2, ArrayView1, Axis};
+use ndarray::{concatenate, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 
-use crate::error::{CoreError, Result};
-use crate::forward::n_words;
-use crate::ir::{Network, Op, Weight};
+use crate::error::{ensure_same, CoreError, Result};
+use crate::ir::{Network, Op};
 use crate::linalg::check_finite;
-use crate::pattern::key_of;
+use crate::pattern::{key_of, n_words, Bits};
 
 /// Upper bound on the pieces of one segment; reaching it is reported as an error.
 pub const MAX_PIECES: usize = 1_000_000;
@@ -85,10 +84,7 @@ fn probe(
                 weight,
                 bias,
             } => {
-                let mut y = match weight {
-                    Weight::Dense(w) => w.dot(&vd[*input]),
-                    Weight::Sparse(c) => c.matmul_dense(vd[*input].view(), None),
-                };
+                let mut y = weight.apply_cols(vd[*input].view());
                 y.column_mut(0).scaled_add(1.0, bias);
                 y
             }
@@ -110,7 +106,7 @@ fn probe(
                     let active = lex_active(v, h[[i, 1]], tol);
                     st.push(active as usize);
                     if active {
-                        bits[(bit + i) / 64] |= 1u64 << ((bit + i) % 64);
+                        bits.set_bit(bit + i);
                     } else {
                         y.row_mut(i).mapv_inplace(|v| v * slope[i]);
                     }
@@ -133,7 +129,7 @@ fn probe(
                     let arg = lex_argmax(h, win, tol, &entering);
                     st.push(arg);
                     y.row_mut(w).assign(&h.row(win[arg]));
-                    bits[(bit + arg) / 64] |= 1u64 << ((bit + arg) % 64);
+                    bits.set_bit(bit + arg);
                     bit += win.len();
                 }
                 states.push(st);
@@ -222,15 +218,23 @@ fn changed_units(net: &Network, a: &Probe, b: &Probe) -> Vec<(usize, usize)> {
 
 fn check_segment(net: &Network, x0: ArrayView1<f64>, x1: ArrayView1<f64>) -> Result<()> {
     let d = net.n_inputs();
-    if x0.len() != d || x1.len() != d {
-        return Err(CoreError::Shape(format!(
-            "segment endpoints have {} and {} entries, the network expects {d}",
-            x0.len(),
-            x1.len()
-        )));
-    }
+    ensure_same(
+        "lengths of the segment start x0 and of the input",
+        x0.len(),
+        d,
+    )?;
+    ensure_same(
+        "lengths of the segment end x1 and of the input",
+        x1.len(),
+        d,
+    )?;
     check_finite(x0.iter(), "segment start x0")?;
     check_finite(x1.iter(), "segment end x1")
+}
+
+/// Checks that the segment ends `starts` and `ends` (`(n, d)` each) agree in shape.
+pub fn check_segments(starts: ArrayView2<f64>, ends: ArrayView2<f64>) -> Result<()> {
+    ensure_same("shapes of starts and ends", starts.dim(), ends.dim())
 }
 
 /// Walks the segment from `x0` to `x1`. `tol` is the |value| below which a unit's state is
@@ -288,17 +292,11 @@ pub fn walk(net: &Network, x0: ArrayView1<f64>, x1: ArrayView1<f64>, tol: f64) -
 /// Walks many segments in parallel (`starts`, `ends`: `(n, d)`).
 pub fn walk_many(
     net: &Network,
-    starts: ndarray::ArrayView2<f64>,
-    ends: ndarray::ArrayView2<f64>,
+    starts: ArrayView2<f64>,
+    ends: ArrayView2<f64>,
     tol: f64,
 ) -> Result<Vec<Walk>> {
-    if starts.dim() != ends.dim() {
-        return Err(CoreError::Shape(format!(
-            "starts {:?} and ends {:?} differ in shape",
-            starts.dim(),
-            ends.dim()
-        )));
-    }
+    check_segments(starts, ends)?;
     (0..starts.nrows())
         .into_par_iter()
         .map(|i| walk(net, starts.row(i), ends.row(i), tol))

@@ -140,9 +140,7 @@ fn residual_and_leaky_nets() {
     let a = common::add_dense(&mut net, &mut rng, 0, 3, 3);
     let r = net.add_relu(a, 0.1).unwrap();
     let s = net.add_sum(vec![0, r]).unwrap();
-    let b = common::add_dense(&mut net, &mut rng, s, 6, 3);
-    let r2 = net.add_relu(b, 0.0).unwrap();
-    common::add_dense(&mut net, &mut rng, r2, 2, 6);
+    common::dense_tail(&mut net, &mut rng, s, &[3, 6, 2], 0.0);
     let dom = Domain::boxed(
         array![-1.0, -1.0, -1.0].view(),
         array![1.0, 1.0, 1.0].view(),

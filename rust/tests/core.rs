@@ -26,9 +26,7 @@ fn mixed_net(rng: &mut Rng) -> Network {
     let p = net
         .add_maxpool(s, vec![vec![0, 1, 2], vec![3, 4], vec![5]])
         .unwrap();
-    let h = common::add_dense(&mut net, rng, p, 4, 3);
-    let r2 = net.add_relu(h, 0.2).unwrap();
-    common::add_dense(&mut net, rng, r2, 2, 4);
+    common::dense_tail(&mut net, rng, p, &[3, 4, 2], 0.2);
     net
 }
 

@@ -4,6 +4,7 @@ mod common;
 use common::{dense_net, Rng};
 
 use linregions_core::forward::forward;
+use linregions_core::input_box::InputBox;
 use linregions_core::ir::{Network, Weight};
 use linregions_core::pattern::key_of;
 use linregions_core::slice::{
@@ -29,20 +30,23 @@ fn maxpool_net(rng: &mut Rng) -> Network {
     net
 }
 
+/// The box `[lo, hi]^d` (`lo`, `hi` scalars).
+fn cube(d: usize, lo: f64, hi: f64) -> InputBox {
+    InputBox::new(Array1::from_elem(d, lo), Array1::from_elem(d, hi)).unwrap()
+}
+
 fn spec<'a>(
     o: &'a Array1<f64>,
     u: &'a Array1<f64>,
     v: &'a Array1<f64>,
-    lo: &'a Array1<f64>,
-    hi: &'a Array1<f64>,
+    domain: &'a InputBox,
     e: [f64; 4],
 ) -> SliceSpec<'a> {
     SliceSpec {
         origin: o.view(),
         u: u.view(),
         v: v.view(),
-        lo: lo.view(),
-        hi: hi.view(),
+        domain,
         extent: e,
         tol: SPLIT_TOL,
         max_polygons: 0,
@@ -113,7 +117,7 @@ fn check_partition(net: &Network, sp: &SliceSpec, polys: &[SlicePolygon], expect
         .into_iter()
         .map(|r| {
             r.iter()
-                .zip(sp.lo.iter().zip(sp.hi))
+                .zip(sp.domain.lo.iter().zip(&sp.domain.hi))
                 .all(|(x, (l, h))| x >= l && x <= h)
         })
         .collect();
@@ -204,8 +208,8 @@ fn dense_relu_partition_is_exact() {
     for slope in [0.0, 0.1] {
         let net = dense_net(&mut rng, &[2, 12, 10, 8, 4], slope);
         let (o, u, v) = (array![0.0, 0.0], array![1.0, 0.0], array![0.0, 1.0]);
-        let (lo, hi) = (array![-2.0, -2.0], array![2.0, 2.0]);
-        let sp = spec(&o, &u, &v, &lo, &hi, [-2.0, 2.0, -2.0, 2.0]);
+        let dom = cube(2, -2.0, 2.0);
+        let sp = spec(&o, &u, &v, &dom, [-2.0, 2.0, -2.0, 2.0]);
         let polys = slice(&net, &sp).unwrap();
         assert!(polys.len() > 20, "{} polygons", polys.len());
         check_partition(&net, &sp, &polys, 16.0);
@@ -218,8 +222,8 @@ fn clipped_oblique_slice_of_higher_dimensional_input() {
     let net = dense_net(&mut rng, &[5, 16, 16, 3], 0.0);
     let o = rng.vector(5) * 0.3;
     let (u, v) = (rng.vector(5), rng.vector(5));
-    let (lo, hi) = (Array1::from_elem(5, -1.0), Array1::from_elem(5, 1.0));
-    let sp = spec(&o, &u, &v, &lo, &hi, [-3.0, 3.0, -3.0, 3.0]);
+    let dom = cube(5, -1.0, 1.0);
+    let sp = spec(&o, &u, &v, &dom, [-3.0, 3.0, -3.0, 3.0]);
     let polys = slice(&net, &sp).unwrap();
     // The area of the rectangle clipped to the box, from the box clip alone.
     let clipped = box_area(&sp, 5);
@@ -246,8 +250,8 @@ fn duplicate_and_concurrent_lines() {
     net.add_affine(r, Weight::Dense(Array2::eye(6)), Array1::zeros(6))
         .unwrap();
     let (o, u, v) = (array![0.0, 0.0], array![1.0, 0.0], array![0.0, 1.0]);
-    let (lo, hi) = (array![-1.0, -1.0], array![1.0, 1.0]);
-    let sp = spec(&o, &u, &v, &lo, &hi, [-1.0, 1.0, -1.0, 1.0]);
+    let dom = cube(2, -1.0, 1.0);
+    let sp = spec(&o, &u, &v, &dom, [-1.0, 1.0, -1.0, 1.0]);
     let polys = slice(&net, &sp).unwrap();
     // Lines s = t, s = 0, t = 0 through the centre make 6 cells; s + t = 2 only touches.
     assert_eq!(polys.len(), 6);
@@ -260,8 +264,8 @@ fn maxpool_partition_is_exact() {
     for _ in 0..3 {
         let net = maxpool_net(&mut rng);
         let (o, u, v) = (array![0.1, -0.2], array![1.0, 0.5], array![-0.5, 1.0]);
-        let (lo, hi) = (array![-1.5, -1.5], array![1.5, 1.5]);
-        let sp = spec(&o, &u, &v, &lo, &hi, [-2.0, 2.0, -2.0, 2.0]);
+        let dom = cube(2, -1.5, 1.5);
+        let sp = spec(&o, &u, &v, &dom, [-2.0, 2.0, -2.0, 2.0]);
         let polys = slice(&net, &sp).unwrap();
         let clipped = box_area(&sp, 2);
         check_partition(&net, &sp, &polys, clipped);
@@ -273,8 +277,8 @@ fn many_polygons_and_the_polygon_limit() {
     let mut rng = Rng(4242);
     let net = dense_net(&mut rng, &[2, 120, 40, 3], 0.0);
     let (o, u, v) = (array![0.0, 0.0], array![1.0, 0.0], array![0.0, 1.0]);
-    let (lo, hi) = (array![-3.0, -3.0], array![3.0, 3.0]);
-    let sp = spec(&o, &u, &v, &lo, &hi, [-3.0, 3.0, -3.0, 3.0]);
+    let dom = cube(2, -3.0, 3.0);
+    let sp = spec(&o, &u, &v, &dom, [-3.0, 3.0, -3.0, 3.0]);
     let polys = slice(&net, &sp).unwrap();
     assert!(polys.len() > 4096, "{}", polys.len());
     let total: f64 = polys.iter().map(|p| area(&p.vertices)).sum();
@@ -291,16 +295,14 @@ fn bad_input_is_refused() {
     let mut rng = Rng(1);
     let net = dense_net(&mut rng, &[2, 3, 2], 0.0);
     let (o, u, v) = (array![0.0, 0.0], array![1.0, 0.0], array![0.0, 1.0]);
-    let (lo, hi) = (array![-1.0, -1.0], array![1.0, 1.0]);
-    assert!(slice(&net, &spec(&o, &u, &v, &lo, &hi, [1.0, -1.0, 0.0, 1.0])).is_err());
+    let dom = cube(2, -1.0, 1.0);
+    assert!(slice(&net, &spec(&o, &u, &v, &dom, [1.0, -1.0, 0.0, 1.0])).is_err());
     let far = array![5.0, 5.0];
-    assert!(slice(&net, &spec(&far, &u, &v, &lo, &hi, [-1.0, 1.0, -1.0, 1.0])).is_err());
+    assert!(slice(&net, &spec(&far, &u, &v, &dom, [-1.0, 1.0, -1.0, 1.0])).is_err());
+    let wide_box = cube(3, -1.0, 1.0);
+    assert!(slice(&net, &spec(&o, &u, &v, &wide_box, [-1.0, 1.0, -1.0, 1.0])).is_err());
     let short = array![0.0];
-    assert!(slice(
-        &net,
-        &spec(&short, &u, &v, &lo, &hi, [-1.0, 1.0, -1.0, 1.0])
-    )
-    .is_err());
+    assert!(slice(&net, &spec(&short, &u, &v, &dom, [-1.0, 1.0, -1.0, 1.0])).is_err());
     let _ = ArrayView1::from(&[0.0][..]);
 }
 
@@ -325,9 +327,7 @@ fn residual_sparse_net(rng: &mut Rng) -> Network {
         .unwrap();
     let sum = net.add_sum(vec![s, a1]).unwrap();
     let r2 = net.add_relu(sum, 0.0).unwrap();
-    let a3 = common::add_dense(&mut net, rng, r2, 6, 8);
-    let r3 = net.add_relu(a3, 0.1).unwrap();
-    common::add_dense(&mut net, rng, r3, 3, 6);
+    common::dense_tail(&mut net, rng, r2, &[8, 6, 3], 0.1);
     net
 }
 
@@ -337,8 +337,8 @@ fn residual_and_sparse_partition_is_exact() {
     for _ in 0..3 {
         let net = residual_sparse_net(&mut rng);
         let (o, u, v) = (array![0.0, 0.1], array![1.0, 0.0], array![0.0, 1.0]);
-        let (lo, hi) = (array![-2.0, -2.0], array![2.0, 2.0]);
-        let sp = spec(&o, &u, &v, &lo, &hi, [-2.0, 2.0, -2.0, 2.0]);
+        let dom = cube(2, -2.0, 2.0);
+        let sp = spec(&o, &u, &v, &dom, [-2.0, 2.0, -2.0, 2.0]);
         let polys = slice(&net, &sp).unwrap();
         assert!(polys.len() > 10, "{}", polys.len());
         let clipped = box_area(&sp, 2);

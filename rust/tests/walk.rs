@@ -12,15 +12,11 @@ use std::collections::HashSet;
 
 fn net_with_pool(rng: &mut Rng) -> Network {
     let mut net = Network::new(4).unwrap();
-    let a = common::add_dense(&mut net, rng, 0, 12, 4);
-    let r = net.add_relu(a, 0.0).unwrap();
-    let b = common::add_dense(&mut net, rng, r, 9, 12);
+    let b = common::dense_tail(&mut net, rng, 0, &[4, 12, 9], 0.0);
     let p = net
         .add_maxpool(b, vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7, 8]])
         .unwrap();
-    let c = common::add_dense(&mut net, rng, p, 6, 3);
-    let r2 = net.add_relu(c, 0.1).unwrap();
-    common::add_dense(&mut net, rng, r2, 3, 6);
+    common::dense_tail(&mut net, rng, p, &[3, 6, 3], 0.1);
     net
 }
 

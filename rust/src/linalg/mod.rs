@@ -1,10 +1,12 @@
-//! Dense and sparse kernels on row-major float64 matrices, one GEMM back-end (faer).
+//! Dense and sparse kernels on row-major float64 matrices.
 //!
 //! Performance notes: region assembly is dominated by `W @ J` products of shape
 //! (n_out x n_in) @ (n_in x d). We split the output rows into blocks and run one
 //! single-threaded faer GEMM per block on rayon, so the same code path is used whether
 //! the caller parallelises over points (bulk forward) or over rows (one region), without
-//! nesting two thread pools. The symmetric kernels of the interior-point solver (Gram
+//! nesting two thread pools. The slice's stacked maps are tall and thin instead (thousands
+//! of polygons x 3 rows): [`matmul_tall`] splits them into a few large row blocks, one
+//! ndarray GEMM each (the kernel the slice was tuned with). The symmetric kernels of the interior-point solver (Gram
 //! matrices, Cholesky) are in [`dense`].
 
 pub mod dense;
@@ -94,6 +96,31 @@ impl Csr {
         Array1::from_iter((0..self.n_rows).map(|i| self.row(i).map(|(j, v)| v * x[j]).sum()))
     }
 
+    /// `self^T @ g` for a vector `g` (n_rows,).
+    pub fn matvec_t(&self, g: ArrayView1<f64>) -> Array1<f64> {
+        let mut out = Array1::zeros(self.n_cols);
+        for (i, &gi) in g.iter().enumerate() {
+            for (j, v) in self.row(i) {
+                out[j] += v * gi;
+            }
+        }
+        out
+    }
+
+    /// The matrix as a dense `n_rows x n_cols` array (rows filled in parallel).
+    pub fn to_dense(&self) -> Array2<f64> {
+        let mut out = Array2::<f64>::zeros((self.n_rows, self.n_cols));
+        out.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(i, mut r)| {
+                for (col, v) in self.row(i) {
+                    r[col] += v;
+                }
+            });
+        out
+    }
+
     /// `self @ m` for a dense row-major `m` (n_cols x k).
     ///
     /// Work is split into column blocks of `m` (one rayon task each), so a task streams a
@@ -153,6 +180,25 @@ pub fn par_matmul_into(a: ArrayView2<f64>, b: ArrayView2<f64>, mut out: ArrayVie
                 Par::Seq,
             );
         });
+}
+
+/// `a @ b` for a tall `a`, its rows split across rayon tasks (in blocks of a few hundred
+/// rows: each GEMM call packs all of `b`, so small blocks would spend their time packing);
+/// ndarray's GEMM, one call per block.
+pub fn matmul_tall(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
+    let rows = a.nrows();
+    if rows <= 256 {
+        return a.dot(&b);
+    }
+    let block = rows.div_ceil(2 * rayon::current_num_threads()).max(128);
+    let mut out = Array2::<f64>::zeros((rows, b.ncols()));
+    out.axis_chunks_iter_mut(Axis(0), block)
+        .into_par_iter()
+        .zip(a.axis_chunks_iter(Axis(0), block))
+        .for_each(|(mut o, a_blk)| {
+            ndarray::linalg::general_mat_mul(1.0, &a_blk, &b, 0.0, &mut o);
+        });
+    out
 }
 
 /// Checks that every entry is finite; `what` names the array in the error.

@@ -6,9 +6,11 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2}
 use pyo3::prelude::*;
 use rayon::prelude::*;
 
-use super::network::{to_pyerr, PyNetwork};
+use super::network::PyNetwork;
+use super::polytope_views;
 use crate::complex::{expand, search, Domain, Expanded, Progress, RegionRecord, Settings};
 use crate::error::{CoreError, Result};
+use crate::pattern::{key_array, key_halves};
 
 /// Regions as arrays: keys `(n, 2)` (high, low), bits `(n, words)`, points `(n, d)`,
 /// inradius `(n,)`, facet counts `(n,)`.
@@ -22,14 +24,8 @@ type Columns = (
 
 fn columns(regions: &[&RegionRecord], d: usize, words: usize) -> Columns {
     let n = regions.len();
-    let keys = Array2::from_shape_fn((n, 2), |(i, j)| {
-        let k = regions[i].key;
-        if j == 0 {
-            (k >> 64) as u64
-        } else {
-            k as u64
-        }
-    });
+    let halves: Vec<(u64, u64)> = regions.iter().map(|r| key_halves(r.key)).collect();
+    let keys = key_array(&halves);
     let bits = Array2::from_shape_fn((n, words), |(i, j)| regions[i].bits[j]);
     let points = Array2::from_shape_fn((n, d), |(i, j)| regions[i].point[j]);
     let inradius = Array1::from_iter(regions.iter().map(|r| r.inradius));
@@ -47,7 +43,8 @@ fn domain_of(
     lo: PyReadonlyArray1<f64>,
     hi: PyReadonlyArray1<f64>,
 ) -> Result<Domain> {
-    Domain::new(a.as_array(), b.as_array(), lo.as_array(), hi.as_array())
+    let (a, b, lo, hi) = polytope_views(&a, &b, &lo, &hi);
+    Domain::new(a, b, lo, hi)
 }
 
 /// Every region of a domain (see `linregions.model.complex`).
@@ -92,7 +89,7 @@ pub(crate) fn complex_search<'py>(
     workers: Option<usize>,
     progress: Option<PyObject>,
 ) -> PyResult<PyComplexResult> {
-    let domain = domain_of(a, b, lo, hi).map_err(|e| to_pyerr(py, e))?;
+    let domain = domain_of(a, b, lo, hi)?;
     let inner = &net.inner;
     // Ctrl-C is checked after each batch: the search then stops and returns what it found
     let report = |p: Progress| -> bool {
@@ -110,17 +107,15 @@ pub(crate) fn complex_search<'py>(
         })
     };
     let run = || search(inner, &domain, Settings { max_regions }, Some(&report));
-    let cx = py
-        .allow_threads(|| match workers {
-            None => run(),
-            Some(w) => rayon::ThreadPoolBuilder::new()
-                .num_threads(w.max(1))
-                .build()
-                .map_err(|e| CoreError::Value(format!("cannot start {w} threads: {e}")))?
-                .install(run),
-        })
-        .map_err(|e| to_pyerr(py, e))?;
-    let words = crate::forward::n_words(inner.n_pattern_bits());
+    let cx = py.allow_threads(|| match workers {
+        None => run(),
+        Some(w) => rayon::ThreadPoolBuilder::new()
+            .num_threads(w.max(1))
+            .build()
+            .map_err(|e| CoreError::Value(format!("cannot start {w} threads: {e}")))?
+            .install(run),
+    })?;
+    let words = crate::pattern::n_words(inner.n_pattern_bits());
     let refs: Vec<&RegionRecord> = cx.regions.iter().collect();
     let (keys, bits, points, inradius, n_facets) = columns(&refs, inner.n_inputs(), words);
     let edges: Vec<(i64, i64)> = cx
@@ -173,30 +168,26 @@ pub(crate) fn complex_describe<'py>(
     hi: PyReadonlyArray1<'py, f64>,
     points: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<PyRegionRecords> {
-    let domain = domain_of(a, b, lo, hi).map_err(|e| to_pyerr(py, e))?;
+    let domain = domain_of(a, b, lo, hi)?;
     let inner = &net.inner;
     let pts = points.as_array();
     if pts.ncols() != inner.n_inputs() {
-        return Err(to_pyerr(
-            py,
-            CoreError::Shape(format!(
-                "points have {} columns, the network {} inputs",
-                pts.ncols(),
-                inner.n_inputs()
-            )),
-        ));
+        return Err(CoreError::Shape(format!(
+            "points have {} columns, the network {} inputs",
+            pts.ncols(),
+            inner.n_inputs()
+        ))
+        .into());
     }
-    let done: Vec<Option<Expanded>> = py
-        .allow_threads(|| {
-            (0..pts.nrows())
-                .into_par_iter()
-                .map(|i| expand(inner, &domain, pts.row(i)))
-                .collect::<Result<Vec<_>>>()
-        })
-        .map_err(|e| to_pyerr(py, e))?;
+    let done: Vec<Option<Expanded>> = py.allow_threads(|| {
+        (0..pts.nrows())
+            .into_par_iter()
+            .map(|i| expand(inner, &domain, pts.row(i)))
+            .collect::<Result<Vec<_>>>()
+    })?;
     let found: Vec<&Expanded> = done.iter().flatten().collect();
     let refs: Vec<&RegionRecord> = found.iter().map(|e| &e.record).collect();
-    let words = crate::forward::n_words(inner.n_pattern_bits());
+    let words = crate::pattern::n_words(inner.n_pattern_bits());
     let (keys, bits, points, inradius, n_facets) = columns(&refs, inner.n_inputs(), words);
     let mut of = Vec::new();
     let mut nk = Vec::new();
@@ -204,7 +195,7 @@ pub(crate) fn complex_describe<'py>(
     for (i, e) in found.iter().enumerate() {
         for nb in &e.neighbours {
             of.push(i as i64);
-            nk.push(((nb.key >> 64) as u64, nb.key as u64));
+            nk.push(key_halves(nb.key));
             nu.push((nb.layer, nb.unit));
         }
     }

@@ -7,7 +7,7 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::network::to_pyerr;
+use super::polytope_views;
 use crate::error::CoreError;
 use crate::ipm::{self, class_maxima as cm, insphere as ins, lp};
 
@@ -149,7 +149,6 @@ impl PySettings {
         crossover_repeat = None, stall_iter = None, exact_retry = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        py: Python<'_>,
         problem: &str,
         rel_tol: Option<f64>,
         abs_tol: Option<f64>,
@@ -170,12 +169,10 @@ impl PySettings {
             "lp" => ipm::Settings::lp(),
             "class_maxima" => ipm::Settings::class_maxima(),
             other => {
-                return Err(to_pyerr(
-                    py,
-                    CoreError::Value(format!(
-                        "settings: unknown problem {other:?} (insphere, lp, class_maxima)"
-                    )),
+                return Err(CoreError::Value(format!(
+                    "settings: unknown problem {other:?} (insphere, lp, class_maxima)"
                 ))
+                .into())
             }
         };
         let s = ipm::Settings {
@@ -193,8 +190,7 @@ impl PySettings {
             stall_iter: stall_iter.unwrap_or(base.stall_iter),
             exact_retry: exact_retry.unwrap_or(base.exact_retry),
         };
-        s.validate()
-            .map_err(|m| to_pyerr(py, CoreError::Value(m)))?;
+        s.validate().map_err(CoreError::Value)?;
         Ok(s.into())
     }
 
@@ -249,11 +245,9 @@ pub(crate) fn insphere<'py>(
     hi: PyReadonlyArray1<'py, f64>,
     settings: &PySettings,
 ) -> PyResult<PyInsphere> {
-    let (av, bv, lov, hiv) = (a.as_array(), b.as_array(), lo.as_array(), hi.as_array());
+    let (av, bv, lov, hiv) = polytope_views(&a, &b, &lo, &hi);
     let st = settings.inner();
-    let out = py
-        .allow_threads(|| ins::insphere(av, bv, lov, hiv, &st))
-        .map_err(|e| to_pyerr(py, e))?;
+    let out = py.allow_threads(|| ins::insphere(av, bv, lov, hiv, &st))?;
     Ok(PyInsphere {
         center: out.center.into_pyarray(py).unbind(),
         radius: out.radius,
@@ -282,22 +276,14 @@ pub(crate) fn lp_minimize<'py>(
     stop_below: f64,
     stop_above: f64,
 ) -> PyResult<PyLpResult> {
-    let (av, bv, lov, hiv, cv, xv) = (
-        a.as_array(),
-        b.as_array(),
-        lo.as_array(),
-        hi.as_array(),
-        c.as_array(),
-        x0.as_array(),
-    );
+    let (av, bv, lov, hiv) = polytope_views(&a, &b, &lo, &hi);
+    let (cv, xv) = (c.as_array(), x0.as_array());
     let st = settings.inner();
     let exits = lp::Exits {
         stop_below,
         stop_above,
     };
-    let out = py
-        .allow_threads(|| lp::minimize(av, bv, lov, hiv, cv, c0, xv, exits, &st))
-        .map_err(|e| to_pyerr(py, e))?;
+    let out = py.allow_threads(|| lp::minimize(av, bv, lov, hiv, cv, c0, xv, exits, &st))?;
     Ok(PyLpResult {
         x: out.x.into_pyarray(py).unbind(),
         value: out.value,
@@ -324,19 +310,10 @@ pub(crate) fn class_maxima<'py>(
     classes: Vec<usize>,
     settings: &PySettings,
 ) -> PyResult<Vec<PyClassMaximum>> {
-    let (av, bv, lov, hiv, wv, cv, xv) = (
-        a.as_array(),
-        b.as_array(),
-        lo.as_array(),
-        hi.as_array(),
-        w.as_array(),
-        c.as_array(),
-        x.as_array(),
-    );
+    let (av, bv, lov, hiv) = polytope_views(&a, &b, &lo, &hi);
+    let (wv, cv, xv) = (w.as_array(), c.as_array(), x.as_array());
     let st = settings.inner();
-    let out = py
-        .allow_threads(|| cm::class_maxima(av, bv, lov, hiv, wv, cv, xv, &classes, &st))
-        .map_err(|e| to_pyerr(py, e))?;
+    let out = py.allow_threads(|| cm::class_maxima(av, bv, lov, hiv, wv, cv, xv, &classes, &st))?;
     Ok(out
         .into_iter()
         .map(|r| PyClassMaximum {

@@ -3,6 +3,8 @@
 //! Arrays come in as read-only numpy views and go out by moving Rust buffers into numpy;
 //! every heavy call releases the GIL. Errors become the classes of `linregions.errors`.
 
+use ndarray::{ArrayView1, ArrayView2};
+use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 mod complex;
@@ -13,6 +15,32 @@ mod polytope;
 mod slice;
 mod walk;
 
+/// The arrays of a polytope `{A x + b >= 0, lo <= x <= hi}` passed from numpy.
+type PolytopeViews<'a> = (
+    ArrayView2<'a, f64>,
+    ArrayView1<'a, f64>,
+    ArrayView1<'a, f64>,
+    ArrayView1<'a, f64>,
+);
+
+/// Views (no copies) of the polytope arrays `a`, `b`, `lo`, `hi` of a binding.
+pub(crate) fn polytope_views<'a>(
+    a: &'a PyReadonlyArray2<f64>,
+    b: &'a PyReadonlyArray1<f64>,
+    lo: &'a PyReadonlyArray1<f64>,
+    hi: &'a PyReadonlyArray1<f64>,
+) -> PolytopeViews<'a> {
+    (a.as_array(), b.as_array(), lo.as_array(), hi.as_array())
+}
+
+/// Adds the listed classes, then the listed functions, to the module `m`.
+macro_rules! add_items {
+    ($m:ident; classes: [$($class:ty),* $(,)?]; functions: [$($func:path),* $(,)?]) => {{
+        $($m.add_class::<$class>()?;)*
+        $($m.add_function(wrap_pyfunction!($func, $m)?)?;)*
+    }};
+}
+
 #[pymodule]
 #[pyo3(name = "_core")]
 fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -21,27 +49,18 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WALK_TOL", crate::tolerances::WALK_TOL)?;
     m.add("SLICE_TOL", crate::tolerances::SLICE_TOL)?;
     m.add("MAX_POLYGONS", crate::tolerances::MAX_POLYGONS)?;
-    m.add_class::<network::PyNetwork>()?;
-    m.add_class::<network::PyBoundaryPolicy>()?;
-    m.add_class::<network::PyRegionData>()?;
-    m.add_class::<network::PyPatternData>()?;
-    m.add_class::<walk::PyWalkData>()?;
-    m.add_class::<slice::PySliceData>()?;
-    m.add_function(wrap_pyfunction!(network::pattern_keys, m)?)?;
-    m.add_function(wrap_pyfunction!(network::unique_keys, m)?)?;
-    m.add_class::<ipm::PyStatus>()?;
-    m.add_class::<ipm::PySettings>()?;
-    m.add_class::<ipm::PyInsphere>()?;
-    m.add_class::<ipm::PyLpResult>()?;
-    m.add_class::<ipm::PyClassMaximum>()?;
-    m.add_function(wrap_pyfunction!(ipm::insphere, m)?)?;
-    m.add_function(wrap_pyfunction!(ipm::lp_minimize, m)?)?;
-    m.add_function(wrap_pyfunction!(ipm::class_maxima, m)?)?;
-    m.add_class::<polytope::PyRowClassification>()?;
-    m.add_function(wrap_pyfunction!(polytope::classify_rows, m)?)?;
-    m.add_class::<complex::PyComplexResult>()?;
-    m.add_class::<complex::PyRegionRecords>()?;
-    m.add_function(wrap_pyfunction!(complex::complex_search, m)?)?;
-    m.add_function(wrap_pyfunction!(complex::complex_describe, m)?)?;
+    add_items!(m;
+        classes: [
+            network::PyNetwork, network::PyBoundaryPolicy, network::PyRegionData,
+            network::PyPatternData, walk::PyWalkData, slice::PySliceData,
+            ipm::PyStatus, ipm::PySettings, ipm::PyInsphere, ipm::PyLpResult, ipm::PyClassMaximum,
+            polytope::PyRowClassification, complex::PyComplexResult, complex::PyRegionRecords,
+        ];
+        functions: [
+            network::pattern_keys, network::unique_keys,
+            ipm::insphere, ipm::lp_minimize, ipm::class_maxima,
+            polytope::classify_rows, complex::complex_search, complex::complex_describe,
+        ]
+    );
     Ok(())
 }

@@ -8,14 +8,14 @@
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-pub(crate) use super::errors::to_pyerr;
 use super::errors::{InvalidValueError, ShapeError};
 use crate::assemble::{assemble, n_rows, BoundaryPolicy};
+use crate::error::CoreError;
 use crate::forward::forward;
 use crate::input_box::InputBox;
 use crate::ir::{Network, Weight};
 use crate::linalg::Csr;
-use crate::pattern::{keys, unique};
+use crate::pattern::{key_u128, keys, unique};
 use crate::tolerances::BOUNDARY_TOL;
 
 fn usize_vec(a: &PyReadonlyArray1<i64>, what: &str) -> PyResult<Vec<usize>> {
@@ -107,14 +107,11 @@ impl PyNetwork {
     /// Checks that `x` lies in the input box (`hint` is appended to the message).
     pub(crate) fn check_in_box(
         &self,
-        py: Python<'_>,
         x: ndarray::ArrayView1<f64>,
         name: &str,
         hint: &str,
     ) -> PyResult<()> {
-        self.domain
-            .check(x, name, hint)
-            .map_err(|e| to_pyerr(py, e))
+        self.domain.check(x, name, hint).map_err(PyErr::from)
     }
 }
 
@@ -122,14 +119,9 @@ impl PyNetwork {
 impl PyNetwork {
     /// A network with no nodes over the box `lo <= x <= hi` (both `(d,)`).
     #[new]
-    fn new(
-        py: Python<'_>,
-        lo: PyReadonlyArray1<'_, f64>,
-        hi: PyReadonlyArray1<'_, f64>,
-    ) -> PyResult<Self> {
-        let domain = InputBox::new(lo.as_array().to_owned(), hi.as_array().to_owned())
-            .map_err(|e| to_pyerr(py, e))?;
-        let inner = Network::new(domain.dim()).map_err(|e| to_pyerr(py, e))?;
+    fn new(lo: PyReadonlyArray1<'_, f64>, hi: PyReadonlyArray1<'_, f64>) -> PyResult<Self> {
+        let domain = InputBox::new(lo.as_array().to_owned(), hi.as_array().to_owned())?;
+        let inner = Network::new(domain.dim())?;
         Ok(PyNetwork { inner, domain })
     }
 
@@ -170,22 +162,18 @@ impl PyNetwork {
 
     fn add_dense(
         &mut self,
-        py: Python<'_>,
         input: usize,
         weight: PyReadonlyArray2<f64>,
         bias: PyReadonlyArray1<f64>,
     ) -> PyResult<usize> {
         let w = Weight::Dense(weight.as_array().to_owned());
         let b = bias.as_array().to_owned();
-        self.inner
-            .add_affine(input, w, b)
-            .map_err(|e| to_pyerr(py, e))
+        self.inner.add_affine(input, w, b).map_err(PyErr::from)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn add_sparse(
         &mut self,
-        py: Python<'_>,
         input: usize,
         n_cols: usize,
         indptr: PyReadonlyArray1<i64>,
@@ -196,53 +184,38 @@ impl PyNetwork {
         let indptr = usize_vec(&indptr, "CSR indptr")?;
         let indices = usize_vec(&indices, "CSR indices")?;
         let n_rows = indptr.len().saturating_sub(1);
-        let csr = Csr::new(n_rows, n_cols, indptr, indices, data.as_array().to_vec())
-            .map_err(|e| to_pyerr(py, e))?;
+        let csr = Csr::new(n_rows, n_cols, indptr, indices, data.as_array().to_vec())?;
         let b = bias.as_array().to_owned();
         self.inner
             .add_affine(input, Weight::Sparse(csr), b)
-            .map_err(|e| to_pyerr(py, e))
+            .map_err(PyErr::from)
     }
 
-    fn add_sum(&mut self, py: Python<'_>, inputs: Vec<usize>) -> PyResult<usize> {
-        self.inner.add_sum(inputs).map_err(|e| to_pyerr(py, e))
+    fn add_sum(&mut self, inputs: Vec<usize>) -> PyResult<usize> {
+        self.inner.add_sum(inputs).map_err(PyErr::from)
     }
 
-    fn add_relu(&mut self, py: Python<'_>, input: usize, slope: f64) -> PyResult<usize> {
-        self.inner
-            .add_relu(input, slope)
-            .map_err(|e| to_pyerr(py, e))
+    fn add_relu(&mut self, input: usize, slope: f64) -> PyResult<usize> {
+        self.inner.add_relu(input, slope).map_err(PyErr::from)
     }
 
     /// A ReLU whose unit `i` has negative slope `slopes[i]` (PReLU).
-    fn add_relu_slopes(
-        &mut self,
-        py: Python<'_>,
-        input: usize,
-        slopes: PyReadonlyArray1<f64>,
-    ) -> PyResult<usize> {
+    fn add_relu_slopes(&mut self, input: usize, slopes: PyReadonlyArray1<f64>) -> PyResult<usize> {
         let slopes = slopes.as_array().to_vec();
         self.inner
             .add_relu_slopes(input, slopes)
-            .map_err(|e| to_pyerr(py, e))
+            .map_err(PyErr::from)
     }
 
     /// `windows`: (n_windows, k) input indices, -1 for absent entries (padding).
-    fn add_maxpool(
-        &mut self,
-        py: Python<'_>,
-        input: usize,
-        windows: PyReadonlyArray2<i64>,
-    ) -> PyResult<usize> {
+    fn add_maxpool(&mut self, input: usize, windows: PyReadonlyArray2<i64>) -> PyResult<usize> {
         let wins: Vec<Vec<usize>> = windows
             .as_array()
             .rows()
             .into_iter()
             .map(|r| r.iter().filter(|&&v| v >= 0).map(|&v| v as usize).collect())
             .collect();
-        self.inner
-            .add_maxpool(input, wins)
-            .map_err(|e| to_pyerr(py, e))
+        self.inner.add_maxpool(input, wins).map_err(PyErr::from)
     }
 
     /// Logits `(n, M)` of `x` `(n, d)`.
@@ -253,9 +226,7 @@ impl PyNetwork {
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let xv = x.as_array();
         let net = &self.inner;
-        let out = py
-            .allow_threads(|| forward(net, xv, false))
-            .map_err(|e| to_pyerr(py, e))?;
+        let out = py.allow_threads(|| forward(net, xv, false))?;
         Ok(out.logits.into_pyarray(py))
     }
 
@@ -267,14 +238,12 @@ impl PyNetwork {
     ) -> PyResult<PyPatternData> {
         let xv = x.as_array();
         let net = &self.inner;
-        let (bits, k, u) = py
-            .allow_threads(|| {
-                let bits = forward(net, xv, true)?.bits.expect("bits requested");
-                let k = keys(bits.view());
-                let u = unique(k.view());
-                Ok((bits, k, u))
-            })
-            .map_err(|e| to_pyerr(py, e))?;
+        let (bits, k, u) = py.allow_threads(|| {
+            let bits = forward(net, xv, true)?.bits.expect("bits requested");
+            let k = keys(bits.view());
+            let u = unique(k.view());
+            Ok::<_, CoreError>((bits, k, u))
+        })?;
         Ok(PyPatternData {
             bits: bits.into_pyarray(py).unbind(),
             keys: k.into_pyarray(py).unbind(),
@@ -294,18 +263,16 @@ impl PyNetwork {
         policy: PyBoundaryPolicy,
     ) -> PyResult<PyRegionData> {
         let xv = x.as_array();
-        self.check_in_box(py, xv, "x", "")?;
+        self.check_in_box(xv, "x", "")?;
         let net = &self.inner;
-        let r = py
-            .allow_threads(|| assemble(net, xv, tol, policy.into()))
-            .map_err(|e| to_pyerr(py, e))?;
+        let r = py.allow_threads(|| assemble(net, xv, tol, policy.into()))?;
         Ok(PyRegionData {
             a: r.a.into_pyarray(py).unbind(),
             b: r.b.into_pyarray(py).unbind(),
             layer: r.layer.into_pyarray(py).unbind(),
             unit: r.unit.into_pyarray(py).unbind(),
             bits: r.bits.into_pyarray(py).unbind(),
-            key: (u128::from(r.key.0) << 64) | u128::from(r.key.1),
+            key: key_u128(r.key),
             logit_w: r.logit_w.into_pyarray(py).unbind(),
             logit_c: r.logit_c.into_pyarray(py).unbind(),
             boundary: r

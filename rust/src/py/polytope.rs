@@ -4,7 +4,7 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::network::to_pyerr;
+use super::polytope_views;
 use crate::witness;
 
 /// Per-row codes (`codes`: 0 unknown, 1 facet by a witness point, 2 duplicate of a later
@@ -37,21 +37,14 @@ pub(crate) fn classify_rows<'py>(
     duplicate_tol: f64,
     max_bends: usize,
 ) -> PyResult<PyRowClassification> {
-    let (av, bv, lov, hiv, xv) = (
-        a.as_array(),
-        b.as_array(),
-        lo.as_array(),
-        hi.as_array(),
-        x0.as_array(),
-    );
+    let (av, bv, lov, hiv) = polytope_views(&a, &b, &lo, &hi);
+    let xv = x0.as_array();
     let st = witness::Settings {
         tol,
         duplicate_tol,
         max_bends,
     };
-    let out = py
-        .allow_threads(|| witness::classify(av, bv, lov, hiv, xv, st))
-        .map_err(|e| to_pyerr(py, e))?;
+    let out = py.allow_threads(|| witness::classify(av, bv, lov, hiv, xv, st))?;
     let codes: Vec<u8> = out.class.iter().map(|&c| c as u8).collect();
     Ok(PyRowClassification {
         codes: codes.into_pyarray(py).unbind(),

@@ -4,7 +4,8 @@ use ndarray::{Array1, Array2, Array3};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::network::{to_pyerr, PyNetwork};
+use super::network::PyNetwork;
+use crate::pattern::key_array;
 use crate::slice::{slice, SlicePolygon, SliceSpec};
 use crate::tolerances::{MAX_POLYGONS, SLICE_TOL};
 
@@ -59,11 +60,7 @@ fn slice_to_py(py: Python<'_>, polys: Vec<SlicePolygon>, m: usize) -> PySliceDat
         polys.iter().flat_map(|q| q.bits.clone()).collect(),
     )
     .expect("bits buffer");
-    let keys = Array2::from_shape_vec(
-        (p, 2),
-        polys.iter().flat_map(|q| [q.key.0, q.key.1]).collect(),
-    )
-    .expect("keys buffer");
+    let keys = key_array(&polys.iter().map(|q| q.key).collect::<Vec<_>>());
     let active = Array1::from_iter(polys.iter().map(|q| q.active_fraction));
     let classes = Array1::from_iter(polys.iter().map(|q| q.class as i64));
     let mut maps = Array3::<f64>::zeros((p, 3, m));
@@ -113,16 +110,13 @@ impl PyNetwork {
             origin: origin.as_array(),
             u: u.as_array(),
             v: v.as_array(),
-            lo: self.domain.lo.view(),
-            hi: self.domain.hi.view(),
+            domain: &self.domain,
             extent,
             tol,
             max_polygons,
         };
         let inner = &self.inner;
-        let polys: Vec<SlicePolygon> = py
-            .allow_threads(|| slice(inner, &spec))
-            .map_err(|e| to_pyerr(py, e))?;
+        let polys: Vec<SlicePolygon> = py.allow_threads(|| slice(inner, &spec))?;
         Ok(slice_to_py(py, polys, inner.n_outputs()))
     }
 }

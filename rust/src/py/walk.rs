@@ -4,13 +4,13 @@ use ndarray::{Array1, Array2, ArrayView1};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::errors::ShapeError;
-use super::network::{to_pyerr, PyNetwork};
+use super::network::PyNetwork;
 use crate::error::Result;
 use crate::grad::input_gradients;
 use crate::ir::Network;
+use crate::pattern::key_array;
 use crate::tolerances::WALK_TOL;
-use crate::walk::{breakpoint_logits, walk, Walk};
+use crate::walk::{breakpoint_logits, check_segments, walk, Walk};
 
 const BOX_HINT: &str = "; pass respect_box=False to walk anyway";
 
@@ -48,10 +48,7 @@ fn walk_to_py(py: Python<'_>, w: Walk, logits: Array2<f64>) -> PyWalkData {
     let k = w.keys.len();
     let words = w.bits.first().map_or(0, Vec::len);
     let bits = Array2::from_shape_vec((k, words), w.bits.concat()).expect("rectangular bits");
-    let keys = Array2::from_shape_fn(
-        (k, 2),
-        |(i, j)| if j == 0 { w.keys[i].0 } else { w.keys[i].1 },
-    );
+    let keys = key_array(&w.keys);
     let mut ptr = Vec::with_capacity(w.switches.len() + 1);
     let mut units = Vec::new();
     ptr.push(0i64);
@@ -92,13 +89,11 @@ impl PyNetwork {
     ) -> PyResult<PyWalkData> {
         let (a, b) = (x0.as_array(), x1.as_array());
         if respect_box {
-            self.check_in_box(py, a, "x0", BOX_HINT)?;
-            self.check_in_box(py, b, "x1", BOX_HINT)?;
+            self.check_in_box(a, "x0", BOX_HINT)?;
+            self.check_in_box(b, "x1", BOX_HINT)?;
         }
         let net = &self.inner;
-        let (w, logits) = py
-            .allow_threads(|| walk_logits(net, a, b, tol))
-            .map_err(|e| to_pyerr(py, e))?;
+        let (w, logits) = py.allow_threads(|| walk_logits(net, a, b, tol))?;
         Ok(walk_to_py(py, w, logits))
     }
 
@@ -114,28 +109,20 @@ impl PyNetwork {
     ) -> PyResult<Vec<PyWalkData>> {
         use rayon::prelude::*;
         let (a, b) = (starts.as_array(), ends.as_array());
-        if a.dim() != b.dim() {
-            return Err(ShapeError::new_err(format!(
-                "starts {:?} and ends {:?} differ in shape",
-                a.dim(),
-                b.dim()
-            )));
-        }
+        check_segments(a, b)?;
         if respect_box {
             for i in 0..a.nrows() {
-                self.check_in_box(py, a.row(i), &format!("starts[{i}]"), BOX_HINT)?;
-                self.check_in_box(py, b.row(i), &format!("ends[{i}]"), BOX_HINT)?;
+                self.check_in_box(a.row(i), &format!("starts[{i}]"), BOX_HINT)?;
+                self.check_in_box(b.row(i), &format!("ends[{i}]"), BOX_HINT)?;
             }
         }
         let net = &self.inner;
-        let walks = py
-            .allow_threads(|| {
-                (0..a.nrows())
-                    .into_par_iter()
-                    .map(|i| walk_logits(net, a.row(i), b.row(i), tol))
-                    .collect::<Result<Vec<_>>>()
-            })
-            .map_err(|e| to_pyerr(py, e))?;
+        let walks = py.allow_threads(|| {
+            (0..a.nrows())
+                .into_par_iter()
+                .map(|i| walk_logits(net, a.row(i), b.row(i), tol))
+                .collect::<Result<Vec<_>>>()
+        })?;
         Ok(walks
             .into_iter()
             .map(|(w, l)| walk_to_py(py, w, l))
@@ -151,9 +138,7 @@ impl PyNetwork {
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let (xa, va) = (x.as_array(), v.as_array());
         let net = &self.inner;
-        let g = py
-            .allow_threads(|| input_gradients(net, xa, va))
-            .map_err(|e| to_pyerr(py, e))?;
+        let g = py.allow_threads(|| input_gradients(net, xa, va))?;
         Ok(g.into_pyarray(py))
     }
 }

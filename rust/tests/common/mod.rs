@@ -45,6 +45,26 @@ pub fn add_dense(
     .unwrap()
 }
 
+/// Appends dense layers `widths[0] -> widths[1] -> ...` reading node `input` (of size
+/// `widths[0]`), with a (leaky) ReLU of negative slope `slope` between them; returns the last
+/// (affine) node.
+pub fn dense_tail(
+    net: &mut Network,
+    rng: &mut Rng,
+    input: usize,
+    widths: &[usize],
+    slope: f64,
+) -> usize {
+    let mut last = input;
+    for (i, w) in widths.windows(2).enumerate() {
+        if i > 0 {
+            last = net.add_relu(last, slope).unwrap();
+        }
+        last = add_dense(net, rng, last, w[1], w[0]);
+    }
+    last
+}
+
 /// A dense MLP with the given widths; `activation(net, rng, node, width)` adds the
 /// activation after every hidden layer and returns its index.
 pub fn mlp(

@@ -142,11 +142,16 @@ pub fn assemble(
                 }
             }
             Op::Relu { input, slope } => {
-                let l = loc(*input);
                 let h = values[*input].row(0);
                 let li = node.layer.expect("relu has a layer");
-                let mut j = l.dense(d);
-                let mut c = l.c.clone();
+                // the input's map is usually read by this ReLU alone: taken, not copied
+                let (mut j, mut c) = if last_use[*input] == k {
+                    let l = locals[*input].take().expect("node value dropped before its last use");
+                    (l.j.unwrap_or_else(|| Array2::eye(d)), l.c)
+                } else {
+                    let l = loc(*input);
+                    (l.dense(d), l.c.clone())
+                };
                 let mut support = Vec::with_capacity(node.size);
                 for i in 0..node.size {
                     // A neuron whose local map is identically zero is not on a boundary: its
@@ -163,7 +168,8 @@ pub fn assemble(
                         h[i] > 0.0
                     };
                     let sign = if active { 1.0 } else { -1.0 };
-                    a.row_mut(row).assign(&(&j.row(i) * sign));
+                    a.row_mut(row)
+                        .zip_mut_with(&j.row(i), |o, &v| *o = sign * v);
                     b[row] = sign * c[i];
                     layer[row] = li as i64;
                     unit[row] = i as i64;

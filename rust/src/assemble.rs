@@ -146,7 +146,9 @@ pub fn assemble(
                 let li = node.layer.expect("relu has a layer");
                 // the input's map is usually read by this ReLU alone: taken, not copied
                 let (mut j, mut c) = if last_use[*input] == k {
-                    let l = locals[*input].take().expect("node value dropped before its last use");
+                    let l = locals[*input]
+                        .take()
+                        .expect("node value dropped before its last use");
                     (l.j.unwrap_or_else(|| Array2::eye(d)), l.c)
                 } else {
                     let l = loc(*input);

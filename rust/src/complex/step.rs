@@ -161,12 +161,13 @@ fn facet_center(
 }
 
 fn verified(r: &RegionData, w: ArrayView1<f64>, u: ArrayView1<f64>, tight: f64) -> bool {
-    let rows = normalize(r.a.view(), r.b.view());
-    let s = rows.a.dot(&w) + &rows.b;
-    (0..s.len()).all(|k| {
-        if rows.norm[k] == 0.0 {
-            return rows.b[k] >= 0.0;
+    // unit-row slacks, row by row (no normalised copy of the rows)
+    r.a.rows().into_iter().zip(&r.b).all(|(row, &bk)| {
+        let norm = row.dot(&row).sqrt();
+        if norm == 0.0 {
+            return bk >= 0.0;
         }
-        s[k] > tight || (s[k] >= -tight && rows.a.row(k).dot(&u) >= 1.0 - PARALLEL_TOL)
+        let s = (row.dot(&w) + bk) / norm;
+        s > tight || (s >= -tight && row.dot(&u) / norm >= 1.0 - PARALLEL_TOL)
     })
 }

@@ -1,0 +1,64 @@
+"""Local complexity at MNIST scale (issue 12): the number of linear regions meeting the L-inf
+ball of radius r around each of the first n held-out MNIST-5k digits, under the three
+figure-1 models of the demo (784-20-20-20-10 ReLU MLPs: vanilla, BatchNorm, dropout; trained
+exactly as ``linregions demo`` trains them). Run by hand (minutes per model at r = 0.01):
+
+    PYTHONPATH=python python benches/local_complexity_mnist.py RADIUS [N_DIGITS] [MAX_REGIONS]
+
+Prints, per model, the held-out accuracy, the count's min / median / mean / max over the
+digits, how many counts were capped, and the seconds per digit.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+import numpy as np
+
+import linregions as lr
+from linregions.experiments.datasets import load_mnist_5k, stratified_split
+from linregions.experiments.demo import DEMO_VARIANTS, DEMO_WIDTHS, TRAIN_SCALE, TRAIN_SHIFT
+from linregions.experiments.training import (
+    accuracy,
+    fold_input_affine,
+    make_mlp,
+    train_classifier,
+)
+
+
+def main(argv: list[str]) -> None:
+    radius = float(argv[0])
+    n = int(argv[1]) if len(argv) > 1 else 100
+    cap = int(argv[2]) if len(argv) > 2 else 100_000
+    X, y = load_mnist_5k()
+    train, test = stratified_split(y, (0.9, 0.1), seed=0)
+    digits = np.random.default_rng(0).permutation(test)[:n]
+    for name, kw in DEMO_VARIANTS:
+        model = train_classifier(
+            make_mlp(DEMO_WIDTHS, seed=0, **kw),
+            TRAIN_SCALE * X[train] + TRAIN_SHIFT,
+            y[train],
+            epochs=10,
+            seed=0,
+            threads=1,
+        )
+        model = fold_input_affine(model, TRAIN_SCALE, TRAIN_SHIFT)
+        net = lr.from_torch(model, input_shape=(784,), bounds=(-1.0, 1.0))
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # capped counts are reported
+            lc = lr.local_complexity(net, X[digits], radius, norm="linf", max_regions=cap)
+        dt = (time.perf_counter() - t) / n
+        c = lc.counts
+        print(
+            f"{name}: accuracy {accuracy(model, X[test], y[test]):.3f}; r = {radius}: counts"
+            f" min {c.min()} median {np.median(c):g} mean {c.mean():.2f} max {c.max()}"
+            f" ({int((~lc.complete).sum())} of {n} capped at {cap}); {dt:.2f} s per digit",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

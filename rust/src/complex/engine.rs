@@ -203,7 +203,7 @@ fn fates_of_candidates(
     let n = rows.a.nrows();
     let keep: Vec<usize> = (0..n).collect();
     let slack0 = rows.a.dot(&x0) + &rows.b;
-    let mut out = vec![Fate::Unsettled; n];
+    let mut out = vec![Fate::Redundant; n];
     let mut known: Vec<usize> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     for &i in &keep {
@@ -215,12 +215,15 @@ fn fates_of_candidates(
             open.push(i);
         }
     }
+    let mut sub = select(rows, &known);
     for i in open {
         if matches!(out[i], Fate::Facet(_)) {
             continue; // found as another row's crossing
         }
         out[i] = loop {
-            let sub = select(rows, &known);
+            if sub.a.nrows() != known.len() {
+                sub = select(rows, &known); // a facet joined the set
+            }
             let r = minimize(
                 sub.a.view(),
                 sub.b.view(),
@@ -251,11 +254,6 @@ fn fates_of_candidates(
                 _ => break facet_by_lp(rows, &keep, i, lo, hi, x0, slack0[i])?,
             }
         };
-    }
-    for fate in out.iter_mut() {
-        if matches!(fate, Fate::Unsettled) {
-            *fate = Fate::Redundant; // never opened: cannot happen, every row is decided
-        }
     }
     Ok(out)
 }

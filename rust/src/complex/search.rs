@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
 use crate::ir::Network;
+use crate::pattern::key_u128;
 
 use super::domain::Domain;
 use super::engine::{chebyshev, facets, Fate};
@@ -100,10 +101,6 @@ pub struct Complex {
 /// Number of pattern bits in which two regions differ.
 fn differing_bits(a: &Array1<u64>, b: &Array1<u64>) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
-}
-
-fn key_u128(k: (u64, u64)) -> u128 {
-    (k.0 as u128) << 64 | k.1 as u128
 }
 
 /// The region ∩ domain holding `x` with its facets and neighbours; `None` when that

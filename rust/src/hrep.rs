@@ -81,6 +81,24 @@ pub fn box_min(a: ArrayView1<f64>, lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> 
     m
 }
 
+/// Unit rows whose slack is at least this everywhere in the box are left out of the
+/// insphere and class-maxima solves (see [`solver_rows`]).
+pub const BOX_IMPLIED_MARGIN: f64 = 1e-9;
+
+/// The unit rows a solver over the polytope must keep: non-zero rows whose hyperplane the
+/// box does not keep at least [`BOX_IMPLIED_MARGIN`] away. A row left out holds with slack
+/// `>= BOX_IMPLIED_MARGIN` at every point of the box, so at every point these solvers
+/// return, and its multiplier is 0 in their certificates. At a small box around a data
+/// point (a VNN-LIB property) most rows of a deep network's region are of that kind.
+pub fn solver_rows(rows: &UnitRows, lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> Vec<usize> {
+    // box_min is never NaN (an infinite side gives -inf), so `<` keeps every unsure row
+    (0..rows.a.nrows())
+        .filter(|&i| {
+            rows.norm[i] > 0.0 && box_min(rows.a.row(i), lo, hi) + rows.b[i] < BOX_IMPLIED_MARGIN
+        })
+        .collect()
+}
+
 /// For each row `i`, `Some(j)` when row `i` equals a later row `j` up to a positive factor
 /// (unit normals and offsets within `tol`), so that only the last of each group is kept.
 /// `gram` is `a a^T` of the unit rows.

@@ -309,3 +309,69 @@ fn lp_with_few_rows_in_high_dimension() {
     assert!(r.lower_bound <= r.value + 1e-12);
     assert!((poly.a.row(0).dot(&r.x) + beta).abs() < 1e-6);
 }
+
+#[test]
+fn rows_implied_by_a_small_box_change_no_answer() {
+    // a small box (a VNN-LIB-like ball) around a point where most hyperplanes pass far
+    // away: the solvers leave those rows out; the insphere, the class maxima and their
+    // certificates must equal those of the polytope without them, and the rows left out
+    // get zero multipliers. Rows whose box minimum is exactly 0 (touching a box corner)
+    // stay in.
+    let mut rng = Rng(21);
+    let (d, near, far) = (12, 8, 40);
+    let x0 = rng.vector(d).mapv(|v| 0.2 * v);
+    let eps = 0.05;
+    let lo = x0.mapv(|v| v - eps);
+    let hi = x0.mapv(|v| v + eps);
+    let a_near = unit_rows(&mut rng, near, d);
+    let b_near = Array1::from_shape_fn(near, |i| 0.01 + 0.005 * i as f64) - a_near.dot(&x0);
+    let a_far = unit_rows(&mut rng, far, d);
+    // |a| = 1, box half-width eps: sum |a_j| eps <= sqrt(d) eps < 0.2 keeps every far
+    // row's slack positive over the box; the last one touches the box corner exactly
+    let mut b_far = Array1::from_shape_fn(far, |i| 0.2 + 0.1 * i as f64) - a_far.dot(&x0);
+    let last = a_far.row(far - 1).to_owned();
+    let corner_min: f64 = (0..d)
+        .map(|j| last[j] * if last[j] > 0.0 { lo[j] } else { hi[j] })
+        .sum();
+    b_far[far - 1] = -corner_min;
+    let mut a = a_near.clone();
+    a.append(Axis(0), a_far.view()).unwrap();
+    let mut b = b_near.clone();
+    b.append(Axis(0), b_far.view()).unwrap();
+    let all = Poly::new(a, b, lo.clone(), hi.clone());
+    let mut a_kept = a_near.clone();
+    a_kept.push_row(last.view()).unwrap();
+    let mut b_kept = b_near.clone();
+    b_kept
+        .push(Axis(0), ndarray::aview0(&b_far[far - 1]))
+        .unwrap();
+    let kept = Poly::new(a_kept, b_kept, lo, hi);
+
+    let (s_all, s_kept) = (
+        all.insphere(&Settings::insphere()).unwrap(),
+        kept.insphere(&Settings::insphere()).unwrap(),
+    );
+    assert_eq!(s_all.status, Status::Optimal);
+    assert!((s_all.radius - s_kept.radius).abs() < 1e-12);
+    let slack = all.a.dot(&s_all.center) + &all.b;
+    assert!(slack.iter().all(|&v| v >= s_all.radius - 1e-12));
+
+    let m = 4;
+    let w = rng.matrix(m, d) * 5.0;
+    let c = Array1::zeros(m);
+    let st = Settings::class_maxima();
+    let classes: Vec<usize> = (0..m).collect();
+    let out_all = all.class_maxima((&w, &c), &x0, &classes, &st).unwrap();
+    let out_kept = kept.class_maxima((&w, &c), &x0, &classes, &st).unwrap();
+    for (r, k) in out_all.iter().zip(&out_kept) {
+        assert_eq!(r.status, Status::Optimal);
+        assert!((r.log_prob - k.log_prob).abs() < 1e-8);
+        assert!(r
+            .multipliers
+            .slice(ndarray::s![near..near + far - 1])
+            .iter()
+            .all(|&v| v == 0.0));
+        let s = all.a.dot(&r.point) + &all.b;
+        assert!(s.iter().all(|&v| v >= -1e-12));
+    }
+}

@@ -2,8 +2,8 @@
 //! `x^t = argmax log p_t(x)` over `{A x + b >= 0, lo <= x <= hi}`, where
 //! `log p_t(x) = z_t(x) - logsumexp(z(x))` and `z(x) = W x + c` is the region's logit map.
 //! As a [`Problem`]: `min f(x) = lse(W x + c) - (W x + c)_t` (convex), gradient
-//! `W^T p - W_t`, Hessian `W^T (diag p - p p^T) W` (a rank-M term, formed as a Gram matrix
-//! so it stays PSD), infeasible start.
+//! `W^T p - W_t`, Hessian `W^T (diag p - p p^T) W` (rank M, handed to the solver as the
+//! factor `diag(sqrt p) (W - 1 p^T W)` so it stays PSD), infeasible start.
 //!
 //! Certification: for a feasible `x` (clipped to the box, then moved toward the region's
 //! own point just far enough), concavity and LP weak duality give, for any `lam >= 0`,
@@ -16,7 +16,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Zip};
 
 use super::{solve, Layout, Point, Problem, Settings, Start, Status};
 use crate::error::{CoreError, Result};
-use crate::hrep::{check, normalize};
+use crate::hrep::{check, normalize, solver_rows};
 use crate::linalg::dense::matvec;
 
 /// The start is the region's point pulled this fraction of the box width into the box.
@@ -106,14 +106,14 @@ impl<'a> Problem<'a> for ClassProblem<'_, 'a> {
         self.w.t().dot(&p) - self.w.row(self.t)
     }
 
-    fn hessian(&self, z: ArrayView1<f64>) -> Option<Array2<f64>> {
+    fn curvature(&self, z: ArrayView1<f64>) -> Option<Array2<f64>> {
         let p = self.probs(z);
         let pw = self.w.t().dot(&p);
         let mut wc = &self.w - &pw.insert_axis(Axis(0));
         for (mut row, &pk) in wc.axis_iter_mut(Axis(0)).zip(p.iter()) {
             row *= pk.sqrt();
         }
-        Some(wc.t().dot(&wc))
+        Some(wc)
     }
 
     fn certify(&self, p: &Point<'_>, st: &Settings) -> Option<Status> {
@@ -190,7 +190,7 @@ pub fn class_maxima(
         )));
     }
     let rows = normalize(a, b);
-    let keep: Vec<usize> = (0..a.nrows()).filter(|&i| rows.norm[i] > 0.0).collect();
+    let keep = solver_rows(&rows, lo, hi);
     let lay = Layout::new(
         CowArray::from(rows.a.select(Axis(0), &keep)),
         rows.b.select(Axis(0), &keep),

@@ -51,7 +51,8 @@ pub struct At<'a> {
 /// status as soon as one of them certifies.
 pub fn finish<'a, P: Problem<'a>>(problem: &P, at: &At<'_>, st: &Settings) -> Option<Status> {
     if !problem.layout().border {
-        if let Some(hess) = problem.hessian(at.z) {
+        if let Some(f) = problem.curvature(at.z) {
+            let hess = f.t().dot(&f);
             return FACE_TOLS.iter().find_map(|&tol| {
                 let (z2, lam2) = face_newton(problem, at, &hess, tol)?;
                 certify_pair(problem, at, z2, lam2, st)

@@ -20,7 +20,7 @@ use ndarray::{Array1, ArrayView1, ArrayView2, Axis, CowArray};
 use super::free::{self, Sides};
 use super::{solve, Layout, Point, Problem, Settings, Start, Status};
 use crate::error::{CoreError, Result};
-use crate::hrep::{check, normalize};
+use crate::hrep::{check, normalize, solver_rows};
 use crate::linalg::dense::matvec;
 
 /// Center, certified radius of that center (`radius`, negative when the center is outside
@@ -238,7 +238,7 @@ pub fn insphere(
             status: Status::Infeasible,
         });
     }
-    let keep: Vec<usize> = (0..a.nrows()).filter(|&i| rows.norm[i] > 0.0).collect();
+    let keep = solver_rows(&rows, lo, hi);
     let lay = Layout::new(
         CowArray::from(rows.a.select(Axis(0), &keep)),
         rows.b.select(Axis(0), &keep),
@@ -261,9 +261,17 @@ pub fn insphere(
     };
     let sol = solve(&problem, &start, settings);
     let best = problem.best.into_inner();
+    // rows left out hold with room inside the box; a center outside it (an empty
+    // polytope's) is measured against them too
+    let mut radius = best.lower;
+    if radius < 0.0 {
+        for i in (0..a.nrows()).filter(|&i| rows.norm[i] > 0.0) {
+            radius = radius.min(rows.a.row(i).dot(&best.center) + rows.b[i]);
+        }
+    }
     Ok(Insphere {
         center: best.center,
-        radius: best.lower,
+        radius,
         upper_bound: best.upper,
         iterations: sol.iterations,
         status: sol.status,

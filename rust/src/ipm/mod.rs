@@ -56,8 +56,9 @@ pub trait Problem<'a> {
     fn layout(&self) -> &Layout<'a>;
     /// Gradient of the objective at `z` (nz,).
     fn gradient(&self, z: ArrayView1<f64>) -> Array1<f64>;
-    /// Hessian of the objective at `z` (nz x nz), `None` for a linear objective.
-    fn hessian(&self, _z: ArrayView1<f64>) -> Option<Array2<f64>> {
+    /// A factor `F` (k x nz) of the objective's Hessian `F^T F` at `z`, `None` for a linear
+    /// objective.
+    fn curvature(&self, _z: ArrayView1<f64>) -> Option<Array2<f64>> {
         None
     }
     /// Certifies `p` (keeping the best bounds seen); `Some(status)` stops the solve.
@@ -212,19 +213,20 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
         let w = &lam / &s;
         let single = !exact && mu > st.single_mu * mu0;
         let reduce = if exact { 0.0 } else { st.reduce_tol };
-        let hess = problem.hessian(z.view());
-        let nonlinear = hess.is_some();
+        let curv = problem.curvature(z.view());
+        let nonlinear = curv.is_some();
+        // with curvature, Woodbury's identity loses the last digits the solve needs
         let low_rank = if nonlinear {
             None
         } else {
             lay.low_rank_normal(w.view(), reduce)
         };
-        let chol = match (low_rank, hess) {
+        let chol = match (low_rank, curv) {
             (Some(l), _) => Some(Normal::LowRank(l)),
-            (None, hess) => {
+            (None, curv) => {
                 let mut mat = lay.normal_matrix(w.view(), single, reduce);
-                if let Some(hess) = hess {
-                    mat += &hess;
+                if let Some(f) = curv {
+                    mat += &f.t().dot(&f);
                     Cholesky::factor_shifted(mat).map(Normal::Dense)
                 } else {
                     Cholesky::factor(mat).map(Normal::Dense)

@@ -375,3 +375,45 @@ fn rows_implied_by_a_small_box_change_no_answer() {
         assert!(s.iter().all(|&v| v >= -1e-12));
     }
 }
+
+#[test]
+fn insphere_with_few_rows_in_high_dimension() {
+    // d = 120, 20 rows: the normal matrix with the radius's border column is solved through
+    // the 20 x 20 Woodbury system (refined). The same polytope with each row repeated four
+    // times more (scaled copies: the same constraints, 100 rows > d / 2) goes through the
+    // dense normal matrix; both must give the same certified radius. Two cases: the box
+    // wide (the ball held by rows and far box faces) and one coordinate squeezed.
+    let mut rng = Rng(31);
+    let (n, d) = (20, 120);
+    let c0 = rng.vector(d).mapv(|v| 0.1 * v);
+    let a = unit_rows(&mut rng, n, d);
+    let b = Array1::from_elem(n, 0.3) - a.dot(&c0);
+    let mut a5 = a.clone();
+    let mut b5 = b.clone();
+    for k in 2..6 {
+        a5.append(Axis(0), a.mapv(|v| v * k as f64).view()).unwrap();
+        b5.append(Axis(0), b.mapv(|v| v * k as f64).view()).unwrap();
+    }
+    let (lo, hi) = unit_box(d);
+    let (mut lo2, mut hi2) = (lo.clone(), hi.clone());
+    lo2[7] = c0[7] - 0.05;
+    hi2[7] = c0[7] + 0.05;
+    for (l, h) in [(lo, hi), (lo2, hi2)] {
+        let few = Poly::new(a.clone(), b.clone(), l.clone(), h.clone());
+        let s = few.insphere(&Settings::insphere()).unwrap();
+        let dense = Poly::new(a5.clone(), b5.clone(), l.clone(), h.clone())
+            .insphere(&Settings::insphere())
+            .unwrap();
+        assert_eq!(s.status, Status::Optimal);
+        assert!(s.upper_bound - s.radius <= 1e-9 * s.radius + 1e-12);
+        assert!((s.radius - dense.radius).abs() <= 1e-9 * dense.radius);
+        // the radius is the center's exact distance to the rows and the box
+        let slack = few.a.dot(&s.center) + &few.b;
+        let exact = (0..d)
+            .map(|j| (s.center[j] - l[j]).min(h[j] - s.center[j]))
+            .chain(slack.iter().copied())
+            .fold(f64::INFINITY, f64::min);
+        assert!((exact - s.radius).abs() <= 1e-12);
+        assert!(s.iterations < 60, "{} iterations", s.iterations);
+    }
+}

@@ -59,12 +59,15 @@ pub fn chebyshev(
             return Ok(Ball { center, radius });
         }
     }
-    // The active-set finish is left for a solve the interior point cannot certify alone:
-    // where the ball is pinned by both faces of hundreds of box coordinates (a small ball
-    // around an MNIST digit, whose background pixels sit at the input box), its active set
-    // has more rows than variables and costs several times the whole solve.
+    // The active-set finish is left for the end of a short solve, and the full solve for a
+    // ball the short one cannot certify: where the ball is pinned by both faces of hundreds
+    // of box coordinates (a small ball around an MNIST digit, whose background pixels sit at
+    // the input box), its active set has more rows than variables and costs several times
+    // the whole solve.
     let fast = Settings {
         crossover_mu: 0.0,
+        max_iter: FAST_INSPHERE_ITER,
+        exact_retry: false,
         ..st
     };
     let mut ins = insphere(rows.a.view(), rows.b.view(), lo, hi, &fast)?;
@@ -76,6 +79,10 @@ pub fn chebyshev(
         radius: ins.radius,
     })
 }
+
+/// Iterations of the complex's first insphere solve (without the active-set finish until
+/// its end); the full solve runs if it ends uncertified.
+const FAST_INSPHERE_ITER: usize = 30;
 
 /// What became of a row of the polytope.
 #[derive(Debug, Clone)]

@@ -23,25 +23,126 @@ const LOW_RANK_FRACTION: f64 = 0.5;
 /// Below this dimension the dense normal matrix is cheap anyway.
 const LOW_RANK_MIN_DIM: usize = 64;
 
-/// The normal matrix `M = D + A_S^T W_S A_S` of a layout without border (`D` the box rows'
-/// diagonal, `S` the rows kept) when `|S|` is small next to `d`, solved by the Woodbury
-/// identity through the `|S| x |S|` matrix `K = W_S^-1 + A_S D^-1 A_S^T`:
-/// `M^-1 r = D^-1 r - D^-1 A_S^T K^-1 A_S D^-1 r`. A region of a high-dimensional input
-/// (an MNIST ball: 60 rows, 784 coordinates) then costs `O(|S|^2 d)` per iteration instead
-/// of `O(d^3)`.
+/// The normal matrix `M = M_0 + U^T W_S U` when `|S|` (the rows kept) is small next to `d`,
+/// solved by the Woodbury identity through the `|S| x |S|` matrix
+/// `K = W_S^-1 + U M_0^-1 U^T`: `M^-1 r = M_0^-1 r - M_0^-1 U^T K^-1 U M_0^-1 r`. A region
+/// of a high-dimensional input (an MNIST ball: 60 rows, 784 coordinates) then costs
+/// `O(|S|^2 d)` per iteration instead of `O(d^3)`.
+///
+/// Without border `U = -A_S` and `M_0 = D`, the box rows' diagonal. With the border `e`
+/// (the insphere's radius) `U = [-A_S | 1]` and the box rows make `M_0` an arrow matrix
+/// `[[D, c], [c^T, delta]]` (`c_j = w_hi - w_lo`, `delta` the sum of the box weights), whose
+/// inverse is `blockdiag(D^-1, 0) + v v^T / sigma` with `v = (-D^-1 c, 1)` and
+/// `sigma = delta - c^T D^-1 c > 0`; then `K = W_S^-1 + A_S D^-1 A_S^T + z z^T / sigma`,
+/// `z = 1 + A_S D^-1 c`.
+///
+/// When the box weights are tiny next to the rows' (late iterations, a ball that touches
+/// no box face) the identity cancels digits: each solve is refined iteratively, and a
+/// factorisation whose refined solve of a known system misses by more
+/// than [`LOW_RANK_ACCURACY`] is not used (the dense normal matrix is formed instead).
 pub struct LowRankNormal {
     diag: Array1<f64>,
     rows: Array2<f64>,
+    /// Weights of the rows kept.
+    w: Array1<f64>,
     k: Cholesky,
+    /// `(c, sigma, delta)` of the arrow with the border.
+    border: Option<(Array1<f64>, f64, f64)>,
 }
 
+/// Steps of iterative refinement of a low-rank solve, at most.
+const REFINE_STEPS: usize = 4;
+
+/// Largest relative error of a refined low-rank solve of a known system for which the
+/// factorisation is used.
+const LOW_RANK_ACCURACY: f64 = 1e-9;
+
 impl LowRankNormal {
-    /// `M^-1 r`.
+    /// `M x`.
+    fn apply(&self, x: &Array1<f64>) -> Array1<f64> {
+        let d = self.diag.len();
+        let xx = x.slice(s![..d]);
+        let mut out = &xx * &self.diag;
+        let mut ux = self.rows.dot(&xx);
+        match &self.border {
+            None => {
+                ux *= &self.w;
+                out += &self.rows.t().dot(&ux);
+                out
+            }
+            Some((c, _, delta)) => {
+                ux.mapv_inplace(|v| x[d] - v);
+                ux *= &self.w;
+                out.scaled_add(x[d], c);
+                out -= &self.rows.t().dot(&ux);
+                let mut full = Array1::zeros(d + 1);
+                full.slice_mut(s![..d]).assign(&out);
+                full[d] = c.dot(&xx) + delta * x[d] + ux.sum();
+                full
+            }
+        }
+    }
+
+    /// Whether a refined solve of `M 1 = M 1` returns `1` to [`LOW_RANK_ACCURACY`].
+    fn accurate(&self) -> bool {
+        let n = self.diag.len() + usize::from(self.border.is_some());
+        let ones = Array1::<f64>::ones(n);
+        let x = self.solve(&self.apply(&ones));
+        x.iter().all(|&v| (v - 1.0).abs() <= LOW_RANK_ACCURACY)
+    }
+
+    /// `M_0^-1 r`.
+    fn base_solve(&self, r: &Array1<f64>) -> Array1<f64> {
+        match &self.border {
+            None => r / &self.diag,
+            Some((c, sigma, _)) => {
+                let d = self.diag.len();
+                let rx = r.slice(s![..d]);
+                let t = (r[d] - c.dot(&(&rx / &self.diag))) / sigma;
+                let mut y = Array1::zeros(d + 1);
+                y.slice_mut(s![..d])
+                    .assign(&((&rx - &(c * t)) / &self.diag));
+                y[d] = t;
+                y
+            }
+        }
+    }
+
+    /// `M^-1 r`, refined until the residual stops shrinking (at most [`REFINE_STEPS`]).
     pub fn solve(&self, r: &Array1<f64>) -> Array1<f64> {
-        let y = r / &self.diag;
-        let t = self.k.solve(self.rows.dot(&y));
-        let back = self.rows.t().dot(&t);
-        y - back / &self.diag
+        let mut x = self.woodbury(r);
+        let mut last = f64::INFINITY;
+        for _ in 0..REFINE_STEPS {
+            let res = r - &self.apply(&x);
+            let size = res.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            if size.is_nan() || size >= 0.5 * last {
+                break;
+            }
+            last = size;
+            x += &self.woodbury(&res);
+        }
+        x
+    }
+
+    /// `M^-1 r` by the identity.
+    fn woodbury(&self, r: &Array1<f64>) -> Array1<f64> {
+        let d = self.diag.len();
+        let y = self.base_solve(r);
+        // U y and U^T t, with the sign of U's x part (-A_S) folded in
+        let mut uy = self.rows.dot(&y.slice(s![..d]));
+        if self.border.is_some() {
+            uy.mapv_inplace(|v| y[d] - v);
+        }
+        let t = self.k.solve(uy);
+        let mut back = Array1::zeros(r.len());
+        let at = self.rows.t().dot(&t);
+        if self.border.is_some() {
+            back.slice_mut(s![..d]).assign(&(-at));
+            back[d] = t.sum();
+        } else {
+            back.assign(&at);
+        }
+        y - self.base_solve(&back)
     }
 }
 
@@ -216,11 +317,11 @@ impl<'a> Layout<'a> {
             .collect()
     }
 
-    /// The normal matrix as a [`LowRankNormal`] when that pays (no border, few rows kept
-    /// next to `d`, every box weight positive and finite); `None` otherwise.
+    /// The normal matrix as a [`LowRankNormal`] when that pays (few rows kept next to `d`,
+    /// every box weight positive and finite); `None` otherwise.
     pub fn low_rank_normal(&self, w: ArrayView1<f64>, reduce: f64) -> Option<LowRankNormal> {
         let (n, d) = (self.n(), self.d());
-        if self.border || d < LOW_RANK_MIN_DIM {
+        if d < LOW_RANK_MIN_DIM {
             return None;
         }
         let rows = self.kept_rows(w, reduce);
@@ -240,8 +341,32 @@ impl<'a> Layout<'a> {
         for (r, &i) in rows.iter().enumerate() {
             k[[r, r]] += 1.0 / w[i];
         }
+        let border = if self.border {
+            let c = Array1::from_shape_fn(d, |j| w[n + d + j] - w[n + j]);
+            let c_over = &c / &diag;
+            let sigma = w.slice(s![n..]).sum() - c.dot(&c_over);
+            if !(sigma > 0.0 && sigma.is_finite()) {
+                return None;
+            }
+            let z = a_s.dot(&c_over) + 1.0;
+            for p in 0..rows.len() {
+                for q in 0..rows.len() {
+                    k[[p, q]] += z[p] * z[q] / sigma;
+                }
+            }
+            Some((c, sigma, w.slice(s![n..]).sum()))
+        } else {
+            None
+        };
         let k = Cholesky::factor(k)?;
-        Some(LowRankNormal { diag, rows: a_s, k })
+        let normal = LowRankNormal {
+            diag,
+            w: Array1::from_iter(rows.iter().map(|&i| w[i])),
+            rows: a_s,
+            k,
+            border,
+        };
+        normal.accurate().then_some(normal)
     }
 
     /// Lower triangle of `G^T diag(w) G` (nz x nz). Rows whose weight `w_i |a_i|^2` is below

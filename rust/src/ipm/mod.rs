@@ -102,7 +102,7 @@ pub fn solve<'a, P: Problem<'a>>(problem: &P, start: &Start, st: &Settings) -> S
 /// A factored normal matrix.
 enum Normal {
     Dense(Cholesky),
-    LowRank(layout::LowRankNormal),
+    LowRank(Box<layout::LowRankNormal>),
 }
 
 impl Normal {
@@ -222,7 +222,7 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
             lay.low_rank_normal(w.view(), reduce)
         };
         let chol = match (low_rank, curv) {
-            (Some(l), _) => Some(Normal::LowRank(l)),
+            (Some(l), _) => Some(Normal::LowRank(Box::new(l))),
             (None, curv) => {
                 let mut mat = lay.normal_matrix(w.view(), single, reduce);
                 if let Some(f) = curv {

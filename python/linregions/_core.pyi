@@ -22,6 +22,7 @@ __all__ = [
     "SliceData",
     "pattern_keys",
     "unique_keys",
+    "Polytope",
     "Status",
     "Settings",
     "InsphereResult",
@@ -164,6 +165,19 @@ def unique_keys(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 
 @final
+class Polytope:
+    """``{A x + b >= 0, lo <= x <= hi}`` handed to the solvers (the arrays are held, not
+    copied)."""
+
+    def __new__(
+        cls,
+        a: npt.NDArray[np.float64],
+        b: npt.NDArray[np.float64],
+        lo: npt.NDArray[np.float64],
+        hi: npt.NDArray[np.float64],
+    ) -> Polytope: ...
+
+@final
 class Status:
     OPTIMAL: Status
     POINT_BELOW: Status
@@ -244,18 +258,9 @@ class RowClassification:
     by_straight_rays: Final[int]
     by_bent_rays: Final[int]
 
-def insphere(
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
-    settings: Settings,
-) -> InsphereResult: ...
+def insphere(poly: Polytope, settings: Settings) -> InsphereResult: ...
 def lp_minimize(
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
+    poly: Polytope,
     c: npt.NDArray[np.float64],
     c0: float,
     x0: npt.NDArray[np.float64],
@@ -264,10 +269,7 @@ def lp_minimize(
     stop_above: float = ...,
 ) -> LpResult: ...
 def class_maxima(
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
+    poly: Polytope,
     w: npt.NDArray[np.float64],
     c: npt.NDArray[np.float64],
     x: npt.NDArray[np.float64],
@@ -275,10 +277,7 @@ def class_maxima(
     settings: Settings,
 ) -> list[ClassMaximum]: ...
 def classify_rows(
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
+    poly: Polytope,
     x0: npt.NDArray[np.float64],
     tol: float,
     duplicate_tol: float,
@@ -310,19 +309,11 @@ class RegionRecords(_Regions):
 
 def complex_search(
     net: Network,
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
+    domain: Polytope,
     max_regions: int,
     workers: int | None = None,
     progress: Callable[[int, int, float], object] | None = None,
 ) -> ComplexResult: ...
 def complex_describe(
-    net: Network,
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
-    points: npt.NDArray[np.float64],
+    net: Network, domain: Polytope, points: npt.NDArray[np.float64]
 ) -> RegionRecords: ...

@@ -14,7 +14,17 @@ pub struct Polytope<'a> {
     pub hi: ArrayView1<'a, f64>,
 }
 
-impl Polytope<'_> {
+impl<'a> Polytope<'a> {
+    /// The same views with a shorter lifetime (to pair them with views of another origin).
+    pub fn reborrow<'b>(self) -> Polytope<'b>
+    where
+        'a: 'b,
+    {
+        let (a, b) = (self.a.reborrow(), self.b.reborrow());
+        let (lo, hi) = (self.lo.reborrow(), self.hi.reborrow());
+        Polytope { a, b, lo, hi }
+    }
+
     /// Ambient dimension d.
     pub fn dim(&self) -> usize {
         self.a.ncols()

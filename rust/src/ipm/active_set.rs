@@ -236,11 +236,8 @@ pub fn minimize_small(
     exits: Exits,
     st: &Settings,
 ) -> Option<LpResult> {
-    let Lp {
-        poly: Polytope { a, b, lo, hi },
-        c,
-        c0,
-    } = *lp;
+    let Polytope { a, b, lo, hi } = lp.poly;
+    let (c, c0) = (lp.c, lp.c0);
     let (n, d) = a.dim();
     if d > MAX_DIM || c.len() != d || x0.len() != d || b.len() != n {
         return None;

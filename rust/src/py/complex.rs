@@ -2,12 +2,12 @@
 //! used to merge tiles enumerated apart (Dask).
 
 use ndarray::{Array1, Array2};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use rayon::prelude::*;
 
 use super::network::PyNetwork;
-use super::polytope_views;
+use super::polytope::PyPolytope;
 use crate::complex::{expand, search, Domain, Expanded, Progress, RegionRecord, Settings};
 use crate::error::{CoreError, Result};
 use crate::pattern::{key_array, key_halves};
@@ -35,16 +35,6 @@ fn columns(regions: &[&RegionRecord], d: usize, words: usize) -> Columns {
 
 fn pairs<T: Copy + Default>(v: &[(T, T)]) -> Array2<T> {
     Array2::from_shape_fn((v.len(), 2), |(i, j)| if j == 0 { v[i].0 } else { v[i].1 })
-}
-
-fn domain_of(
-    a: PyReadonlyArray2<f64>,
-    b: PyReadonlyArray1<f64>,
-    lo: PyReadonlyArray1<f64>,
-    hi: PyReadonlyArray1<f64>,
-) -> Result<Domain> {
-    let (a, b, lo, hi) = polytope_views(&a, &b, &lo, &hi);
-    Domain::new(a, b, lo, hi)
 }
 
 /// Every region of a domain (see `linregions.model.complex`).
@@ -76,20 +66,16 @@ pub(crate) struct PyComplexResult {
 /// Enumerates the regions of `net` in `{A x + b >= 0, lo <= x <= hi}`; `progress` (optional)
 /// is called as `progress(found, frontier, seconds)`.
 #[pyfunction]
-#[pyo3(signature = (net, a, b, lo, hi, max_regions, workers=None, progress=None))]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn complex_search<'py>(
-    py: Python<'py>,
+#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None))]
+pub(crate) fn complex_search(
+    py: Python<'_>,
     net: &PyNetwork,
-    a: PyReadonlyArray2<'py, f64>,
-    b: PyReadonlyArray1<'py, f64>,
-    lo: PyReadonlyArray1<'py, f64>,
-    hi: PyReadonlyArray1<'py, f64>,
+    domain: &PyPolytope,
     max_regions: usize,
     workers: Option<usize>,
     progress: Option<PyObject>,
 ) -> PyResult<PyComplexResult> {
-    let domain = domain_of(a, b, lo, hi)?;
+    let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
     let inner = &net.inner;
     // Ctrl-C is checked after each batch: the search then stops and returns what it found
     let report = |p: Progress| -> bool {
@@ -162,13 +148,10 @@ pub(crate) struct PyRegionRecords {
 pub(crate) fn complex_describe<'py>(
     py: Python<'py>,
     net: &PyNetwork,
-    a: PyReadonlyArray2<'py, f64>,
-    b: PyReadonlyArray1<'py, f64>,
-    lo: PyReadonlyArray1<'py, f64>,
-    hi: PyReadonlyArray1<'py, f64>,
+    domain: &PyPolytope,
     points: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<PyRegionRecords> {
-    let domain = domain_of(a, b, lo, hi)?;
+    let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
     let inner = &net.inner;
     let pts = points.as_array();
     if pts.ncols() != inner.n_inputs() {

@@ -7,6 +7,7 @@ from typing import Callable, ClassVar, Final, final, type_check_only
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import disjoint_base
 
 __all__ = [
     "__version__",
@@ -17,8 +18,10 @@ __all__ = [
     "Network",
     "BoundaryPolicy",
     "RegionData",
+    "_Patterns",
     "PatternData",
     "WalkData",
+    "Polygons",
     "SliceData",
     "pattern_keys",
     "unique_keys",
@@ -33,6 +36,7 @@ __all__ = [
     "lp_minimize",
     "class_maxima",
     "classify_rows",
+    "_Regions",
     "ComplexResult",
     "RegionRecords",
     "complex_search",
@@ -64,10 +68,10 @@ class RegionData:
     logit_c: Final[npt.NDArray[np.float64]]
     boundary: Final[list[tuple[int, int, float]]]
 
-@type_check_only
+@disjoint_base
 class _Patterns:
-    """Packed activation patterns (one row of 64-bit words per pattern) and their keys;
-    stub-only: the fields the pattern-carrying results share."""
+    """Packed activation patterns (one row of 64-bit words per pattern) and their keys: the
+    base class of the pattern-carrying results."""
 
     bits: Final[npt.NDArray[np.uint64]]
     keys: Final[npt.NDArray[np.uint64]]
@@ -86,14 +90,17 @@ class WalkData(_Patterns):
     logits: Final[npt.NDArray[np.float64]]
 
 @final
-class SliceData(_Patterns):
+class Polygons:
     vertices: Final[npt.NDArray[np.float64]]
     offsets: Final[npt.NDArray[np.int64]]
+
+@final
+class SliceData(_Patterns):
+    polygons: Final[Polygons]
     active_fraction: Final[npt.NDArray[np.float64]]
     classes: Final[npt.NDArray[np.int64]]
     logit_maps: Final[npt.NDArray[np.float64]]
-    class_vertices: Final[npt.NDArray[np.float64]]
-    class_offsets: Final[npt.NDArray[np.int64]]
+    class_polygons: Final[Polygons]
     class_parent: Final[npt.NDArray[np.int64]]
     class_label: Final[npt.NDArray[np.int64]]
 
@@ -284,10 +291,11 @@ def classify_rows(
     max_bends: int,
 ) -> RowClassification: ...
 
-@type_check_only
+@disjoint_base
 class _Regions(_Patterns):
-    """Stub-only: one record per region found by the complex search (its pattern, a point
-    inside, its inradius and facet count) and how many regions were left unsettled."""
+    """One record per region found by the complex search (its pattern, a point inside, its
+    inradius and facet count) and how many regions were left unsettled: the base class of
+    both search results."""
 
     points: Final[npt.NDArray[np.float64]]
     inradius: Final[npt.NDArray[np.float64]]

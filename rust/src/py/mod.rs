@@ -9,6 +9,7 @@ mod complex;
 mod errors;
 mod ipm;
 mod network;
+mod patterns;
 mod polytope;
 mod slice;
 mod walk;
@@ -32,9 +33,11 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_items!(m;
         classes: [
             network::PyNetwork, network::PyBoundaryPolicy, network::PyRegionData,
-            network::PyPatternData, walk::PyWalkData, slice::PySliceData,
+            patterns::PyPatterns, network::PyPatternData, walk::PyWalkData, slice::PySliceData,
+            slice::PyPolygons,
             ipm::PyStatus, ipm::PySettings, ipm::PyInsphere, ipm::PyLpResult, ipm::PyClassMaximum,
-            polytope::PyPolytope, polytope::PyRowClassification, complex::PyComplexResult, complex::PyRegionRecords,
+            polytope::PyPolytope, polytope::PyRowClassification, complex::PyRegions,
+            complex::PyComplexResult, complex::PyRegionRecords,
         ];
         functions: [
             network::pattern_keys, network::unique_keys,

@@ -73,6 +73,38 @@ impl Sides {
     }
 }
 
+/// The real box of a problem (sides may be infinite; the layout holds the artificial one)
+/// and which of its sides are infinite.
+#[derive(Debug, Clone)]
+pub struct RealBox {
+    pub lo: Array1<f64>,
+    pub hi: Array1<f64>,
+    pub sides: Sides,
+}
+
+impl RealBox {
+    pub fn new(lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> Self {
+        let sides = Sides::new(lo, hi);
+        let (lo, hi) = (lo.to_owned(), hi.to_owned());
+        RealBox { lo, hi, sides }
+    }
+
+    /// [`Sides::term`] of coordinate `j` over this box.
+    pub fn term(&self, j: usize, r: f64, tol: f64) -> f64 {
+        self.sides.term(j, r, self.lo[j], self.hi[j], tol)
+    }
+}
+
+/// The bound the stall test measures progress by: the real one once it is certified
+/// (finite), the artificial box's before.
+pub fn progress_bound(real: f64, artificial: f64) -> f64 {
+    if real.is_finite() {
+        real
+    } else {
+        artificial
+    }
+}
+
 /// The artificial finite box: finite sides are kept, an infinite side is placed
 /// `reach` away from `center` (or from the finite side).
 pub fn artificial_box(

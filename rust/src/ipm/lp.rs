@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use ndarray::{Array1, ArrayView1, ArrayView2, CowArray, Zip};
 
 use super::active_set;
-use super::free::{self, Sides};
+use super::free::{self, RealBox};
 use super::{solve, Layout, Point, Problem, Settings, Start, Status};
 use crate::error::{CoreError, Result};
 use crate::linalg::dense::matvec;
@@ -71,10 +71,7 @@ struct LpProblem<'a> {
     c0: f64,
     exits: Exits,
     best: RefCell<Best>,
-    /// The real box (sides may be infinite; the layout holds the artificial one).
-    lo: Array1<f64>,
-    hi: Array1<f64>,
-    sides: Sides,
+    real: RealBox,
 }
 
 impl LpProblem<'_> {
@@ -98,14 +95,14 @@ impl LpProblem<'_> {
     /// multipliers are first corrected ([`free::correct`]); `-inf` when that fails.
     fn real_lower_bound(&self, lam_rows: ArrayView1<f64>) -> f64 {
         let lay = &self.lay;
-        let Some((l, atl)) = free::correct(lay.a.view(), lam_rows, self.c, &self.sides) else {
+        let Some((l, atl)) = free::correct(lay.a.view(), lam_rows, self.c, &self.real.sides) else {
             return f64::NEG_INFINITY;
         };
         let tol = free::residual_tol(lay.a.view(), l.view(), self.c);
         let mut bound = self.c0 - l.dot(&lay.b);
         for j in 0..lay.d() {
             let r = self.c[j] - atl[j];
-            bound += self.sides.term(j, r, self.lo[j], self.hi[j], tol[j]);
+            bound += self.real.term(j, r, tol[j]);
         }
         bound
     }
@@ -150,7 +147,7 @@ impl<'a> Problem<'a> for LpProblem<'a> {
             let atl = lay.atv(lc.view());
             self.lower_bound(lc.slice(ndarray::s![..n]), atl.view())
         };
-        if self.sides.any() {
+        if self.real.sides.any() {
             // the bound above holds for the artificial box only: certify for the real set
             // when it would end the solve (one correction costs about one iteration)
             let art = {
@@ -188,11 +185,7 @@ impl<'a> Problem<'a> for LpProblem<'a> {
 
     fn gap(&self) -> f64 {
         let best = self.best.borrow();
-        let lower = if best.lower.is_finite() {
-            best.lower
-        } else {
-            best.art_lower
-        };
+        let lower = free::progress_bound(best.lower, best.art_lower);
         (best.value - lower) / best.value.abs().max(lower.abs()).max(1e-300)
     }
 }
@@ -264,8 +257,8 @@ impl Lp<'_> {
             c,
             c0,
         } = *self;
-        let sides = Sides::new(lo, hi);
-        let (lo_a, hi_a) = if sides.any() {
+        let real = RealBox::new(lo, hi);
+        let (lo_a, hi_a) = if real.sides.any() {
             let unit_b = Array1::from_iter(a.rows().into_iter().zip(b).map(|(r, &bi)| {
                 let nr = r.dot(&r).sqrt();
                 if nr > 0.0 {
@@ -308,9 +301,7 @@ impl Lp<'_> {
                 lower: f64::NEG_INFINITY,
                 art_lower: f64::NEG_INFINITY,
             }),
-            lo: lo.to_owned(),
-            hi: hi.to_owned(),
-            sides,
+            real,
         };
         let sol = solve(&problem, &start, st);
         let best = problem.best.into_inner();

@@ -321,6 +321,7 @@ def complex_search(
     max_regions: int,
     workers: int | None = None,
     progress: Callable[[int, int, float], object] | None = None,
+    planar: bool = True,
 ) -> ComplexResult: ...
 def complex_describe(
     net: Network, domain: Polytope, points: npt.NDArray[np.float64]

@@ -145,18 +145,132 @@ fn probe(
 /// (within `tol` of the maximum, or `entering` positions) broken by the largest
 /// derivative, then by position.
 fn lex_argmax(h: &Array2<f64>, win: &[usize], tol: f64, entering: &[usize]) -> usize {
+    lex_argmax_at(h, win, tol, entering, (0, 1))
+}
+
+/// [`lex_argmax`] with the values in column `cols.0` of `h` and the derivatives in `cols.1`.
+fn lex_argmax_at(
+    h: &Array2<f64>,
+    win: &[usize],
+    tol: f64,
+    entering: &[usize],
+    (vc, dc): (usize, usize),
+) -> usize {
     let best = win
         .iter()
-        .map(|&j| h[[j, 0]])
+        .map(|&j| h[[j, vc]])
         .fold(f64::NEG_INFINITY, f64::max);
     let mut arg = usize::MAX;
     for (p, &j) in win.iter().enumerate() {
-        let tied = h[[j, 0]] >= best - tol || entering.contains(&p);
-        if tied && (arg == usize::MAX || h[[j, 1]] > h[[win[arg], 1]]) {
+        let tied = h[[j, vc]] >= best - tol || entering.contains(&p);
+        if tied && (arg == usize::MAX || h[[j, dc]] > h[[win[arg], dc]]) {
             arg = p;
         }
     }
     arg
+}
+
+/// Points per task of [`patterns_after`].
+const PROBE_CHUNK: usize = 256;
+
+/// The packed pattern `(k, words)` of the region entered just after each point `x[c]` in
+/// the direction `u[c]` (`x`, `u`: `(k, n_inputs)`), by the walk's lexicographic rule: a unit
+/// whose value is within `tol` of its switch is decided by its derivative along `u[c]`. One
+/// forward pass of the points and their directions stacked (rayon tasks over chunks).
+pub fn patterns_after(
+    net: &Network,
+    x: ArrayView2<f64>,
+    u: ArrayView2<f64>,
+    tol: f64,
+) -> Array2<u64> {
+    let mut bits = Array2::<u64>::zeros((x.nrows(), n_words(net.n_pattern_bits())));
+    bits.axis_chunks_iter_mut(Axis(0), PROBE_CHUNK)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(c, mut out)| {
+            let rows = c * PROBE_CHUNK..c * PROBE_CHUNK + out.nrows();
+            let xs = x.slice(ndarray::s![rows.clone(), ..]);
+            let us = u.slice(ndarray::s![rows, ..]);
+            probe_rows(net, xs, us, tol, &mut out);
+        });
+    bits
+}
+
+/// [`patterns_after`] for one chunk: node values in rows `0..k`, derivatives in `k..2k`.
+fn probe_rows(
+    net: &Network,
+    x: ArrayView2<f64>,
+    u: ArrayView2<f64>,
+    tol: f64,
+    bits: &mut ndarray::ArrayViewMut2<u64>,
+) {
+    let k = x.nrows();
+    let mut vd: Vec<Array2<f64>> = Vec::with_capacity(net.nodes.len());
+    let mut bit = 0usize;
+    for node in &net.nodes {
+        let out = match &node.op {
+            Op::Input => concatenate![Axis(0), x, u],
+            Op::Affine {
+                input,
+                weight,
+                bias,
+            } => {
+                let mut y = weight.apply_rows(vd[*input].view());
+                for mut row in y.rows_mut().into_iter().take(k) {
+                    row += bias;
+                }
+                y
+            }
+            Op::Add { inputs } => {
+                let mut y = vd[inputs[0]].clone();
+                for &i in &inputs[1..] {
+                    y += &vd[i];
+                }
+                y
+            }
+            Op::Relu { input, slope } => {
+                let mut y = vd[*input].clone();
+                for p in 0..k {
+                    let row = bits
+                        .row_mut(p)
+                        .into_slice()
+                        .expect("contiguous pattern row");
+                    for i in 0..node.size {
+                        if lex_active(y[[p, i]], y[[k + p, i]], tol) {
+                            row.set_bit(bit + i);
+                        } else {
+                            y[[p, i]] *= slope[i];
+                            y[[k + p, i]] *= slope[i];
+                        }
+                    }
+                }
+                bit += node.size;
+                y
+            }
+            Op::MaxPool { input, windows } => {
+                let h = vd[*input].t();
+                let h = h.to_owned(); // (units, 2k): lex_argmax reads columns
+                let mut y = Array2::<f64>::zeros((2 * k, windows.len()));
+                for p in 0..k {
+                    let row = bits
+                        .row_mut(p)
+                        .into_slice()
+                        .expect("contiguous pattern row");
+                    let mut off = bit;
+                    for (w, win) in windows.iter().enumerate() {
+                        let arg = lex_argmax_at(&h, win, tol, &[], (p, k + p));
+                        y[[p, w]] = h[[win[arg], p]];
+                        y[[k + p, w]] = h[[win[arg], k + p]];
+                        row.set_bit(off + arg);
+                        off += win.len();
+                    }
+                }
+                bit += windows.iter().map(Vec::len).sum::<usize>();
+                y
+            }
+        };
+        vd.push(out);
+    }
 }
 
 /// Smallest step `t >= 0` (in beta units) after which some unit switches, and the units

@@ -6,6 +6,7 @@ mod common;
 use std::collections::HashSet;
 
 use common::{dense_net, Rng};
+use linregions_core::complex::planar::planar;
 use linregions_core::complex::{search, Complex, Domain, Settings};
 use linregions_core::forward::forward;
 use linregions_core::ir::{Network, Weight};
@@ -166,7 +167,16 @@ fn l1_ball_and_cap() {
     let sub = pts.select(ndarray::Axis(0), &inside);
     let found: HashSet<u128> = cx.regions.iter().map(|r| r.key).collect();
     assert!(key_set_of_points(&net, &sub).is_subset(&found));
-    let capped = search(&net, &dom, Settings { max_regions: 3 }, None).unwrap();
+    let capped = search(
+        &net,
+        &dom,
+        Settings {
+            max_regions: 3,
+            ..Settings::default()
+        },
+        None,
+    )
+    .unwrap();
     assert_eq!(capped.regions.len(), 3);
     assert!(!capped.complete);
 }
@@ -182,7 +192,16 @@ fn refuses_a_mismatched_domain() {
         array![1.0, 1.0, 1.0].view(),
     )
     .unwrap();
-    assert!(search(&net, &dom3, Settings { max_regions: 0 }, None).is_err());
+    assert!(search(
+        &net,
+        &dom3,
+        Settings {
+            max_regions: 0,
+            ..Settings::default()
+        },
+        None
+    )
+    .is_err());
 }
 
 #[test]
@@ -198,7 +217,12 @@ fn a_progress_callback_can_stop_the_search() {
         calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         false
     };
-    let part = search(&net, &dom, Settings::default(), Some(&stop)).unwrap();
+    // the search proper (the slice route of two inputs reports once, when it is done)
+    let searching = Settings {
+        planar: false,
+        ..Settings::default()
+    };
+    let part = search(&net, &dom, searching, Some(&stop)).unwrap();
     assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 1);
     assert!(part.interrupted && !part.complete && full.complete && !full.interrupted);
     assert!(!part.regions.is_empty() && part.regions.len() < full.regions.len());
@@ -208,4 +232,65 @@ fn a_progress_callback_can_stop_the_search() {
         .regions
         .iter()
         .all(|r| dom.contains_strictly(r.point.view()) && r.inradius > 0.0));
+}
+
+/// Key pairs and units of the edges of a complex.
+fn edge_set(cx: &Complex) -> HashSet<(u128, u128, i64, i64)> {
+    cx.edges
+        .iter()
+        .zip(&cx.edge_units)
+        .map(|(&(i, j), &(l, u))| {
+            let (a, b) = (cx.regions[i].key, cx.regions[j].key);
+            (a.min(b), a.max(b), l, u)
+        })
+        .collect()
+}
+
+#[test]
+fn the_slice_route_equals_the_search() {
+    // two inputs over a box: the complex read off the slice must be the search's, record by
+    // record, on an MLP, the degenerate max-pool net above and a leaky residual net
+    let mut rng = Rng(29);
+    let mlp = dense_net(&mut rng, &[2, 12, 12, 3], 0.0);
+    let mut leaky = Network::new(2).unwrap();
+    let a = common::add_dense(&mut leaky, &mut rng, 0, 2, 2);
+    let r = leaky.add_relu(a, 0.2).unwrap();
+    let s = leaky.add_sum(vec![0, r]).unwrap();
+    common::dense_tail(&mut leaky, &mut rng, s, &[2, 9, 2], 0.0);
+    let dom = Domain::boxed(array![-1.0, -0.5].view(), array![0.8, 1.0].view()).unwrap();
+    let searching = Settings {
+        planar: false,
+        ..Settings::default()
+    };
+    for net in [&mlp, &leaky] {
+        let cx = planar(net, &dom, &Settings::default())
+            .unwrap()
+            .expect("the slice route applies and its checks pass");
+        check_consistent(net, &dom, &cx);
+        let by_search = search(net, &dom, searching, None).unwrap();
+        let keys = |c: &Complex| c.regions.iter().map(|r| r.key).collect::<HashSet<u128>>();
+        assert_eq!(keys(&cx), keys(&by_search));
+        assert_eq!(edge_set(&cx), edge_set(&by_search));
+        for r in &cx.regions {
+            let twin = by_search.regions.iter().find(|t| t.key == r.key).unwrap();
+            assert_eq!(r.n_facets, twin.n_facets);
+            assert!((r.inradius - twin.inradius).abs() <= 1e-7 * twin.inradius);
+        }
+    }
+    // a domain with rows (an L1 ball) or three inputs: not this route
+    let l1 = Domain::l1_ball(array![0.0, 0.0].view(), 0.5).unwrap();
+    assert!(planar(&mlp, &l1, &Settings::default()).unwrap().is_none());
+    let capped = planar(
+        &mlp,
+        &dom,
+        &Settings {
+            max_regions: 4,
+            planar: true,
+        },
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(capped.regions.len(), 4);
+    assert!(!capped.complete);
+    assert!(capped.edges.iter().all(|&(i, j)| i < 4 && j < 4));
 }

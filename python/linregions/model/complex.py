@@ -268,6 +268,7 @@ def enumerate_regions(
     max_regions: int = MAX_REGIONS,
     workers: int | None = None,
     progress: bool | Callable[[int, int, float], Any] | None = None,
+    method: str = "auto",
 ) -> Complex:
     """Every full-dimensional linear region of ``net`` inside ``domain`` (``Network.regions``
     without a Dask ``scheduler``).
@@ -288,6 +289,11 @@ def enumerate_regions(
         as ``progress(found, frontier, seconds)``. Ctrl-C (or the callable raising
         ``KeyboardInterrupt``) stops the search after the current batch of regions and returns
         what was found, with ``complete`` False and a warning.
+    method : {"auto", "search"}
+        ``"search"``: the search across certified facets in every case. ``"auto"``: a
+        network with two inputs over a box is read off the exact 2-D slice instead (the
+        regions are its polygons; each polygon's ball, facets and neighbours are computed
+        and checked there, and the search runs if a check fails); other cases search.
 
     Returns
     -------
@@ -314,7 +320,18 @@ def enumerate_regions(
 
     if workers is not None and int(workers) < 1:
         raise InvalidValueError(f"workers must be >= 1, got {workers}")
-    res = net.search_regions(dom.A, dom.b, dom.lo, dom.hi, int(max_regions), workers, callback)
+    if method not in ("auto", "search"):
+        raise InvalidValueError(f"method must be 'auto' or 'search', got {method!r}")
+    res = net.search_regions(
+        dom.A,
+        dom.b,
+        dom.lo,
+        dom.hi,
+        int(max_regions),
+        workers,
+        callback,
+        planar=method == "auto",
+    )
     if bar is not None:
         bar.close()
     return finish(

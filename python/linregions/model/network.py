@@ -259,6 +259,7 @@ class Network:
         progress: Any = None,
         scheduler: Any = None,
         tiles: Any = None,
+        method: str = "auto",
     ) -> Complex:
         """Every full-dimensional linear region inside ``domain`` (default: the input box),
         as a :class:`~linregions.Complex`; see
@@ -278,7 +279,12 @@ class Network:
                 max_regions=int(max_regions),
             )
         return enumerate_regions(
-            self, domain, max_regions=max_regions, workers=workers, progress=progress
+            self,
+            domain,
+            max_regions=max_regions,
+            workers=workers,
+            progress=progress,
+            method=method,
         )
 
     def search_regions(
@@ -290,12 +296,14 @@ class Network:
         max_regions: int,
         workers: Optional[int] = None,
         callback: Optional[Callable[..., Any]] = None,
+        planar: bool = True,
     ) -> Any:
         """The Rust region search over the domain ``{A x + b >= 0, lo <= x <= hi}``.
 
         The engine behind :meth:`regions` and :func:`linregions.local_complexity`; returns
         the core's typed ``ComplexResult`` (keys, bits, points, inradius, n_facets, edges,
-        edge_units, complete, unsettled). ``callback(found, frontier)`` reports progress.
+        edge_units, complete, unsettled). ``callback(found, frontier)`` reports progress;
+        ``planar``: two inputs over a box are read off the exact 2-D slice.
         """
         return _core.complex_search(
             self._core,
@@ -303,6 +311,7 @@ class Network:
             int(max_regions),
             None if workers is None else int(workers),
             callback,
+            planar,
         )
 
     def describe_regions(self, domain: Any, points: np.ndarray) -> Any:

@@ -23,6 +23,7 @@
 
 pub mod domain;
 pub mod engine;
+pub mod planar;
 pub mod search;
 pub mod step;
 

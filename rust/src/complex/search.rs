@@ -21,16 +21,20 @@ const BATCH: usize = 512;
 /// Points tried (the domain's center, then pseudo-random ones) to find a first region.
 const START_TRIES: usize = 64;
 
-/// Limits of [`search`].
+/// Limits and route of [`search`].
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
     pub max_regions: usize,
+    /// Two inputs and a box: read the complex off the exact 2-D slice
+    /// ([`super::planar`]) instead of searching (the search runs if a check fails there).
+    pub planar: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_regions: MAX_REGIONS,
+            planar: true,
         }
     }
 }
@@ -225,7 +229,22 @@ pub fn search(
     if st.max_regions == 0 {
         return Err(CoreError::Value("max_regions must be at least 1".into()));
     }
-    let start = Instant::now();
+    let start_time = Instant::now();
+    if st.planar {
+        if let Some(cx) = super::planar::planar(net, domain, &st)? {
+            if let Some(cb) = progress {
+                let seconds = start_time.elapsed().as_secs_f64();
+                let found = cx.regions.len();
+                cb(Progress {
+                    found,
+                    frontier: 0,
+                    seconds,
+                });
+            }
+            return Ok(cx);
+        }
+    }
+    let start = start_time;
     let mut index: HashMap<u128, usize> = HashMap::new();
     let mut regions: Vec<RegionRecord> = Vec::new();
     // per region, the (key, layer, unit) across each facet: O(1) numbers per facet

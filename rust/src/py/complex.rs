@@ -78,9 +78,10 @@ pub(crate) struct PyComplexResult {
 }
 
 /// Enumerates the regions of `net` in `{A x + b >= 0, lo <= x <= hi}`; `progress` (optional)
-/// is called as `progress(found, frontier, seconds)`.
+/// is called as `progress(found, frontier, seconds)`; `planar`: two inputs and a box are
+/// read off the exact slice (see `complex::planar`).
 #[pyfunction]
-#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None))]
+#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None, planar=true))]
 pub(crate) fn complex_search(
     py: Python<'_>,
     net: &PyNetwork,
@@ -88,6 +89,7 @@ pub(crate) fn complex_search(
     max_regions: usize,
     workers: Option<usize>,
     progress: Option<PyObject>,
+    planar: bool,
 ) -> PyResult<Py<PyComplexResult>> {
     let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
     let inner = &net.inner;
@@ -106,7 +108,11 @@ pub(crate) fn complex_search(
             py.check_signals().is_ok()
         })
     };
-    let run = || search(inner, &domain, Settings { max_regions }, Some(&report));
+    let settings = Settings {
+        max_regions,
+        planar,
+    };
+    let run = || search(inner, &domain, settings, Some(&report));
     let cx = py.allow_threads(|| match workers {
         None => run(),
         Some(w) => rayon::ThreadPoolBuilder::new()

@@ -96,19 +96,19 @@ def test_slice_data_fields():
     s = net._core.slice(o, u, v, (-1.0, 1.0, -1.0, 1.0))
     f = _fields(s)
     assert set(f) == {
-        "vertices",
-        "offsets",
+        "polygons",
         "bits",
         "keys",
         "active_fraction",
         "classes",
         "logit_maps",
-        "class_vertices",
-        "class_offsets",
+        "class_polygons",
         "class_parent",
         "class_label",
     }
-    p = s.offsets.shape[0] - 1
+    assert set(_fields(s.polygons)) == {"vertices", "offsets"}
+    assert s.class_polygons.vertices.shape[1] == 2
+    p = s.polygons.offsets.shape[0] - 1
     assert s.logit_maps.shape == (p, 3, 3)
     assert s.keys.dtype == np.uint64 and s.classes.dtype == np.int64
     with pytest.raises(AttributeError):

@@ -243,10 +243,11 @@ def test_interior_point_lp_against_highs(seed):
     b = poly.b / np.linalg.norm(poly.A, axis=1)
     x0 = poly.insphere().center
     st = _core.Settings("lp", rel_tol=1e-10)
+    core_poly = _core.Polytope(A, b, poly.lo, poly.hi)
     for _ in range(3):
         c = rng.standard_normal(poly.dim)
         ref = linprog(c, A_ub=-A, b_ub=b, bounds=list(zip(poly.lo, poly.hi)), method="highs")
-        res = _core.lp_minimize(A, b, poly.lo, poly.hi, c, 0.5, x0, st)
+        res = _core.lp_minimize(core_poly, c, 0.5, x0, st)
         x, value = res.x, res.value
         assert res.status == _core.Status.OPTIMAL and res.status.label == "optimal"
         assert abs(value - (ref.fun + 0.5)) < 1e-8 * max(1.0, abs(ref.fun))
@@ -254,14 +255,14 @@ def test_interior_point_lp_against_highs(seed):
         assert (A @ x + b >= 0).all() and (x >= poly.lo).all() and (x <= poly.hi).all()
         assert abs(c @ x + 0.5 - value) < 1e-12
         opt = ref.fun + 0.5
-        res = _core.lp_minimize(A, b, poly.lo, poly.hi, c, 0.5, x0, st, stop_above=opt - 0.05)
+        res = _core.lp_minimize(core_poly, c, 0.5, x0, st, stop_above=opt - 0.05)
         assert res.status == _core.Status.BOUND_ABOVE
         assert opt - 0.05 <= res.lower_bound <= opt + 1e-9
-        res = _core.lp_minimize(A, b, poly.lo, poly.hi, c, 0.5, x0, st, stop_below=opt + 0.05)
+        res = _core.lp_minimize(core_poly, c, 0.5, x0, st, stop_below=opt + 0.05)
         assert res.status == _core.Status.POINT_BELOW and res.value < opt + 0.05
         assert (A @ res.x + b >= 0).all() and abs(c @ res.x + 0.5 - res.value) < 1e-12
     with pytest.raises(ValueError, match="strictly"):
-        _core.lp_minimize(A, b, poly.lo, poly.hi, c, 0.0, poly.hi.copy(), st)
+        _core.lp_minimize(core_poly, c, 0.0, poly.hi.copy(), st)
 
 
 def test_auto_with_few_bends_decides_rows_by_lps_and_agrees():

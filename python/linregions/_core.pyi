@@ -7,6 +7,7 @@ from typing import Callable, ClassVar, Final, final, type_check_only
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import disjoint_base
 
 __all__ = [
     "__version__",
@@ -17,11 +18,14 @@ __all__ = [
     "Network",
     "BoundaryPolicy",
     "RegionData",
+    "_Patterns",
     "PatternData",
     "WalkData",
+    "Polygons",
     "SliceData",
     "pattern_keys",
     "unique_keys",
+    "Polytope",
     "Status",
     "Settings",
     "InsphereResult",
@@ -32,6 +36,7 @@ __all__ = [
     "lp_minimize",
     "class_maxima",
     "classify_rows",
+    "_Regions",
     "ComplexResult",
     "RegionRecords",
     "complex_search",
@@ -63,10 +68,10 @@ class RegionData:
     logit_c: Final[npt.NDArray[np.float64]]
     boundary: Final[list[tuple[int, int, float]]]
 
-@type_check_only
+@disjoint_base
 class _Patterns:
-    """Packed activation patterns (one row of 64-bit words per pattern) and their keys;
-    stub-only: the fields the pattern-carrying results share."""
+    """Packed activation patterns (one row of 64-bit words per pattern) and their keys: the
+    base class of the pattern-carrying results."""
 
     bits: Final[npt.NDArray[np.uint64]]
     keys: Final[npt.NDArray[np.uint64]]
@@ -85,14 +90,17 @@ class WalkData(_Patterns):
     logits: Final[npt.NDArray[np.float64]]
 
 @final
-class SliceData(_Patterns):
+class Polygons:
     vertices: Final[npt.NDArray[np.float64]]
     offsets: Final[npt.NDArray[np.int64]]
+
+@final
+class SliceData(_Patterns):
+    polygons: Final[Polygons]
     active_fraction: Final[npt.NDArray[np.float64]]
     classes: Final[npt.NDArray[np.int64]]
     logit_maps: Final[npt.NDArray[np.float64]]
-    class_vertices: Final[npt.NDArray[np.float64]]
-    class_offsets: Final[npt.NDArray[np.int64]]
+    class_polygons: Final[Polygons]
     class_parent: Final[npt.NDArray[np.int64]]
     class_label: Final[npt.NDArray[np.int64]]
 
@@ -162,6 +170,19 @@ def pattern_keys(bits: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]: ...
 def unique_keys(
     keys: npt.NDArray[np.uint64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
+@final
+class Polytope:
+    """``{A x + b >= 0, lo <= x <= hi}`` handed to the solvers (the arrays are held, not
+    copied)."""
+
+    def __new__(
+        cls,
+        a: npt.NDArray[np.float64],
+        b: npt.NDArray[np.float64],
+        lo: npt.NDArray[np.float64],
+        hi: npt.NDArray[np.float64],
+    ) -> Polytope: ...
 
 @final
 class Status:
@@ -244,18 +265,9 @@ class RowClassification:
     by_straight_rays: Final[int]
     by_bent_rays: Final[int]
 
-def insphere(
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
-    settings: Settings,
-) -> InsphereResult: ...
+def insphere(poly: Polytope, settings: Settings) -> InsphereResult: ...
 def lp_minimize(
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
+    poly: Polytope,
     c: npt.NDArray[np.float64],
     c0: float,
     x0: npt.NDArray[np.float64],
@@ -264,10 +276,7 @@ def lp_minimize(
     stop_above: float = ...,
 ) -> LpResult: ...
 def class_maxima(
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
+    poly: Polytope,
     w: npt.NDArray[np.float64],
     c: npt.NDArray[np.float64],
     x: npt.NDArray[np.float64],
@@ -275,20 +284,18 @@ def class_maxima(
     settings: Settings,
 ) -> list[ClassMaximum]: ...
 def classify_rows(
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
+    poly: Polytope,
     x0: npt.NDArray[np.float64],
     tol: float,
     duplicate_tol: float,
     max_bends: int,
 ) -> RowClassification: ...
 
-@type_check_only
+@disjoint_base
 class _Regions(_Patterns):
-    """Stub-only: one record per region found by the complex search (its pattern, a point
-    inside, its inradius and facet count) and how many regions were left unsettled."""
+    """One record per region found by the complex search (its pattern, a point inside, its
+    inradius and facet count) and how many regions were left unsettled: the base class of
+    both search results."""
 
     points: Final[npt.NDArray[np.float64]]
     inradius: Final[npt.NDArray[np.float64]]
@@ -310,20 +317,12 @@ class RegionRecords(_Regions):
 
 def complex_search(
     net: Network,
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
+    domain: Polytope,
     max_regions: int,
     workers: int | None = None,
     progress: Callable[[int, int, float], object] | None = None,
     planar: bool = True,
 ) -> ComplexResult: ...
 def complex_describe(
-    net: Network,
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    lo: npt.NDArray[np.float64],
-    hi: npt.NDArray[np.float64],
-    points: npt.NDArray[np.float64],
+    net: Network, domain: Polytope, points: npt.NDArray[np.float64]
 ) -> RegionRecords: ...

@@ -17,6 +17,7 @@ pub mod ipm;
 pub mod ir;
 pub mod linalg;
 pub mod pattern;
+pub mod polytope;
 pub mod slice;
 pub mod tolerances;
 pub mod walk;

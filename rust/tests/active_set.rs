@@ -10,8 +10,7 @@ use linregions_core::ipm::{Settings, Status};
 use ndarray::{array, Array1};
 
 fn small(p: &Poly, c: &Array1<f64>, c0: f64, x0: &Array1<f64>, ex: Exits) -> Option<LpResult> {
-    let (a, b, lo, hi) = (p.a.view(), p.b.view(), p.lo.view(), p.hi.view());
-    minimize_small(a, b, lo, hi, c.view(), c0, x0.view(), ex, &Settings::lp())
+    minimize_small(&p.lp(c, c0), x0.view(), ex, &Settings::lp())
 }
 
 fn feasible(p: &Poly, x: &Array1<f64>) -> bool {
@@ -156,7 +155,8 @@ fn certifies_with_infinite_box_sides() {
         let c = rng.vector(3);
         let x0 = Array1::zeros(3);
         let ipm = q
-            .minimize_ipm(&c, 0.0, &x0, Exits::default(), &Settings::lp())
+            .lp(&c, 0.0)
+            .minimize_ipm(x0.view(), Exits::default(), &Settings::lp())
             .unwrap();
         if let Some(r) = small(&q, &c, 0.0, &x0, Exits::default()) {
             assert_eq!(ipm.status, Status::Optimal, "seed {seed}");

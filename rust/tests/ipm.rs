@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Poly, Rng};
-use linregions_core::ipm::lp::Exits;
+use linregions_core::ipm::lp::{Exits, Lp, LpResult};
 use linregions_core::ipm::{Settings, Status};
 use ndarray::{array, Array1, Array2, Axis};
 
@@ -37,21 +37,20 @@ fn unit_box(d: usize) -> (Array1<f64>, Array1<f64>) {
     (Array1::from_elem(d, -1.0), Array1::from_elem(d, 1.0))
 }
 
+/// `min c . x` over `poly` from `x0` by both routes: the active-set method (tried first at
+/// low d) and the interior point alone.
+fn optima(poly: &Poly, c: &Array1<f64>, x0: &Array1<f64>) -> [LpResult; 2] {
+    let (lp, exits, st) = (poly.lp(c, 0.0), Exits::default(), Settings::lp());
+    let first = lp.minimize(x0.view(), exits, &st).unwrap();
+    [first, lp.minimize_ipm(x0.view(), exits, &st).unwrap()]
+}
+
 #[test]
 fn lp_reaches_the_vertex() {
     let c = array![-1.0, -2.0]; // min -x - 2y: at (1, 2), value -5
     let x0 = array![0.5, 0.5];
-    // both routes: the active-set method (tried first at low d) and the interior point
-    for route in [Poly::minimize, Poly::minimize_ipm] {
-        let r = route(
-            &square_with_cut(),
-            &c,
-            0.0,
-            &x0,
-            Exits::default(),
-            &Settings::lp(),
-        )
-        .unwrap();
+    let poly = square_with_cut();
+    for r in optima(&poly, &c, &x0) {
         assert_eq!(r.status, Status::Optimal);
         assert!((r.value + 5.0).abs() < 1e-8 && r.lower_bound <= r.value);
         assert!(max_abs(&(&r.x - &array![1.0, 2.0])) < 1e-6);
@@ -69,8 +68,8 @@ fn lp_early_exits_are_certified() {
         stop_above: 0.1,
         ..Exits::default()
     };
-    for route in [Poly::minimize, Poly::minimize_ipm] {
-        let run = |c0: f64, exits: Exits| route(&poly, &c, c0, &x0, exits, &st).unwrap();
+    for route in [Lp::minimize, Lp::minimize_ipm] {
+        let run = |c0: f64, exits: Exits| route(&poly.lp(&c, c0), x0.view(), exits, &st).unwrap();
         let r = run(3.5, exits);
         assert_eq!(r.status, Status::BoundAbove);
         assert!(r.lower_bound >= 0.1 && r.lower_bound <= 0.5 + 1e-9);
@@ -115,8 +114,7 @@ fn lp_degenerate_vertex_with_many_tied_rows() {
     let x0 = Array1::from_elem(d, 0.5);
     let poly = Poly::new(a, b, lo, hi);
     let opt = c.dot(&p);
-    for route in [Poly::minimize, Poly::minimize_ipm] {
-        let r = route(&poly, &c, 0.0, &x0, Exits::default(), &Settings::lp()).unwrap();
+    for r in optima(&poly, &c, &x0) {
         assert_eq!(r.status, Status::Optimal);
         assert!(
             (r.value - opt).abs() <= 1e-8 * opt.abs(),

@@ -211,9 +211,8 @@ def _class_maxima(
     x = np.asarray(region.x, dtype=np.float64)
     W = np.ascontiguousarray(W, dtype=np.float64)
     c = np.ascontiguousarray(c, dtype=np.float64)
-    for res in _core.class_maxima(
-        region.A, region.b, region.lo, region.hi, W, c, x, todo, settings
-    ):
+    poly = _core.Polytope(region.A, region.b, region.lo, region.hi)
+    for res in _core.class_maxima(poly, W, c, x, todo, settings):
         t = res.class_
         points[t] = res.point
         log_prob[t] = res.log_prob

@@ -137,7 +137,7 @@ def compute_insphere(
         if unbounded is not None:
             return unbounded
     settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
-    res = _core.insphere(poly.A, poly.b, poly.lo, poly.hi, settings)
+    res = _core.insphere(_core.Polytope(poly.A, poly.b, poly.lo, poly.hi), settings)
     center, radius, upper = res.center, res.radius, res.upper_bound
     iters, status = res.iterations, res.status.label
     method = "ipm"
@@ -199,7 +199,8 @@ def recession_direction(poly: HRep) -> Optional[tuple[np.ndarray, float, int]]:
         return None
     lo_c = np.where(fin_lo, 0.0, -1.0)
     hi_c = np.where(fin_hi, 0.0, 1.0)
-    cone = _core.insphere(poly.A, np.zeros(poly.n_rows), lo_c, hi_c, INSPHERE_SETTINGS)
+    cone_poly = _core.Polytope(poly.A, np.zeros(poly.n_rows), lo_c, hi_c)
+    cone = _core.insphere(cone_poly, INSPHERE_SETTINGS)
     u = np.asarray(cone.center)
     norms = np.linalg.norm(poly.A, axis=1)
     nz = norms > 0

@@ -137,10 +137,7 @@ def _row_min_early(
     decided by the exact HiGHS LP (with the floor ``A_i x + b_i >= -1`` when a box side is
     infinite)."""
     res = _core.lp_minimize(
-        A[rows],
-        b[rows],
-        poly.lo,
-        poly.hi,
+        _core.Polytope(A[rows], b[rows], poly.lo, poly.hi),
         A[i],
         float(b[i]),
         x0,
@@ -194,9 +191,8 @@ def nonredundant_auto(
         rep = nonredundant_naive(poly, tol=tol)
         return RedundancyReport(rep.facets, "naive (flat polytope)", n_lps=rep.n_lps)
     x0 = ins.center
-    classes = _core.classify_rows(
-        poly.A, poly.b, poly.lo, poly.hi, x0, tol, duplicate_tol, max_bends
-    )
+    core_poly = _core.Polytope(poly.A, poly.b, poly.lo, poly.hi)
+    classes = _core.classify_rows(core_poly, x0, tol, duplicate_tol, max_bends)
     codes = classes.codes.copy()
     n_straight, n_bent = classes.by_straight_rays, classes.by_bent_rays
     by_box, by_dup = int(np.count_nonzero(codes == 3)), int(np.count_nonzero(codes == 2))

@@ -12,6 +12,7 @@ transposes, nearest resizing, concatenation, broadcasting) become 0/1 selection 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -73,84 +74,83 @@ def window_indices(
     return win.reshape(c, hout * wout, kh * kw)
 
 
-def conv_matrix(
-    weight: np.ndarray,
-    bias: np.ndarray | None,
-    in_shape: tuple[int, int, int],
-    out_hw: tuple[int, int],
-    stride,
-    pad: tuple[int, int, int, int],
-    dilation,
-    groups: int,
-    pad_mode: str = "constant",
-) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Sparse (Cout*Hout*Wout, Cin*H*W) matrix and bias of a 2-D convolution, exact.
+@dataclass(frozen=True)
+class Conv:
+    """What a 2-D convolution and a transposed one share: the ``weight`` (4-D, laid out as
+    each lowering says), the ``bias`` (or None), the input ``in_shape`` (C, H, W), the
+    output ``out_hw`` (Hout, Wout), ``stride`` and ``dilation`` (an int or a pair each) and
+    ``groups``; :meth:`matrix` lowers it as a convolution, :meth:`transpose_matrix` as a
+    transposed one. Padding differs between the two and is passed apart."""
 
-    ``weight`` is (Cout, Cin / groups, kh, kw); a 1-D convolution is the case H = kh = 1.
-    ``pad`` is (left, right, top, bottom).
-    """
-    weight = np.asarray(weight, dtype=np.float64)
-    cout, cin_g, kh, kw = weight.shape
-    cin = in_shape[0]
-    hout, wout = out_hw
-    win = window_indices(in_shape, (kh, kw), stride, pad, dilation, out_hw, pad_mode)
-    g = int(groups)
-    cout_g = cout // g
-    L, kk = hout * wout, kh * kw
-    w = weight.reshape(g, cout_g, cin_g * kk)
-    cols = win.reshape(g, cin_g, L, kk).transpose(0, 1, 3, 2).reshape(g, cin_g * kk, L)
-    rows = np.arange(cout).reshape(g, cout_g, 1, 1) * L + np.arange(L).reshape(1, 1, 1, L)
-    rows = np.broadcast_to(rows, (g, cout_g, cin_g * kk, L))
-    cols_b = np.broadcast_to(cols[:, None, :, :], (g, cout_g, cin_g * kk, L))
-    vals = np.broadcast_to(w[:, :, :, None], (g, cout_g, cin_g * kk, L))
-    keep = (cols_b >= 0) & (vals != 0)
-    m = _masked_csr(vals, rows, cols_b, keep, (cout * L, cin * in_shape[1] * in_shape[2]))
-    return m, _pixel_bias(bias, cout, L)
+    weight: np.ndarray
+    bias: np.ndarray | None
+    in_shape: tuple[int, int, int]
+    out_hw: tuple[int, int]
+    stride: int | Sequence[int]
+    dilation: int | Sequence[int]
+    groups: int
 
+    def matrix(
+        self, pad: tuple[int, int, int, int], pad_mode: str = "constant"
+    ) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Sparse (Cout*Hout*Wout, Cin*H*W) matrix and bias of a 2-D convolution, exact.
 
-def conv_transpose_matrix(
-    weight: np.ndarray,
-    bias: np.ndarray | None,
-    in_shape: tuple[int, int, int],
-    out_hw: tuple[int, int],
-    stride,
-    pad_begin: tuple[int, int],
-    dilation,
-    groups: int,
-) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Sparse matrix and bias of a 2-D transposed convolution, exact.
+        ``weight`` is (Cout, Cin / groups, kh, kw); a 1-D convolution is the case
+        H = kh = 1. ``pad`` is (left, right, top, bottom).
+        """
+        weight = np.asarray(self.weight, dtype=np.float64)
+        cout, cin_g, kh, kw = weight.shape
+        in_shape, out_hw = self.in_shape, self.out_hw
+        cin = in_shape[0]
+        hout, wout = out_hw
+        win = window_indices(in_shape, (kh, kw), self.stride, pad, self.dilation, out_hw, pad_mode)
+        g = int(self.groups)
+        cout_g = cout // g
+        L, kk = hout * wout, kh * kw
+        w = weight.reshape(g, cout_g, cin_g * kk)
+        cols = win.reshape(g, cin_g, L, kk).transpose(0, 1, 3, 2).reshape(g, cin_g * kk, L)
+        rows = np.arange(cout).reshape(g, cout_g, 1, 1) * L + np.arange(L).reshape(1, 1, 1, L)
+        rows = np.broadcast_to(rows, (g, cout_g, cin_g * kk, L))
+        cols_b = np.broadcast_to(cols[:, None, :, :], (g, cout_g, cin_g * kk, L))
+        vals = np.broadcast_to(w[:, :, :, None], (g, cout_g, cin_g * kk, L))
+        keep = (cols_b >= 0) & (vals != 0)
+        m = _masked_csr(vals, rows, cols_b, keep, (cout * L, cin * in_shape[1] * in_shape[2]))
+        return m, _pixel_bias(self.bias, cout, L)
 
-    ``weight`` is (Cin, Cout / groups, kh, kw); input (Cin, H, W) pixel (ih, iw) adds
-    ``weight[ci, j, a, b] * x`` to output (co, ih*sh - top + a*dh, iw*sw - left + b*dw)
-    with ``co = group(ci) * Cout/groups + j``. ``pad_begin`` is (top, left); the end
-    padding and output_padding are implied by ``out_hw``.
-    """
-    weight = np.asarray(weight, dtype=np.float64)
-    cin, cout_g, kh, kw = weight.shape
-    _, h, w = in_shape
-    hout, wout = out_hw
-    sh, sw = pair(stride)
-    dh, dw = pair(dilation)
-    top, left = pad_begin
-    g = int(groups)
-    cin_g = cin // g
-    ci = np.arange(cin).reshape(-1, 1, 1, 1, 1, 1)
-    ih = np.arange(h).reshape(1, -1, 1, 1, 1, 1)
-    iw = np.arange(w).reshape(1, 1, -1, 1, 1, 1)
-    j = np.arange(cout_g).reshape(1, 1, 1, -1, 1, 1)
-    a = np.arange(kh).reshape(1, 1, 1, 1, -1, 1)
-    b = np.arange(kw).reshape(1, 1, 1, 1, 1, -1)
-    full = (cin, h, w, cout_g, kh, kw)
-    oh = np.broadcast_to(ih * sh - top + a * dh, full)
-    ow = np.broadcast_to(iw * sw - left + b * dw, full)
-    co = np.broadcast_to((ci // cin_g) * cout_g + j, full)
-    col = np.broadcast_to(ci * h * w + ih * w + iw, full)
-    vals = np.broadcast_to(weight[:, None, None, :, :, :], full)
-    keep = (oh >= 0) & (oh < hout) & (ow >= 0) & (ow < wout) & (vals != 0)
-    rows = (co * hout + oh) * wout + ow
-    cout = cout_g * g
-    m = _masked_csr(vals, rows, col, keep, (cout * hout * wout, cin * h * w))
-    return m, _pixel_bias(bias, cout, hout * wout)
+    def transpose_matrix(self, pad_begin: tuple[int, int]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Sparse matrix and bias of a 2-D transposed convolution, exact.
+
+        ``weight`` is (Cin, Cout / groups, kh, kw); input (Cin, H, W) pixel (ih, iw) adds
+        ``weight[ci, j, a, b] * x`` to output (co, ih*sh - top + a*dh, iw*sw - left + b*dw)
+        with ``co = group(ci) * Cout/groups + j``. ``pad_begin`` is (top, left); the end
+        padding and output_padding are implied by ``out_hw``.
+        """
+        weight = np.asarray(self.weight, dtype=np.float64)
+        cin, cout_g, kh, kw = weight.shape
+        _, h, w = self.in_shape
+        hout, wout = self.out_hw
+        sh, sw = pair(self.stride)
+        dh, dw = pair(self.dilation)
+        top, left = pad_begin
+        g = int(self.groups)
+        cin_g = cin // g
+        ci = np.arange(cin).reshape(-1, 1, 1, 1, 1, 1)
+        ih = np.arange(h).reshape(1, -1, 1, 1, 1, 1)
+        iw = np.arange(w).reshape(1, 1, -1, 1, 1, 1)
+        j = np.arange(cout_g).reshape(1, 1, 1, -1, 1, 1)
+        a = np.arange(kh).reshape(1, 1, 1, 1, -1, 1)
+        b = np.arange(kw).reshape(1, 1, 1, 1, 1, -1)
+        full = (cin, h, w, cout_g, kh, kw)
+        oh = np.broadcast_to(ih * sh - top + a * dh, full)
+        ow = np.broadcast_to(iw * sw - left + b * dw, full)
+        co = np.broadcast_to((ci // cin_g) * cout_g + j, full)
+        col = np.broadcast_to(ci * h * w + ih * w + iw, full)
+        vals = np.broadcast_to(weight[:, None, None, :, :, :], full)
+        keep = (oh >= 0) & (oh < hout) & (ow >= 0) & (ow < wout) & (vals != 0)
+        rows = (co * hout + oh) * wout + ow
+        cout = cout_g * g
+        m = _masked_csr(vals, rows, col, keep, (cout * hout * wout, cin * h * w))
+        return m, _pixel_bias(self.bias, cout, hout * wout)
 
 
 def average_matrix(windows: np.ndarray, divisor: np.ndarray, n_in: int) -> sp.csr_matrix:

@@ -19,10 +19,9 @@ from ..errors import NotPiecewiseLinearError, UnsupportedModelError
 from ..model.ir import Add, Affine, MaxPool, ReLU
 from .lowering import (
     BEYOND,
+    Conv,
     average_matrix,
     batchnorm_affine,
-    conv_matrix,
-    conv_transpose_matrix,
     lower_clip,
     relu_slopes,
     selection_matrix,
@@ -266,7 +265,7 @@ def _conv(g, node, ins, label):
     t, (c, h, w_, one_d), weight, bias = _conv_inputs(ins, label)
     at = attrs(node)
     s, d, pad, out_hw = _geometry(at, (h, w_), weight.shape[2:], label, one_d)
-    m, b = conv_matrix(weight, bias, (c, h, w_), out_hw, s, pad, d, int(at.get("group", 1)))
+    m, b = Conv(weight, bias, (c, h, w_), out_hw, s, d, int(at.get("group", 1))).matrix(pad)
     return [affine(g, t, m, b, _out_shape(t, weight.shape[0], out_hw, one_d), label)]
 
 
@@ -296,8 +295,8 @@ def _conv_transpose(g, node, ins, label):
             )
         out.append(full - begin[i] - end[i])
     g_ = int(at.get("group", 1))
-    m, b = conv_transpose_matrix(weight, bias, (c, h, w_), (out[0], out[1]), s,
-                                 (begin[0], begin[1]), d, g_)  # fmt: skip
+    layer = Conv(weight, bias, (c, h, w_), (out[0], out[1]), s, d, g_)
+    m, b = layer.transpose_matrix((begin[0], begin[1]))
     return [affine(g, t, m, b, _out_shape(t, weight.shape[1] * g_, out, one_d), label)]
 
 

@@ -17,10 +17,9 @@ import torch.nn.functional as F
 
 from .lowering import (
     BEYOND,
+    Conv,
     average_matrix,
     batchnorm_affine,
-    conv_matrix,
-    conv_transpose_matrix,
     pair,
     window_indices,
 )
@@ -76,10 +75,10 @@ def conv_module_matrix(
     mode = "constant" if conv.padding_mode == "zeros" else conv.padding_mode
     rev = [int(p) for p in conv._reversed_padding_repeated_twice]
     pad = (rev[0], rev[1], 0, 0) if one_d else (rev[0], rev[1], rev[2], rev[3])
-    return conv_matrix(
-        weight, _numpy(conv.bias), as_2d(in_shape), as_2d(out_shape)[1:],
-        _hw(conv.stride, one_d), pad, _hw(conv.dilation, one_d), conv.groups, mode,
-    )  # fmt: skip
+    out_hw = as_2d(out_shape)[1:]
+    layer = Conv(weight, _numpy(conv.bias), as_2d(in_shape), (out_hw[0], out_hw[1]),
+                 _hw(conv.stride, one_d), _hw(conv.dilation, one_d), conv.groups)  # fmt: skip
+    return layer.matrix(pad, mode)
 
 
 def conv_transpose_module_matrix(
@@ -88,10 +87,10 @@ def conv_transpose_module_matrix(
     """Sparse matrix and bias of an nn.ConvTranspose2d (output_padding in ``out_shape``)."""
     weight = _numpy(conv.weight)
     assert weight is not None
-    return conv_transpose_matrix(
-        weight, _numpy(conv.bias), as_2d(in_shape), as_2d(out_shape)[1:], conv.stride,
-        pair(conv.padding), conv.dilation, conv.groups,
-    )  # fmt: skip
+    out_hw = as_2d(out_shape)[1:]
+    layer = Conv(weight, _numpy(conv.bias), as_2d(in_shape), (out_hw[0], out_hw[1]),
+                 conv.stride, conv.dilation, conv.groups)  # fmt: skip
+    return layer.transpose_matrix(pair(conv.padding))
 
 
 def pool_windows(pool, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> np.ndarray:

@@ -307,10 +307,7 @@ class Network:
         """
         return _core.complex_search(
             self._core,
-            A,
-            b,
-            lo,
-            hi,
+            _core.Polytope(A, b, lo, hi),
             int(max_regions),
             None if workers is None else int(workers),
             callback,
@@ -320,7 +317,8 @@ class Network:
     def describe_regions(self, domain: Any, points: np.ndarray) -> Any:
         """The core's ``RegionRecords`` of the regions holding ``points`` (n, d), each
         intersected with ``domain`` (an :class:`~linregions.Polytope`)."""
-        return _core.complex_describe(self._core, domain.A, domain.b, domain.lo, domain.hi, points)
+        dom = _core.Polytope(domain.A, domain.b, domain.lo, domain.hi)
+        return _core.complex_describe(self._core, dom, points)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # picklable (Dask ships networks to workers): rebuilt from its IR nodes

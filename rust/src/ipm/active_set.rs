@@ -26,8 +26,9 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use super::free::{self, Sides};
-use super::lp::{Exits, LpResult};
+use super::lp::{Exits, Lp, LpResult};
 use super::{Settings, Status};
+use crate::polytope::Polytope;
 
 /// Dimensions up to which callers should try this method first.
 pub const MAX_DIM: usize = 16;
@@ -229,18 +230,14 @@ impl Working {
 /// must satisfy every row and the box strictly. Same answer and certificates as
 /// [`super::lp::minimize`], or `None` when this method cannot certify one (see the module
 /// notes); the caller then runs the interior-point solver.
-#[allow(clippy::too_many_arguments)]
-pub fn minimize_small<'a>(
-    a: ArrayView2<'a, f64>,
-    b: ArrayView1<'a, f64>,
-    lo: ArrayView1<'a, f64>,
-    hi: ArrayView1<'a, f64>,
-    c: ArrayView1<f64>,
-    c0: f64,
+pub fn minimize_small(
+    lp: &Lp,
     x0: ArrayView1<f64>,
     exits: Exits,
     st: &Settings,
 ) -> Option<LpResult> {
+    let Polytope { a, b, lo, hi } = lp.poly;
+    let (c, c0) = (lp.c, lp.c0);
     let (n, d) = a.dim();
     if d > MAX_DIM || c.len() != d || x0.len() != d || b.len() != n {
         return None;
@@ -489,17 +486,18 @@ pub fn insphere_small(
     z0[d] = r0;
     let mut c = Array1::<f64>::zeros(d + 1);
     c[d] = -1.0;
-    let lp = minimize_small(
-        g.view(),
-        h.view(),
-        lo_z.view(),
-        hi_z.view(),
-        c.view(),
-        0.0,
-        z0.view(),
-        Exits::default(),
-        st,
-    )?;
+    let poly = Polytope {
+        a: g.view(),
+        b: h.view(),
+        lo: lo_z.view(),
+        hi: hi_z.view(),
+    };
+    let problem = Lp {
+        poly,
+        c: c.view(),
+        c0: 0.0,
+    };
+    let lp = minimize_small(&problem, z0.view(), Exits::default(), st)?;
     let center = lp.x.slice(ndarray::s![..d]).to_owned();
     let radius = radius_at(center.view());
     let upper = -lp.lower_bound;

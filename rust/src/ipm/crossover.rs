@@ -47,6 +47,29 @@ pub struct At<'a> {
     pub mu: f64,
 }
 
+impl<'a> At<'a> {
+    /// Views of the iterate `(z, s, lam)`, `ax = A x`, the exact slacks and `mu`.
+    pub fn new(
+        z: &'a Array1<f64>,
+        s: &'a Array1<f64>,
+        lam: &'a Array1<f64>,
+        ax: &'a Array1<f64>,
+        slack: &'a Array1<f64>,
+        mu: f64,
+    ) -> Self {
+        let (z, s, lam) = (z.view(), s.view(), lam.view());
+        let (ax, slack) = (ax.view(), slack.view());
+        At {
+            z,
+            s,
+            lam,
+            ax,
+            slack,
+            mu,
+        }
+    }
+}
+
 /// Tries the active sets `{s_i < lam_i}` and `{s_i <= sqrt(mu)}`; returns the problem's
 /// status as soon as one of them certifies.
 pub fn finish<'a, P: Problem<'a>>(problem: &P, at: &At<'_>, st: &Settings) -> Option<Status> {
@@ -80,6 +103,22 @@ fn active_rows(lay: &Layout<'_>, rows: &[usize]) -> Array2<f64> {
     bm
 }
 
+/// Moves `z` onto the face of `rows` (`z += B^T (B B^T)^-1 slack_rows`, the nearest point
+/// of the face); returns `B` (the active rows of `G`) and the factor of `B B^T`.
+fn onto_face(
+    lay: &Layout<'_>,
+    rows: &[usize],
+    z: &mut Array1<f64>,
+) -> Option<(Array2<f64>, Cholesky)> {
+    let bm = active_rows(lay, rows);
+    let bbt = Cholesky::factor(gram_t(bm.t()))?;
+    let ax = lay.ax(z.view());
+    let slack = lay.slack(z.view(), ax.view());
+    let slack_s = Array1::from_iter(rows.iter().map(|&k| slack[k]));
+    *z += &bm.t().dot(&bbt.solve(slack_s));
+    Some((bm, bbt))
+}
+
 /// Linear objective: from `z` on the face of `rows`, steps along the projected descent
 /// direction to the next row (ratio test), adding the rows it meets, until the direction
 /// vanishes (a vertex, or an optimal face). Returns the point and its active rows.
@@ -96,13 +135,8 @@ fn purify(
         active[k] = true;
     }
     for _ in 0..=nz {
-        let bm = active_rows(lay, &rows);
-        let bbt = Cholesky::factor(gram_t(bm.t()))?;
         // back onto the face: a long step along a nearly flat direction amplifies rounding
-        let ax = lay.ax(z.view());
-        let slack = lay.slack(z.view(), ax.view());
-        let slack_s = Array1::from_iter(rows.iter().map(|&k| slack[k]));
-        z += &bm.t().dot(&bbt.solve(slack_s));
+        let (bm, bbt) = onto_face(lay, &rows, &mut z)?;
         let nu = bbt.solve(bm.dot(g));
         let dir = -(g - &bm.t().dot(&nu));
         if dir.dot(&dir).sqrt() <= PURIFY_TOL * gnorm {
@@ -133,12 +167,7 @@ fn purify(
         }
     }
     // the last rows added: back onto the face once more
-    let bm = active_rows(lay, &rows);
-    let bbt = Cholesky::factor(gram_t(bm.t()))?;
-    let ax = lay.ax(z.view());
-    let slack = lay.slack(z.view(), ax.view());
-    let slack_s = Array1::from_iter(rows.iter().map(|&k| slack[k]));
-    z += &bm.t().dot(&bbt.solve(slack_s));
+    onto_face(lay, &rows, &mut z)?;
     Some((z, rows))
 }
 

@@ -73,6 +73,38 @@ impl Sides {
     }
 }
 
+/// The real box of a problem (sides may be infinite; the layout holds the artificial one)
+/// and which of its sides are infinite.
+#[derive(Debug, Clone)]
+pub struct RealBox {
+    pub lo: Array1<f64>,
+    pub hi: Array1<f64>,
+    pub sides: Sides,
+}
+
+impl RealBox {
+    pub fn new(lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> Self {
+        let sides = Sides::new(lo, hi);
+        let (lo, hi) = (lo.to_owned(), hi.to_owned());
+        RealBox { lo, hi, sides }
+    }
+
+    /// [`Sides::term`] of coordinate `j` over this box.
+    pub fn term(&self, j: usize, r: f64, tol: f64) -> f64 {
+        self.sides.term(j, r, self.lo[j], self.hi[j], tol)
+    }
+}
+
+/// The bound the stall test measures progress by: the real one once it is certified
+/// (finite), the artificial box's before.
+pub fn progress_bound(real: f64, artificial: f64) -> f64 {
+    if real.is_finite() {
+        real
+    } else {
+        artificial
+    }
+}
+
 /// The artificial finite box: finite sides are kept, an infinite side is placed
 /// `reach` away from `center` (or from the finite side).
 pub fn artificial_box(
@@ -162,14 +194,19 @@ mod tests {
     use super::*;
     use ndarray::array;
 
+    /// No box: every side infinite (d = 2).
+    fn no_box() -> (Array1<f64>, Array1<f64>) {
+        let inf = f64::INFINITY;
+        (array![-inf, -inf], array![inf, inf])
+    }
+
     #[test]
     fn correction_zeroes_the_free_residual() {
         // min y over {y >= x - 1, y >= -x - 1}: optimum -1 at x = 0, multipliers (1/2, 1/2).
         // Rows: -x + y + 1 >= 0, x + y + 1 >= 0; c = (0, 1).
         let a = array![[-1.0, 1.0], [1.0, 1.0]];
         let c = array![0.0, 1.0];
-        let lo = array![f64::NEG_INFINITY, f64::NEG_INFINITY];
-        let hi = array![f64::INFINITY, f64::INFINITY];
+        let (lo, hi) = no_box();
         let sides = Sides::new(lo.view(), hi.view());
         let (l, atl) = correct(a.view(), array![0.49, 0.52].view(), c.view(), &sides).unwrap();
         assert!((l[0] - 0.5).abs() < 1e-12 && (l[1] - 0.5).abs() < 1e-12);
@@ -191,87 +228,74 @@ mod tests {
     fn insphere_of_a_slab_without_box_is_certified() {
         use crate::ipm::{insphere::insphere, Settings, Status};
         // -1 <= y <= 1, x free: radius 1
-        let a = array![[0.0, 1.0], [0.0, -1.0]];
-        let b = array![1.0, 1.0];
-        let lo = array![f64::NEG_INFINITY, f64::NEG_INFINITY];
-        let hi = array![f64::INFINITY, f64::INFINITY];
-        let r = insphere(
-            a.view(),
-            b.view(),
-            lo.view(),
-            hi.view(),
-            &Settings::insphere(),
-        )
-        .unwrap();
+        let (lo, hi) = no_box();
+        let solve = |a: ndarray::Array2<f64>, b: Array1<f64>| {
+            insphere(
+                a.view(),
+                b.view(),
+                lo.view(),
+                hi.view(),
+                &Settings::insphere(),
+            )
+            .unwrap()
+        };
+        let r = solve(array![[0.0, 1.0], [0.0, -1.0]], array![1.0, 1.0]);
         assert_eq!(r.status, Status::Optimal);
         assert!((r.radius - 1.0).abs() < 1e-9 && r.upper_bound >= r.radius);
         assert!(r.upper_bound - 1.0 < 1e-8);
         // empty: x >= 1 and x <= -1
-        let a = array![[1.0, 0.0], [-1.0, 0.0]];
-        let b = array![-1.0, -1.0];
-        let r = insphere(
-            a.view(),
-            b.view(),
-            lo.view(),
-            hi.view(),
-            &Settings::insphere(),
-        )
-        .unwrap();
+        let r = solve(array![[1.0, 0.0], [-1.0, 0.0]], array![-1.0, -1.0]);
         assert_eq!(r.status, Status::Infeasible);
         assert!(r.upper_bound < -0.99);
     }
 
     #[test]
     fn lp_without_box_certifies_both_answers() {
-        use crate::ipm::lp::{minimize, Exits};
+        use crate::ipm::lp::{Exits, Lp};
         use crate::ipm::{Settings, Status};
+        use crate::polytope::Polytope;
         // min y over {y >= x - 1, y >= -x - 1}: -1
         let a = array![[-1.0, 1.0], [1.0, 1.0]];
         let b = array![1.0, 1.0];
-        let lo = array![f64::NEG_INFINITY, f64::NEG_INFINITY];
-        let hi = array![f64::INFINITY, f64::INFINITY];
+        let (lo, hi) = no_box();
         let c = array![0.0, 1.0];
         let x0 = array![0.3, 2.0];
         let st = Settings::lp();
-        let run = |exits| {
-            minimize(
-                a.view(),
-                b.view(),
-                lo.view(),
-                hi.view(),
-                c.view(),
-                0.0,
-                x0.view(),
-                exits,
-                &st,
-            )
-            .unwrap()
+        let run = |n: usize, exits| {
+            let rows = ndarray::s![..n, ..];
+            let poly = Polytope {
+                a: a.slice(rows),
+                b: b.slice(ndarray::s![..n]),
+                lo: lo.view(),
+                hi: hi.view(),
+            };
+            let lp = Lp {
+                poly,
+                c: c.view(),
+                c0: 0.0,
+            };
+            lp.minimize(x0.view(), exits, &st).unwrap()
         };
-        let above = run(Exits {
-            stop_below: f64::NEG_INFINITY,
-            stop_above: -1.5,
-        });
+        let above = run(
+            2,
+            Exits {
+                stop_below: f64::NEG_INFINITY,
+                stop_above: -1.5,
+            },
+        );
         assert_eq!(above.status, Status::BoundAbove);
         assert!(above.lower_bound >= -1.5 && above.lower_bound <= -1.0 + 1e-9);
-        let opt = run(Exits::default());
+        let opt = run(2, Exits::default());
         assert_eq!(opt.status, Status::Optimal);
         assert!((opt.value + 1.0).abs() < 1e-8 && opt.lower_bound <= -1.0 + 1e-12);
         // one row only: unbounded below, a feasible point below -10 is found
-        let below = minimize(
-            a.slice(ndarray::s![..1, ..]),
-            b.slice(ndarray::s![..1]),
-            lo.view(),
-            hi.view(),
-            c.view(),
-            0.0,
-            x0.view(),
+        let below = run(
+            1,
             Exits {
                 stop_below: -10.0,
                 stop_above: f64::INFINITY,
             },
-            &st,
-        )
-        .unwrap();
+        );
         assert_eq!(below.status, Status::PointBelow);
         assert!(below.value < -10.0 && below.x[1] >= below.x[0] - 1.0);
     }

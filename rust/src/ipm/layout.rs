@@ -252,13 +252,8 @@ impl<'a> Layout<'a> {
 
     /// `G dz`.
     pub fn g(&self, dz: ArrayView1<f64>) -> Array1<f64> {
-        let ax = self.ax(dz);
-        self.g_from(dz, ax.view())
-    }
-
-    /// `G dz` from `adx = A dx`.
-    pub fn g_from(&self, dz: ArrayView1<f64>, adx: ArrayView1<f64>) -> Array1<f64> {
         let (n, d) = (self.n(), self.d());
+        let adx = self.ax(dz);
         let e = self.e(dz);
         let mut out = Array1::zeros(self.m());
         for i in 0..n {

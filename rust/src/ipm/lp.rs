@@ -21,11 +21,11 @@ use std::cell::RefCell;
 use ndarray::{Array1, ArrayView1, ArrayView2, CowArray, Zip};
 
 use super::active_set;
-use super::free::{self, Sides};
+use super::free::{self, RealBox};
 use super::{solve, Layout, Point, Problem, Settings, Start, Status};
 use crate::error::{CoreError, Result};
-use crate::hrep::check;
 use crate::linalg::dense::matvec;
+use crate::polytope::Polytope;
 
 /// Early-exit thresholds of [`minimize`] (both infinite: solve to optimality).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,10 +71,7 @@ struct LpProblem<'a> {
     c0: f64,
     exits: Exits,
     best: RefCell<Best>,
-    /// The real box (sides may be infinite; the layout holds the artificial one).
-    lo: Array1<f64>,
-    hi: Array1<f64>,
-    sides: Sides,
+    real: RealBox,
 }
 
 impl LpProblem<'_> {
@@ -98,14 +95,14 @@ impl LpProblem<'_> {
     /// multipliers are first corrected ([`free::correct`]); `-inf` when that fails.
     fn real_lower_bound(&self, lam_rows: ArrayView1<f64>) -> f64 {
         let lay = &self.lay;
-        let Some((l, atl)) = free::correct(lay.a.view(), lam_rows, self.c, &self.sides) else {
+        let Some((l, atl)) = free::correct(lay.a.view(), lam_rows, self.c, &self.real.sides) else {
             return f64::NEG_INFINITY;
         };
         let tol = free::residual_tol(lay.a.view(), l.view(), self.c);
         let mut bound = self.c0 - l.dot(&lay.b);
         for j in 0..lay.d() {
             let r = self.c[j] - atl[j];
-            bound += self.sides.term(j, r, self.lo[j], self.hi[j], tol[j]);
+            bound += self.real.term(j, r, tol[j]);
         }
         bound
     }
@@ -150,7 +147,7 @@ impl<'a> Problem<'a> for LpProblem<'a> {
             let atl = lay.atv(lc.view());
             self.lower_bound(lc.slice(ndarray::s![..n]), atl.view())
         };
-        if self.sides.any() {
+        if self.real.sides.any() {
             // the bound above holds for the artificial box only: certify for the real set
             // when it would end the solve (one correction costs about one iteration)
             let art = {
@@ -188,20 +185,20 @@ impl<'a> Problem<'a> for LpProblem<'a> {
 
     fn gap(&self) -> f64 {
         let best = self.best.borrow();
-        let lower = if best.lower.is_finite() {
-            best.lower
-        } else {
-            best.art_lower
-        };
+        let lower = free::progress_bound(best.lower, best.art_lower);
         (best.value - lower) / best.value.abs().max(lower.abs()).max(1e-300)
     }
 }
 
-/// Minimises `c.x + c0` over `{A x + b >= 0, lo <= x <= hi}` from `x0`, which must satisfy
-/// every row and the box strictly (e.g. an insphere center). Box sides may be infinite
-/// (the solve then runs in an artificial box around `x0`, see [`super::free`]). In low
-/// dimension the active-set method ([`super::active_set`]) answers first, and the interior
-/// point runs only where it declines.
+/// The LP `min c.x + c0` over a polytope (views, no copies).
+#[derive(Debug, Clone, Copy)]
+pub struct Lp<'a> {
+    pub poly: Polytope<'a>,
+    pub c: ArrayView1<'a, f64>,
+    pub c0: f64,
+}
+
+/// [`Lp::minimize`] with the polytope's arrays and the objective passed one by one.
 #[allow(clippy::too_many_arguments)]
 pub fn minimize<'a>(
     a: ArrayView2<'a, f64>,
@@ -214,97 +211,106 @@ pub fn minimize<'a>(
     exits: Exits,
     st: &Settings,
 ) -> Result<LpResult> {
-    check(a, b, lo, hi)?;
-    st.validate().map_err(CoreError::Value)?;
-    let d = a.ncols();
-    if c.len() != d || x0.len() != d {
-        return Err(CoreError::Shape(format!(
-            "lp: objective has {} entries and start {} for dimension {d}",
-            c.len(),
-            x0.len()
-        )));
-    }
-    if c.iter().chain(x0.iter()).any(|v| !v.is_finite()) || !c0.is_finite() {
-        return Err(CoreError::Value(
-            "lp: needs a finite objective, offset and start".into(),
-        ));
-    }
-    if d <= active_set::MAX_DIM {
-        if let Some(r) = active_set::minimize_small(a, b, lo, hi, c, c0, x0, exits, st) {
-            return Ok(r);
-        }
-    }
-    minimize_ipm(a, b, lo, hi, c, c0, x0, exits, st)
+    let poly = Polytope { a, b, lo, hi };
+    Lp { poly, c, c0 }.minimize(x0, exits, st)
 }
 
-/// [`minimize`] by the interior-point method alone (inputs already validated).
-#[allow(clippy::too_many_arguments)]
-pub fn minimize_ipm<'a>(
-    a: ArrayView2<'a, f64>,
-    b: ArrayView1<'a, f64>,
-    lo: ArrayView1<'a, f64>,
-    hi: ArrayView1<'a, f64>,
-    c: ArrayView1<'a, f64>,
-    c0: f64,
-    x0: ArrayView1<f64>,
-    exits: Exits,
-    st: &Settings,
-) -> Result<LpResult> {
-    let sides = Sides::new(lo, hi);
-    let (lo_a, hi_a) = if sides.any() {
-        let unit_b = Array1::from_iter(a.rows().into_iter().zip(b).map(|(r, &bi)| {
-            let nr = r.dot(&r).sqrt();
-            if nr > 0.0 {
-                bi / nr
-            } else {
-                0.0
+impl Lp<'_> {
+    /// Minimises `c.x + c0` over `{A x + b >= 0, lo <= x <= hi}` from `x0`, which must
+    /// satisfy every row and the box strictly (e.g. an insphere center). Box sides may be
+    /// infinite (the solve then runs in an artificial box around `x0`, see [`super::free`]).
+    /// In low dimension the active-set method ([`super::active_set`]) answers first, and the
+    /// interior point runs only where it declines.
+    pub fn minimize(&self, x0: ArrayView1<f64>, exits: Exits, st: &Settings) -> Result<LpResult> {
+        self.poly.check()?;
+        st.validate().map_err(CoreError::Value)?;
+        let (c, c0, d) = (self.c, self.c0, self.poly.dim());
+        if c.len() != d || x0.len() != d {
+            return Err(CoreError::Shape(format!(
+                "lp: objective has {} entries and start {} for dimension {d}",
+                c.len(),
+                x0.len()
+            )));
+        }
+        if c.iter().chain(x0.iter()).any(|v| !v.is_finite()) || !c0.is_finite() {
+            return Err(CoreError::Value(
+                "lp: needs a finite objective, offset and start".into(),
+            ));
+        }
+        if d <= active_set::MAX_DIM {
+            if let Some(r) = active_set::minimize_small(self, x0, exits, st) {
+                return Ok(r);
             }
-        }));
-        let reach = free::ARTIFICIAL_REACH * free::scale(unit_b.view(), x0);
-        free::artificial_box(lo, hi, x0, reach)
-    } else {
-        (lo.to_owned(), hi.to_owned())
-    };
-    let lay = Layout::new(CowArray::from(a), b.to_owned(), lo_a, hi_a, false);
-    let ax0 = lay.ax(x0);
-    let s = lay.slack(x0, ax0.view());
-    if s.iter().any(|&v| v <= 0.0) {
-        return Err(CoreError::Value(
-            "lp: the start must satisfy every row and the box strictly".into(),
-        ));
+        }
+        self.minimize_ipm(x0, exits, st)
     }
-    // multipliers from a central-path guess
-    let m = lay.m();
-    let cnorm = c.dot(&c).sqrt().max(1e-300);
-    let mu0 = cnorm * s.mean().unwrap_or(1.0) / (m as f64).sqrt();
-    let lam = s.mapv(|v| mu0 / v);
-    let start = Start {
-        z: x0.to_owned(),
-        s,
-        lam,
-    };
-    let problem = LpProblem {
-        lay,
-        c,
-        c0,
-        exits,
-        best: RefCell::new(Best {
-            x: x0.to_owned(),
-            value: c.dot(&x0) + c0,
-            lower: f64::NEG_INFINITY,
-            art_lower: f64::NEG_INFINITY,
-        }),
-        lo: lo.to_owned(),
-        hi: hi.to_owned(),
-        sides,
-    };
-    let sol = solve(&problem, &start, st);
-    let best = problem.best.into_inner();
-    Ok(LpResult {
-        x: best.x,
-        value: best.value,
-        lower_bound: best.lower,
-        iterations: sol.iterations,
-        status: sol.status,
-    })
+
+    /// [`Lp::minimize`] by the interior-point method alone (inputs already validated).
+    pub fn minimize_ipm(
+        &self,
+        x0: ArrayView1<f64>,
+        exits: Exits,
+        st: &Settings,
+    ) -> Result<LpResult> {
+        let Lp {
+            poly: Polytope { a, b, lo, hi },
+            c,
+            c0,
+        } = *self;
+        let real = RealBox::new(lo, hi);
+        let (lo_a, hi_a) = if real.sides.any() {
+            let unit_b = Array1::from_iter(a.rows().into_iter().zip(b).map(|(r, &bi)| {
+                let nr = r.dot(&r).sqrt();
+                if nr > 0.0 {
+                    bi / nr
+                } else {
+                    0.0
+                }
+            }));
+            let reach = free::ARTIFICIAL_REACH * free::scale(unit_b.view(), x0);
+            free::artificial_box(lo, hi, x0, reach)
+        } else {
+            (lo.to_owned(), hi.to_owned())
+        };
+        let lay = Layout::new(CowArray::from(a), b.to_owned(), lo_a, hi_a, false);
+        let ax0 = lay.ax(x0);
+        let s = lay.slack(x0, ax0.view());
+        if s.iter().any(|&v| v <= 0.0) {
+            return Err(CoreError::Value(
+                "lp: the start must satisfy every row and the box strictly".into(),
+            ));
+        }
+        // multipliers from a central-path guess
+        let m = lay.m();
+        let cnorm = c.dot(&c).sqrt().max(1e-300);
+        let mu0 = cnorm * s.mean().unwrap_or(1.0) / (m as f64).sqrt();
+        let lam = s.mapv(|v| mu0 / v);
+        let start = Start {
+            z: x0.to_owned(),
+            s,
+            lam,
+        };
+        let problem = LpProblem {
+            lay,
+            c,
+            c0,
+            exits,
+            best: RefCell::new(Best {
+                x: x0.to_owned(),
+                value: c.dot(&x0) + c0,
+                lower: f64::NEG_INFINITY,
+                art_lower: f64::NEG_INFINITY,
+            }),
+            real,
+        };
+        let sol = solve(&problem, &start, st);
+        let best = problem.best.into_inner();
+        Ok(LpResult {
+            x: best.x,
+            value: best.value,
+            lower_bound: best.lower,
+            iterations: sol.iterations,
+            status: sol.status,
+        })
+    }
 }

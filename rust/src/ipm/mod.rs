@@ -147,6 +147,27 @@ fn step(v: &Array1<f64>, dv: &Array1<f64>) -> f64 {
     max_step(v.view(), dv.view())
 }
 
+/// `A x` and `A^T lam_rows` at the iterate `(z, lam)`, and the problem's verdict on it
+/// (`Some(status)` stops the solve).
+fn certify_at<'a, P: Problem<'a>>(
+    problem: &P,
+    z: &Array1<f64>,
+    lam: &Array1<f64>,
+    st: &Settings,
+) -> (Array1<f64>, Array1<f64>, Option<Status>) {
+    let lay = problem.layout();
+    let ax = lay.ax(z.view());
+    let atl = lay.atv(lam.view());
+    let point = Point {
+        z: z.view(),
+        lam: lam.view(),
+        ax: ax.view(),
+        atl: atl.view(),
+    };
+    let verdict = problem.certify(&point, st);
+    (ax, atl, verdict)
+}
+
 /// One interior-point pass; `exact`: no approximations in the normal matrix.
 fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: bool) -> Solution {
     let lay = problem.layout();
@@ -168,15 +189,8 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
         status,
     };
     for it in 0..st.max_iter {
-        let ax = lay.ax(z.view());
-        let atl = lay.atv(lam.view());
-        let point = Point {
-            z: z.view(),
-            lam: lam.view(),
-            ax: ax.view(),
-            atl: atl.view(),
-        };
-        if let Some(status) = problem.certify(&point, st) {
+        let (ax, atl, verdict) = certify_at(problem, &z, &lam, st);
+        if let Some(status) = verdict {
             return done(z, lam, it, status);
         }
         let slack = lay.slack(z.view(), ax.view());
@@ -188,14 +202,7 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
         if mu <= next_cross || (crossed && st.crossover_repeat >= 1.0) {
             next_cross = mu * st.crossover_repeat;
             crossed = true;
-            let at = crossover::At {
-                z: z.view(),
-                s: s.view(),
-                lam: lam.view(),
-                ax: ax.view(),
-                slack: slack.view(),
-                mu,
-            };
+            let at = crossover::At::new(&z, &s, &lam, &ax, &slack, mu);
             if let Some(status) = crossover::finish(problem, &at, st) {
                 return done(z, lam, it, status);
             }
@@ -318,28 +325,14 @@ fn pass<'a, P: Problem<'a>>(problem: &P, start: Start, st: &Settings, exact: boo
         s.mapv_inplace(|v| v.max(f64::MIN_POSITIVE));
         lam.mapv_inplace(|v| v.max(f64::MIN_POSITIVE));
     }
-    let ax = lay.ax(z.view());
-    let atl = lay.atv(lam.view());
-    let point = Point {
-        z: z.view(),
-        lam: lam.view(),
-        ax: ax.view(),
-        atl: atl.view(),
-    };
     let iterations = failed.unwrap_or(st.max_iter);
-    if let Some(status) = problem.certify(&point, st) {
+    let (ax, _, verdict) = certify_at(problem, &z, &lam, st);
+    if let Some(status) = verdict {
         return done(z, lam, iterations, status);
     }
     let slack = lay.slack(z.view(), ax.view());
     let mu = s.dot(&lam) / m as f64;
-    let at = crossover::At {
-        z: z.view(),
-        s: s.view(),
-        lam: lam.view(),
-        ax: ax.view(),
-        slack: slack.view(),
-        mu,
-    };
+    let at = crossover::At::new(&z, &s, &lam, &ax, &slack, mu);
     if let Some(status) = crossover::finish(problem, &at, st) {
         return done(z, lam, iterations, status);
     }

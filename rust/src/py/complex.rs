@@ -2,64 +2,70 @@
 //! used to merge tiles enumerated apart (Dask).
 
 use ndarray::{Array1, Array2};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
+use pyo3::PyClassInitializer;
 use rayon::prelude::*;
 
 use super::network::PyNetwork;
-use super::polytope_views;
+use super::patterns::PyPatterns;
+use super::polytope::PyPolytope;
 use crate::complex::{expand, search, Domain, Expanded, Progress, RegionRecord, Settings};
 use crate::error::{CoreError, Result};
 use crate::pattern::{key_array, key_halves};
 
-/// Regions as arrays: keys `(n, 2)` (high, low), bits `(n, words)`, points `(n, d)`,
-/// inradius `(n,)`, facet counts `(n,)`.
-type Columns = (
-    Array2<u64>,
-    Array2<u64>,
-    Array2<f64>,
-    Array1<f64>,
-    Array1<i64>,
-);
-
-fn columns(regions: &[&RegionRecord], d: usize, words: usize) -> Columns {
-    let n = regions.len();
-    let halves: Vec<(u64, u64)> = regions.iter().map(|r| key_halves(r.key)).collect();
-    let keys = key_array(&halves);
-    let bits = Array2::from_shape_fn((n, words), |(i, j)| regions[i].bits[j]);
-    let points = Array2::from_shape_fn((n, d), |(i, j)| regions[i].point[j]);
-    let inradius = Array1::from_iter(regions.iter().map(|r| r.inradius));
-    let n_facets = Array1::from_iter(regions.iter().map(|r| r.n_facets));
-    (keys, bits, points, inradius, n_facets)
-}
-
-fn pairs<T: Copy + Default>(v: &[(T, T)]) -> Array2<T> {
-    Array2::from_shape_fn((v.len(), 2), |(i, j)| if j == 0 { v[i].0 } else { v[i].1 })
-}
-
-fn domain_of(
-    a: PyReadonlyArray2<f64>,
-    b: PyReadonlyArray1<f64>,
-    lo: PyReadonlyArray1<f64>,
-    hi: PyReadonlyArray1<f64>,
-) -> Result<Domain> {
-    let (a, b, lo, hi) = polytope_views(&a, &b, &lo, &hi);
-    Domain::new(a, b, lo, hi)
-}
-
-/// Every region of a domain (see `linregions.model.complex`).
-#[pyclass(frozen, get_all, name = "ComplexResult", module = "linregions._core")]
-pub(crate) struct PyComplexResult {
-    /// `(n, 2)` uint64 (high, low) halves of each region's key.
-    keys: Py<PyArray2<u64>>,
-    /// `(n, words)` packed patterns.
-    bits: Py<PyArray2<u64>>,
+/// Regions as records: `bits` `(n, words)`, `keys` `(n, 2)` (high, low halves), a point
+/// inside each, its inradius and its facet count; the base of both results below.
+#[pyclass(
+    extends = PyPatterns,
+    subclass,
+    frozen,
+    get_all,
+    name = "_Regions",
+    module = "linregions._core"
+)]
+pub(crate) struct PyRegions {
     /// `(n, d)` insphere centers of region ∩ domain.
     points: Py<PyArray2<f64>>,
     /// `(n,)` certified inradii.
     inradius: Py<PyArray1<f64>>,
     /// `(n,)` facets on neuron hyperplanes.
     n_facets: Py<PyArray1<i64>>,
+    /// Rows or steps the solvers could not settle (0 in a certified result).
+    unsettled: usize,
+}
+
+impl PyRegions {
+    /// The records of `regions` (dimension `d`, `words` pattern words) moved into numpy.
+    fn init(
+        py: Python<'_>,
+        regions: &[&RegionRecord],
+        (d, words): (usize, usize),
+        unsettled: usize,
+    ) -> PyClassInitializer<Self> {
+        let n = regions.len();
+        let halves: Vec<(u64, u64)> = regions.iter().map(|r| key_halves(r.key)).collect();
+        let keys = key_array(&halves);
+        let bits = Array2::from_shape_fn((n, words), |(i, j)| regions[i].bits[j]);
+        let points = Array2::from_shape_fn((n, d), |(i, j)| regions[i].point[j]);
+        let inradius = Array1::from_iter(regions.iter().map(|r| r.inradius));
+        let n_facets = Array1::from_iter(regions.iter().map(|r| r.n_facets));
+        PyPatterns::init(py, bits, keys).add_subclass(PyRegions {
+            points: points.into_pyarray(py).unbind(),
+            inradius: inradius.into_pyarray(py).unbind(),
+            n_facets: n_facets.into_pyarray(py).unbind(),
+            unsettled,
+        })
+    }
+}
+
+fn pairs<T: Copy + Default>(v: &[(T, T)]) -> Array2<T> {
+    Array2::from_shape_fn((v.len(), 2), |(i, j)| if j == 0 { v[i].0 } else { v[i].1 })
+}
+
+/// Every region of a domain (see `linregions.model.complex`).
+#[pyclass(extends = PyRegions, frozen, get_all, name = "ComplexResult", module = "linregions._core")]
+pub(crate) struct PyComplexResult {
     /// `(E, 2)` region index pairs sharing a facet.
     edges: Py<PyArray2<i64>>,
     /// `(E, 2)` (layer, unit) of the hyperplane of each edge.
@@ -69,29 +75,23 @@ pub(crate) struct PyComplexResult {
     /// Ctrl-C (or a progress callback raising `KeyboardInterrupt`) stopped the search; the
     /// regions found so far are returned.
     interrupted: bool,
-    /// Rows or steps the solvers could not settle (0 in a certified result).
-    unsettled: usize,
 }
 
 /// Enumerates the regions of `net` in `{A x + b >= 0, lo <= x <= hi}`; `progress` (optional)
 /// is called as `progress(found, frontier, seconds)`; `planar`: two inputs and a box are
 /// read off the exact slice (see `complex::planar`).
 #[pyfunction]
-#[pyo3(signature = (net, a, b, lo, hi, max_regions, workers=None, progress=None, planar=true))]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn complex_search<'py>(
-    py: Python<'py>,
+#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None, planar=true))]
+pub(crate) fn complex_search(
+    py: Python<'_>,
     net: &PyNetwork,
-    a: PyReadonlyArray2<'py, f64>,
-    b: PyReadonlyArray1<'py, f64>,
-    lo: PyReadonlyArray1<'py, f64>,
-    hi: PyReadonlyArray1<'py, f64>,
+    domain: &PyPolytope,
     max_regions: usize,
     workers: Option<usize>,
     progress: Option<PyObject>,
     planar: bool,
-) -> PyResult<PyComplexResult> {
-    let domain = domain_of(a, b, lo, hi)?;
+) -> PyResult<Py<PyComplexResult>> {
+    let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
     let inner = &net.inner;
     // Ctrl-C is checked after each batch: the search then stops and returns what it found
     let report = |p: Progress| -> bool {
@@ -123,44 +123,32 @@ pub(crate) fn complex_search<'py>(
     })?;
     let words = crate::pattern::n_words(inner.n_pattern_bits());
     let refs: Vec<&RegionRecord> = cx.regions.iter().collect();
-    let (keys, bits, points, inradius, n_facets) = columns(&refs, inner.n_inputs(), words);
+    let regions = PyRegions::init(py, &refs, (inner.n_inputs(), words), cx.unsettled);
     let edges: Vec<(i64, i64)> = cx
         .edges
         .iter()
         .map(|&(i, j)| (i as i64, j as i64))
         .collect();
-    Ok(PyComplexResult {
-        keys: keys.into_pyarray(py).unbind(),
-        bits: bits.into_pyarray(py).unbind(),
-        points: points.into_pyarray(py).unbind(),
-        inradius: inradius.into_pyarray(py).unbind(),
-        n_facets: n_facets.into_pyarray(py).unbind(),
+    let graph = PyComplexResult {
         edges: pairs(&edges).into_pyarray(py).unbind(),
         edge_units: pairs(&cx.edge_units).into_pyarray(py).unbind(),
         complete: cx.complete,
         interrupted: cx.interrupted,
-        unsettled: cx.unsettled,
-    })
+    };
+    Py::new(py, regions.add_subclass(graph))
 }
 
 /// The regions holding given points, described within a domain, with their neighbours' keys
 /// (for merging tiles enumerated apart).
-#[pyclass(frozen, get_all, name = "RegionRecords", module = "linregions._core")]
+/// The records are as in `ComplexResult`; a point whose region ∩ domain is flat is left out.
+#[pyclass(extends = PyRegions, frozen, get_all, name = "RegionRecords", module = "linregions._core")]
 pub(crate) struct PyRegionRecords {
-    /// `(n, 2)`, `(n, words)`, `(n, d)`, `(n,)`, `(n,)`: as in `ComplexResult`; a point
-    /// whose region ∩ domain is flat is left out.
-    keys: Py<PyArray2<u64>>,
-    bits: Py<PyArray2<u64>>,
-    points: Py<PyArray2<f64>>,
-    inradius: Py<PyArray1<f64>>,
-    n_facets: Py<PyArray1<i64>>,
     /// `(E,)` row of the region each neighbour belongs to.
     neighbour_of: Py<PyArray1<i64>>,
     /// `(E, 2)` neighbour keys.
     neighbour_keys: Py<PyArray2<u64>>,
     /// `(E, 2)` (layer, unit) of the facet crossed.
     neighbour_units: Py<PyArray2<i64>>,
-    unsettled: usize,
 }
 
 /// Describes the region ∩ domain of each row of `points` (one rayon task per point).
@@ -168,13 +156,10 @@ pub(crate) struct PyRegionRecords {
 pub(crate) fn complex_describe<'py>(
     py: Python<'py>,
     net: &PyNetwork,
-    a: PyReadonlyArray2<'py, f64>,
-    b: PyReadonlyArray1<'py, f64>,
-    lo: PyReadonlyArray1<'py, f64>,
-    hi: PyReadonlyArray1<'py, f64>,
+    domain: &PyPolytope,
     points: PyReadonlyArray2<'py, f64>,
-) -> PyResult<PyRegionRecords> {
-    let domain = domain_of(a, b, lo, hi)?;
+) -> PyResult<Py<PyRegionRecords>> {
+    let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
     let inner = &net.inner;
     let pts = points.as_array();
     if pts.ncols() != inner.n_inputs() {
@@ -194,7 +179,9 @@ pub(crate) fn complex_describe<'py>(
     let found: Vec<&Expanded> = done.iter().flatten().collect();
     let refs: Vec<&RegionRecord> = found.iter().map(|e| &e.record).collect();
     let words = crate::pattern::n_words(inner.n_pattern_bits());
-    let (keys, bits, points, inradius, n_facets) = columns(&refs, inner.n_inputs(), words);
+    let unsettled = found.iter().map(|e| e.unsettled).sum::<usize>()
+        + done.iter().filter(|e| e.is_none()).count();
+    let regions = PyRegions::init(py, &refs, (inner.n_inputs(), words), unsettled);
     let mut of = Vec::new();
     let mut nk = Vec::new();
     let mut nu = Vec::new();
@@ -205,16 +192,10 @@ pub(crate) fn complex_describe<'py>(
             nu.push((nb.layer, nb.unit));
         }
     }
-    Ok(PyRegionRecords {
-        keys: keys.into_pyarray(py).unbind(),
-        bits: bits.into_pyarray(py).unbind(),
-        points: points.into_pyarray(py).unbind(),
-        inradius: inradius.into_pyarray(py).unbind(),
-        n_facets: n_facets.into_pyarray(py).unbind(),
+    let neighbours = PyRegionRecords {
         neighbour_of: Array1::from_vec(of).into_pyarray(py).unbind(),
         neighbour_keys: pairs(&nk).into_pyarray(py).unbind(),
         neighbour_units: pairs(&nu).into_pyarray(py).unbind(),
-        unsettled: found.iter().map(|e| e.unsettled).sum::<usize>()
-            + done.iter().filter(|e| e.is_none()).count(),
-    })
+    };
+    Py::new(py, regions.add_subclass(neighbours))
 }

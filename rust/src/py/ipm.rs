@@ -7,7 +7,7 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::polytope_views;
+use super::polytope::PyPolytope;
 use crate::error::CoreError;
 use crate::ipm::{self, class_maxima as cm, insphere as ins, lp};
 
@@ -236,18 +236,14 @@ pub(crate) struct PyClassMaximum {
 
 /// The insphere (eq. 5) of `{A x + b >= 0, lo <= x <= hi}` (finite box).
 #[pyfunction]
-#[pyo3(signature = (a, b, lo, hi, settings))]
-pub(crate) fn insphere<'py>(
-    py: Python<'py>,
-    a: PyReadonlyArray2<'py, f64>,
-    b: PyReadonlyArray1<'py, f64>,
-    lo: PyReadonlyArray1<'py, f64>,
-    hi: PyReadonlyArray1<'py, f64>,
+#[pyo3(signature = (poly, settings))]
+pub(crate) fn insphere(
+    py: Python<'_>,
+    poly: &PyPolytope,
     settings: &PySettings,
 ) -> PyResult<PyInsphere> {
-    let (av, bv, lov, hiv) = polytope_views(&a, &b, &lo, &hi);
     let st = settings.inner();
-    let out = py.allow_threads(|| ins::insphere(av, bv, lov, hiv, &st))?;
+    let out = poly.detached(py, |p| ins::insphere(p.a, p.b, p.lo, p.hi, &st))?;
     Ok(PyInsphere {
         center: out.center.into_pyarray(py).unbind(),
         radius: out.radius,
@@ -260,15 +256,12 @@ pub(crate) fn insphere<'py>(
 /// `min c.x + c0` over the polytope from the strictly interior `x0`, stopping early at a
 /// feasible value below `stop_below` or a certified lower bound at or above `stop_above`.
 #[pyfunction]
-#[pyo3(signature = (a, b, lo, hi, c, c0, x0, settings, stop_below = f64::NEG_INFINITY,
+#[pyo3(signature = (poly, c, c0, x0, settings, stop_below = f64::NEG_INFINITY,
     stop_above = f64::INFINITY))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn lp_minimize<'py>(
     py: Python<'py>,
-    a: PyReadonlyArray2<'py, f64>,
-    b: PyReadonlyArray1<'py, f64>,
-    lo: PyReadonlyArray1<'py, f64>,
-    hi: PyReadonlyArray1<'py, f64>,
+    poly: &PyPolytope,
     c: PyReadonlyArray1<'py, f64>,
     c0: f64,
     x0: PyReadonlyArray1<'py, f64>,
@@ -276,14 +269,16 @@ pub(crate) fn lp_minimize<'py>(
     stop_below: f64,
     stop_above: f64,
 ) -> PyResult<PyLpResult> {
-    let (av, bv, lov, hiv) = polytope_views(&a, &b, &lo, &hi);
-    let (cv, xv) = (c.as_array(), x0.as_array());
-    let st = settings.inner();
+    let (c, xv) = (c.as_array(), x0.as_array());
     let exits = lp::Exits {
         stop_below,
         stop_above,
     };
-    let out = py.allow_threads(|| lp::minimize(av, bv, lov, hiv, cv, c0, xv, exits, &st))?;
+    let st = settings.inner();
+    let out = poly.detached(py, |p| {
+        let (poly, c) = (p.reborrow(), c.reborrow());
+        lp::Lp { poly, c, c0 }.minimize(xv, exits, &st)
+    })?;
     Ok(PyLpResult {
         x: out.x.into_pyarray(py).unbind(),
         value: out.value,
@@ -296,24 +291,21 @@ pub(crate) fn lp_minimize<'py>(
 /// Most likely point of each class in `classes` inside the region (eq. 6-8); `w`, `c` the
 /// logit map, `x` the region's own point.
 #[pyfunction]
-#[pyo3(signature = (a, b, lo, hi, w, c, x, classes, settings))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (poly, w, c, x, classes, settings))]
 pub(crate) fn class_maxima<'py>(
     py: Python<'py>,
-    a: PyReadonlyArray2<'py, f64>,
-    b: PyReadonlyArray1<'py, f64>,
-    lo: PyReadonlyArray1<'py, f64>,
-    hi: PyReadonlyArray1<'py, f64>,
+    poly: &PyPolytope,
     w: PyReadonlyArray2<'py, f64>,
     c: PyReadonlyArray1<'py, f64>,
     x: PyReadonlyArray1<'py, f64>,
     classes: Vec<usize>,
     settings: &PySettings,
 ) -> PyResult<Vec<PyClassMaximum>> {
-    let (av, bv, lov, hiv) = polytope_views(&a, &b, &lo, &hi);
     let (wv, cv, xv) = (w.as_array(), c.as_array(), x.as_array());
     let st = settings.inner();
-    let out = py.allow_threads(|| cm::class_maxima(av, bv, lov, hiv, wv, cv, xv, &classes, &st))?;
+    let out = poly.detached(py, |p| {
+        cm::class_maxima(p.a, p.b, p.lo, p.hi, wv, cv, xv, &classes, &st)
+    })?;
     Ok(out
         .into_iter()
         .map(|r| PyClassMaximum {

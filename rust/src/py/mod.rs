@@ -3,35 +3,16 @@
 //! Arrays come in as read-only numpy views and go out by moving Rust buffers into numpy;
 //! every heavy call releases the GIL. Errors become the classes of `linregions.errors`.
 
-use ndarray::{ArrayView1, ArrayView2};
-use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 mod complex;
 mod errors;
 mod ipm;
 mod network;
+mod patterns;
 mod polytope;
 mod slice;
 mod walk;
-
-/// The arrays of a polytope `{A x + b >= 0, lo <= x <= hi}` passed from numpy.
-type PolytopeViews<'a> = (
-    ArrayView2<'a, f64>,
-    ArrayView1<'a, f64>,
-    ArrayView1<'a, f64>,
-    ArrayView1<'a, f64>,
-);
-
-/// Views (no copies) of the polytope arrays `a`, `b`, `lo`, `hi` of a binding.
-pub(crate) fn polytope_views<'a>(
-    a: &'a PyReadonlyArray2<f64>,
-    b: &'a PyReadonlyArray1<f64>,
-    lo: &'a PyReadonlyArray1<f64>,
-    hi: &'a PyReadonlyArray1<f64>,
-) -> PolytopeViews<'a> {
-    (a.as_array(), b.as_array(), lo.as_array(), hi.as_array())
-}
 
 /// Adds the listed classes, then the listed functions, to the module `m`.
 macro_rules! add_items {
@@ -52,9 +33,11 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_items!(m;
         classes: [
             network::PyNetwork, network::PyBoundaryPolicy, network::PyRegionData,
-            network::PyPatternData, walk::PyWalkData, slice::PySliceData,
+            patterns::PyPatterns, network::PyPatternData, walk::PyWalkData, slice::PySliceData,
+            slice::PyPolygons,
             ipm::PyStatus, ipm::PySettings, ipm::PyInsphere, ipm::PyLpResult, ipm::PyClassMaximum,
-            polytope::PyRowClassification, complex::PyComplexResult, complex::PyRegionRecords,
+            polytope::PyPolytope, polytope::PyRowClassification, complex::PyRegions,
+            complex::PyComplexResult, complex::PyRegionRecords,
         ];
         functions: [
             network::pattern_keys, network::unique_keys,

@@ -9,6 +9,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2}
 use pyo3::prelude::*;
 
 use super::errors::{InvalidValueError, ShapeError};
+use super::patterns::PyPatterns;
 use crate::assemble::{assemble, n_rows, BoundaryPolicy};
 use crate::error::CoreError;
 use crate::forward::forward;
@@ -80,13 +81,9 @@ pub(crate) struct PyRegionData {
     boundary: Vec<(usize, usize, f64)>,
 }
 
-/// Packed patterns grouped by key: see `Network.patterns`.
-#[pyclass(frozen, get_all, name = "PatternData", module = "linregions._core")]
+/// Packed patterns (`bits`, `keys` of each point) grouped by key: see `Network.patterns`.
+#[pyclass(extends = PyPatterns, frozen, get_all, name = "PatternData", module = "linregions._core")]
 pub(crate) struct PyPatternData {
-    /// `(n, words)` packed pattern bits.
-    bits: Py<PyArray2<u64>>,
-    /// `(n, 2)` high and low halves of the keys.
-    keys: Py<PyArray2<u64>>,
     /// `(n,)` index of each point's pattern among the unique ones.
     inverse: Py<PyArray1<i64>>,
     /// `(u,)` points per unique pattern.
@@ -235,7 +232,7 @@ impl PyNetwork {
         &self,
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f64>,
-    ) -> PyResult<PyPatternData> {
+    ) -> PyResult<Py<PyPatternData>> {
         let xv = x.as_array();
         let net = &self.inner;
         let (bits, k, u) = py.allow_threads(|| {
@@ -244,13 +241,12 @@ impl PyNetwork {
             let u = unique(k.view());
             Ok::<_, CoreError>((bits, k, u))
         })?;
-        Ok(PyPatternData {
-            bits: bits.into_pyarray(py).unbind(),
-            keys: k.into_pyarray(py).unbind(),
+        let grouping = PyPatternData {
             inverse: u.inverse.into_pyarray(py).unbind(),
             counts: u.counts.into_pyarray(py).unbind(),
             first: u.first.into_pyarray(py).unbind(),
-        })
+        };
+        Py::new(py, PyPatterns::init(py, bits, k).add_subclass(grouping))
     }
 
     /// H-representation of the region of `x` `(d,)`, which must lie in the input box.

@@ -5,6 +5,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2}
 use pyo3::prelude::*;
 
 use super::network::PyNetwork;
+use super::patterns::PyPatterns;
 use crate::error::Result;
 use crate::grad::input_gradients;
 use crate::ir::Network;
@@ -16,14 +17,11 @@ const BOX_HINT: &str = "; pass respect_box=False to walk anyway";
 
 /// The pieces of one segment `x0 + beta (x1 - x0)`: the switches of interior breakpoint i
 /// are rows `switch_ptr[i]..switch_ptr[i + 1]` of `switch_units`.
-#[pyclass(frozen, get_all, name = "WalkData", module = "linregions._core")]
+/// `bits` `(K, words)` and `keys` `(K, 2)` are the pattern of each piece.
+#[pyclass(extends = PyPatterns, frozen, get_all, name = "WalkData", module = "linregions._core")]
 pub(crate) struct PyWalkData {
     /// `(K + 1,)` breakpoints `0 = beta_0 < ... < beta_K = 1`.
     breakpoints: Py<PyArray1<f64>>,
-    /// `(K, words)` packed pattern of each piece.
-    bits: Py<PyArray2<u64>>,
-    /// `(K, 2)` high and low halves of each piece's key.
-    keys: Py<PyArray2<u64>>,
     /// `(K,)` offsets into `switch_units` (K - 1 interior breakpoints).
     switch_ptr: Py<PyArray1<i64>>,
     /// `(S, 2)` `(layer, unit)` of the units that switch.
@@ -44,7 +42,7 @@ fn walk_logits(
     Ok((w, logits))
 }
 
-fn walk_to_py(py: Python<'_>, w: Walk, logits: Array2<f64>) -> PyWalkData {
+fn walk_to_py(py: Python<'_>, w: Walk, logits: Array2<f64>) -> PyResult<Py<PyWalkData>> {
     let k = w.keys.len();
     let words = w.bits.first().map_or(0, Vec::len);
     let bits = Array2::from_shape_vec((k, words), w.bits.concat()).expect("rectangular bits");
@@ -62,17 +60,16 @@ fn walk_to_py(py: Python<'_>, w: Walk, logits: Array2<f64>) -> PyWalkData {
         ptr.push((units.len() / 2) as i64);
     }
     let n_units = units.len() / 2;
-    PyWalkData {
+    let pieces = PyWalkData {
         breakpoints: Array1::from_vec(w.breakpoints).into_pyarray(py).unbind(),
-        bits: bits.into_pyarray(py).unbind(),
-        keys: keys.into_pyarray(py).unbind(),
         switch_ptr: Array1::from_vec(ptr).into_pyarray(py).unbind(),
         switch_units: Array2::from_shape_vec((n_units, 2), units)
             .expect("pairs")
             .into_pyarray(py)
             .unbind(),
         logits: logits.into_pyarray(py).unbind(),
-    }
+    };
+    Py::new(py, PyPatterns::init(py, bits, keys).add_subclass(pieces))
 }
 
 #[pymethods]
@@ -86,7 +83,7 @@ impl PyNetwork {
         x1: PyReadonlyArray1<'py, f64>,
         tol: f64,
         respect_box: bool,
-    ) -> PyResult<PyWalkData> {
+    ) -> PyResult<Py<PyWalkData>> {
         let (a, b) = (x0.as_array(), x1.as_array());
         if respect_box {
             self.check_in_box(a, "x0", BOX_HINT)?;
@@ -94,7 +91,7 @@ impl PyNetwork {
         }
         let net = &self.inner;
         let (w, logits) = py.allow_threads(|| walk_logits(net, a, b, tol))?;
-        Ok(walk_to_py(py, w, logits))
+        walk_to_py(py, w, logits)
     }
 
     /// Walks of the segments `starts[i] -> ends[i]` (both `(n, d)`) in parallel.
@@ -106,7 +103,7 @@ impl PyNetwork {
         ends: PyReadonlyArray2<'py, f64>,
         tol: f64,
         respect_box: bool,
-    ) -> PyResult<Vec<PyWalkData>> {
+    ) -> PyResult<Vec<Py<PyWalkData>>> {
         use rayon::prelude::*;
         let (a, b) = (starts.as_array(), ends.as_array());
         check_segments(a, b)?;
@@ -123,10 +120,10 @@ impl PyNetwork {
                 .map(|i| walk_logits(net, a.row(i), b.row(i), tol))
                 .collect::<Result<Vec<_>>>()
         })?;
-        Ok(walks
+        walks
             .into_iter()
             .map(|(w, l)| walk_to_py(py, w, l))
-            .collect())
+            .collect()
     }
 
     /// Gradients `(n, d)` of `v_i . logits(x_i)`; `x` `(n, d)`, `v` `(n, M)`.

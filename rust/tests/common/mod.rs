@@ -3,9 +3,10 @@
 
 use linregions_core::ipm::class_maxima::{class_maxima, ClassMaximum};
 use linregions_core::ipm::insphere::{insphere, Insphere};
-use linregions_core::ipm::lp::{minimize, minimize_ipm, Exits, LpResult};
+use linregions_core::ipm::lp::{Exits, Lp, LpResult};
 use linregions_core::ipm::Settings;
 use linregions_core::ir::{Network, Weight};
+use linregions_core::polytope::Polytope;
 use linregions_core::Result;
 use ndarray::{Array1, Array2};
 
@@ -106,7 +107,20 @@ impl Poly {
         Poly { a, b, lo, hi }
     }
 
-    /// `min c . x + c0` from the interior point `x0`.
+    /// Views of the four arrays.
+    pub fn view(&self) -> Polytope<'_> {
+        let (a, b) = (self.a.view(), self.b.view());
+        let (lo, hi) = (self.lo.view(), self.hi.view());
+        Polytope { a, b, lo, hi }
+    }
+
+    /// The LP `min c . x + c0` over this polytope.
+    pub fn lp<'a>(&'a self, c: &'a Array1<f64>, c0: f64) -> Lp<'a> {
+        let (poly, c) = (self.view(), c.view());
+        Lp { poly, c, c0 }
+    }
+
+    /// `min c . x + c0` from the interior point `x0` ([`Lp::minimize`]).
     pub fn minimize(
         &self,
         c: &Array1<f64>,
@@ -115,31 +129,12 @@ impl Poly {
         exits: Exits,
         st: &Settings,
     ) -> Result<LpResult> {
-        let (a, b, lo, hi) = (self.a.view(), self.b.view(), self.lo.view(), self.hi.view());
-        minimize(a, b, lo, hi, c.view(), c0, x0.view(), exits, st)
-    }
-
-    /// [`Poly::minimize`] by the interior-point method alone.
-    pub fn minimize_ipm(
-        &self,
-        c: &Array1<f64>,
-        c0: f64,
-        x0: &Array1<f64>,
-        exits: Exits,
-        st: &Settings,
-    ) -> Result<LpResult> {
-        let (a, b, lo, hi) = (self.a.view(), self.b.view(), self.lo.view(), self.hi.view());
-        minimize_ipm(a, b, lo, hi, c.view(), c0, x0.view(), exits, st)
+        self.lp(c, c0).minimize(x0.view(), exits, st)
     }
 
     pub fn insphere(&self, st: &Settings) -> Result<Insphere> {
-        insphere(
-            self.a.view(),
-            self.b.view(),
-            self.lo.view(),
-            self.hi.view(),
-            st,
-        )
+        let Polytope { a, b, lo, hi } = self.view();
+        insphere(a, b, lo, hi, st)
     }
 
     /// The most likely point of each of `classes` for logits `W x + c`, from `x` inside.
@@ -150,7 +145,7 @@ impl Poly {
         classes: &[usize],
         st: &Settings,
     ) -> Result<Vec<ClassMaximum>> {
-        let (a, b, lo, hi) = (self.a.view(), self.b.view(), self.lo.view(), self.hi.view());
+        let Polytope { a, b, lo, hi } = self.view();
         let (w, c) = (logit_map.0.view(), logit_map.1.view());
         class_maxima(a, b, lo, hi, w, c, x.view(), classes, st)
     }

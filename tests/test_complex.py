@@ -112,18 +112,25 @@ def records(cx: lr.Complex) -> tuple[dict, set]:
     return per_key, edges
 
 
+def leaky_residual(rng: np.random.Generator, d: int, width: int, n_out: int) -> lr.Network:
+    """``x + leaky(W x + b)`` (slope 0.1), then a ReLU layer of ``width`` and ``n_out``
+    logits, in ``[-1, 1]^d``."""
+    nodes = [
+        Input(d),
+        Affine(0, rng.standard_normal((d, d)), rng.standard_normal(d) * 0.3),
+        ReLU(1, d, 0.1),
+        Add((0, 2), d),
+        Affine(3, rng.standard_normal((width, d)), rng.standard_normal(width) * 0.3),
+        ReLU(4, width),
+        Affine(5, rng.standard_normal((n_out, width)), np.zeros(n_out)),
+    ]
+    return lr.Network(nodes, (d,), -np.ones(d), np.ones(d))
+
+
 def two_input_nets() -> list[lr.Network]:
     """An MLP, a leaky MLP with a residual sum, and a max-pool net, all with two inputs."""
     rng = np.random.default_rng(21)
-    leaky = [
-        Input(2),
-        Affine(0, rng.standard_normal((2, 2)), rng.standard_normal(2) * 0.3),
-        ReLU(1, 2, 0.1),
-        Add((0, 2), 2),
-        Affine(3, rng.standard_normal((9, 2)), rng.standard_normal(9) * 0.3),
-        ReLU(4, 9),
-        Affine(5, rng.standard_normal((3, 9)), np.zeros(3)),
-    ]
+    leaky = leaky_residual(rng, 2, 9, 3)
     pool = [
         Input(2),
         Affine(0, rng.standard_normal((8, 2)), rng.standard_normal(8) * 0.3),
@@ -134,7 +141,7 @@ def two_input_nets() -> list[lr.Network]:
     ]
     return [
         ir_mlp(4, (2, 12, 12, 12, 3)),
-        lr.Network(leaky, (2,), -np.ones(2), np.ones(2)),
+        leaky,
         lr.Network(pool, (2,), -np.ones(2), np.ones(2)),
     ]
 
@@ -243,17 +250,7 @@ def test_later_layer_through_a_facet_and_maxpool_ties(method):
 
 
 def test_residual_and_leaky_nets():
-    rng = np.random.default_rng(5)
-    nodes = [
-        Input(3),
-        Affine(0, rng.standard_normal((3, 3)), rng.standard_normal(3) * 0.3),
-        ReLU(1, 3, 0.1),
-        Add((0, 2), 3),
-        Affine(3, rng.standard_normal((5, 3)), rng.standard_normal(5) * 0.3),
-        ReLU(4, 5),
-        Affine(5, rng.standard_normal((2, 5)), np.zeros(2)),
-    ]
-    net = lr.Network(nodes, (3,), -np.ones(3), np.ones(3))
+    net = leaky_residual(np.random.default_rng(5), 3, 5, 2)
     cx = net.regions()
     check_against_grid(net, cx, n=40, equal=False)
 

@@ -46,6 +46,19 @@ def _ro(a: np.ndarray) -> np.ndarray:
     return a
 
 
+#: The array fields of :class:`Complex` (read-only, saved by :meth:`Complex.save`).
+ARRAY_FIELDS = (
+    "key_halves",
+    "bits",
+    "points",
+    "inradius",
+    "predicted",
+    "n_facets",
+    "edges",
+    "edge_units",
+)
+
+
 @dataclass(frozen=True, eq=False)
 class Complex:
     """Every full-dimensional linear region of a network inside a domain.
@@ -84,16 +97,7 @@ class Complex:
     _index: dict[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in (
-            "key_halves",
-            "bits",
-            "points",
-            "inradius",
-            "predicted",
-            "n_facets",
-            "edges",
-            "edge_units",
-        ):
+        for name in ARRAY_FIELDS:
             object.__setattr__(self, name, _ro(np.ascontiguousarray(getattr(self, name))))
         keys = _ro(keys_to_ints(self.key_halves))
         object.__setattr__(self, "keys", keys)
@@ -214,14 +218,7 @@ class Complex:
         """Writes the complex (not the network) to an ``.npz`` file."""
         np.savez_compressed(
             path,
-            key_halves=self.key_halves,
-            bits=self.bits,
-            points=self.points,
-            inradius=self.inradius,
-            predicted=self.predicted,
-            n_facets=self.n_facets,
-            edges=self.edges,
-            edge_units=self.edge_units,
+            **{name: getattr(self, name) for name in ARRAY_FIELDS},
             complete=np.array(self.complete),
             unsettled=np.array(self.unsettled),
             domain_A=self.domain.A,
@@ -237,14 +234,7 @@ class Complex:
         with np.load(path, allow_pickle=False) as z:
             dom = Polytope(z["domain_A"], z["domain_b"], z["domain_lo"], z["domain_hi"])
             return cls(
-                key_halves=z["key_halves"],
-                bits=z["bits"],
-                points=z["points"],
-                inradius=z["inradius"],
-                predicted=z["predicted"],
-                n_facets=z["n_facets"],
-                edges=z["edges"],
-                edge_units=z["edge_units"],
+                **{name: z[name] for name in ARRAY_FIELDS},
                 complete=bool(z["complete"]),
                 unsettled=int(z["unsettled"]),
                 domain=dom,
@@ -389,15 +379,9 @@ def finish(
             RuntimeWarning,
             stacklevel=3,
         )
+    arrays = (keys, bits, points, inradius, predicted.astype(np.int64), n_facets, edges, edge_units)
     return Complex(
-        key_halves=keys,
-        bits=bits,
-        points=points,
-        inradius=inradius,
-        predicted=predicted.astype(np.int64),
-        n_facets=n_facets,
-        edges=edges,
-        edge_units=edge_units,
+        **dict(zip(ARRAY_FIELDS, arrays)),
         complete=complete,
         unsettled=unsettled,
         domain=dom,

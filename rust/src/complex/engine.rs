@@ -84,6 +84,15 @@ pub fn chebyshev(
 /// its end); the full solve runs if it ends uncertified.
 const FAST_INSPHERE_ITER: usize = 30;
 
+/// Unit rows with a finite box: the polytope `{x : a x + b >= 0, lo <= x <= hi}` whose facets
+/// [`facets`] finds.
+#[derive(Clone, Copy)]
+pub struct Bounded<'a> {
+    pub rows: &'a UnitRows,
+    pub lo: ArrayView1<'a, f64>,
+    pub hi: ArrayView1<'a, f64>,
+}
+
 /// What became of a row of the polytope.
 #[derive(Debug, Clone)]
 pub enum Fate {
@@ -102,12 +111,8 @@ pub enum Fate {
 /// LPs, each bound from weak duality) contains the polytope, so a row whose minimum over it
 /// is `>= FACET_TOL` is redundant. Each row left gets a witness check against the others
 /// left and, if that fails, one LP over them.
-pub fn facets(
-    rows: &UnitRows,
-    lo: ArrayView1<f64>,
-    hi: ArrayView1<f64>,
-    x0: ArrayView1<f64>,
-) -> Result<Vec<Fate>> {
+pub fn facets(poly: &Bounded<'_>, x0: ArrayView1<f64>) -> Result<Vec<Fate>> {
+    let Bounded { rows, lo, hi } = *poly;
     let n = rows.a.nrows();
     let d = x0.len();
     let mut out = vec![Fate::Redundant; n];
@@ -151,10 +156,12 @@ pub fn facets(
         return Ok(out);
     }
     let cand_rows = select(&sub, &cand);
-    for (k, fate) in fates_of_candidates(&cand_rows, lo, hi, x0)?
-        .into_iter()
-        .enumerate()
-    {
+    let cand_poly = Bounded {
+        rows: &cand_rows,
+        lo: lo.reborrow(),
+        hi: hi.reborrow(),
+    };
+    for (k, fate) in fates_of_candidates(&cand_poly, x0)?.into_iter().enumerate() {
         out[live[cand[k]]] = fate;
     }
     Ok(out)
@@ -220,12 +227,8 @@ fn outer_box(
 /// segment from `x0` to it crosses the polytope's boundary first at a facet: the row itself
 /// (decided) or a new facet, which joins the set before the row's LP is solved again. A
 /// crossing shared by several rows is settled by one LP over all the candidates.
-fn fates_of_candidates(
-    rows: &UnitRows,
-    lo: ArrayView1<f64>,
-    hi: ArrayView1<f64>,
-    x0: ArrayView1<f64>,
-) -> Result<Vec<Fate>> {
+fn fates_of_candidates(poly: &Bounded<'_>, x0: ArrayView1<f64>) -> Result<Vec<Fate>> {
+    let Bounded { rows, lo, hi } = *poly;
     let n = rows.a.nrows();
     let keep: Vec<usize> = (0..n).collect();
     let slack0 = rows.a.dot(&x0) + &rows.b;

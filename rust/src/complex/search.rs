@@ -11,8 +11,8 @@ use crate::ir::Network;
 use crate::pattern::key_u128;
 
 use super::domain::Domain;
-use super::engine::{chebyshev, facets, Fate};
-use super::step::{cross_facet, region_at};
+use super::engine::{chebyshev, facets, Bounded, Fate};
+use super::step::{region_at, Facet};
 
 /// Default cap on the number of regions.
 pub const MAX_REGIONS: usize = 1_000_000;
@@ -128,12 +128,12 @@ pub fn expand_with(
     if ball.radius.is_nan() || ball.radius <= 0.0 {
         return Ok(None);
     }
-    let fates = facets(
-        &rows,
-        domain.lo.view(),
-        domain.hi.view(),
-        ball.center.view(),
-    )?;
+    let poly = Bounded {
+        rows: &rows,
+        lo: domain.lo.view(),
+        hi: domain.hi.view(),
+    };
+    let fates = facets(&poly, ball.center.view())?;
     let mut neighbours = Vec::new();
     let mut unsettled = 0;
     let mut n_facets = 0;
@@ -154,7 +154,13 @@ pub fn expand_with(
                     });
                     continue;
                 }
-                match cross_facet(net, domain, &rows, i, w.view())? {
+                let facet = Facet {
+                    net,
+                    domain,
+                    rows: &rows,
+                    i,
+                };
+                match facet.cross(w.view())? {
                     Some((nb, y)) => neighbours.push(Neighbour {
                         key: key_u128(nb.key),
                         point: y,

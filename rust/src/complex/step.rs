@@ -37,64 +37,71 @@ pub fn region_at(net: &Network, x: ArrayView1<f64>) -> Result<RegionData> {
     assemble(net, x, 0.0, BoundaryPolicy::Inactive)
 }
 
-/// The neighbour across facet `i` of `rows` (region rows stacked over the domain rows) at
-/// the facet point `w`, or `None` when no step could be certified.
-pub fn cross(
-    net: &Network,
-    domain: &Domain,
-    rows: &UnitRows,
-    i: usize,
-    w: ArrayView1<f64>,
-) -> Result<Option<(RegionData, Array1<f64>)>> {
-    let n = rows.a.row(i);
-    let u = n.mapv(|v| -v);
-    let slack = rows.a.dot(&w) + &rows.b;
-    // room around w: rows not parallel to the facet and the box faces
-    let mut room = f64::INFINITY;
-    for j in 0..rows.a.nrows() {
-        if rows.norm[j] > 0.0 && rows.a.row(j).dot(&n) < 1.0 - PARALLEL_TOL {
-            room = room.min(slack[j]);
-        }
-    }
-    for k in 0..w.len() {
-        room = room.min(w[k] - domain.lo[k]).min(domain.hi[k] - w[k]);
-    }
-    if room.is_nan() || room <= 0.0 {
-        return Ok(None);
-    }
-    // rows within `tight` of w count as tight: VERIFY_TOL, or less on a facet smaller than
-    // that (never below the rounding of a unit row's slack)
-    let tight = VERIFY_TOL.min(0.25 * room).max(ROUNDING_TOL);
-    let mut t = (0.5 * room).min(MAX_STEP * domain.inradius);
-    for _ in 0..MAX_TRIES {
-        let y = &w + &(t * &u);
-        if domain.contains_strictly(y.view()) {
-            let r = region_at(net, y.view())?;
-            if verified(&r, w, u.view(), tight) {
-                return Ok(Some((r, y)));
-            }
-        }
-        t *= SHRINK;
-    }
-    Ok(None)
+/// Facet `i` of `rows` (a region's rows stacked over the domain rows, unit normals) of a
+/// region of `net` inside `domain`.
+pub struct Facet<'a> {
+    pub net: &'a Network,
+    pub domain: &'a Domain,
+    pub rows: &'a UnitRows,
+    pub i: usize,
 }
 
-/// [`cross`] at `w`, and when no step is certified there (another hyperplane passes within
-/// rounding of `w`), again from the center of the facet: the point of the facet's
-/// hyperplane farthest, within the hyperplane, from every other row and box face.
-pub fn cross_facet(
-    net: &Network,
-    domain: &Domain,
-    rows: &UnitRows,
-    i: usize,
-    w: ArrayView1<f64>,
-) -> Result<Option<(RegionData, Array1<f64>)>> {
-    if let Some(found) = cross(net, domain, rows, i, w)? {
-        return Ok(Some(found));
+impl Facet<'_> {
+    /// The neighbour across the facet (its region and a point just across), stepping from
+    /// `w`, and when no step is certified there (another hyperplane passes within rounding
+    /// of `w`), again from the center of the facet: the point of the facet's hyperplane
+    /// farthest, within the hyperplane, from every other row and box face. `None` when
+    /// neither step could be certified.
+    pub fn cross(&self, w: ArrayView1<f64>) -> Result<Option<(RegionData, Array1<f64>)>> {
+        if let Some(found) = self.cross_at(w)? {
+            return Ok(Some(found));
+        }
+        match facet_center(self.rows, self.i, self.domain, w)? {
+            Some(c) => self.cross_at(c.view()),
+            None => Ok(None),
+        }
     }
-    match facet_center(rows, i, domain, w)? {
-        Some(c) => cross(net, domain, rows, i, c.view()),
-        None => Ok(None),
+
+    /// The neighbour across the facet at the facet point `w`, or `None` when no step could
+    /// be certified.
+    fn cross_at(&self, w: ArrayView1<f64>) -> Result<Option<(RegionData, Array1<f64>)>> {
+        let Facet {
+            net,
+            domain,
+            rows,
+            i,
+        } = *self;
+        let n = rows.a.row(i);
+        let u = n.mapv(|v| -v);
+        let slack = rows.a.dot(&w) + &rows.b;
+        // room around w: rows not parallel to the facet and the box faces
+        let mut room = f64::INFINITY;
+        for j in 0..rows.a.nrows() {
+            if rows.norm[j] > 0.0 && rows.a.row(j).dot(&n) < 1.0 - PARALLEL_TOL {
+                room = room.min(slack[j]);
+            }
+        }
+        for k in 0..w.len() {
+            room = room.min(w[k] - domain.lo[k]).min(domain.hi[k] - w[k]);
+        }
+        if room.is_nan() || room <= 0.0 {
+            return Ok(None);
+        }
+        // rows within `tight` of w count as tight: VERIFY_TOL, or less on a facet smaller than
+        // that (never below the rounding of a unit row's slack)
+        let tight = VERIFY_TOL.min(0.25 * room).max(ROUNDING_TOL);
+        let mut t = (0.5 * room).min(MAX_STEP * domain.inradius);
+        for _ in 0..MAX_TRIES {
+            let y = &w + &(t * &u);
+            if domain.contains_strictly(y.view()) {
+                let r = region_at(net, y.view())?;
+                if verified(&r, w, u.view(), tight) {
+                    return Ok(Some((r, y)));
+                }
+            }
+            t *= SHRINK;
+        }
+        Ok(None)
     }
 }
 

@@ -42,10 +42,18 @@ def random_mlp(d: int, width: int, seed: int = 0) -> lr.Network:
 
 def test_d2_vs_slice(benchmark):
     net = random_mlp(2, WIDTH)
-    cx = benchmark.pedantic(net.regions, rounds=3, iterations=1)
+    cx = benchmark.pedantic(net.regions, rounds=7, iterations=1)
     sl = net.slice(np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0]), 1.0)
     assert set(cx.keys) == set(sl.key_ints())
     benchmark.extra_info["regions"] = cx.n_regions
+
+
+def test_d2_slice_reference(benchmark):
+    """``net.slice`` through the whole box of the same net: the reference of the 5x goal."""
+    net = random_mlp(2, WIDTH)
+    args = (np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0]), 1.0)
+    sl = benchmark.pedantic(net.slice, args=args, rounds=7, iterations=1)
+    benchmark.extra_info["regions"] = sl.n_regions
 
 
 @pytest.mark.parametrize("d", [d for d in DIMS if d > 2])

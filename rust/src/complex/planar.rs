@@ -2,8 +2,8 @@
 //!
 //! With two inputs the slice through the whole box ([`crate::slice`]) is the complex: a
 //! region is convex, so region ∩ box is one of its polygons. This route computes what the
-//! search would compute for each polygon: the Chebyshev ball (the active-set LP over its
-//! edges), its facets (edges on neuron lines, not on the box) and, across each facet, the
+//! search would compute for each polygon: the Chebyshev ball (the search's own
+//! [`chebyshev`] over its edges), its facets (edges on neuron lines, not on the box) and, across each facet, the
 //! region just beyond the facet's midpoint along the outward normal (the walk's
 //! lexicographic rule: the units on the facet are decided by their derivative), which must
 //! be another polygon. The edge's unit is the last unit whose bit differs (of coincident
@@ -25,13 +25,12 @@ use ndarray::{Array1, Array2, ArrayView1};
 use rayon::prelude::*;
 
 use super::domain::Domain;
+use super::engine::chebyshev;
 use super::search::{edges_of, Complex, Link, RegionRecord, Settings};
 use crate::error::Result;
 use crate::forward::forward;
+use crate::hrep::normalize;
 use crate::input_box::InputBox;
-use crate::ipm::active_set::insphere_small;
-use crate::ipm::insphere::insphere;
-use crate::ipm::Settings as SolverSettings;
 use crate::ir::{Network, Op};
 use crate::pattern::{key_of, key_u128};
 use crate::slice::{centroid, slice, Pt, SlicePolygon, SliceSpec, SPLIT_TOL};
@@ -129,15 +128,14 @@ fn piece(p: &SlicePolygon, lo: ArrayView1<f64>, hi: ArrayView1<f64>, on_box: f64
     let a = Array2::from_shape_fn((rows.len(), 2), |(i, j)| rows[i].0[j]);
     let b = Array1::from_iter(rows.iter().map(|r| r.1));
     let c = centroid(&verts);
-    let st = SolverSettings::insphere();
-    let (center, radius) =
-        match insphere_small(a.view(), b.view(), lo, hi, ndarray::aview1(&c), &st) {
-            Some((center, radius, _)) => (center, radius),
-            None => {
-                let ins = insphere(a.view(), b.view(), lo, hi, &st).ok()?;
-                (ins.center, ins.radius)
-            }
-        };
+    let ball = chebyshev(
+        &normalize(a.view(), b.view()),
+        lo,
+        hi,
+        Some(ndarray::aview1(&c)),
+    )
+    .ok()?;
+    let (center, radius) = (ball.center, ball.radius);
     if radius.is_nan() || radius <= 0.0 {
         return None;
     }

@@ -235,11 +235,11 @@ pub fn search(
     if st.max_regions == 0 {
         return Err(CoreError::Value("max_regions must be at least 1".into()));
     }
-    let start_time = Instant::now();
+    let start = Instant::now();
     if st.planar {
         if let Some(cx) = super::planar::planar(net, domain, &st)? {
             if let Some(cb) = progress {
-                let seconds = start_time.elapsed().as_secs_f64();
+                let seconds = start.elapsed().as_secs_f64();
                 let found = cx.regions.len();
                 cb(Progress {
                     found,
@@ -250,7 +250,6 @@ pub fn search(
             return Ok(cx);
         }
     }
-    let start = start_time;
     let mut index: HashMap<u128, usize> = HashMap::new();
     let mut regions: Vec<RegionRecord> = Vec::new();
     // per region, the (key, layer, unit) across each facet: O(1) numbers per facet

@@ -142,7 +142,10 @@ def test_no_box_region_facets_are_fast_path():
     rep = poly.redundancy_report()
     assert_certified(poly, rep.facets)
     assert rep.by_straight_rays + rep.by_bent_rays + rep.by_lp_facet == rep.facets.size
-    assert rep.by_lp_redundant + rep.by_box + rep.by_duplicate == 96 - rep.facets.size
+    assert (
+        rep.by_lp_redundant + rep.by_box + rep.by_duplicate + rep.by_bounds == 96 - rep.facets.size
+    )
+    assert rep.by_bounds > 0  # d = 2: the facets' bounding box is computed and decides rows
 
 
 def test_cone_inradius_is_unbounded_with_a_certified_direction():

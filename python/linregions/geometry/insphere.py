@@ -19,6 +19,10 @@ Unbounded and half-bounded boxes (``lo = -inf`` and/or ``hi = inf``) are handled
   is certified as with a finite box (``status = "optimal"``);
 - an empty polytope raises :class:`~linregions.errors.EmptyPolytopeError`, as always.
 
+The finite answer is tried first (one solve, the cost of a boxed polytope's); the recession
+cone is asked only when that solve is not certified, which it stops early when its ball
+outgrows a quarter of the artificial box.
+
 If the solver cannot certify an answer, HiGHS (through scipy) solves the LP: with a finite box
 its multipliers give a weak-duality bound; with an infinite box its optimum is the upper
 bound (method ``"ipm+highs"``).
@@ -132,12 +136,14 @@ def compute_insphere(
     With ``fallback``, an IPM that stops uncertified is followed by HiGHS, whose answer is
     certified the same way (method ``"ipm+highs"``)."""
     finite = bool(np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all())
-    if not finite:
+    settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
+    res = _core.insphere(_core.Polytope(poly.A, poly.b, poly.lo, poly.hi), settings)
+    if not finite and not res.status.is_certified:
+        # a finite inradius certifies in the artificial box; a ball that outgrows it (the
+        # solve stops early) or a stalled solve is asked the recession-cone question
         unbounded = _unbounded_insphere(poly)
         if unbounded is not None:
             return unbounded
-    settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
-    res = _core.insphere(_core.Polytope(poly.A, poly.b, poly.lo, poly.hi), settings)
     center, radius, upper = res.center, res.radius, res.upper_bound
     iters, status = res.iterations, res.status.label
     method = "ipm"

@@ -49,7 +49,10 @@ MAX_BENDS = 128
 #: Settings of the interior-point LPs of ``"auto"`` (defaults from the Rust core).
 LP_SETTINGS = _core.Settings("lp")
 
-_CODE_FACET, _CODE_UNKNOWN, _CODE_LP_REDUNDANT = 1, 0, 5
+_CODE_FACET, _CODE_UNKNOWN, _CODE_LP_REDUNDANT, _CODE_BOUNDS = 1, 0, 5, 6
+#: The bounding box of the known facets is computed when this many rows are left per LP
+#: it costs (``2 d`` LPs): each of its LPs is small, but in high dimension it decides little.
+BOUNDS_ROWS_PER_LP = 4
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,13 @@ class RedundancyReport:
     by_straight_rays, by_bent_rays : int
         Rows certified as facets by a witness point found along a straight (or bent) ray
         from the insphere center, without an LP.
+    by_bounds : int
+        Rows found redundant because the bounding box of the facets known after the rays
+        implies them (``2 d`` LPs, run when the dimension is small next to the rows left).
     by_lp_facet, by_lp_redundant : int
         Rows decided by the LPs of Clarkson's loop: facets and redundant rows.
     n_lps : int
-        Linear programs solved.
+        Linear programs solved (those of the bounding box included).
 
     Examples
     --------
@@ -95,6 +101,7 @@ class RedundancyReport:
     by_duplicate: int = 0
     by_straight_rays: int = 0
     by_bent_rays: int = 0
+    by_bounds: int = 0
     by_lp_facet: int = 0
     by_lp_redundant: int = 0
     n_lps: int = 0
@@ -202,8 +209,14 @@ def nonredundant_auto(
     unknown = np.flatnonzero(codes == _CODE_UNKNOWN)
     alive = np.zeros(poly.n_rows, dtype=bool)
     alive[candidates] = True  # rows not (yet) shown redundant
-    lp_facet = lp_red = n_lps = 0
+    lp_facet = lp_red = n_lps = by_bounds = 0
+    if unknown.size >= BOUNDS_ROWS_PER_LP * 2 * poly.dim:
+        implied, n_lps = _implied_by_facet_bounds(A, b, codes, unknown, poly, x0, tol)
+        codes[implied], alive[implied] = _CODE_BOUNDS, False
+        by_bounds = int(implied.size)
     for i in unknown.tolist():
+        if codes[i] == _CODE_BOUNDS:
+            continue
         if codes[i] == _CODE_FACET:
             continue  # met first by an earlier segment
         while True:
@@ -239,10 +252,55 @@ def nonredundant_auto(
         by_duplicate=by_dup,
         by_straight_rays=int(n_straight),
         by_bent_rays=int(n_bent),
+        by_bounds=by_bounds,
         by_lp_facet=lp_facet,
         by_lp_redundant=lp_red,
         n_lps=n_lps,
     )
+
+
+def _implied_by_facet_bounds(
+    A: np.ndarray,
+    b: np.ndarray,
+    codes: np.ndarray,
+    unknown: np.ndarray,
+    poly: HRep,
+    x0: np.ndarray,
+    tol: float,
+) -> tuple[np.ndarray, int]:
+    """The rows of ``unknown`` (unit rows ``A``, ``b``) that the bounding box of the known
+    facets implies, and the count of LPs that box took.
+
+    The polytope without row ``i`` lies inside ``Q = {A_F x + b_F >= 0} ∩ box`` (``F`` the
+    facets found so far, ``i`` not among them), so inside ``Q``'s bounding box; a row whose
+    minimum over that box is ``>= -tol`` is redundant. Each side of the bounding box is the
+    certified lower bound of an LP over the few rows of ``F`` (a side whose LP is not
+    certified, e.g. ``Q`` unbounded that way, keeps the box's side); the box is widened by a
+    relative 1e-12 so that rounding cannot make it tighter than ``Q``.
+    """
+    facets = np.flatnonzero(codes == _CODE_FACET)
+    q = _core.Polytope(A[facets], b[facets], poly.lo, poly.hi)
+    lo, hi = poly.lo.copy(), poly.hi.copy()
+    n_lps = 0
+    for j in range(poly.dim):
+        for sign in (1.0, -1.0):
+            c = np.zeros(poly.dim)
+            c[j] = sign
+            res = _core.lp_minimize(q, c, 0.0, x0, LP_SETTINGS)
+            n_lps += 1
+            if not (res.status.is_certified and np.isfinite(res.lower_bound)):
+                continue
+            bound = sign * res.lower_bound
+            slack = 1e-12 * (1.0 + abs(bound))
+            if sign > 0:
+                lo[j] = max(lo[j], bound - slack)
+            else:
+                hi[j] = min(hi[j], bound + slack)
+    rows = A[unknown]
+    with np.errstate(invalid="ignore"):  # 0 * inf where a row ignores an infinite side
+        low = np.where(rows > 0, rows * lo, np.where(rows < 0, rows * hi, 0.0))
+    box_min = b[unknown] + low.sum(axis=1)
+    return unknown[box_min >= -tol], n_lps
 
 
 def _first_hit(

@@ -25,6 +25,11 @@ use crate::linalg::dense::{gram_t, lstsq, lu_solve, Cholesky};
 
 /// Active sets larger than this multiple of the number of variables are not tried.
 const MAX_ACTIVE_FACTOR: usize = 2;
+/// Active sets whose dense Gram matrix costs more multiply-adds than this (`q^2 nz`) are not
+/// tried: each purification step refactors it, and a ball that the box pins in thousands of
+/// coordinates (d = 2,000, three rows) would spend minutes where the interior-point
+/// iterations take a second.
+const MAX_ACTIVE_WORK: usize = 2_000_000_000;
 /// Proximal regularisation of the objective Hessian (relative to its largest diagonal entry).
 const PROX_REG: f64 = 1e-10;
 /// A projected descent direction shorter than this (relative to the gradient) ends the
@@ -32,6 +37,15 @@ const PROX_REG: f64 = 1e-10;
 const PURIFY_TOL: f64 = 1e-12;
 /// Rows met by the ratio test within this relative step of the first are added together.
 const TIE_TOL: f64 = 1e-9;
+/// Ratio-test steps of the purification before the finish declines. Each step refactors
+/// the active rows' Gram matrix, so a walk that meets the rows one at a time (a ball in
+/// high dimension that the box pins coordinate by coordinate: d steps of O(d^3)) would
+/// cost far more than the interior-point iterations it replaces.
+const PURIFY_MAX_STEPS: usize = 64;
+/// ... and, with a large active set, fewer: the steps may cost about this many
+/// multiply-adds in all (`q^2 nz` each), at least [`PURIFY_MIN_STEPS`] of them.
+const PURIFY_WORK: usize = 8_000_000_000;
+const PURIFY_MIN_STEPS: usize = 8;
 /// Nonlinear objective: rows (distance to the hyperplane) and box faces this close to the
 /// iterate are taken as active. A row that is active at the optimum can still be ~1e-5 away
 /// when the rest are ~1e-9, hence two sets.
@@ -134,12 +148,16 @@ fn purify(
     for &k in &rows {
         active[k] = true;
     }
-    for _ in 0..=nz {
+    let step_work = (rows.len() * rows.len() * nz).max(1);
+    let max_steps = (PURIFY_WORK / step_work).clamp(PURIFY_MIN_STEPS, PURIFY_MAX_STEPS);
+    let mut settled = false;
+    for _ in 0..=nz.min(max_steps) {
         // back onto the face: a long step along a nearly flat direction amplifies rounding
         let (bm, bbt) = onto_face(lay, &rows, &mut z)?;
         let nu = bbt.solve(bm.dot(g));
         let dir = -(g - &bm.t().dot(&nu));
         if dir.dot(&dir).sqrt() <= PURIFY_TOL * gnorm {
+            settled = true;
             break;
         }
         let ax = lay.ax(z.view());
@@ -163,8 +181,12 @@ fn purify(
         }
         z.scaled_add(t, &dir);
         if rows.len() == before {
+            settled = true;
             break;
         }
+    }
+    if !settled {
+        return None; // the interior-point iterations go on instead
     }
     // the last rows added: back onto the face once more
     onto_face(lay, &rows, &mut z)?;
@@ -181,7 +203,7 @@ fn try_set<'a, P: Problem<'a>>(
     let lay = problem.layout();
     let nz = lay.nz();
     let q = rows.len();
-    if q == 0 || q > MAX_ACTIVE_FACTOR * nz {
+    if q == 0 || q > MAX_ACTIVE_FACTOR * nz || q * q * nz > MAX_ACTIVE_WORK {
         return None;
     }
     let bm = active_rows(lay, rows);

@@ -52,7 +52,15 @@ struct InsphereProblem<'a> {
     lo: Array1<f64>,
     hi: Array1<f64>,
     sides: Sides,
+    /// Half-width of the artificial box (infinite without infinite sides).
+    reach: f64,
 }
+
+/// A ball wider than this fraction of the artificial box's half-width ends the solve
+/// uncertified: the real set then very likely holds arbitrarily large balls, which the
+/// caller certifies on the recession cone (running on would only press the ball against
+/// the artificial box until the solve stalls).
+const REACH_FRACTION: f64 = 0.25;
 
 impl InsphereProblem<'_> {
     /// Weak-duality upper bound from the row multipliers and `atl = A^T lam_rows`: keep the
@@ -178,6 +186,9 @@ impl<'a> Problem<'a> for InsphereProblem<'a> {
             best.lower = lower;
             best.center = x.to_owned();
         }
+        if best.lower > REACH_FRACTION * self.reach {
+            return Some(Status::Stalled);
+        }
         best.upper = best.upper.min(upper);
         let (lo, hi) = (best.lower, best.upper);
         if met(lo, hi, st) {
@@ -220,10 +231,14 @@ pub fn insphere(
     settings.validate().map_err(CoreError::Value)?;
     let rows = normalize(a, b);
     let sides = Sides::new(lo, hi);
+    let reach = if sides.any() {
+        let origin = Array1::<f64>::zeros(lo.len());
+        free::ARTIFICIAL_REACH * free::scale(rows.b.view(), origin.view())
+    } else {
+        f64::INFINITY
+    };
     let (lo_a, hi_a) = if sides.any() {
-        let origin = Array1::zeros(lo.len());
-        let reach = free::ARTIFICIAL_REACH * free::scale(rows.b.view(), origin.view());
-        free::artificial_box(lo, hi, origin.view(), reach)
+        free::artificial_box(lo, hi, Array1::zeros(lo.len()).view(), reach)
     } else {
         (lo.to_owned(), hi.to_owned())
     };
@@ -258,6 +273,7 @@ pub fn insphere(
         lo: lo.to_owned(),
         hi: hi.to_owned(),
         sides,
+        reach,
     };
     let sol = solve(&problem, &start, settings);
     let best = problem.best.into_inner();

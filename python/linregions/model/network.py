@@ -380,6 +380,14 @@ class Network:
         -------
         list of Walk
 
+        Raises
+        ------
+        ShapeError
+            ``starts`` and ``ends`` differ in shape.
+        InvalidValueError
+            An end lies outside the box (with ``respect_box``); the message names it,
+            e.g. ``ends[2]``.
+
         Examples
         --------
         >>> from linregions.model.ir import Affine, Input, ReLU

@@ -63,7 +63,7 @@ def test_walk_data_fields_and_breakpoint_logits():
     net = random_net(2)
     rng = np.random.default_rng(3)
     x0, x1 = rng.uniform(-1, 1, (2, 4))
-    w = net._core.walk(x0, x1)
+    (w,) = net._core.walk(x0[None], x1[None], single=True)
     assert set(_fields(w)) == {
         "breakpoints",
         "bits",
@@ -138,8 +138,12 @@ def test_errors_from_rust_are_the_package_classes():
         net._core.region(np.zeros(5))
     with pytest.raises(lr.InvalidValueError, match="outside the input box at index 2"):
         net._core.region(np.array([0.0, 0.0, 1.5, 0.0]))
-    with pytest.raises(lr.InvalidValueError, match="pass respect_box=False"):
-        net._core.walk(np.zeros(4), np.full(4, 2.0))
+    with pytest.raises(lr.InvalidValueError, match=": x1 lies .*pass respect_box=False"):
+        net._core.walk(np.zeros((1, 4)), np.full((1, 4), 2.0), single=True)
+    with pytest.raises(lr.InvalidValueError, match=r": ends\[1\] lies .*pass respect_box=False"):
+        net._core.walk(np.zeros((2, 4)), np.array([np.zeros(4), np.full(4, 2.0)]))
+    with pytest.raises(lr.ShapeError, match="single walk takes one segment, got 2"):
+        net._core.walk(np.zeros((2, 4)), np.zeros((2, 4)), single=True)
     with pytest.raises(lr.ShapeError):
         net._core.input_gradients(np.zeros((2, 4)), np.zeros((2, 5)))
     with pytest.raises(lr.InvalidValueError, match="exceeds"):

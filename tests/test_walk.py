@@ -114,3 +114,37 @@ def test_walk_rejects_bad_segments():
     assert w.n_regions >= 1
     still = net.walk(np.full(12, 0.1), np.full(12, 0.1))
     assert still.n_regions == 1 and list(still.breakpoints) == [0.0, 1.0]
+
+
+def test_walk_many_against_dense_sampling_and_single_walks():
+    net = lr.from_torch(mlp(seed=26), (12,), (-1.0, 1.0))
+    rng = np.random.default_rng(33)
+    starts, ends = rng.uniform(-1, 1, (2, 5, 12))
+    many = net.walk_many(starts, ends)
+    assert len(many) == 5
+    betas = np.linspace(0, 1, 2001)
+    for x0, x1, w in zip(starts, ends, many):
+        np.testing.assert_array_equal(w.x0, x0)
+        np.testing.assert_array_equal(w.x1, x1)
+        assert set(net.patterns(w.point(betas)).key_ints()) <= set(w.keys)
+        assert net.patterns(w.midpoints()).key_ints() == list(w.keys)
+        one = net.walk(x0, x1)
+        assert one.keys == w.keys
+        np.testing.assert_array_equal(one.breakpoints, w.breakpoints)
+    assert net.walk_many(np.zeros((0, 12)), np.zeros((0, 12))) == []
+
+
+def test_box_messages_name_the_segment_ends():
+    net = lr.from_torch(mlp(seed=27), (12,), (-1.0, 1.0))
+    out = np.full(12, 2.0)
+    with pytest.raises(lr.InvalidValueError, match=r": x0 lies outside the input box"):
+        net.walk(out, np.zeros(12))
+    with pytest.raises(lr.InvalidValueError, match=r": x1 lies outside the input box"):
+        net.walk(np.zeros(12), out)
+    starts, ends = np.zeros((3, 12)), np.zeros((3, 12))
+    ends[2] = out
+    with pytest.raises(lr.InvalidValueError, match=r": ends\[2\] lies outside the input box"):
+        net.walk_many(starts, ends)
+    with pytest.raises(lr.ShapeError):
+        net.walk_many(starts, ends[:2])
+    assert len(net.walk_many(starts, ends, respect_box=False)) == 3

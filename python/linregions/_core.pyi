@@ -141,17 +141,11 @@ class Network:
     ) -> RegionData: ...
     def walk(
         self,
-        x0: npt.NDArray[np.float64],
-        x1: npt.NDArray[np.float64],
-        tol: float = ...,
-        respect_box: bool = True,
-    ) -> WalkData: ...
-    def walk_many(
-        self,
         starts: npt.NDArray[np.float64],
         ends: npt.NDArray[np.float64],
         tol: float = ...,
         respect_box: bool = True,
+        single: bool = False,
     ) -> list[WalkData]: ...
     def input_gradients(
         self, x: npt.NDArray[np.float64], v: npt.NDArray[np.float64]

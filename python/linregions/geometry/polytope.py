@@ -7,7 +7,7 @@ Convention (design.md): normals point inward, rows are not normalised, and the b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -26,7 +26,16 @@ from .insphere import (
     Insphere,
     compute_insphere,
 )
-from .redundancy import DUPLICATE_TOL, MAX_BENDS, REDUNDANCY_TOL, RedundancyReport
+from .redundancy import (
+    DUPLICATE_TOL,
+    MAX_BENDS,
+    REDUNDANCY_TOL,
+    RedundancyOptions,
+    RedundancyReport,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 #: Default slack allowed by :meth:`Polytope.contains` (absolute, on ``A x + b`` and the box).
 CONTAINS_TOL = 1e-9
@@ -190,21 +199,30 @@ class Polytope:
         return ins.center
 
     def nonredundant(
-        self,
-        method: str = "auto",
-        tol: float = REDUNDANCY_TOL,
-        duplicate_tol: float = DUPLICATE_TOL,
-        max_bends: int = MAX_BENDS,
+        self, method: str = "auto", **options: Unpack[RedundancyOptions]
     ) -> np.ndarray:
-        """Sorted indices of the rows of ``A`` that are facets (the box is part of the
-        geometry; of rows equal up to a positive factor the last is kept).
+        """Sorted indices of the rows of ``A`` that are facets: ``redundancy_report().facets``.
 
-        ``method``: ``"auto"`` (Rust witnesses + Clarkson LPs), ``"naive"`` (appendix C,
-        one LP per row) or ``"cdd"`` (pycddlib). ``tol`` is a Euclidean distance: a row is
-        redundant when the polytope without it reaches at most ``tol`` past it. See
-        :mod:`linregions.geometry.redundancy`.
+        Parameters
+        ----------
+        method : {"auto", "naive", "cdd"}, default "auto"
+        **options
+            ``tol``, ``duplicate_tol``, ``max_bends``: as in :meth:`redundancy_report`.
+
+        Returns
+        -------
+        ndarray of int64, shape (F,)
+            The facets (the box is part of the geometry; of rows equal up to a positive
+            factor the last is kept).
+
+        Examples
+        --------
+        >>> A, b = np.array([[-1.0, 0.0], [-2.0, 0.0]]), np.array([0.5, 0.5])  # x <= .5, .25
+        >>> strip = lr.Polytope(A, b, lo=np.zeros(2), hi=np.ones(2))
+        >>> strip.nonredundant().tolist(), strip.nonredundant(method="naive", tol=1e-6).tolist()
+        ([1], [1])
         """
-        return self.redundancy_report(method, tol, duplicate_tol, max_bends).facets
+        return self.redundancy_report(method, **options).facets
 
     def redundancy_report(
         self,
@@ -213,7 +231,36 @@ class Polytope:
         duplicate_tol: float = DUPLICATE_TOL,
         max_bends: int = MAX_BENDS,
     ) -> RedundancyReport:
-        """:meth:`nonredundant` with counts of how each row was decided."""
+        """The facets of the polytope and how each row was decided
+        (:meth:`nonredundant` returns the facets alone).
+
+        Parameters
+        ----------
+        method : {"auto", "naive", "cdd"}, default "auto"
+            ``"auto"``: Rust witnesses and bound tests, then Clarkson's LPs; ``"naive"``:
+            appendix C, one LP per row; ``"cdd"``: pycddlib. See
+            :mod:`linregions.geometry.redundancy`.
+        tol : float, default REDUNDANCY_TOL
+            A Euclidean distance: a row is redundant when the polytope without it reaches at
+            most ``tol`` past its hyperplane.
+        duplicate_tol : float, default DUPLICATE_TOL
+            Rows whose unit normals and offsets agree this closely are one halfspace
+            (``"auto"`` only).
+        max_bends : int, default MAX_BENDS
+            How often a ray is bent around blockers in the search for facet witnesses
+            (``"auto"`` only; 0: straight rays alone).
+
+        Returns
+        -------
+        RedundancyReport
+
+        Raises
+        ------
+        InvalidValueError
+            An unknown ``method``.
+        PolytopeError
+            The polytope is empty (or its LPs fail).
+        """
         from . import redundancy as r
 
         if method == "auto":

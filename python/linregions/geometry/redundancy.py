@@ -28,6 +28,7 @@ Methods:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -45,6 +46,17 @@ DUPLICATE_TOL = 1e-12
 FACET_MARGIN = 1e-6
 #: How many times a ray is bent around blockers in the search for facet witnesses.
 MAX_BENDS = 128
+
+
+class RedundancyOptions(TypedDict, total=False):
+    """The keyword options of :meth:`Polytope.redundancy_report
+    <linregions.Polytope.redundancy_report>` (defaults: the constants above), which
+    :meth:`~linregions.Polytope.nonredundant` passes on."""
+
+    tol: float
+    duplicate_tol: float
+    max_bends: int
+
 
 #: Settings of the interior-point LPs of ``"auto"`` (defaults from the Rust core).
 LP_SETTINGS = _core.Settings("lp")

@@ -362,7 +362,8 @@ class Network:
         """
         a = as_point(x0, self.input_shape, "x0")
         b = as_point(x1, self.input_shape, "x1")
-        return walk_from_core(a, b, self._core.walk(a, b, float(tol), bool(respect_box)))
+        (raw,) = self._core.walk(a[None], b[None], float(tol), bool(respect_box), single=True)
+        return walk_from_core(a, b, raw)
 
     def walk_many(
         self, starts: Any, ends: Any, tol: float = WALK_TOL, respect_box: bool = True
@@ -379,6 +380,14 @@ class Network:
         -------
         list of Walk
 
+        Raises
+        ------
+        ShapeError
+            ``starts`` and ``ends`` differ in shape.
+        InvalidValueError
+            An end lies outside the box (with ``respect_box``); the message names it,
+            e.g. ``ends[2]``.
+
         Examples
         --------
         >>> from linregions.model.ir import Affine, Input, ReLU
@@ -389,7 +398,7 @@ class Network:
         """
         a = as_points(starts, self.input_shape, "starts")
         b = as_points(ends, self.input_shape, "ends")
-        raws = self._core.walk_many(a, b, float(tol), bool(respect_box))
+        raws = self._core.walk(a, b, float(tol), bool(respect_box))
         return [walk_from_core(s, e, r) for s, e, r in zip(a, b, raws)]
 
     def input_gradients(self, X: Any, V: Any) -> np.ndarray:

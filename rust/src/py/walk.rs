@@ -1,12 +1,12 @@
 //! Bindings of segment walks and input gradients.
 
 use ndarray::{Array1, Array2, ArrayView1};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use super::network::PyNetwork;
 use super::patterns::PyPatterns;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::grad::input_gradients;
 use crate::ir::Network;
 use crate::pattern::key_array;
@@ -42,6 +42,16 @@ fn walk_logits(
     Ok((w, logits))
 }
 
+/// Names of the ends of segment `i` in messages: `x0`, `x1` for a single walk, else
+/// `starts[i]`, `ends[i]`.
+fn end_names(single: bool, i: usize) -> (String, String) {
+    if single {
+        ("x0".into(), "x1".into())
+    } else {
+        (format!("starts[{i}]"), format!("ends[{i}]"))
+    }
+}
+
 fn walk_to_py(py: Python<'_>, w: Walk, logits: Array2<f64>) -> PyResult<Py<PyWalkData>> {
     let k = w.keys.len();
     let words = w.bits.first().map_or(0, Vec::len);
@@ -74,43 +84,34 @@ fn walk_to_py(py: Python<'_>, w: Walk, logits: Array2<f64>) -> PyResult<Py<PyWal
 
 #[pymethods]
 impl PyNetwork {
-    /// Exact walk of the segment `x0 -> x1`; with `respect_box` both ends must lie in the box.
-    #[pyo3(signature = (x0, x1, tol=WALK_TOL, respect_box=true))]
+    /// Walks of the segments `starts[i] -> ends[i]` (both `(n, d)`), in parallel; with
+    /// `respect_box` every end must lie in the box. `single` marks one walk `x0 -> x1`
+    /// (`n = 1`), so that messages name its ends `x0` and `x1`.
+    #[pyo3(signature = (starts, ends, tol=WALK_TOL, respect_box=true, single=false))]
     fn walk<'py>(
-        &self,
-        py: Python<'py>,
-        x0: PyReadonlyArray1<'py, f64>,
-        x1: PyReadonlyArray1<'py, f64>,
-        tol: f64,
-        respect_box: bool,
-    ) -> PyResult<Py<PyWalkData>> {
-        let (a, b) = (x0.as_array(), x1.as_array());
-        if respect_box {
-            self.check_in_box(a, "x0", BOX_HINT)?;
-            self.check_in_box(b, "x1", BOX_HINT)?;
-        }
-        let net = &self.inner;
-        let (w, logits) = py.allow_threads(|| walk_logits(net, a, b, tol))?;
-        walk_to_py(py, w, logits)
-    }
-
-    /// Walks of the segments `starts[i] -> ends[i]` (both `(n, d)`) in parallel.
-    #[pyo3(signature = (starts, ends, tol=WALK_TOL, respect_box=true))]
-    fn walk_many<'py>(
         &self,
         py: Python<'py>,
         starts: PyReadonlyArray2<'py, f64>,
         ends: PyReadonlyArray2<'py, f64>,
         tol: f64,
         respect_box: bool,
+        single: bool,
     ) -> PyResult<Vec<Py<PyWalkData>>> {
         use rayon::prelude::*;
         let (a, b) = (starts.as_array(), ends.as_array());
         check_segments(a, b)?;
+        if single && a.nrows() != 1 {
+            return Err(CoreError::Shape(format!(
+                "a single walk takes one segment, got {}",
+                a.nrows()
+            ))
+            .into());
+        }
         if respect_box {
             for i in 0..a.nrows() {
-                self.check_in_box(a.row(i), &format!("starts[{i}]"), BOX_HINT)?;
-                self.check_in_box(b.row(i), &format!("ends[{i}]"), BOX_HINT)?;
+                let (x0, x1) = end_names(single, i);
+                self.check_in_box(a.row(i), &x0, BOX_HINT)?;
+                self.check_in_box(b.row(i), &x1, BOX_HINT)?;
             }
         }
         let net = &self.inner;

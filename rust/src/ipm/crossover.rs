@@ -20,8 +20,10 @@
 
 use ndarray::{Array1, Array2, ArrayView1};
 
+use super::face::Face;
 use super::{Layout, Point, Problem, Settings, Status};
-use crate::linalg::dense::{gram_t, lstsq, lu_solve, Cholesky};
+use crate::linalg::dense::{lstsq, lu_solve, Cholesky};
+use crate::linalg::gram::gram_t;
 
 /// Active sets larger than this multiple of the number of variables are not tried.
 const MAX_ACTIVE_FACTOR: usize = 2;
@@ -94,50 +96,26 @@ pub fn finish<'a, P: Problem<'a>>(problem: &P, at: &At<'_>, st: &Settings) -> Op
     None
 }
 
-/// The active rows of `G` as a dense matrix (q x nz).
-fn active_rows(lay: &Layout<'_>, rows: &[usize]) -> Array2<f64> {
-    let mut bm = Array2::<f64>::zeros((rows.len(), lay.nz()));
-    for (r, &k) in rows.iter().enumerate() {
-        bm.row_mut(r).assign(&lay.g_row(k));
-    }
-    bm
-}
-
-/// Moves `z` onto the face of `rows` (`z += B^T (B B^T)^-1 slack_rows`, the nearest point
-/// of the face); returns `B` (the active rows of `G`) and the factor of `B B^T`.
-fn onto_face(
-    lay: &Layout<'_>,
-    rows: &[usize],
-    z: &mut Array1<f64>,
-) -> Option<(Array2<f64>, Cholesky)> {
-    let bm = active_rows(lay, rows);
-    let bbt = Cholesky::factor(gram_t(bm.t()))?;
-    let ax = lay.ax(z.view());
-    let slack = lay.slack(z.view(), ax.view());
-    let slack_s = Array1::from_iter(rows.iter().map(|&k| slack[k]));
-    *z += &bm.t().dot(&bbt.solve(slack_s));
-    Some((bm, bbt))
-}
-
-/// Linear objective: from `z` on the face of `rows`, steps along the projected descent
-/// direction to the next row (ratio test), adding the rows it meets, until the direction
-/// vanishes (a vertex, or an optimal face). Returns the point and its active rows.
+/// Linear objective: from `z` on `face`, steps along the projected descent direction to
+/// the next row (ratio test), adding the rows it meets to the face, until the direction
+/// vanishes (a vertex, or an optimal face). Returns the point (on the final face).
 fn purify(
     lay: &Layout<'_>,
     g: &Array1<f64>,
     mut z: Array1<f64>,
-    mut rows: Vec<usize>,
-) -> Option<(Array1<f64>, Vec<usize>)> {
+    face: &mut Face,
+) -> Option<Array1<f64>> {
     let nz = lay.nz();
     let gnorm = g.dot(g).sqrt();
     let mut active = vec![false; lay.m()];
-    for &k in &rows {
+    for &k in face.rows() {
         active[k] = true;
     }
     for _ in 0..=nz {
         // back onto the face: a long step along a nearly flat direction amplifies rounding
-        let (bm, bbt) = onto_face(lay, &rows, &mut z)?;
-        let nu = bbt.solve(bm.dot(g));
+        face.project(lay, &mut z);
+        let bm = face.matrix();
+        let nu = face.solve(bm.dot(g));
         let dir = -(g - &bm.t().dot(&nu));
         if dir.dot(&dir).sqrt() <= PURIFY_TOL * gnorm {
             break;
@@ -154,21 +132,22 @@ fn purify(
         if !t.is_finite() {
             return None;
         }
-        let before = rows.len();
+        let mut new = Vec::new();
         for k in 0..lay.m() {
             if !active[k] && gd[k] > 0.0 && slack[k].max(0.0) / gd[k] <= t * (1.0 + TIE_TOL) {
                 active[k] = true;
-                rows.push(k);
+                new.push(k);
             }
         }
         z.scaled_add(t, &dir);
-        if rows.len() == before {
+        if new.is_empty() {
             break;
         }
+        face.add(lay, &new)?;
     }
     // the last rows added: back onto the face once more
-    onto_face(lay, &rows, &mut z)?;
-    Some((z, rows))
+    face.project(lay, &mut z);
+    Some(z)
 }
 
 /// Primal point and multipliers from one active set, certified by the problem.
@@ -184,21 +163,18 @@ fn try_set<'a, P: Problem<'a>>(
     if q == 0 || q > MAX_ACTIVE_FACTOR * nz {
         return None;
     }
-    let bm = active_rows(lay, rows);
-    let bbt = Cholesky::factor(gram_t(bm.t()))?;
+    let mut face = Face::new(lay, rows)?;
     let slack_s = Array1::from_iter(rows.iter().map(|&k| at.slack[k]));
-    let nu = bbt.solve(slack_s);
-    let z1 = &at.z + &bm.t().dot(&nu);
-    let (z2, rows) = purify(lay, &problem.gradient(at.z), z1, rows.to_vec())?;
+    let nu = face.solve(slack_s);
+    let z1 = &at.z + &face.matrix().t().dot(&nu);
+    let z2 = purify(lay, &problem.gradient(at.z), z1, &mut face)?;
     if z2.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    let bm = active_rows(lay, &rows);
-    let bbt = Cholesky::factor(gram_t(bm.t()))?;
     let g2 = problem.gradient(z2.view());
-    let lam_s = bbt.solve(-bm.dot(&g2));
+    let lam_s = face.solve(-face.matrix().dot(&g2));
     let mut lam2 = Array1::<f64>::zeros(at.lam.len());
-    for (r, &k) in rows.iter().enumerate() {
+    for (r, &k) in face.rows().iter().enumerate() {
         lam2[k] = lam_s[r].max(0.0);
     }
     if lam2.iter().any(|v| !v.is_finite()) {

@@ -28,6 +28,7 @@
 pub mod active_set;
 pub mod class_maxima;
 pub mod crossover;
+pub mod face;
 pub mod free;
 pub mod insphere;
 pub mod layout;

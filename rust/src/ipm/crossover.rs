@@ -101,6 +101,7 @@ pub fn finish<'a, P: Problem<'a>>(problem: &P, at: &At<'_>, st: &Settings) -> Op
 /// vanishes (a vertex, or an optimal face). Returns the point (on the final face).
 fn purify(
     lay: &Layout<'_>,
+    h: ArrayView1<f64>,
     g: &Array1<f64>,
     mut z: Array1<f64>,
     face: &mut Face,
@@ -113,10 +114,9 @@ fn purify(
     }
     for _ in 0..=nz {
         // back onto the face: a long step along a nearly flat direction amplifies rounding
-        face.project(lay, &mut z);
-        let bm = face.matrix();
-        let nu = face.solve(bm.dot(g));
-        let dir = -(g - &bm.t().dot(&nu));
+        face.project(&mut z);
+        let nu = face.solve(face.apply(g.view()));
+        let dir = -(g - &face.apply_t(nu.view()));
         if dir.dot(&dir).sqrt() <= PURIFY_TOL * gnorm {
             break;
         }
@@ -143,10 +143,10 @@ fn purify(
         if new.is_empty() {
             break;
         }
-        face.add(lay, &new)?;
+        face.add(lay, h, &new)?;
     }
     // the last rows added: back onto the face once more
-    face.project(lay, &mut z);
+    face.project(&mut z);
     Some(z)
 }
 
@@ -163,16 +163,17 @@ fn try_set<'a, P: Problem<'a>>(
     if q == 0 || q > MAX_ACTIVE_FACTOR * nz {
         return None;
     }
-    let mut face = Face::new(lay, rows)?;
+    let h = lay.h();
+    let mut face = Face::new(lay, h.view(), rows)?;
     let slack_s = Array1::from_iter(rows.iter().map(|&k| at.slack[k]));
     let nu = face.solve(slack_s);
-    let z1 = &at.z + &face.matrix().t().dot(&nu);
-    let z2 = purify(lay, &problem.gradient(at.z), z1, &mut face)?;
+    let z1 = &at.z + &face.apply_t(nu.view());
+    let z2 = purify(lay, h.view(), &problem.gradient(at.z), z1, &mut face)?;
     if z2.iter().any(|v| !v.is_finite()) {
         return None;
     }
     let g2 = problem.gradient(z2.view());
-    let lam_s = face.solve(-face.matrix().dot(&g2));
+    let lam_s = face.solve(-face.apply(g2.view()));
     let mut lam2 = Array1::<f64>::zeros(at.lam.len());
     for (r, &k) in face.rows().iter().enumerate() {
         lam2[k] = lam_s[r].max(0.0);

@@ -5,26 +5,30 @@
 //! vertex one ratio test at a time. Forming and factoring `B B^T` anew at each step (q ~ 780:
 //! a q x q x nz Gram and a q^3 / 3 Cholesky, ~50 ms on two cores) cost more than all the
 //! interior-point iterations before it; appending a row to the factor
-//! ([`Cholesky::extend`]) costs `O(q nz + q^2)`.
+//! ([`Cholesky::extend`]) costs `O(q nz + q^2)`, and a projection onto the face reads `B`
+//! (the slacks of the face rows are `h_S - B z`), not all of `A`.
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, Axis};
 
 use super::Layout;
-use crate::linalg::dense::{Cholesky, PIVOT_FLOOR};
+use crate::linalg::dense::{matvec, matvec_t, Cholesky, PIVOT_FLOOR};
 use crate::linalg::gram::gram_t;
 
-/// Active rows of `G` and the factor of `B B^T`.
+/// Active rows of `G`, their right-hand sides and the factor of `B B^T`.
 pub struct Face {
     rows: Vec<usize>,
     bm: Array2<f64>,
+    /// `h_S`.
+    h: Array1<f64>,
     chol: Cholesky,
     /// Largest diagonal entry of `B B^T` (the pivot floor is relative to it).
     max_diag: f64,
 }
 
 impl Face {
-    /// The face of `rows` (indices of rows of `G`); `None` if `B B^T` cannot be factored.
-    pub fn new(lay: &Layout<'_>, rows: &[usize]) -> Option<Face> {
+    /// The face of `rows` (indices of rows of `G`, whose right-hand side is `h`); `None` if
+    /// `B B^T` cannot be factored.
+    pub fn new(lay: &Layout<'_>, h: ArrayView1<f64>, rows: &[usize]) -> Option<Face> {
         let bm = active_rows(lay, rows);
         let chol = Cholesky::factor(gram_t(bm.t()))?;
         let max_diag = bm
@@ -34,6 +38,7 @@ impl Face {
         Some(Face {
             rows: rows.to_vec(),
             bm,
+            h: rows.iter().map(|&k| h[k]).collect(),
             chol,
             max_diag,
         })
@@ -44,18 +49,23 @@ impl Face {
         &self.rows
     }
 
-    /// `B` (q x nz).
-    pub fn matrix(&self) -> &Array2<f64> {
-        &self.bm
-    }
-
     /// Solves `B B^T y = r`.
     pub fn solve(&self, r: Array1<f64>) -> Array1<f64> {
         self.chol.solve(r)
     }
 
+    /// `B v` (q,).
+    pub fn apply(&self, v: ArrayView1<f64>) -> Array1<f64> {
+        matvec(self.bm.view(), v)
+    }
+
+    /// `B^T y` (nz,).
+    pub fn apply_t(&self, y: ArrayView1<f64>) -> Array1<f64> {
+        matvec_t(self.bm.view(), y)
+    }
+
     /// Appends rows of `G` (not yet on the face); `None` if the factor cannot be extended.
-    pub fn add(&mut self, lay: &Layout<'_>, new: &[usize]) -> Option<()> {
+    pub fn add(&mut self, lay: &Layout<'_>, h: ArrayView1<f64>, new: &[usize]) -> Option<()> {
         if new.is_empty() {
             return Some(());
         }
@@ -70,17 +80,17 @@ impl Face {
             return None;
         }
         self.bm.append(Axis(0), rm.view()).ok()?;
+        self.h
+            .append(Axis(0), Array1::from_iter(new.iter().map(|&k| h[k])).view())
+            .ok()?;
         self.rows.extend_from_slice(new);
         Some(())
     }
 
-    /// Moves `z` onto the face: `z += B^T (B B^T)^-1 slack_S`, the nearest point of it
-    /// (slacks recomputed exactly at `z`).
-    pub fn project(&self, lay: &Layout<'_>, z: &mut Array1<f64>) {
-        let ax = lay.ax(z.view());
-        let slack = lay.slack(z.view(), ax.view());
-        let slack_s = Array1::from_iter(self.rows.iter().map(|&k| slack[k]));
-        *z += &self.bm.t().dot(&self.solve(slack_s));
+    /// Moves `z` onto the face: `z += B^T (B B^T)^-1 (h_S - B z)`, the nearest point of it.
+    pub fn project(&self, z: &mut Array1<f64>) {
+        let slack_s = &self.h - &self.apply(z.view());
+        *z += &self.apply_t(self.solve(slack_s).view());
     }
 }
 
@@ -115,28 +125,35 @@ mod tests {
         );
         let first = [3, 17, 25, 40, 41];
         let more = [[8, 60].as_slice(), &[30], &[2, 9, 11]];
-        let mut face = Face::new(&lay, &first).expect("factor");
+        let h = lay.h();
+        let mut face = Face::new(&lay, h.view(), &first).expect("factor");
         let mut all = first.to_vec();
         for m in more {
-            face.add(&lay, m).expect("extend");
+            face.add(&lay, h.view(), m).expect("extend");
             all.extend_from_slice(m);
         }
-        let fresh = Face::new(&lay, &all).expect("factor");
+        let fresh = Face::new(&lay, h.view(), &all).expect("factor");
         assert_eq!(face.rows(), fresh.rows());
-        assert_eq!(face.matrix(), fresh.matrix());
+        assert_eq!(face.bm, fresh.bm);
         let r = Array1::from_shape_fn(all.len(), |i| (i as f64).sin());
         let (x, y) = (face.solve(r.clone()), fresh.solve(r.clone()));
         let err = (&x - &y).mapv(f64::abs).fold(0.0f64, |acc, &v| acc.max(v));
         assert!(err < 1e-10 * y.mapv(f64::abs).sum(), "{err}");
         // the solve is exact: B B^T x = r
-        let bbt = face.matrix().dot(&face.matrix().t());
+        let bbt = face.bm.dot(&face.bm.t());
         let res = (&bbt.dot(&x) - &r)
             .mapv(f64::abs)
             .fold(0.0f64, |acc, &v| acc.max(v));
         assert!(res < 1e-9, "{res}");
+        // the projection lands on the face: B z = h_S
+        let mut z = Array1::from_shape_fn(d + 1, |j| 0.1 * j as f64);
+        face.project(&mut z);
+        let off = (&face.apply(z.view()) - &face.h).mapv(f64::abs);
+        assert!(off.iter().all(|&v| v < 1e-12), "{off}");
+        assert_eq!(face.h, Array1::from_iter(all.iter().map(|&k| h[k])));
         // a dependent row gives a huge pivot (its multiplier ~0), not a failure
-        let mut dep = Face::new(&lay, &first).expect("factor");
-        dep.add(&lay, &[first[1]])
+        let mut dep = Face::new(&lay, h.view(), &first).expect("factor");
+        dep.add(&lay, h.view(), &[first[1]])
             .expect("extend with a repeated row");
         let l = dep.chol.lower().diag().to_owned();
         assert!(

@@ -350,28 +350,25 @@ impl Cholesky {
         r
     }
 
-    /// Solves `L L^T z = rhs`.
-    pub fn solve(&self, mut z: Array1<f64>) -> Array1<f64> {
+    /// Solves `L L^T z = rhs` (faer's triangular solves on the calling thread).
+    pub fn solve(&self, z: Array1<f64>) -> Array1<f64> {
         let n = z.len();
-        let l = &self.l;
-        for i in 0..n {
-            let row = l.row(i);
-            let mut v = z[i];
-            for k in 0..i {
-                v -= row[k] * z[k];
-            }
-            z[i] = v / row[i];
+        let mut z = z
+            .into_shape_with_order((n, 1))
+            .expect("a vector is one column");
+        {
+            let l = as_faer(&self.l.view());
+            let mut v = z.view_mut();
+            let zf = as_faer_view_mut(&mut v);
+            faer::linalg::triangular_solve::solve_lower_triangular_in_place(l, zf, Par::Seq);
+            let zf = as_faer_view_mut(&mut v);
+            faer::linalg::triangular_solve::solve_upper_triangular_in_place(
+                l.transpose(),
+                zf,
+                Par::Seq,
+            );
         }
-        // back substitution by rows of L (columns of L^T), contiguous in memory
-        for i in (0..n).rev() {
-            let row = l.row(i);
-            z[i] /= row[i];
-            let zi = z[i];
-            for k in 0..i {
-                z[k] -= row[k] * zi;
-            }
-        }
-        z
+        z.into_shape_with_order(n).expect("one column")
     }
 }
 

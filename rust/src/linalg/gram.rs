@@ -182,7 +182,7 @@ fn scaled_gram(
 }
 
 /// `X` (k x |S|, row-major): column `p` is `scale_p a_{rows_p}` (with `-scale_p` below it
-/// when `augment`), cast; written in tiles, rayon over blocks of rows of `X`.
+/// when `augment`), cast; written in tiles of 64 x 64, rayon over blocks of rows of `X`.
 fn scaled_rows_t<T: Elem>(
     a: ArrayView2<f64>,
     scale: &[f64],
@@ -192,14 +192,23 @@ fn scaled_rows_t<T: Elem>(
 ) -> Array2<T> {
     let (d, nr) = (a.ncols(), rows.len());
     let mut out = Array2::from_elem((d + usize::from(augment), nr), T::ZERO);
+    // output rows are written contiguously: a 64 x 64 tile read along the columns of `a`
+    // (rows `|S|` apart in `X` would alias in the cache when `|S|` is a power-of-two multiple)
     let fill = |(blk, mut o): (usize, ArrayViewMut2<T>)| {
-        let j0 = blk * TILE;
+        let (j0, width) = (blk * TILE, o.nrows());
+        let o = o.as_slice_mut().expect("whole rows of a standard layout");
+        let cols = width.min(d.saturating_sub(j0)); // the rest: the border row
         for p0 in (0..nr).step_by(TILE) {
-            for p in p0..(p0 + TILE).min(nr) {
-                let (ar, f) = (a.row(rows[p]), scale[p]);
-                for (jj, mut col) in o.axis_iter_mut(Axis(0)).enumerate() {
-                    let j = j0 + jj;
-                    col[p] = cast(if j < d { ar[j] * f } else { -f });
+            let p1 = (p0 + TILE).min(nr);
+            for jj in 0..cols {
+                let orow = &mut o[jj * nr + p0..jj * nr + p1];
+                for (p, ov) in (p0..p1).zip(orow.iter_mut()) {
+                    *ov = cast(a[[rows[p], j0 + jj]] * scale[p]);
+                }
+            }
+            if cols < width {
+                for (p, ov) in (p0..p1).zip(o[cols * nr + p0..cols * nr + p1].iter_mut()) {
+                    *ov = cast(-scale[p]);
                 }
             }
         }

@@ -20,15 +20,16 @@
 
 use ndarray::{Array1, Array2, ArrayView1};
 
+use super::face::Face;
 use super::{Layout, Point, Problem, Settings, Status};
-use crate::linalg::dense::{gram_t, lstsq, lu_solve, Cholesky};
+use crate::linalg::dense::{lstsq, lu_solve, Cholesky};
+use crate::linalg::gram::gram_t;
 
 /// Active sets larger than this multiple of the number of variables are not tried.
 const MAX_ACTIVE_FACTOR: usize = 2;
-/// Active sets whose dense Gram matrix costs more multiply-adds than this (`q^2 nz`) are not
-/// tried: each purification step refactors it, and a ball that the box pins in thousands of
-/// coordinates (d = 2,000, three rows) would spend minutes where the interior-point
-/// iterations take a second.
+/// Active sets whose first factor (the dense Gram matrix, `q^2 nz` multiply-adds) costs more
+/// than this are not tried: a ball that the box pins in thousands of coordinates (d = 2,000,
+/// three rows) would spend there many times what the interior-point iterations cost.
 const MAX_ACTIVE_WORK: usize = 2_000_000_000;
 /// Proximal regularisation of the objective Hessian (relative to its largest diagonal entry).
 const PROX_REG: f64 = 1e-10;
@@ -37,13 +38,11 @@ const PROX_REG: f64 = 1e-10;
 const PURIFY_TOL: f64 = 1e-12;
 /// Rows met by the ratio test within this relative step of the first are added together.
 const TIE_TOL: f64 = 1e-9;
-/// Ratio-test steps of the purification before the finish declines. Each step refactors
-/// the active rows' Gram matrix, so a walk that meets the rows one at a time (a ball in
-/// high dimension that the box pins coordinate by coordinate: d steps of O(d^3)) would
-/// cost far more than the interior-point iterations it replaces.
-const PURIFY_MAX_STEPS: usize = 64;
-/// ... and, with a large active set, fewer: the steps may cost about this many
-/// multiply-adds in all (`q^2 nz` each), at least [`PURIFY_MIN_STEPS`] of them.
+/// The purification's ratio-test steps may cost about this many multiply-adds in all
+/// (`q (nz + q) + m nz` each: the grown factor, its solves and the slacks), at least
+/// [`PURIFY_MIN_STEPS`] of them; past that the finish declines and the interior-point
+/// iterations go on. A walk that meets the rows one at a time in high dimension (a ball
+/// the box pins coordinate by coordinate) would otherwise cost more than they do.
 const PURIFY_WORK: usize = 8_000_000_000;
 const PURIFY_MIN_STEPS: usize = 8;
 /// Nonlinear objective: rows (distance to the hyperplane) and box faces this close to the
@@ -108,54 +107,31 @@ pub fn finish<'a, P: Problem<'a>>(problem: &P, at: &At<'_>, st: &Settings) -> Op
     None
 }
 
-/// The active rows of `G` as a dense matrix (q x nz).
-fn active_rows(lay: &Layout<'_>, rows: &[usize]) -> Array2<f64> {
-    let mut bm = Array2::<f64>::zeros((rows.len(), lay.nz()));
-    for (r, &k) in rows.iter().enumerate() {
-        bm.row_mut(r).assign(&lay.g_row(k));
-    }
-    bm
-}
-
-/// Moves `z` onto the face of `rows` (`z += B^T (B B^T)^-1 slack_rows`, the nearest point
-/// of the face); returns `B` (the active rows of `G`) and the factor of `B B^T`.
-fn onto_face(
-    lay: &Layout<'_>,
-    rows: &[usize],
-    z: &mut Array1<f64>,
-) -> Option<(Array2<f64>, Cholesky)> {
-    let bm = active_rows(lay, rows);
-    let bbt = Cholesky::factor(gram_t(bm.t()))?;
-    let ax = lay.ax(z.view());
-    let slack = lay.slack(z.view(), ax.view());
-    let slack_s = Array1::from_iter(rows.iter().map(|&k| slack[k]));
-    *z += &bm.t().dot(&bbt.solve(slack_s));
-    Some((bm, bbt))
-}
-
-/// Linear objective: from `z` on the face of `rows`, steps along the projected descent
-/// direction to the next row (ratio test), adding the rows it meets, until the direction
-/// vanishes (a vertex, or an optimal face). Returns the point and its active rows.
+/// Linear objective: from `z` on `face`, steps along the projected descent direction to
+/// the next row (ratio test), adding the rows it meets to the face, until the direction
+/// vanishes (a vertex, or an optimal face). Returns the point (on the final face).
 fn purify(
     lay: &Layout<'_>,
+    h: ArrayView1<f64>,
     g: &Array1<f64>,
     mut z: Array1<f64>,
-    mut rows: Vec<usize>,
-) -> Option<(Array1<f64>, Vec<usize>)> {
+    face: &mut Face,
+) -> Option<Array1<f64>> {
     let nz = lay.nz();
     let gnorm = g.dot(g).sqrt();
     let mut active = vec![false; lay.m()];
-    for &k in &rows {
+    for &k in face.rows() {
         active[k] = true;
     }
-    let step_work = (rows.len() * rows.len() * nz).max(1);
-    let max_steps = (PURIFY_WORK / step_work).clamp(PURIFY_MIN_STEPS, PURIFY_MAX_STEPS);
+    let q = face.rows().len();
+    let step_work = (q * (nz + q) + lay.m() * nz).max(1);
+    let max_steps = (PURIFY_WORK / step_work).max(PURIFY_MIN_STEPS);
     let mut settled = false;
     for _ in 0..=nz.min(max_steps) {
         // back onto the face: a long step along a nearly flat direction amplifies rounding
-        let (bm, bbt) = onto_face(lay, &rows, &mut z)?;
-        let nu = bbt.solve(bm.dot(g));
-        let dir = -(g - &bm.t().dot(&nu));
+        face.project(&mut z);
+        let nu = face.solve(face.apply(g.view()));
+        let dir = -(g - &face.apply_t(nu.view()));
         if dir.dot(&dir).sqrt() <= PURIFY_TOL * gnorm {
             settled = true;
             break;
@@ -172,25 +148,26 @@ fn purify(
         if !t.is_finite() {
             return None;
         }
-        let before = rows.len();
+        let mut new = Vec::new();
         for k in 0..lay.m() {
             if !active[k] && gd[k] > 0.0 && slack[k].max(0.0) / gd[k] <= t * (1.0 + TIE_TOL) {
                 active[k] = true;
-                rows.push(k);
+                new.push(k);
             }
         }
         z.scaled_add(t, &dir);
-        if rows.len() == before {
+        if new.is_empty() {
             settled = true;
             break;
         }
+        face.add(lay, h, &new)?;
     }
     if !settled {
         return None; // the interior-point iterations go on instead
     }
     // the last rows added: back onto the face once more
-    onto_face(lay, &rows, &mut z)?;
-    Some((z, rows))
+    face.project(&mut z);
+    Some(z)
 }
 
 /// Primal point and multipliers from one active set, certified by the problem.
@@ -206,21 +183,19 @@ fn try_set<'a, P: Problem<'a>>(
     if q == 0 || q > MAX_ACTIVE_FACTOR * nz || q * q * nz > MAX_ACTIVE_WORK {
         return None;
     }
-    let bm = active_rows(lay, rows);
-    let bbt = Cholesky::factor(gram_t(bm.t()))?;
+    let h = lay.h();
+    let mut face = Face::new(lay, h.view(), rows)?;
     let slack_s = Array1::from_iter(rows.iter().map(|&k| at.slack[k]));
-    let nu = bbt.solve(slack_s);
-    let z1 = &at.z + &bm.t().dot(&nu);
-    let (z2, rows) = purify(lay, &problem.gradient(at.z), z1, rows.to_vec())?;
+    let nu = face.solve(slack_s);
+    let z1 = &at.z + &face.apply_t(nu.view());
+    let z2 = purify(lay, h.view(), &problem.gradient(at.z), z1, &mut face)?;
     if z2.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    let bm = active_rows(lay, &rows);
-    let bbt = Cholesky::factor(gram_t(bm.t()))?;
     let g2 = problem.gradient(z2.view());
-    let lam_s = bbt.solve(-bm.dot(&g2));
+    let lam_s = face.solve(-face.apply(g2.view()));
     let mut lam2 = Array1::<f64>::zeros(at.lam.len());
-    for (r, &k) in rows.iter().enumerate() {
+    for (r, &k) in face.rows().iter().enumerate() {
         lam2[k] = lam_s[r].max(0.0);
     }
     if lam2.iter().any(|v| !v.is_finite()) {

@@ -17,7 +17,8 @@
 
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
 
-use crate::linalg::dense::{matvec_t, weighted_gram, Cholesky};
+use crate::linalg::dense::{matvec_t, Cholesky};
+use crate::linalg::gram::weighted_gram;
 
 /// Half-width of the artificial box, in units of the problem's own scale (the largest of
 /// 1, `|x0|_inf` and the distances `|b_i| / |a_i|` of the hyperplanes from the origin).

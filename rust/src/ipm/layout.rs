@@ -13,9 +13,8 @@
 
 use ndarray::{s, Array1, Array2, ArrayView1, CowArray, Ix2};
 
-use crate::linalg::dense::{
-    gram_t, matvec, matvec_t, weighted_gram, weighted_gram_augmented, Cholesky,
-};
+use crate::linalg::dense::{matvec, matvec_t, Cholesky};
+use crate::linalg::gram::{gram_t, weighted_gram, weighted_gram_augmented};
 
 /// Low-rank normal solves are used when at most this fraction of the dimension's rows are in
 /// the normal matrix (and the dimension is at least [`LOW_RANK_MIN_DIM`]).

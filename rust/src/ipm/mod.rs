@@ -15,7 +15,7 @@
 //! [`class_maxima`] (log-sum-exp, eq. 6-8).
 //!
 //! Performance notes: an iteration is one lower-triangle GEMM for the normal matrix
-//! `G^T W G (+ H)` (faer, see [`crate::linalg::dense`]), one Cholesky, two products with
+//! `G^T W G (+ H)` (faer, see [`crate::linalg::gram`]), one Cholesky, two products with
 //! `A` (for the residuals and the certificates) and up to four triangular solves. Early
 //! iterations form the matrix in float32 and without the rows whose weight is negligible;
 //! a step shorter than `short_step` switches these approximations off, and a pass that ends
@@ -28,6 +28,7 @@
 pub mod active_set;
 pub mod class_maxima;
 pub mod crossover;
+pub mod face;
 pub mod free;
 pub mod insphere;
 pub mod layout;

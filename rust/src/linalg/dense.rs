@@ -1,12 +1,11 @@
-//! Dense symmetric kernels for the interior-point solver ([`crate::ipm`]): the Gram matrix `B^T B` and a
-//! Cholesky factorisation, both on faer (SIMD GEMM kernels, rayon threads).
+//! Dense kernels for the interior-point solver ([`crate::ipm`]): matrix-vector products, a
+//! Cholesky factorisation (grown row by row for the active-set finish), LU and least
+//! squares, on faer (SIMD kernels, rayon threads); the Gram products are in
+//! [`super::gram`].
 //!
-//! Performance notes: at d = 784, N = 3072 faer's lower-triangle product runs near
-//! 120 GFLOP/s on two AVX-512 cores (the previous matrixmultiply blocks reached about a
-//! third of that) and its left-looking Cholesky factors a 785 x 785 matrix in ~7 ms.
+//! Performance notes: faer's left-looking Cholesky factors a 785 x 785 matrix in ~7 ms.
 //! ndarray arrays are passed to faer as views of the same memory (no copies).
 
-use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 use rayon::prelude::*;
@@ -24,7 +23,7 @@ const HUGE_PIVOT: f64 = 1e64;
 /// Products with fewer multiply-adds than this run on the calling thread: waking the rayon
 /// pool costs more than they do (the complex solves many small LPs, d + 1 variables and
 /// ~100 rows, each inside a rayon task of its own).
-const PAR_MIN_WORK: usize = 1 << 18;
+pub(crate) const PAR_MIN_WORK: usize = 1 << 18;
 
 /// faer's parallelism for a product of about `work` multiply-adds.
 fn par_for(work: usize) -> Par {
@@ -43,7 +42,7 @@ pub(crate) fn as_faer<'a, T: faer::traits::ComplexField>(m: &ArrayView2<'a, T>) 
     unsafe { MatRef::from_raw_parts(m.as_ptr(), r, c, st[0], st[1]) }
 }
 
-fn as_faer_mut<T: faer::traits::ComplexField>(m: &mut Array2<T>) -> MatMut<'_, T> {
+pub(crate) fn as_faer_mut<T: faer::traits::ComplexField>(m: &mut Array2<T>) -> MatMut<'_, T> {
     let (r, c) = m.dim();
     let st = m.strides().to_vec();
     // SAFETY: as above, with exclusive access through `&mut`.
@@ -58,158 +57,6 @@ pub(crate) fn as_faer_view_mut<'a, T: faer::traits::ComplexField>(
     let st = m.strides().to_vec();
     // SAFETY: exclusive access through `&mut` for the returned lifetime.
     unsafe { MatMut::from_raw_parts_mut(m.as_mut_ptr(), r, c, st[0], st[1]) }
-}
-
-/// Lower triangle of `B^T B` into `out` (d x d), mirrored to the upper one.
-fn gram_lower_into<T: faer::traits::RealField + Copy>(
-    bm: ArrayView2<T>,
-    one: T,
-    out: &mut Array2<T>,
-) {
-    let bf = as_faer(&bm);
-    let work = bm.nrows() * bm.ncols() * bm.ncols() / 2;
-    tri_matmul(
-        as_faer_mut(out),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        bf.transpose(),
-        BlockStructure::Rectangular,
-        bf,
-        BlockStructure::Rectangular,
-        one,
-        par_for(work),
-    );
-}
-
-/// The symmetric float64 matrix whose lower triangle is `f` of `lower`'s, copied in tiles
-/// (the transposed writes stay in cache).
-fn symmetric_from_lower<T: Copy>(lower: &Array2<T>, f: impl Fn(T) -> f64) -> Array2<f64> {
-    const TILE: usize = 64;
-    let d = lower.nrows();
-    let src = lower.as_slice().expect("standard layout");
-    let mut out = vec![0.0f64; d * d];
-    for bi in (0..d).step_by(TILE) {
-        for bj in (0..=bi).step_by(TILE) {
-            for i in bi..(bi + TILE).min(d) {
-                for j in bj..(bj + TILE).min(i + 1) {
-                    let v = f(src[i * d + j]);
-                    out[i * d + j] = v;
-                    out[j * d + i] = v;
-                }
-            }
-        }
-    }
-    Array2::from_shape_vec((d, d), out).expect("d * d entries")
-}
-
-/// `B^T B` (d x d, symmetric) for `B` (n x d): one lower-triangle GEMM, mirrored.
-pub fn gram_t(bm: ArrayView2<f64>) -> Array2<f64> {
-    let d = bm.ncols();
-    let mut g = Array2::<f64>::zeros((d, d));
-    gram_lower_into(bm, 1.0, &mut g);
-    symmetric_from_lower(&g, |v| v)
-}
-
-/// Lower triangle of `A_S^T diag(w_S) A_S` (d x d; the strict upper triangle is zero) over
-/// the rows `S` of `a` (n x d) with `w_i >= 0`, where `S` is `rows` (all rows when `None`). With `single` the product runs in float32 (the
-/// result is widened back to float64): half the time, for early interior-point iterations
-/// whose directions tolerate that rounding.
-pub fn weighted_gram(
-    a: ArrayView2<f64>,
-    w: ArrayView1<f64>,
-    rows: Option<&[usize]>,
-    single: bool,
-) -> Array2<f64> {
-    let all: Vec<usize>;
-    let rows = match rows {
-        Some(r) => r,
-        None => {
-            all = (0..a.nrows()).collect();
-            &all
-        }
-    };
-    scaled_gram(a, w, rows, single, false)
-}
-
-/// Lower triangle of `B^T B` ((d+1) x (d+1)) for `B_i = sqrt(w_i) [a_i | -1]`, `i` in `rows`: the weighted Gram
-/// matrix of `a` bordered by `-A_S^T w_S` and `sum w_S` (the normal matrix of constraints
-/// `-a_i x + r <= b_i`). `single` as in [`weighted_gram`].
-pub fn weighted_gram_augmented(
-    a: ArrayView2<f64>,
-    w: ArrayView1<f64>,
-    rows: &[usize],
-    single: bool,
-) -> Array2<f64> {
-    scaled_gram(a, w, rows, single, true)
-}
-
-fn scaled_gram(
-    a: ArrayView2<f64>,
-    w: ArrayView1<f64>,
-    rows: &[usize],
-    single: bool,
-    augment: bool,
-) -> Array2<f64> {
-    let k = a.ncols() + usize::from(augment);
-    // weights normalised by the largest one (the product is scaled back): no underflow to
-    // subnormal numbers, which would slow the GEMM kernels down by orders of magnitude
-    let wmax = rows.iter().fold(0.0f64, |acc, &i| acc.max(w[i]));
-    if !(wmax > 0.0 && wmax.is_finite()) {
-        let mut g = Array2::<f64>::zeros((k, k));
-        if !wmax.is_finite() {
-            g.fill(f64::NAN);
-        }
-        return g;
-    }
-    if single {
-        let mut bm = Array2::<f32>::zeros((rows.len(), k));
-        scale_rows_into(a, w, wmax, rows, augment, &mut bm, |v| {
-            if v.abs() < 1e-30 {
-                0.0
-            } else {
-                v as f32
-            }
-        });
-        let mut g = Array2::<f32>::zeros((k, k));
-        gram_lower_into(bm.view(), 1.0f32, &mut g);
-        g.mapv(|v| f64::from(v) * wmax)
-    } else {
-        let mut bm = Array2::<f64>::zeros((rows.len(), k));
-        scale_rows_into(a, w, wmax, rows, augment, &mut bm, |v| v);
-        let mut g = Array2::<f64>::zeros((k, k));
-        gram_lower_into(bm.view(), 1.0, &mut g);
-        g.mapv_inplace(|v| v * wmax);
-        g
-    }
-}
-
-fn scale_rows_into<T: Send + Sync>(
-    a: ArrayView2<f64>,
-    w: ArrayView1<f64>,
-    wmax: f64,
-    rows: &[usize],
-    augment: bool,
-    out: &mut Array2<T>,
-    cast: impl Fn(f64) -> T + Sync,
-) {
-    let d = a.ncols();
-    let fill = |(mut o, &i): (ndarray::ArrayViewMut1<T>, &usize)| {
-        let f = (w[i].max(0.0) / wmax).sqrt();
-        o.iter_mut()
-            .zip(a.row(i).iter())
-            .for_each(|(oi, &v)| *oi = cast(v * f));
-        if augment {
-            o[d] = cast(-f);
-        }
-    };
-    if rows.len() * d < PAR_MIN_WORK {
-        out.axis_iter_mut(Axis(0)).zip(rows.iter()).for_each(fill);
-    } else {
-        out.axis_iter_mut(Axis(0))
-            .into_par_iter()
-            .zip(rows.par_iter())
-            .for_each(fill);
-    }
 }
 
 /// `a x` for `a` (n x d): faer's matrix-vector kernel, threads on rayon.
@@ -434,6 +281,54 @@ impl Cholesky {
         self.l.view()
     }
 
+    /// Extends the factor of `M` (q x q) to the factor of `[[M, C^T], [C, E]]` for `k`
+    /// rows more: `cross = C` (k x q), `corner = E` (k x k, lower triangle read). The new
+    /// rows of `L` are `C L^-T` and the factor of `E - (C L^-T)(C L^-T)^T`, computed row by
+    /// row in the order a full factorisation would use, so that adding rows one at a time
+    /// costs `O(k q^2)` instead of a new `O(q^3)` factorisation. Pivots at most `floor`
+    /// become huge (as in [`Cholesky::factor`]). `false` (and the factor unchanged) if a
+    /// new entry is not finite.
+    pub fn extend(&mut self, cross: ArrayView2<f64>, corner: ArrayView2<f64>, floor: f64) -> bool {
+        let (q, k) = (self.l.nrows(), corner.nrows());
+        assert_eq!(cross.dim(), (k, q), "Cholesky::extend: cross is k x q");
+        assert_eq!(corner.ncols(), k, "Cholesky::extend: corner is k x k");
+        let n = q + k;
+        let mut l = Array2::<f64>::zeros((n, n));
+        l.slice_mut(s![..q, ..q]).assign(&self.l);
+        let flat = l.as_slice_mut().expect("standard layout");
+        for i in q..n {
+            for j in 0..=i {
+                let src = if j < q {
+                    cross[[i - q, j]]
+                } else {
+                    corner[[i - q, j - q]]
+                };
+                let (head, row_i) = flat.split_at_mut(i * n);
+                let row_j = if j < i {
+                    &head[j * n..j * n + j]
+                } else {
+                    &row_i[..j]
+                };
+                let dot: f64 = row_i[..j].iter().zip(row_j).map(|(a, b)| a * b).sum();
+                let v = src - dot;
+                row_i[j] = if i == j {
+                    if v > floor {
+                        v.sqrt()
+                    } else {
+                        HUGE_PIVOT
+                    }
+                } else {
+                    v / head[j * n + j]
+                };
+            }
+        }
+        if l.slice(s![q.., ..]).iter().any(|v| !v.is_finite()) {
+            return false;
+        }
+        self.l = l;
+        true
+    }
+
     /// Solves `L L^T Z = R` for many right-hand sides (the columns of `r`, n x k).
     pub fn solve_many(&self, mut r: Array2<f64>) -> Array2<f64> {
         let l = as_faer(&self.l.view());
@@ -455,28 +350,25 @@ impl Cholesky {
         r
     }
 
-    /// Solves `L L^T z = rhs`.
-    pub fn solve(&self, mut z: Array1<f64>) -> Array1<f64> {
+    /// Solves `L L^T z = rhs` (faer's triangular solves on the calling thread).
+    pub fn solve(&self, z: Array1<f64>) -> Array1<f64> {
         let n = z.len();
-        let l = &self.l;
-        for i in 0..n {
-            let row = l.row(i);
-            let mut v = z[i];
-            for k in 0..i {
-                v -= row[k] * z[k];
-            }
-            z[i] = v / row[i];
+        let mut z = z
+            .into_shape_with_order((n, 1))
+            .expect("a vector is one column");
+        {
+            let l = as_faer(&self.l.view());
+            let mut v = z.view_mut();
+            let zf = as_faer_view_mut(&mut v);
+            faer::linalg::triangular_solve::solve_lower_triangular_in_place(l, zf, Par::Seq);
+            let zf = as_faer_view_mut(&mut v);
+            faer::linalg::triangular_solve::solve_upper_triangular_in_place(
+                l.transpose(),
+                zf,
+                Par::Seq,
+            );
         }
-        // back substitution by rows of L (columns of L^T), contiguous in memory
-        for i in (0..n).rev() {
-            let row = l.row(i);
-            z[i] /= row[i];
-            let zi = z[i];
-            for k in 0..i {
-                z[k] -= row[k] * zi;
-            }
-        }
-        z
+        z.into_shape_with_order(n).expect("one column")
     }
 }
 
@@ -506,61 +398,11 @@ mod tests {
         let b = Array2::from_shape_fn((n + 7, n), |(i, j)| {
             (((i * 131 + j * 71) % 97) as f64 / 97.0 - 0.5) + if i == j { 2.0 } else { 0.0 }
         });
-        let mut m = gram_t(b.view());
+        let mut m = crate::linalg::gram::gram_t(b.view());
         for i in 0..n {
             m[[i, i]] += 1.0;
         }
         (b, m)
-    }
-
-    #[test]
-    fn gram_matches_gemm() {
-        let (b, m) = spd(203);
-        let mut r = b.t().dot(&b);
-        for i in 0..203 {
-            r[[i, i]] += 1.0;
-        }
-        let err = (&m - &r).mapv(f64::abs).fold(0.0f64, |a, &v| a.max(v));
-        assert!(err < 1e-10, "{err}");
-    }
-
-    #[test]
-    fn weighted_grams_match_gemm() {
-        let (b, _) = spd(120);
-        let n = b.nrows();
-        let w = Array1::from_shape_fn(n, |i| {
-            if i % 7 == 0 {
-                0.0
-            } else {
-                1e-3 * (1 + i % 5) as f64
-            }
-        });
-        let rows: Vec<usize> = (0..n).filter(|i| i % 3 != 0).collect();
-        let sub = b.select(Axis(0), &rows);
-        let ws = w.select(Axis(0), &rows);
-        let scaled = &sub * &ws.mapv(f64::sqrt).insert_axis(Axis(1));
-        let mut reference = scaled.t().dot(&scaled);
-        for i in 0..reference.nrows() {
-            for j in (i + 1)..reference.ncols() {
-                reference[[i, j]] = 0.0; // lower triangles are compared
-            }
-        }
-        let max_abs = |m: &Array2<f64>| m.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
-        let g64 = weighted_gram(b.view(), w.view(), Some(&rows), false);
-        assert!(max_abs(&(&g64 - &reference)) < 1e-12 * max_abs(&reference));
-        let g32 = weighted_gram(b.view(), w.view(), Some(&rows), true);
-        assert!(max_abs(&(&g32 - &reference)) < 1e-5 * max_abs(&reference));
-        // bordered: last row -A^T w, corner sum w
-        let aug = weighted_gram_augmented(b.view(), w.view(), &rows, false);
-        let d = b.ncols();
-        let atw = sub.t().dot(&ws);
-        for j in 0..d {
-            assert!((aug[[d, j]] + atw[j]).abs() < 1e-12 && aug[[j, d]] == 0.0);
-        }
-        assert!((aug[[d, d]] - ws.sum()).abs() < 1e-12);
-        // all-zero weights give zeros, not NaN
-        let z = weighted_gram(b.view(), Array1::zeros(n).view(), None, true);
-        assert!(z.iter().all(|&v| v == 0.0));
     }
 
     #[test]

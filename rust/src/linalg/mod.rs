@@ -10,6 +10,7 @@
 //! matrices, Cholesky) are in [`dense`].
 
 pub mod dense;
+pub mod gram;
 
 use faer::{Accum, Par};
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};

@@ -51,7 +51,8 @@ def test_unbounded_2d_facets_ours(benchmark, poly):
     facets = benchmark.pedantic(poly.nonredundant, rounds=ROUNDS, iterations=1, warmup_rounds=1)
     rep = poly.redundancy_report()
     assert rep.facets.tolist() == facets.tolist()
-    assert rep.n_lps == rep.by_lp_redundant + rep.by_lp_facet  # no HiGHS re-solve
+    # no HiGHS re-solve: the LPs are the facets' bounding box (2 d) and Clarkson's
+    assert rep.n_lps == 2 * poly.dim + rep.by_lp_redundant + rep.by_lp_facet
     benchmark.extra_info.update(facets=facets.tolist(), report=repr(rep))
 
 
@@ -76,3 +77,38 @@ def test_same_rows_with_the_finite_box(benchmark, poly):
     boxed = lr.Polytope(poly.A, poly.b, -np.ones(2), np.ones(2))
     facets = benchmark.pedantic(boxed.nonredundant, rounds=ROUNDS, iterations=1, warmup_rounds=1)
     benchmark.extra_info.update(facets=facets.tolist())
+
+
+def test_unbounded_2d_insphere_ours(benchmark, poly):
+    """The insphere (and so ``interior_point``, which is its center) of the same region
+    with no box: a finite inradius, certified for the unbounded set."""
+    benchmark.group = "unbounded 2-D region, 96 rows: insphere"
+    ins = benchmark.pedantic(poly.insphere, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    assert ins.status == "optimal" and np.isfinite(ins.radius)
+    boxed = lr.Polytope(poly.A, poly.b, -np.ones(2), np.ones(2)).insphere()
+    assert abs(ins.radius - boxed.radius) <= 1e-9 * boxed.radius  # the box is not touched
+    benchmark.extra_info.update(radius=ins.radius, iterations=ins.iterations)
+
+
+def test_same_rows_with_the_finite_box_insphere(benchmark, poly):
+    benchmark.group = "unbounded 2-D region, 96 rows: insphere"
+    boxed = lr.Polytope(poly.A, poly.b, -np.ones(2), np.ones(2))
+    ins = benchmark.pedantic(boxed.insphere, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(radius=ins.radius, iterations=ins.iterations)
+
+
+def test_unbounded_radius_cone_insphere(benchmark):
+    """A polytope with an unbounded inradius (a cone cut by a third row): ``radius = inf``
+    from the recession cone, next to the same rows in the box [-1, 1]^2 below."""
+    benchmark.group = "cone, 3 rows: insphere"
+    A = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
+    cone = lr.Polytope(A, np.array([0.5, 0.5, 0.25]), [-np.inf, -np.inf], [np.inf, np.inf])
+    ins = benchmark.pedantic(cone.insphere, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    assert ins.status == "unbounded" and ins.radius == np.inf
+
+
+def test_cone_rows_with_the_finite_box_insphere(benchmark):
+    benchmark.group = "cone, 3 rows: insphere"
+    A = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
+    boxed = lr.Polytope(A, np.array([0.5, 0.5, 0.25]), -np.ones(2), np.ones(2))
+    benchmark.pedantic(boxed.insphere, rounds=ROUNDS, iterations=1, warmup_rounds=1)

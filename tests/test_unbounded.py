@@ -206,3 +206,32 @@ def test_no_rows_and_no_box():
     assert poly.insphere().radius == INF
     assert poly.nonredundant().size == 0
     assert strictly_inside(poly, poly.interior_point())
+
+
+@pytest.mark.parametrize("sides", ["none", "half", "box"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_facets_bounding_box_decides_rows_soundly(seed, sides):
+    """Many rows in low dimension: the bounding box of the facets the rays found decides
+    most rows (``by_bounds``); the facets agree with one scipy LP per row, with no box,
+    half of its sides, or a finite one. Parallel rows 2 further out and one only 1e-6
+    further out than its twin are among them."""
+    rng = np.random.default_rng(seed)
+    d = 3
+    normals = rng.standard_normal((60, d))
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    offsets = rng.uniform(0.5, 3.0, 60)  # a_i x + b_i >= 0 holds at 0 with room
+    A = np.vstack([normals, normals[:3], normals[4:5]])
+    b = np.concatenate([offsets, offsets[:3] + 2.0, offsets[4:5] + 1e-6])
+    lo, hi = {
+        "none": (np.full(d, -np.inf), np.full(d, np.inf)),
+        "half": (np.array([-np.inf, -2.0, -np.inf]), np.array([1.5, np.inf, np.inf])),
+        "box": (-2 * np.ones(d), 2 * np.ones(d)),
+    }[sides]
+    poly = lr.Polytope(A, b, lo, hi)
+    rep = poly.redundancy_report()
+    assert rep.by_bounds > 0, rep
+    assert_certified(poly, rep.facets)
+    assert (
+        rep.by_box + rep.by_duplicate + rep.by_bounds + rep.by_lp_redundant
+        == poly.n_rows - rep.facets.size
+    )

@@ -147,8 +147,10 @@ def _row_min_early(
     poly: HRep,
     x0: np.ndarray,
     tol: float,
+    box: tuple[np.ndarray, np.ndarray],
 ) -> tuple[float, np.ndarray]:
-    """Settles ``min A_i x + b_i >= -tol`` over ``rows`` and the box (sides may be
+    """Settles ``min A_i x + b_i >= -tol`` over ``rows`` and ``box`` (the polytope's box
+    or a smaller one that still holds the polytope without row ``i``; sides may be
     infinite) without the optimum when it can: the Rust interior-point LP from the strictly
     interior ``x0`` stops at a certified lower bound ``>= -tol`` (returned: row ``i`` is
     redundant) or at an exactly feasible point whose value is below ``-FACET_MARGIN``
@@ -156,7 +158,7 @@ def _row_min_early(
     decided by the exact HiGHS LP (with the floor ``A_i x + b_i >= -1`` when a box side is
     infinite)."""
     res = _core.lp_minimize(
-        _core.Polytope(A[rows], b[rows], poly.lo, poly.hi),
+        _core.Polytope(A[rows], b[rows], *box),
         A[i],
         float(b[i]),
         x0,
@@ -222,8 +224,9 @@ def nonredundant_auto(
     alive = np.zeros(poly.n_rows, dtype=bool)
     alive[candidates] = True  # rows not (yet) shown redundant
     lp_facet = lp_red = n_lps = by_bounds = 0
+    lp_box = (poly.lo, poly.hi)
     if unknown.size >= BOUNDS_ROWS_PER_LP * 2 * poly.dim:
-        implied, n_lps = _implied_by_facet_bounds(A, b, codes, unknown, poly, x0, tol)
+        implied, n_lps, lp_box = _implied_by_facet_bounds(A, b, codes, unknown, poly, x0, tol)
         codes[implied], alive[implied] = _CODE_BOUNDS, False
         by_bounds = int(implied.size)
     for i in unknown.tolist():
@@ -233,7 +236,7 @@ def nonredundant_auto(
             continue  # met first by an earlier segment
         while True:
             facets = np.flatnonzero(codes == _CODE_FACET)
-            y, xs = _row_min_early(A, b, facets, i, poly, x0, tol)
+            y, xs = _row_min_early(A, b, facets, i, poly, x0, tol, lp_box)
             n_lps += 1
             if y >= -tol:
                 codes[i], alive[i] = _CODE_LP_REDUNDANT, False
@@ -279,9 +282,11 @@ def _implied_by_facet_bounds(
     poly: HRep,
     x0: np.ndarray,
     tol: float,
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, int, tuple[np.ndarray, np.ndarray]]:
     """The rows of ``unknown`` (unit rows ``A``, ``b``) that the bounding box of the known
-    facets implies, and the count of LPs that box took.
+    facets implies, the count of LPs that box took, and the box (``lo``, ``hi``): it holds
+    the polytope without any row that is not yet a facet, so Clarkson's LPs run in it (a
+    finite box where the polytope's own has infinite sides).
 
     The polytope without row ``i`` lies inside ``Q = {A_F x + b_F >= 0} ∩ box`` (``F`` the
     facets found so far, ``i`` not among them), so inside ``Q``'s bounding box; a row whose
@@ -312,7 +317,7 @@ def _implied_by_facet_bounds(
     with np.errstate(invalid="ignore"):  # 0 * inf where a row ignores an infinite side
         low = np.where(rows > 0, rows * lo, np.where(rows < 0, rows * hi, 0.0))
     box_min = b[unknown] + low.sum(axis=1)
-    return unknown[box_min >= -tol], n_lps
+    return unknown[box_min >= -tol], n_lps, (lo, hi)
 
 
 def _first_hit(

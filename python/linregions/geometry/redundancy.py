@@ -125,6 +125,14 @@ def _unit_rows(poly: HRep) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return poly.A / safe[:, None], poly.b / safe, norms
 
 
+def _box_minimum(A: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``min A_i x + b_i`` over the box ``lo <= x <= hi`` for every row (``-inf`` where an
+    infinite side is reached; a zero entry ignores its side)."""
+    with np.errstate(invalid="ignore"):  # 0 * inf: the zero entries are masked
+        low = np.where(A > 0, A * lo, np.where(A < 0, A * hi, 0.0))
+    return b + low.sum(axis=1)
+
+
 def _row_min(
     A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: HRep, extra_floor: bool
 ) -> tuple[float, np.ndarray]:
@@ -229,9 +237,8 @@ def nonredundant_auto(
         implied, n_lps, lp_box = _implied_by_facet_bounds(A, b, codes, unknown, poly, x0, tol)
         codes[implied], alive[implied] = _CODE_BOUNDS, False
         by_bounds = int(implied.size)
+        unknown = unknown[codes[unknown] == _CODE_UNKNOWN]
     for i in unknown.tolist():
-        if codes[i] == _CODE_BOUNDS:
-            continue
         if codes[i] == _CODE_FACET:
             continue  # met first by an earlier segment
         while True:
@@ -313,10 +320,7 @@ def _implied_by_facet_bounds(
                 lo[j] = max(lo[j], bound - slack)
             else:
                 hi[j] = min(hi[j], bound + slack)
-    rows = A[unknown]
-    with np.errstate(invalid="ignore"):  # 0 * inf where a row ignores an infinite side
-        low = np.where(rows > 0, rows * lo, np.where(rows < 0, rows * hi, 0.0))
-    box_min = b[unknown] + low.sum(axis=1)
+    box_min = _box_minimum(A[unknown], b[unknown], lo, hi)
     return unknown[box_min >= -tol], n_lps, (lo, hi)
 
 
@@ -353,12 +357,8 @@ def nonredundant_cdd(poly: HRep, tol: float = REDUNDANCY_TOL) -> RedundancyRepor
         raise InvalidValueError("method='cdd' needs pycddlib (pip install pycddlib)") from e
     _check_nonempty(poly)
     A, b, norms = _unit_rows(poly)
-    keep = norms > 0
     lo, hi = poly.lo, poly.hi
-    with np.errstate(invalid="ignore"):  # 0 * inf: the zero entries are masked below
-        low = np.where(A > 0, A * lo, np.where(A < 0, A * hi, 0.0))
-    box_min = b + low.sum(axis=1)
-    keep &= box_min < -tol
+    keep = (norms > 0) & (_box_minimum(A, b, lo, hi) < -tol)
     idx = np.flatnonzero(keep)
     # drop all but the last of each group of duplicates
     last: dict[tuple, int] = {}

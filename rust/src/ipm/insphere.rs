@@ -231,16 +231,12 @@ pub fn insphere(
     settings.validate().map_err(CoreError::Value)?;
     let rows = normalize(a, b);
     let sides = Sides::new(lo, hi);
-    let reach = if sides.any() {
-        let origin = Array1::<f64>::zeros(lo.len());
-        free::ARTIFICIAL_REACH * free::scale(rows.b.view(), origin.view())
+    let (reach, (lo_a, hi_a)) = if sides.any() {
+        let origin = Array1::zeros(lo.len());
+        let reach = free::ARTIFICIAL_REACH * free::scale(rows.b.view(), origin.view());
+        (reach, free::artificial_box(lo, hi, origin.view(), reach))
     } else {
-        f64::INFINITY
-    };
-    let (lo_a, hi_a) = if sides.any() {
-        free::artificial_box(lo, hi, Array1::zeros(lo.len()).view(), reach)
-    } else {
-        (lo.to_owned(), hi.to_owned())
+        (f64::INFINITY, (lo.to_owned(), hi.to_owned()))
     };
     let mid = (&lo_a + &hi_a) / 2.0;
     if (0..a.nrows()).any(|i| rows.norm[i] == 0.0 && rows.b[i] < 0.0) {

@@ -98,6 +98,16 @@ pub fn node_values(net: &Network, x: ArrayView2<f64>) -> Result<Vec<Array2<f64>>
         .collect())
 }
 
+/// The packed pattern of one point `x` (length n_inputs), computed as the bulk forward pass
+/// computes it (same bits, same key).
+pub fn pattern_at(net: &Network, x: ndarray::ArrayView1<f64>) -> Result<Vec<u64>> {
+    let x = x.insert_axis(Axis(0));
+    check_points(net, &x)?;
+    let mut bits = Array2::<u64>::zeros((1, n_words(net.n_pattern_bits())));
+    run_chunk(net, x, Some(&net.last_use()), Some(bits.view_mut()));
+    Ok(bits.into_raw_vec_and_offset().0)
+}
+
 /// Runs the network on one chunk. With `last_use`, values are dropped after their last
 /// reader; without it every node value is kept.
 fn run_chunk(

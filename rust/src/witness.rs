@@ -17,12 +17,12 @@
 //! reported as redundant. Rows left `Unknown` need an LP (the Python layer runs Clarkson's
 //! loop on them).
 
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
 use crate::hrep::{box_min, check, later_duplicates, normalize, UnitRows};
-use crate::linalg::par_matmul;
+use crate::linalg::{par_matmul, take_rows};
 
 /// Default tolerance (Euclidean distance): a row is redundant when removing it lets the
 /// polytope reach no further than this beyond its hyperplane.
@@ -316,8 +316,8 @@ impl Geometry<'_> {
         for (r, (_, w)) in proposals.iter().enumerate() {
             pts.row_mut(r).assign(w);
         }
-        let act = self.rows.a.select(Axis(0), self.active);
-        let bact = self.rows.b.select(Axis(0), self.active);
+        let act = take_rows(self.rows.a.view(), self.active);
+        let bact: Array1<f64> = self.active.iter().map(|&i| self.rows.b[i]).collect();
         let mut count = 0;
         for (blk, chunk) in proposals.chunks(256).enumerate() {
             let p = pts.slice(s![blk * 256..blk * 256 + chunk.len(), ..]);

@@ -294,3 +294,82 @@ fn the_slice_route_equals_the_search() {
     assert!(!capped.complete);
     assert!(capped.edges.iter().all(|&(i, j)| i < 4 && j < 4));
 }
+
+/// A step read off the pattern at the far point (no assembly) lands where the step checked
+/// by assembling the region across lands, on every facet of the first regions of random
+/// ReLU and leaky MLPs (including a duplicate neuron, whose facet flips two bits).
+#[test]
+fn steps_by_pattern_equal_steps_by_assembly() {
+    use linregions_core::complex::engine::{chebyshev, facets, Bounded, Fate};
+    use linregions_core::complex::step::{region_at, rows_are_bits, Facet};
+
+    let mut checked = 0;
+    for (seed, d, slope) in [(11u64, 3usize, 0.0), (12, 5, 0.1), (13, 8, 0.0)] {
+        let mut rng = Rng(seed);
+        let mut net = dense_net(&mut rng, &[d, 10, 10, 2], slope);
+        if seed == 11 {
+            // unit 1 of the first layer duplicates unit 0
+            if let linregions_core::ir::Op::Affine { weight, bias, .. } = &mut net.nodes[1].op {
+                if let Weight::Dense(w) = weight {
+                    let row0 = w.row(0).to_owned();
+                    w.row_mut(1).assign(&row0);
+                }
+                bias[1] = bias[0];
+            }
+        }
+        assert!(rows_are_bits(&net));
+        let dom = Domain::boxed(
+            Array1::from_elem(d, -1.0).view(),
+            Array1::from_elem(d, 1.0).view(),
+        )
+        .unwrap();
+        let cx = search(
+            &net,
+            &dom,
+            Settings {
+                max_regions: 40,
+                planar: false,
+            },
+            None,
+        )
+        .unwrap();
+        for rec in &cx.regions {
+            let r = region_at(&net, rec.point.view()).unwrap();
+            let rows = dom.stack(r.a.view(), r.b.view());
+            let ball =
+                chebyshev(&rows, dom.lo.view(), dom.hi.view(), Some(rec.point.view())).unwrap();
+            let poly = Bounded {
+                rows: &rows,
+                lo: dom.lo.view(),
+                hi: dom.hi.view(),
+            };
+            let bits = r.bits.as_slice().unwrap();
+            for (i, fate) in facets(&poly, ball.center.view())
+                .unwrap()
+                .iter()
+                .enumerate()
+            {
+                let Fate::Facet(w) = fate else { continue };
+                if i >= r.a.nrows() {
+                    continue;
+                }
+                let cross = |by_pattern: bool| {
+                    let facet = Facet {
+                        net: &net,
+                        domain: &dom,
+                        rows: &rows,
+                        i,
+                        bits,
+                        rows_are_bits: by_pattern,
+                    };
+                    facet.cross(w.view()).unwrap().map(|(c, _)| (c.key, c.bits))
+                };
+                let (quick, full) = (cross(true), cross(false));
+                assert!(full.is_some(), "seed {seed}: facet {i} not crossed");
+                assert_eq!(quick, full, "seed {seed}: facet {i}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 300, "only {checked} facets checked");
+}

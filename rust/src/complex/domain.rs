@@ -132,6 +132,9 @@ impl Domain {
 
     /// `region rows` stacked over the domain rows, normalised; the domain rows come last.
     pub fn stack(&self, a: ArrayView2<f64>, b: ArrayView1<f64>) -> UnitRows {
+        if self.a.nrows() == 0 {
+            return normalize(a, b);
+        }
         let aa = concatenate(Axis(0), &[a.reborrow(), self.a.view()]).expect("same width");
         let bb = concatenate(Axis(0), &[b.reborrow(), self.b.view()]).expect("same length");
         normalize(aa.view(), bb.view())

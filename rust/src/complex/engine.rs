@@ -3,7 +3,7 @@
 //! The complex calls the engine only through this file, so moving the solvers (e.g. into
 //! `ipm/` and `polytope/`) changes nothing else here.
 
-use ndarray::{Array1, ArrayView1, Axis};
+use ndarray::{Array1, ArrayView1};
 
 use crate::error::Result;
 use crate::hrep::{box_min, UnitRows};
@@ -11,6 +11,7 @@ use crate::ipm::active_set;
 use crate::ipm::insphere::insphere;
 use crate::ipm::lp::{minimize, Exits};
 use crate::ipm::{Settings, Status};
+use crate::linalg::take_rows;
 use crate::witness::{classify, RowClass, Settings as WitnessSettings};
 
 /// Distance (in input units) within which a row is redundant rather than a facet.
@@ -170,9 +171,9 @@ pub fn facets(poly: &Bounded<'_>, x0: ArrayView1<f64>) -> Result<Vec<Fate>> {
 /// The rows `idx` of `rows`.
 fn select(rows: &UnitRows, idx: &[usize]) -> UnitRows {
     UnitRows {
-        a: rows.a.select(Axis(0), idx),
-        b: rows.b.select(Axis(0), idx),
-        norm: rows.norm.select(Axis(0), idx),
+        a: take_rows(rows.a.view(), idx),
+        b: idx.iter().map(|&i| rows.b[i]).collect(),
+        norm: idx.iter().map(|&i| rows.norm[i]).collect(),
     }
 }
 
@@ -185,8 +186,8 @@ fn outer_box(
     x0: ArrayView1<f64>,
 ) -> Result<(Array1<f64>, Array1<f64>)> {
     let d = x0.len();
-    let a = rows.a.select(Axis(0), live);
-    let b = rows.b.select(Axis(0), live);
+    let a = take_rows(rows.a.view(), live);
+    let b: Array1<f64> = live.iter().map(|&i| rows.b[i]).collect();
     let mut olo = lo.to_owned();
     let mut ohi = hi.to_owned();
     for j in 0..d {
@@ -340,8 +341,8 @@ fn facet_by_lp(
     slack_i: f64,
 ) -> Result<Fate> {
     let others: Vec<usize> = keep.iter().copied().filter(|&j| j != i).collect();
-    let a = rows.a.select(Axis(0), &others);
-    let b = rows.b.select(Axis(0), &others);
+    let a = take_rows(rows.a.view(), &others);
+    let b: Array1<f64> = others.iter().map(|&i| rows.b[i]).collect();
     let exits = Exits {
         stop_below: -FACET_TOL,
         stop_above: -FACET_TOL,

@@ -12,7 +12,7 @@ use crate::pattern::key_u128;
 
 use super::domain::Domain;
 use super::engine::{chebyshev, facets, Bounded, Fate};
-use super::step::{region_at, Facet};
+use super::step::{region_at, rows_are_bits, Facet};
 
 /// Default cap on the number of regions.
 pub const MAX_REGIONS: usize = 1_000_000;
@@ -103,7 +103,7 @@ pub struct Complex {
 }
 
 /// Number of pattern bits in which two regions differ.
-fn differing_bits(a: &Array1<u64>, b: &Array1<u64>) -> u32 {
+fn differing_bits(a: &[u64], b: &[u64]) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
 }
 
@@ -123,6 +123,8 @@ pub fn expand_with(
 ) -> Result<Option<Expanded>> {
     let r = region_at(net, x)?;
     let n_net = r.a.nrows();
+    let bits = r.bits.as_slice().expect("a pattern is contiguous");
+    let by_bits = rows_are_bits(net);
     let rows = domain.stack(r.a.view(), r.b.view());
     let ball = chebyshev(&rows, domain.lo.view(), domain.hi.view(), Some(x))?;
     if ball.radius.is_nan() || ball.radius <= 0.0 {
@@ -159,14 +161,16 @@ pub fn expand_with(
                     domain,
                     rows: &rows,
                     i,
+                    bits,
+                    rows_are_bits: by_bits,
                 };
                 match facet.cross(w.view())? {
                     Some((nb, y)) => neighbours.push(Neighbour {
-                        key: key_u128(nb.key),
+                        key: nb.key,
                         point: y,
                         layer,
                         unit,
-                        simple: differing_bits(&r.bits, &nb.bits) == 1,
+                        simple: differing_bits(bits, &nb.bits) == 1,
                     }),
                     None => unsettled += 1,
                 }

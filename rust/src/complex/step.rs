@@ -7,13 +7,26 @@
 //! normal `-n` (parallel to the facet, pointing away from the region
 //! left behind): then `R'` contains a half-ball around `w` on the far side of the facet, so it
 //! is full-dimensional and it is the region across the facet at `w`. Otherwise `t` shrinks.
+//!
+//! Most steps need no assembly of `R'`. In a network without max-pool, row `i` of a region is
+//! pattern bit `i`. When every row of `R` but the facet's (and rows parallel to it) is
+//! strictly positive at `w`, and the pattern at `y` differs from `R`'s in bit `i` alone, the
+//! check above holds by continuity, so it is not computed. Flipping one unit changes every
+//! later pre-activation by a multiple of that unit's pre-activation `z_i`, which is zero on the
+//! facet. So at `w` each row of `R'` equals the row of `R` with the same sign, which is
+//! strictly positive, except row `i`. Row `i` is zero there, with normal `-n`. A row of `R`
+//! that is identically zero gets its sign in `R'` from the forward pass at `y` (its bit is
+//! among those compared), and in `R'` it is a multiple of `z_i`: tight at `w` with normal `-n`,
+//! or zero.
 
 use ndarray::{Array1, Array2, ArrayView1};
 
 use crate::assemble::{assemble, BoundaryPolicy, RegionData};
 use crate::error::Result;
+use crate::forward::pattern_at;
 use crate::hrep::{normalize, UnitRows};
-use crate::ir::Network;
+use crate::ir::{Network, Op};
+use crate::pattern::{key_of, key_u128};
 
 use super::domain::Domain;
 use super::engine::chebyshev;
@@ -37,13 +50,49 @@ pub fn region_at(net: &Network, x: ArrayView1<f64>) -> Result<RegionData> {
     assemble(net, x, 0.0, BoundaryPolicy::Inactive)
 }
 
+/// Whether row `k` of every region of `net` is pattern bit `k` (no max-pool layer: one row
+/// and one bit per ReLU unit, both in execution order).
+pub fn rows_are_bits(net: &Network) -> bool {
+    !net.nodes.iter().any(|n| matches!(n.op, Op::MaxPool { .. }))
+}
+
 /// Facet `i` of `rows` (a region's rows stacked over the domain rows, unit normals) of a
-/// region of `net` inside `domain`.
+/// region of `net` inside `domain`; `bits` is the region's pattern and `rows_are_bits` says
+/// whether row `i` is pattern bit `i` ([`rows_are_bits`]).
 pub struct Facet<'a> {
     pub net: &'a Network,
     pub domain: &'a Domain,
     pub rows: &'a UnitRows,
     pub i: usize,
+    pub bits: &'a [u64],
+    pub rows_are_bits: bool,
+}
+
+/// The region across a facet: its pattern and key.
+#[derive(Debug, Clone)]
+pub struct Crossed {
+    pub key: u128,
+    pub bits: Vec<u64>,
+}
+
+impl Crossed {
+    fn of_bits(bits: Vec<u64>) -> Crossed {
+        let key = key_u128(key_of(ndarray::ArrayView1::from(&bits)));
+        Crossed { key, bits }
+    }
+}
+
+/// Whether `other` differs from `bits` in bit `i` alone.
+fn flips_only(bits: &[u64], other: &[u64], i: usize) -> bool {
+    let (word, bit) = (i / 64, i % 64);
+    bits.iter().zip(other).enumerate().all(|(k, (x, y))| {
+        let diff = x ^ y;
+        if k == word {
+            diff == 1u64 << bit
+        } else {
+            diff == 0
+        }
+    })
 }
 
 impl Facet<'_> {
@@ -52,7 +101,7 @@ impl Facet<'_> {
     /// of `w`), again from the center of the facet: the point of the facet's hyperplane
     /// farthest, within the hyperplane, from every other row and box face. `None` when
     /// neither step could be certified.
-    pub fn cross(&self, w: ArrayView1<f64>) -> Result<Option<(RegionData, Array1<f64>)>> {
+    pub fn cross(&self, w: ArrayView1<f64>) -> Result<Option<(Crossed, Array1<f64>)>> {
         if let Some(found) = self.cross_at(w)? {
             return Ok(Some(found));
         }
@@ -64,12 +113,14 @@ impl Facet<'_> {
 
     /// The neighbour across the facet at the facet point `w`, or `None` when no step could
     /// be certified.
-    fn cross_at(&self, w: ArrayView1<f64>) -> Result<Option<(RegionData, Array1<f64>)>> {
+    fn cross_at(&self, w: ArrayView1<f64>) -> Result<Option<(Crossed, Array1<f64>)>> {
         let Facet {
             net,
             domain,
             rows,
             i,
+            bits,
+            rows_are_bits,
         } = *self;
         let n = rows.a.row(i);
         let u = n.mapv(|v| -v);
@@ -91,12 +142,24 @@ impl Facet<'_> {
         // that (never below the rounding of a unit row's slack)
         let tight = VERIFY_TOL.min(0.25 * room).max(ROUNDING_TOL);
         let mut t = (0.5 * room).min(MAX_STEP * domain.inradius);
+        // every other row strictly positive at w: a single flip needs no assembly (module notes)
+        let by_pattern = rows_are_bits && i < 64 * bits.len() && room > ROUNDING_TOL;
         for _ in 0..MAX_TRIES {
             let y = &w + &(t * &u);
             if domain.contains_strictly(y.view()) {
+                if by_pattern {
+                    let across = pattern_at(net, y.view())?;
+                    if flips_only(bits, &across, i) {
+                        return Ok(Some((Crossed::of_bits(across), y)));
+                    }
+                }
                 let r = region_at(net, y.view())?;
                 if verified(&r, w, u.view(), tight) {
-                    return Ok(Some((r, y)));
+                    let crossed = Crossed {
+                        key: key_u128(r.key),
+                        bits: r.bits.to_vec(),
+                    };
+                    return Ok(Some((crossed, y)));
                 }
             }
             t *= SHRINK;

@@ -213,3 +213,18 @@ pub fn check_finite<'a>(values: impl IntoIterator<Item = &'a f64>, what: &str) -
     }
     Ok(())
 }
+
+/// The rows `idx` of `a`, in that order (ndarray's `select` along the rows builds one view
+/// per row and concatenates them, which costs more than the copy for small matrices).
+pub fn take_rows(a: ArrayView2<f64>, idx: &[usize]) -> Array2<f64> {
+    let d = a.ncols();
+    let mut data = Vec::with_capacity(idx.len() * d);
+    for &i in idx {
+        let row = a.row(i);
+        match row.as_slice() {
+            Some(s) => data.extend_from_slice(s),
+            None => data.extend(row.iter().copied()),
+        }
+    }
+    Array2::from_shape_vec((idx.len(), d), data).expect("idx.len() rows of d entries")
+}

@@ -3,10 +3,12 @@ ball of radius r around each of the first n held-out MNIST-5k digits, under the 
 figure-1 models of the demo (784-20-20-20-10 ReLU MLPs: vanilla, BatchNorm, dropout; trained
 exactly as ``linregions demo`` trains them). Run by hand (minutes per model at r = 0.01):
 
-    PYTHONPATH=python python benches/local_complexity_mnist.py RADIUS [N_DIGITS] [MAX_REGIONS]
+    PYTHONPATH=python python benches/local_complexity_mnist.py RADIUS [N_DIGITS] [CAP] [MODELS]
 
-Prints, per model, the held-out accuracy, the count's min / median / mean / max over the
-digits, how many counts were capped, and the seconds per digit.
+CAP is ``max_regions`` per ball; MODELS is a comma-separated subset of
+``vanilla,BN,dropout`` (all three by default). Prints, per model, the held-out accuracy, the
+count's min / median / mean / max over the digits, how many counts were capped, the seconds
+per digit and the milliseconds per region.
 """
 
 from __future__ import annotations
@@ -32,10 +34,17 @@ def main(argv: list[str]) -> None:
     radius = float(argv[0])
     n = int(argv[1]) if len(argv) > 1 else 100
     cap = int(argv[2]) if len(argv) > 2 else 100_000
+    names = [v for v, _ in DEMO_VARIANTS]
+    wanted = argv[3].split(",") if len(argv) > 3 else names
+    unknown = sorted(set(wanted) - set(names))
+    if unknown:
+        raise SystemExit(f"unknown model(s) {unknown}; choose from {names}")
     X, y = load_mnist_5k()
     train, test = stratified_split(y, (0.9, 0.1), seed=0)
     digits = np.random.default_rng(0).permutation(test)[:n]
     for name, kw in DEMO_VARIANTS:
+        if name not in wanted:
+            continue
         model = train_classifier(
             make_mlp(DEMO_WIDTHS, seed=0, **kw),
             TRAIN_SCALE * X[train] + TRAIN_SHIFT,
@@ -55,7 +64,8 @@ def main(argv: list[str]) -> None:
         print(
             f"{name}: accuracy {accuracy(model, X[test], y[test]):.3f}; r = {radius}: counts"
             f" min {c.min()} median {np.median(c):g} mean {c.mean():.2f} max {c.max()}"
-            f" ({int((~lc.complete).sum())} of {n} capped at {cap}); {dt:.2f} s per digit",
+            f" ({int((~lc.complete).sum())} of {n} capped at {cap}); {dt:.2f} s per digit;"
+            f" {dt * n / c.sum() * 1e3:.1f} ms per region",
             flush=True,
         )
 

@@ -208,6 +208,33 @@ def test_no_rows_and_no_box():
     assert strictly_inside(poly, poly.interior_point())
 
 
+@pytest.mark.parametrize("seed", [3, 4, 6])
+@pytest.mark.parametrize("boxed", [False, True])
+def test_bent_rays_after_the_bounding_box_certify_facets(seed, boxed):
+    """An elongated polytope: the bounding box of the straight rays' facets decides some
+    rows, then bent rays among the rows left (not among all rows) certify facets whose
+    perpendicular foot is blocked; checked with one scipy LP per row."""
+    rng = np.random.default_rng(seed)
+    d = 2 + seed % 3
+    normals = rng.standard_normal((40, d))
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    scale = np.ones(d)
+    scale[0] = 8.0
+    b = np.sqrt(((normals * scale) ** 2).sum(1)) * rng.uniform(1.0, 2.5, 40)
+    lo, hi = (
+        (-30 * np.ones(d), 30 * np.ones(d)) if boxed else (np.full(d, -np.inf), np.full(d, np.inf))
+    )
+    poly = lr.Polytope(normals, b, lo, hi)
+    rep = poly.redundancy_report()
+    assert rep.by_bounds > 0 and rep.by_bent_rays > 0, rep
+    assert_certified(poly, rep.facets)
+    assert (
+        rep.by_box + rep.by_duplicate + rep.by_bounds + rep.by_lp_redundant
+        == poly.n_rows - rep.facets.size
+    )
+    assert rep.by_straight_rays + rep.by_bent_rays + rep.by_lp_facet == rep.facets.size
+
+
 @pytest.mark.parametrize("sides", ["none", "half", "box"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_facets_bounding_box_decides_rows_soundly(seed, sides):

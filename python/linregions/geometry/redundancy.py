@@ -220,8 +220,11 @@ def nonredundant_auto(
         rep = nonredundant_naive(poly, tol=tol)
         return RedundancyReport(rep.facets, "naive (flat polytope)", n_lps=rep.n_lps)
     x0 = ins.center
+    bounds_first = poly.n_rows >= BOUNDS_ROWS_PER_LP * 2 * poly.dim
     core_poly = _core.Polytope(poly.A, poly.b, poly.lo, poly.hi)
-    classes = _core.classify_rows(core_poly, x0, tol, duplicate_tol, max_bends)
+    # with many rows, the bent rays wait for the bounding box (below) to thin the rows out
+    bends = 0 if bounds_first else max_bends
+    classes = _core.classify_rows(core_poly, x0, tol, duplicate_tol, bends)
     codes = classes.codes.copy()
     n_straight, n_bent = classes.by_straight_rays, classes.by_bent_rays
     by_box, by_dup = int(np.count_nonzero(codes == 3)), int(np.count_nonzero(codes == 2))
@@ -233,10 +236,16 @@ def nonredundant_auto(
     alive[candidates] = True  # rows not (yet) shown redundant
     lp_facet = lp_red = n_lps = by_bounds = 0
     lp_box = (poly.lo, poly.hi)
-    if unknown.size >= BOUNDS_ROWS_PER_LP * 2 * poly.dim:
+    if bounds_first and unknown.size >= BOUNDS_ROWS_PER_LP * 2 * poly.dim:
         implied, n_lps, lp_box = _implied_by_facet_bounds(A, b, codes, unknown, poly, x0, tol)
         codes[implied], alive[implied] = _CODE_BOUNDS, False
         by_bounds = int(implied.size)
+        unknown = unknown[codes[unknown] == _CODE_UNKNOWN]
+    if bounds_first and max_bends > 0 and unknown.size:
+        straight, bent = _rays_among(
+            poly, np.flatnonzero(alive), codes, x0, (tol, duplicate_tol), max_bends
+        )
+        n_straight, n_bent = n_straight + straight, n_bent + bent
         unknown = unknown[codes[unknown] == _CODE_UNKNOWN]
     for i in unknown.tolist():
         if codes[i] == _CODE_FACET:
@@ -279,6 +288,31 @@ def nonredundant_auto(
         by_lp_redundant=lp_red,
         n_lps=n_lps,
     )
+
+
+def _rays_among(
+    poly: HRep,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    x0: np.ndarray,
+    tols: tuple[float, float],
+    max_bends: int,
+) -> tuple[int, int]:
+    """Straight and bent rays among ``rows`` alone (the rows not shown redundant); marks
+    the rows they certify as facets in ``codes`` and returns how many each kind found;
+    ``tols`` is ``(tol, duplicate_tol)``.
+
+    Every row left out is implied by rows kept (by the box, a duplicate kept, or the
+    bounding box of facets kept), so ``rows`` cut out the same polytope, with the same
+    facets: a witness among them is a witness of the polytope.
+    """
+    sub = _core.Polytope(poly.A[rows], poly.b[rows], poly.lo, poly.hi)
+    found = _core.classify_rows(sub, x0, *tols, max_bends)
+    new = (found.codes == _CODE_FACET) & (codes[rows] == _CODE_UNKNOWN)
+    codes[rows[new]] = _CODE_FACET
+    counted = int(np.count_nonzero(new))
+    straight_new = max(0, counted - found.by_bent_rays)
+    return straight_new, counted - straight_new
 
 
 def _implied_by_facet_bounds(

@@ -187,13 +187,14 @@ impl Working {
         true
     }
 
-    /// Rebuilds the factorisation without position `pos`.
+    /// Rebuilds the factorisation without position `pos` (the part before `pos` depends on
+    /// the constraints before it alone, so it is kept).
     fn remove(&mut self, pos: usize, cons: &Constraints, g: &mut [f64]) -> bool {
-        let mut idx = std::mem::take(&mut self.idx);
-        idx.remove(pos);
-        self.q.clear();
-        self.r.clear();
-        idx.into_iter().all(|k| {
+        let later = self.idx.split_off(pos + 1);
+        self.idx.truncate(pos);
+        self.q.truncate(pos * self.d);
+        self.r.truncate(pos * self.d);
+        later.into_iter().all(|k| {
             cons.normal_into(k, g);
             self.push(k, g)
         })

@@ -186,8 +186,7 @@ fn outer_box(
     x0: ArrayView1<f64>,
 ) -> Result<(Array1<f64>, Array1<f64>)> {
     let d = x0.len();
-    let a = take_rows(rows.a.view(), live);
-    let b: Array1<f64> = live.iter().map(|&i| rows.b[i]).collect();
+    let UnitRows { a, b, .. } = select(rows, live);
     let mut olo = lo.to_owned();
     let mut ohi = hi.to_owned();
     for j in 0..d {
@@ -341,8 +340,7 @@ fn facet_by_lp(
     slack_i: f64,
 ) -> Result<Fate> {
     let others: Vec<usize> = keep.iter().copied().filter(|&j| j != i).collect();
-    let a = take_rows(rows.a.view(), &others);
-    let b: Array1<f64> = others.iter().map(|&i| rows.b[i]).collect();
+    let UnitRows { a, b, .. } = select(rows, &others);
     let exits = Exits {
         stop_below: -FACET_TOL,
         stop_above: -FACET_TOL,

@@ -196,6 +196,8 @@ def test_ctrl_c_stops_a_long_enumeration(tmp_path):
         stderr=subprocess.DEVNULL,
         env=env,
         text=True,
+        # a shell's background job ignores SIGINT, and its children inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as proc:
         try:
             assert proc.stdout is not None

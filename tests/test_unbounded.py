@@ -134,6 +134,26 @@ def test_insphere_matches_chebyshev_lp(kind, d, seed, box):
     assert poly.contains(x)
 
 
+@pytest.mark.parametrize("d", [2, 5, 20])
+@pytest.mark.parametrize("scale", [1.0, 1e3, 1e6, 1e8])
+def test_insphere_in_wide_boxes_matches_chebyshev_lp(d, scale):
+    """A finite box far wider than the polytope (1e6 around a unit-size polytope) once left
+    the bound short of the tolerance: each far side closing a rounding residual added
+    ``residual * |side|``. The answer is certified and equals HiGHS's; below 16 dimensions
+    the active-set method answers, above it the interior-point method."""
+    rng = np.random.default_rng(d)
+    A, b = rng.standard_normal((5 * d, d)), rng.uniform(0.5, 1.5, 5 * d)
+    lo, hi = np.full(d, -scale), np.full(d, scale)
+    poly = lr.Polytope(A, b, lo, hi)
+    ins = poly.insphere(fallback=False)
+    ref = chebyshev_lp(A, b, lo, hi)
+    assert ins.method == ("active-set" if d < 16 else "ipm")
+    assert ins.status == "optimal"
+    assert abs(ins.radius - ref) <= 1e-9 * ref, (ins, ref)
+    assert ins.radius <= ins.upper_bound <= ins.radius + 1e-9 * ins.radius + 1e-12
+    assert strictly_inside(poly, ins.center)
+
+
 def test_no_box_region_facets_are_fast_path():
     """The issue's case: a 2-D region of a ReLU net with no box decides its rows by the
     Rust witnesses and interior-point LPs (no HiGHS call), certified by the per-row LPs."""

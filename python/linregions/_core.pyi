@@ -238,6 +238,7 @@ class InsphereResult(_Solved):
     center: Final[npt.NDArray[np.float64]]
     radius: Final[float]
     upper_bound: Final[float]
+    solver: Final[str]
 
 @final
 class LpResult(_Solved):

@@ -165,3 +165,62 @@ fn certifies_with_infinite_box_sides() {
         }
     }
 }
+
+#[test]
+fn insphere_from_a_box_point_in_wide_unbounded_and_half_bounded_boxes() {
+    use linregions_core::ipm::active_set::insphere_from_box_point;
+    // the cube |x_j| <= 0.5 as rows, and x_0 + x_1 <= 0.9 (at 0.636 from the origin): the
+    // inradius is 0.5 in every box that holds the cube
+    let d = 3;
+    let mut a = ndarray::Array2::<f64>::zeros((2 * d + 1, d));
+    for j in 0..d {
+        a[[2 * j, j]] = -1.0;
+        a[[2 * j + 1, j]] = 1.0;
+    }
+    a[[2 * d, 0]] = -1.0;
+    a[[2 * d, 1]] = -1.0;
+    let mut b = Array1::from_elem(2 * d + 1, 0.5);
+    b[2 * d] = 0.9;
+    let (inf, st) = (f64::INFINITY, Settings::insphere());
+    let boxes = [
+        (Array1::from_elem(d, -1e6), Array1::from_elem(d, 1e6)),
+        (Array1::from_elem(d, -inf), Array1::from_elem(d, inf)),
+        (Array1::from_elem(d, -2.0), Array1::from_elem(d, inf)),
+    ];
+    for (lo, hi) in &boxes {
+        // from inside, and from a box point outside the polytope
+        for start in [0.1, 3.0] {
+            let x0 = Array1::from_elem(d, start);
+            let (center, radius, upper, steps) =
+                insphere_from_box_point(a.view(), b.view(), lo.view(), hi.view(), x0.view(), &st)
+                    .expect("certified");
+            assert!((radius - 0.5).abs() < 1e-12, "{radius} in {lo} {hi}");
+            assert!(radius <= upper && upper - radius <= 1e-9 * 0.5 + 1e-12);
+            assert!(center.iter().all(|v| v.abs() < 1e-12) && steps <= st.max_iter);
+        }
+    }
+    // a half-space holds arbitrarily large balls: declined (the caller asks the recession
+    // cone), and a step limit below the steps needed declines too
+    let half = ndarray::array![[1.0, 0.0, 0.0]];
+    let (lo, hi) = &boxes[1];
+    let x0 = Array1::zeros(d);
+    assert!(insphere_from_box_point(
+        half.view(),
+        ndarray::array![1.0].view(),
+        lo.view(),
+        hi.view(),
+        x0.view(),
+        &st
+    )
+    .is_none());
+    let limited = Settings { max_iter: 1, ..st };
+    assert!(insphere_from_box_point(
+        a.view(),
+        b.view(),
+        lo.view(),
+        hi.view(),
+        x0.view(),
+        &limited
+    )
+    .is_none());
+}

@@ -1,7 +1,8 @@
 """The insphere (Chebyshev ball) of a polytope, eq. 5 of the paper:
 ``max r  s.t.  A_i x + b_i >= r |A_i|,  lo + r <= x <= hi - r``.
 
-The Rust core solves it by a dense interior-point method and certifies the result:
+The Rust core solves it by a dense interior-point method (below 16 dimensions, an
+active-set method first: a few steps from the box's center) and certifies the result:
 ``radius`` is the exact distance from ``center`` to the nearest hyperplane or box face and
 ``upper_bound`` a dual bound on the optimum, within the tolerances of each other.
 
@@ -46,7 +47,7 @@ INSPHERE_SETTINGS = _core.Settings("insphere")
 INSPHERE_REL_TOL: float = INSPHERE_SETTINGS.rel_tol
 #: Absolute gap allowed (input-space units).
 INSPHERE_ABS_TOL: float = INSPHERE_SETTINGS.abs_tol
-#: Iteration limit of the interior-point method (per pass).
+#: Iteration limit of the solver (per pass): interior-point iterations or active-set steps.
 INSPHERE_MAX_ITER: int = INSPHERE_SETTINGS.max_iter
 #: A recession direction (a unit-box ball center of the recession cone) whose distance to
 #: every hyperplane of the cone exceeds this certifies an unbounded inradius.
@@ -74,8 +75,10 @@ class Insphere:
         (:func:`~linregions.geometry.insphere.dual_bound`):
         ``radius <= optimum <= upper_bound``, with a gap within the solver's tolerances.
     iterations : int
-        Interior-point iterations (0 when HiGHS alone answered).
+        Solver iterations: interior-point iterations, or the active-set method's steps (0
+        when HiGHS alone answered).
     method : str
+        ``"active-set"`` (the Rust active-set method, tried first below 16 dimensions),
         ``"ipm"`` (the Rust interior-point solver), ``"ipm+highs"`` (HiGHS after an
         uncertified stop) or ``"highs"`` (HiGHS only).
     status : str
@@ -89,7 +92,7 @@ class Insphere:
     ...                   lo=np.zeros(2), hi=np.ones(2))   # x + y <= 1 in the unit square
     >>> ins = tri.insphere()
     >>> ins.center.round(6).tolist(), round(ins.radius, 6), ins.method
-    ([0.292893, 0.292893], 0.292893, 'ipm')
+    ([0.292893, 0.292893], 0.292893, 'active-set')
     >>> bool(ins.radius <= ins.upper_bound <= ins.radius + 1e-6)
     True
     >>> center, radius = ins
@@ -146,7 +149,7 @@ def compute_insphere(
             return unbounded
     center, radius, upper = res.center, res.radius, res.upper_bound
     iters, status = res.iterations, res.status.label
-    method = "ipm"
+    method = res.solver
     if not res.status.is_certified and not fallback:
         raise _limit(
             f"insphere: {status} after {iters} iterations; certified radius in "

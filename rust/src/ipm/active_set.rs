@@ -359,14 +359,29 @@ pub fn minimize_small(
             lam_rows[k] = l.max(0.0);
         }
     }
-    let lower = dual_bound(&cons, &sides, lam_rows, &c, c0);
     let xf = pulled_inside(&cons, &x, &x0)?;
     let value = dot(&c, &xf) + c0;
+    let closes =
+        |lower: f64| value - lower <= st.rel_tol * value.abs().max(lower.abs()) + st.abs_tol;
+    let mut lower = dual_bound(&cons, &sides, lam_rows.clone(), &c, c0);
+    if !closes(lower) && lower < exits.stop_above {
+        // A far box side closing a rounding residual adds `residual * |side|` of slack to
+        // the bound (a box of 1e6 around a unit polytope misses the tolerance). Only the
+        // faces in the working set carry multipliers: the bound of the problem without the
+        // others (a relaxation, so a valid bound) needs no far side.
+        let far = Sides {
+            lo_free: (0..d).map(|j| sides.lo_free[j] || !in_w[n + j]).collect(),
+            hi_free: (0..d)
+                .map(|j| sides.hi_free[j] || !in_w[n + d + j])
+                .collect(),
+        };
+        lower = lower.max(dual_bound(&cons, &far, lam_rows, &c, c0));
+    }
     let status = if value < exits.stop_below {
         Status::PointBelow
     } else if lower >= exits.stop_above {
         Status::BoundAbove
-    } else if value - lower <= st.rel_tol * value.abs().max(lower.abs()) + st.abs_tol {
+    } else if closes(lower) {
         Status::Optimal
     } else {
         return None;
@@ -385,6 +400,31 @@ pub fn minimize_small(
 /// that the residual needs none ([`free::correct`]), `-inf` when that fails.
 fn dual_bound(cons: &Constraints, sides: &Sides, lam: Array1<f64>, c: &[f64], c0: f64) -> f64 {
     let (n, d) = (cons.n, cons.d);
+    // The multipliers live on the working set's rows (at most d): the residual and its
+    // rounding scale over those rows alone. A residual that is rounding on every infinite
+    // side needs no correction (the test the corrected multipliers must pass anyway).
+    let mut atl = vec![0.0; d];
+    let mut scale: Vec<f64> = c.iter().map(|v| v.abs()).collect();
+    let mut lower = c0;
+    for i in (0..n).filter(|&i| lam[i] != 0.0) {
+        for (j, &aij) in cons.row(i).iter().enumerate() {
+            atl[j] += lam[i] * aij;
+            scale[j] += (lam[i] * aij).abs();
+        }
+        lower -= lam[i] * cons.b[i];
+    }
+    let terms: Vec<f64> = (0..d)
+        .map(|j| {
+            let tol = free::FREE_RESIDUAL_TOL * scale[j];
+            sides.term(j, c[j] - atl[j], cons.lo[j], cons.hi[j], tol)
+        })
+        .collect();
+    if terms.iter().all(|t| t.is_finite()) {
+        return lower + terms.iter().sum::<f64>();
+    }
+    if !sides.any() {
+        return f64::NEG_INFINITY;
+    }
     let a = ArrayView2::from_shape((n, d), cons.a).expect("row-major rows");
     let cv = ArrayView1::from(c);
     let (lam, tol) = if sides.any() {
@@ -435,75 +475,171 @@ pub fn insphere_small(
     x0: ArrayView1<f64>,
     st: &Settings,
 ) -> Option<(Array1<f64>, f64, f64)> {
-    let (n, d) = a.dim();
-    if x0.len() != d || lo.iter().chain(hi.iter()).any(|v| !v.is_finite()) {
+    if lo.iter().chain(hi.iter()).any(|v| !v.is_finite()) {
         return None;
     }
-    let norm: Vec<f64> = a.rows().into_iter().map(|r| r.dot(&r).sqrt()).collect();
-    if (0..n).any(|k| norm[k] == 0.0 && b[k] < 0.0) {
-        return None;
-    }
-    let live: Vec<usize> = (0..n).filter(|&k| norm[k] > 0.0).collect();
-    let m = live.len() + 2 * d;
-    let mut g = Array2::<f64>::zeros((m, d + 1));
-    let mut h = Array1::<f64>::zeros(m);
-    for (row, &k) in live.iter().enumerate() {
-        for j in 0..d {
-            g[[row, j]] = a[[k, j]] / norm[k];
-        }
-        g[[row, d]] = -1.0;
-        h[row] = b[k] / norm[k];
-    }
-    for j in 0..d {
-        let (rl, rh) = (live.len() + j, live.len() + d + j);
-        g[[rl, j]] = 1.0;
-        g[[rl, d]] = -1.0;
-        h[rl] = -lo[j];
-        g[[rh, j]] = -1.0;
-        g[[rh, d]] = -1.0;
-        h[rh] = hi[j];
-    }
-    let radius_at = |x: ArrayView1<f64>| -> f64 {
-        let mut r = f64::INFINITY;
-        for &k in &live {
-            r = r.min((a.row(k).dot(&x) + b[k]) / norm[k]);
-        }
-        for j in 0..d {
-            r = r.min(x[j] - lo[j]).min(hi[j] - x[j]);
-        }
-        r
-    };
-    let r0 = 0.5 * radius_at(x0);
+    let ball = BallLp::new(a.reborrow(), b.reborrow(), lo.reborrow(), hi.reborrow())?;
+    let r0 = 0.5 * ball.radius_at(x0);
     if r0.is_nan() || r0 <= 0.0 {
         return None;
     }
-    let mut lo_z = Array1::<f64>::zeros(d + 1);
-    let mut hi_z = Array1::<f64>::zeros(d + 1);
-    lo_z.slice_mut(ndarray::s![..d]).assign(&lo);
-    hi_z.slice_mut(ndarray::s![..d]).assign(&hi);
-    hi_z[d] = 0.5 * (0..d).map(|j| hi[j] - lo[j]).fold(0.0, f64::max) + 1.0;
-    let mut z0 = Array1::<f64>::zeros(d + 1);
-    z0.slice_mut(ndarray::s![..d]).assign(&x0);
-    z0[d] = r0;
-    let mut c = Array1::<f64>::zeros(d + 1);
-    c[d] = -1.0;
-    let poly = Polytope {
-        a: g.view(),
-        b: h.view(),
-        lo: lo_z.view(),
-        hi: hi_z.view(),
-    };
-    let problem = Lp {
-        poly,
-        c: c.view(),
-        c0: 0.0,
-    };
-    let lp = minimize_small(&problem, z0.view(), Exits::default(), st)?;
-    let center = lp.x.slice(ndarray::s![..d]).to_owned();
-    let radius = radius_at(center.view());
-    let upper = -lp.lower_bound;
-    if radius.is_nan() || radius <= 0.0 || upper - radius > st.rel_tol * upper.abs() + st.abs_tol {
+    ball.solve(x0, r0, 0.0, st)
+        .map(|(center, radius, upper, _)| (center, radius, upper))
+}
+
+/// The same ball from any point `x0` strictly inside the box, which may lie outside the
+/// polytope, and with box sides that may be infinite: the start is `(x0, r0)` with `r0`
+/// below every slack, so it is strictly feasible for the LP in `(x, r)` (its floor on `r`
+/// lies below `r0`: it cuts off no point with `r >= r0`, so neither the optimum). Returns
+/// the center, its exact radius, the certified upper bound and the steps taken; `None` when
+/// the method declines, takes more than `st.max_iter` steps, the ball is unbounded or the
+/// optimum is not positive (an empty or flat polytope: the interior-point insphere
+/// certifies those).
+pub fn insphere_from_box_point(
+    a: ArrayView2<f64>,
+    b: ArrayView1<f64>,
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    x0: ArrayView1<f64>,
+    st: &Settings,
+) -> Option<(Array1<f64>, f64, f64, usize)> {
+    let ball = BallLp::new(a.reborrow(), b.reborrow(), lo.reborrow(), hi.reborrow())?;
+    let m = ball.radius_at(x0);
+    if !m.is_finite() {
         return None;
     }
-    Some((center, radius, upper))
+    let r0 = m - m.abs().max(1.0);
+    ball.solve(x0, r0, r0 - r0.abs().max(1.0), st)
+        .filter(|found| found.3 <= st.max_iter)
+}
+
+/// The insphere LP's constraints `g_k . (x, r) + h_k >= 0` (the unit rows and the finite box
+/// faces) and what is needed to measure a center.
+struct BallLp<'a> {
+    a: ArrayView2<'a, f64>,
+    b: ArrayView1<'a, f64>,
+    lo: ArrayView1<'a, f64>,
+    hi: ArrayView1<'a, f64>,
+    norm: Vec<f64>,
+    live: Vec<usize>,
+    g: Array2<f64>,
+    h: Array1<f64>,
+}
+
+impl<'a> BallLp<'a> {
+    fn new(
+        a: ArrayView2<'a, f64>,
+        b: ArrayView1<'a, f64>,
+        lo: ArrayView1<'a, f64>,
+        hi: ArrayView1<'a, f64>,
+    ) -> Option<Self> {
+        let (n, d) = a.dim();
+        if lo.len() != d || hi.len() != d || b.len() != n {
+            return None;
+        }
+        let norm: Vec<f64> = a.rows().into_iter().map(|r| r.dot(&r).sqrt()).collect();
+        if (0..n).any(|k| norm[k] == 0.0 && b[k] < 0.0) {
+            return None;
+        }
+        let live: Vec<usize> = (0..n).filter(|&k| norm[k] > 0.0).collect();
+        let faces: Vec<(usize, bool)> = (0..d)
+            .flat_map(|j| [(j, false), (j, true)])
+            .filter(|&(j, upper)| if upper { hi[j] } else { lo[j] }.is_finite())
+            .collect();
+        let m = live.len() + faces.len();
+        let mut g = Array2::<f64>::zeros((m, d + 1));
+        let mut h = Array1::<f64>::zeros(m);
+        for (row, &k) in live.iter().enumerate() {
+            for j in 0..d {
+                g[[row, j]] = a[[k, j]] / norm[k];
+            }
+            g[[row, d]] = -1.0;
+            h[row] = b[k] / norm[k];
+        }
+        for (f, &(j, upper)) in faces.iter().enumerate() {
+            let row = live.len() + f;
+            g[[row, d]] = -1.0;
+            if upper {
+                g[[row, j]] = -1.0;
+                h[row] = hi[j];
+            } else {
+                g[[row, j]] = 1.0;
+                h[row] = -lo[j];
+            }
+        }
+        Some(BallLp {
+            a,
+            b,
+            lo,
+            hi,
+            norm,
+            live,
+            g,
+            h,
+        })
+    }
+
+    /// Distance from `x` to the nearest hyperplane or finite box face (negative outside).
+    fn radius_at(&self, x: ArrayView1<f64>) -> f64 {
+        let mut r = f64::INFINITY;
+        for &k in &self.live {
+            r = r.min((self.a.row(k).dot(&x) + self.b[k]) / self.norm[k]);
+        }
+        for j in 0..x.len() {
+            r = r.min(x[j] - self.lo[j]).min(self.hi[j] - x[j]);
+        }
+        r
+    }
+
+    /// `max r` from the strictly feasible `(x0, r0)`, with `r >= r_floor` (below `r0`).
+    fn solve(
+        &self,
+        x0: ArrayView1<f64>,
+        r0: f64,
+        r_floor: f64,
+        st: &Settings,
+    ) -> Option<(Array1<f64>, f64, f64, usize)> {
+        let d = self.a.ncols();
+        if x0.len() != d {
+            return None;
+        }
+        let mut lo_z = Array1::<f64>::zeros(d + 1);
+        let mut hi_z = Array1::<f64>::zeros(d + 1);
+        lo_z.slice_mut(ndarray::s![..d]).assign(&self.lo);
+        hi_z.slice_mut(ndarray::s![..d]).assign(&self.hi);
+        lo_z[d] = r_floor;
+        // no ball is wider than the narrowest coordinate with two finite sides
+        hi_z[d] = 0.5
+            * (0..d)
+                .map(|j| self.hi[j] - self.lo[j])
+                .fold(f64::INFINITY, f64::min)
+            + 1.0;
+        let mut z0 = Array1::<f64>::zeros(d + 1);
+        z0.slice_mut(ndarray::s![..d]).assign(&x0);
+        z0[d] = r0;
+        let mut c = Array1::<f64>::zeros(d + 1);
+        c[d] = -1.0;
+        let poly = Polytope {
+            a: self.g.view(),
+            b: self.h.view(),
+            lo: lo_z.view(),
+            hi: hi_z.view(),
+        };
+        let problem = Lp {
+            poly,
+            c: c.view(),
+            c0: 0.0,
+        };
+        let lp = minimize_small(&problem, z0.view(), Exits::default(), st)?;
+        let center = lp.x.slice(ndarray::s![..d]).to_owned();
+        let radius = self.radius_at(center.view());
+        let upper = -lp.lower_bound;
+        if radius.is_nan()
+            || radius <= 0.0
+            || upper - radius > st.rel_tol * upper.abs() + st.abs_tol
+        {
+            return None;
+        }
+        Some((center, radius, upper, lp.iterations))
+    }
 }

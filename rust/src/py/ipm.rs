@@ -200,7 +200,7 @@ impl PySettings {
 }
 
 /// Insphere: `center` (d,), `radius` (exact for that center), `upper_bound` (certified),
-/// `iterations`, `status`.
+/// `iterations`, `status`, `solver` (`"ipm"` or `"active-set"`).
 #[pyclass(name = "InsphereResult", frozen, get_all, module = "linregions._core")]
 pub(crate) struct PyInsphere {
     center: Py<PyArray1<f64>>,
@@ -208,6 +208,7 @@ pub(crate) struct PyInsphere {
     upper_bound: f64,
     iterations: usize,
     status: PyStatus,
+    solver: String,
 }
 
 /// LP: the best exactly feasible `x`, its `value`, a certified `lower_bound`, `iterations`,
@@ -250,6 +251,7 @@ pub(crate) fn insphere(
         upper_bound: out.upper_bound,
         iterations: out.iterations,
         status: out.status.into(),
+        solver: out.solver.label().to_string(),
     })
 }
 

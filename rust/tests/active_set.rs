@@ -191,9 +191,16 @@ fn insphere_from_a_box_point_in_wide_unbounded_and_half_bounded_boxes() {
         // from inside, and from a box point outside the polytope
         for start in [0.1, 3.0] {
             let x0 = Array1::from_elem(d, start);
-            let (center, radius, upper, steps) =
-                insphere_from_box_point(a.view(), b.view(), lo.view(), hi.view(), x0.view(), &st)
-                    .expect("certified");
+            let (center, radius, upper, steps) = insphere_from_box_point(
+                a.view(),
+                b.view(),
+                lo.view(),
+                hi.view(),
+                x0.view(),
+                inf,
+                &st,
+            )
+            .expect("certified");
             assert!((radius - 0.5).abs() < 1e-12, "{radius} in {lo} {hi}");
             assert!(radius <= upper && upper - radius <= 1e-9 * 0.5 + 1e-12);
             assert!(center.iter().all(|v| v.abs() < 1e-12) && steps <= st.max_iter);
@@ -204,15 +211,21 @@ fn insphere_from_a_box_point_in_wide_unbounded_and_half_bounded_boxes() {
     let half = ndarray::array![[1.0, 0.0, 0.0]];
     let (lo, hi) = &boxes[1];
     let x0 = Array1::zeros(d);
-    assert!(insphere_from_box_point(
-        half.view(),
-        ndarray::array![1.0].view(),
-        lo.view(),
-        hi.view(),
-        x0.view(),
-        &st
-    )
-    .is_none());
+    let half_ball = |wider_than: f64| {
+        insphere_from_box_point(
+            half.view(),
+            ndarray::array![1.0].view(),
+            lo.view(),
+            hi.view(),
+            x0.view(),
+            wider_than,
+            &st,
+        )
+    };
+    assert!(half_ball(inf).is_none());
+    // with a finite threshold: a ball wider than it, returned uncertified
+    let (center, radius, upper, _) = half_ball(1e3).expect("a wide ball");
+    assert!(radius > 1e3 && upper == inf && center[0] + 1.0 >= radius);
     let limited = Settings { max_iter: 1, ..st };
     assert!(insphere_from_box_point(
         a.view(),
@@ -220,6 +233,7 @@ fn insphere_from_a_box_point_in_wide_unbounded_and_half_bounded_boxes() {
         lo.view(),
         hi.view(),
         x0.view(),
+        inf,
         &limited
     )
     .is_none());

@@ -483,7 +483,7 @@ pub fn insphere_small(
     if r0.is_nan() || r0 <= 0.0 {
         return None;
     }
-    ball.solve(x0, r0, 0.0, st)
+    ball.solve(x0, r0, 0.0, f64::INFINITY, st)
         .map(|(center, radius, upper, _)| (center, radius, upper))
 }
 
@@ -492,15 +492,19 @@ pub fn insphere_small(
 /// below every slack, so it is strictly feasible for the LP in `(x, r)` (its floor on `r`
 /// lies below `r0`: it cuts off no point with `r >= r0`, so neither the optimum). Returns
 /// the center, its exact radius, the certified upper bound and the steps taken; `None` when
-/// the method declines, takes more than `st.max_iter` steps, the ball is unbounded or the
-/// optimum is not positive (an empty or flat polytope: the interior-point insphere
-/// certifies those).
+/// the method declines, takes more than `st.max_iter` steps, the ball is unbounded (with
+/// `wider_than` infinite) or the optimum is not positive (an empty or flat polytope: the
+/// interior-point insphere certifies those). A ball found wider than a finite `wider_than`
+/// (a ray along which balls grow without bound, or a finite but huge one) ends the solve:
+/// it is returned with an infinite upper bound, uncertified, for the caller to ask the
+/// recession cone.
 pub fn insphere_from_box_point(
     a: ArrayView2<f64>,
     b: ArrayView1<f64>,
     lo: ArrayView1<f64>,
     hi: ArrayView1<f64>,
     x0: ArrayView1<f64>,
+    wider_than: f64,
     st: &Settings,
 ) -> Option<(Array1<f64>, f64, f64, usize)> {
     let ball = BallLp::new(a.reborrow(), b.reborrow(), lo.reborrow(), hi.reborrow())?;
@@ -509,7 +513,7 @@ pub fn insphere_from_box_point(
         return None;
     }
     let r0 = m - m.abs().max(1.0);
-    ball.solve(x0, r0, r0 - r0.abs().max(1.0), st)
+    ball.solve(x0, r0, r0 - r0.abs().max(1.0), wider_than, st)
         .filter(|found| found.3 <= st.max_iter)
 }
 
@@ -591,12 +595,14 @@ impl<'a> BallLp<'a> {
         r
     }
 
-    /// `max r` from the strictly feasible `(x0, r0)`, with `r >= r_floor` (below `r0`).
+    /// `max r` from the strictly feasible `(x0, r0)`, with `r >= r_floor` (below `r0`),
+    /// stopped at a ball wider than `wider_than` (returned with an infinite upper bound).
     fn solve(
         &self,
         x0: ArrayView1<f64>,
         r0: f64,
         r_floor: f64,
+        wider_than: f64,
         st: &Settings,
     ) -> Option<(Array1<f64>, f64, f64, usize)> {
         let d = self.a.ncols();
@@ -630,9 +636,16 @@ impl<'a> BallLp<'a> {
             c: c.view(),
             c0: 0.0,
         };
-        let lp = minimize_small(&problem, z0.view(), Exits::default(), st)?;
+        let exits = Exits {
+            stop_below: -wider_than,
+            stop_above: f64::INFINITY,
+        };
+        let lp = minimize_small(&problem, z0.view(), exits, st)?;
         let center = lp.x.slice(ndarray::s![..d]).to_owned();
         let radius = self.radius_at(center.view());
+        if lp.status == Status::PointBelow {
+            return (radius > wider_than).then_some((center, radius, f64::INFINITY, lp.iterations));
+        }
         let upper = -lp.lower_bound;
         if radius.is_nan()
             || radius <= 0.0

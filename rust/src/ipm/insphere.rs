@@ -319,14 +319,22 @@ pub fn insphere(
             lo,
             hi,
             mid.view(),
+            REACH_FRACTION * reach,
             settings,
         ) {
+            // a ball wider than the interior-point solve would accept ends uncertified, as
+            // that solve would: the caller asks the recession cone
+            let status = if upper_bound.is_finite() {
+                Status::Optimal
+            } else {
+                Status::Stalled
+            };
             return Ok(Insphere {
                 center,
                 radius,
                 upper_bound,
                 iterations: steps,
-                status: Status::Optimal,
+                status,
                 solver: Solver::ActiveSet,
             });
         }

@@ -15,6 +15,7 @@ __all__ = [
     "WALK_TOL",
     "SLICE_TOL",
     "MAX_POLYGONS",
+    "RECESSION_TOL",
     "Network",
     "BoundaryPolicy",
     "RegionData",
@@ -48,6 +49,7 @@ BOUNDARY_TOL: float
 WALK_TOL: float
 SLICE_TOL: float
 MAX_POLYGONS: int
+RECESSION_TOL: float
 
 @final
 class BoundaryPolicy:

@@ -415,3 +415,73 @@ fn insphere_with_few_rows_in_high_dimension() {
         assert!(s.iterations < 60, "{} iterations", s.iterations);
     }
 }
+
+#[test]
+fn insphere_of_an_unbounded_inradius_is_certified_by_a_recession_ray() {
+    use linregions_core::ipm::insphere::{insphere, recession_center, RECESSION_TOL};
+    let inf = f64::INFINITY;
+    let (lo, hi) = (array![-inf, -inf], array![inf, inf]);
+    // x >= 0.5, y >= 0.5, x - y >= -0.25: a cone with an interior, apex off the origin
+    let a = array![[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]];
+    let b = array![-0.5, -0.5, 0.25];
+    let st = Settings::insphere();
+    let r = insphere(a.view(), b.view(), lo.view(), hi.view(), &st).unwrap();
+    assert_eq!(r.status, Status::Unbounded);
+    assert!(r.radius == inf && r.upper_bound == inf);
+    let unit: Array2<f64> = &a
+        / &a.map_axis(Axis(1), |row| row.dot(&row).sqrt())
+            .insert_axis(Axis(1));
+    let dist = |x: &Array1<f64>| {
+        (unit.dot(x) + &(&b / &a.map_axis(Axis(1), |row| row.dot(&row).sqrt())))
+            .fold(inf, |m: f64, &v| m.min(v))
+    };
+    assert!(dist(&r.center) >= 1.0);
+    // the center lies on a ray along which every row moves away: balls grow without bound
+    let u = &r.center / r.center.dot(&r.center).sqrt();
+    let rate = unit.dot(&u).fold(inf, |m: f64, &v| m.min(v));
+    assert!(rate > RECESSION_TOL);
+    assert!(dist(&(&r.center + &(1e6 * &u))) >= 1.0 + 1e6 * rate * (1.0 - 1e-12));
+    // a slab (finite inradius), a coordinate with two finite sides, and an empty zero row
+    // have no such ray
+    let slab = array![[0.0, 1.0], [0.0, -1.0]];
+    let none = |a: Array2<f64>, b: Array1<f64>, lo: &Array1<f64>, hi: &Array1<f64>| {
+        recession_center(a.view(), b.view(), lo.view(), hi.view(), &st)
+            .unwrap()
+            .is_none()
+    };
+    assert!(none(slab.clone(), array![1.0, 1.0], &lo, &hi));
+    assert!(none(
+        a.clone(),
+        b.clone(),
+        &array![-inf, 0.0],
+        &array![inf, 3.0]
+    ));
+    assert!(none(
+        array![[1.0, 0.0], [0.0, 0.0]],
+        array![0.0, -1.0],
+        &lo,
+        &hi
+    ));
+    let r = insphere(
+        slab.view(),
+        array![1.0, 1.0].view(),
+        lo.view(),
+        hi.view(),
+        &st,
+    )
+    .unwrap();
+    assert_eq!(r.status, Status::Optimal);
+    assert!((r.radius - 1.0).abs() < 1e-9);
+    // half-bounded: x >= 2 from the box, y >= 0 from a row: unbounded, center past both
+    let (lo2, hi2) = (array![2.0, -inf], array![inf, inf]);
+    let r = insphere(
+        array![[0.0, 1.0]].view(),
+        array![0.0].view(),
+        lo2.view(),
+        hi2.view(),
+        &st,
+    )
+    .unwrap();
+    assert_eq!(r.status, Status::Unbounded);
+    assert!(r.center[0] >= 3.0 && r.center[1] >= 1.0);
+}

@@ -13,7 +13,8 @@ Unbounded and half-bounded boxes (``lo = -inf`` and/or ``hi = inf``) are handled
   interior), the answer has ``radius = upper_bound = inf`` and ``status = "unbounded"``; the
   certificate is a direction ``u`` whose distance to every hyperplane of that cone is at least
   :data:`RECESSION_TOL` (found by the same solver on the cone cut by the box ``[-1, 1]^d``), and
-  ``center`` is a point at distance at least 1 from every row and finite box face;
+  ``center`` is a point on that ray at distance at least 1 from every row and finite box
+  face (all in the core: ``recession_center`` in ``rust/src/ipm/insphere.rs``);
 - otherwise the largest ball is finite (a slab, a half-strip, a cone cut by a row...): the
   solver runs in an artificial box and certifies the upper bound for the real, unbounded set
   with multipliers that need no infinite box side (see ``rust/src/ipm/free.rs``); the answer
@@ -32,7 +33,7 @@ bound (method ``"ipm+highs"``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Iterator
 
 import numpy as np
 
@@ -50,8 +51,8 @@ INSPHERE_ABS_TOL: float = INSPHERE_SETTINGS.abs_tol
 #: Iteration limit of the solver (per pass): interior-point iterations or active-set steps.
 INSPHERE_MAX_ITER: int = INSPHERE_SETTINGS.max_iter
 #: A recession direction (a unit-box ball center of the recession cone) whose distance to
-#: every hyperplane of the cone exceeds this certifies an unbounded inradius.
-RECESSION_TOL = 1e-9
+#: every hyperplane of the cone exceeds this certifies an unbounded inradius (from the core).
+RECESSION_TOL: float = _core.RECESSION_TOL
 
 
 @dataclass(frozen=True)
@@ -138,15 +139,13 @@ def compute_insphere(
     is an answer with ``radius = inf`` and ``status = "unbounded"`` (see the module notes).
     With ``fallback``, an IPM that stops uncertified is followed by HiGHS, whose answer is
     certified the same way (method ``"ipm+highs"``)."""
-    finite = bool(np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all())
     settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
     res = _core.insphere(_core.Polytope(poly.A, poly.b, poly.lo, poly.hi), settings)
-    if not finite and not res.status.is_certified:
-        # a finite inradius certifies in the artificial box; a ball that outgrows it (the
-        # solve stops early) or a stalled solve is asked the recession-cone question
-        unbounded = _unbounded_insphere(poly)
-        if unbounded is not None:
-            return unbounded
+    if res.status == _core.Status.UNBOUNDED:
+        # no finite ball was certified and the core found a recession direction
+        center = np.asarray(res.center)
+        return Insphere(center, np.inf, np.inf, int(res.iterations), "recession cone", "unbounded")
+    finite = bool(np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all())
     center, radius, upper = res.center, res.radius, res.upper_bound
     iters, status = res.iterations, res.status.label
     method = res.solver
@@ -192,64 +191,6 @@ def _highs_free(poly: HRep) -> tuple[np.ndarray, float, float]:
     HiGHS's optimum as the upper bound)."""
     center, upper = insphere_linprog(poly)
     return center, certified_radius(poly, center), upper
-
-
-def recession_direction(poly: HRep) -> Optional[tuple[np.ndarray, float, int]]:
-    """A direction ``u`` along which every row and finite box face of ``poly`` moves away at
-    unit-row rate at least :data:`RECESSION_TOL`: ``(u, rate, iterations)``, or ``None``
-    when the recession cone has no such interior (or a coordinate has two finite sides).
-
-    ``u`` is the certified center of the largest ball in the recession cone
-    ``{u : A u >= 0, u_j >= 0 where lo_j is finite, u_j <= 0 where hi_j is finite}`` cut by
-    the box ``[-1, 1]^d``; ``rate`` is its exact distance to the cone's hyperplanes.
-    """
-    fin_lo, fin_hi = np.isfinite(poly.lo), np.isfinite(poly.hi)
-    if (fin_lo & fin_hi).any():
-        return None
-    lo_c = np.where(fin_lo, 0.0, -1.0)
-    hi_c = np.where(fin_hi, 0.0, 1.0)
-    cone_poly = _core.Polytope(poly.A, np.zeros(poly.n_rows), lo_c, hi_c)
-    cone = _core.insphere(cone_poly, INSPHERE_SETTINGS)
-    u = np.asarray(cone.center)
-    norms = np.linalg.norm(poly.A, axis=1)
-    nz = norms > 0
-    rate = min(
-        float(((poly.A[nz] @ u) / norms[nz]).min(initial=np.inf)),
-        float((u - lo_c).min(initial=np.inf)),
-        float((hi_c - u).min(initial=np.inf)),
-    )
-    if not rate > RECESSION_TOL:
-        return None
-    return u, rate, int(cone.iterations)
-
-
-def _unbounded_insphere(poly: HRep) -> Optional[Insphere]:
-    """The answer for a polytope that holds arbitrarily large balls, or ``None``."""
-    norms = np.linalg.norm(poly.A, axis=1)
-    if (poly.b[norms == 0] < 0).any():
-        return None  # a zero row 0 >= -b with b < 0: empty (raised by the solver path)
-    found = recession_direction(poly)
-    if found is None:
-        return None
-    u, rate, iters = found
-    # x = t u: every unit-row slack is >= t rate + b_i / |a_i|, every finite box distance
-    # >= t rate -/+ the bound: t below puts all of them at >= 1 (checked exactly)
-    nz = norms > 0
-    need = np.concatenate(
-        [
-            1.0 - poly.b[nz] / norms[nz],
-            1.0 + poly.lo[np.isfinite(poly.lo)],
-            1.0 - poly.hi[np.isfinite(poly.hi)],
-            [0.0],
-        ]
-    )
-    t = float(need.max()) / rate
-    for _ in range(8):
-        center = t * u
-        if certified_radius(poly, center) >= 1.0:
-            return Insphere(center, np.inf, np.inf, iters, "recession cone", "unbounded")
-        t = 2.0 * t + 1.0 / rate
-    return None
 
 
 def _limit(message: str, status: str, center, lower: float, upper: float) -> SolverLimitError:

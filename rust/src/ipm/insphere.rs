@@ -276,8 +276,123 @@ fn met(lo: f64, hi: f64, st: &Settings) -> bool {
 }
 
 /// Largest inscribed ball of the polytope (see the module notes). Box sides may be
-/// infinite.
+/// infinite: when no finite ball is certified, the recession cone is asked whether the
+/// polytope holds arbitrarily large balls ([`recession_center`]); if so the answer has
+/// status `Unbounded`, infinite radius and bound, and a center at distance at least 1 from
+/// every row and finite box face.
 pub fn insphere(
+    a: ArrayView2<f64>,
+    b: ArrayView1<f64>,
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    settings: &Settings,
+) -> Result<Insphere> {
+    let found = largest_ball(a, b, lo, hi, settings)?;
+    if found.status.is_certified() || !Sides::new(lo, hi).any() {
+        return Ok(found);
+    }
+    Ok(match recession_center(a, b, lo, hi, settings)? {
+        Some((center, cone_iterations)) => Insphere {
+            center,
+            radius: f64::INFINITY,
+            upper_bound: f64::INFINITY,
+            iterations: found.iterations + cone_iterations,
+            status: Status::Unbounded,
+            solver: found.solver,
+        },
+        None => found,
+    })
+}
+
+/// A recession direction `u` certifies an unbounded inradius when every row and finite box
+/// face moves away along it at unit-row rate above this.
+pub const RECESSION_TOL: f64 = 1e-9;
+
+/// A point at distance at least 1 from every row and finite box face, on a ray along which
+/// every one of them moves away at rate above [`RECESSION_TOL`] (so the polytope holds
+/// balls of any radius), with the iterations its search took; `None` when there is no such
+/// ray (or a coordinate has two finite sides).
+///
+/// The direction `u` is the certified center of the largest ball in the recession cone
+/// `{u : A u >= 0, u_j >= 0 where lo_j is finite, u_j <= 0 where hi_j is finite}` cut by the
+/// box `[-1, 1]^d`; its rate is recomputed exactly. Along `x = t u` every unit-row slack is
+/// at least `t rate + b_i / |a_i|`, so a `t` that makes all of them (and the finite box
+/// distances) at least 1 is computed, and the point is checked exactly.
+pub fn recession_center(
+    a: ArrayView2<f64>,
+    b: ArrayView1<f64>,
+    lo: ArrayView1<f64>,
+    hi: ArrayView1<f64>,
+    settings: &Settings,
+) -> Result<Option<(Array1<f64>, usize)>> {
+    check(a, b, lo, hi)?;
+    let d = lo.len();
+    if (0..d).any(|j| lo[j].is_finite() && hi[j].is_finite()) {
+        return Ok(None);
+    }
+    let rows = normalize(a, b);
+    let live: Vec<usize> = (0..a.nrows()).filter(|&i| rows.norm[i] > 0.0).collect();
+    if (0..a.nrows()).any(|i| rows.norm[i] == 0.0 && rows.b[i] < 0.0) {
+        return Ok(None); // a zero row 0 x + b >= 0 with b < 0: empty
+    }
+    let a_live = take_rows(rows.a.view(), &live);
+    let b_live = rows.b.select(Axis(0), &live);
+    let lo_c = lo.mapv(|v| if v.is_finite() { 0.0 } else { -1.0 });
+    let hi_c = hi.mapv(|v| if v.is_finite() { 0.0 } else { 1.0 });
+    let zero = Array1::zeros(live.len());
+    let cone = largest_ball(
+        a_live.view(),
+        zero.view(),
+        lo_c.view(),
+        hi_c.view(),
+        settings,
+    )?;
+    let u = cone.center;
+    let mut rate = f64::INFINITY;
+    for k in 0..live.len() {
+        rate = rate.min(a_live.row(k).dot(&u));
+    }
+    for j in 0..d {
+        rate = rate.min(u[j] - lo_c[j]).min(hi_c[j] - u[j]);
+    }
+    if rate.is_nan() || rate <= RECESSION_TOL {
+        return Ok(None);
+    }
+    let mut need = 0.0f64;
+    for &v in &b_live {
+        need = need.max(1.0 - v);
+    }
+    for j in 0..d {
+        if lo[j].is_finite() {
+            need = need.max(1.0 + lo[j]);
+        }
+        if hi[j].is_finite() {
+            need = need.max(1.0 - hi[j]);
+        }
+    }
+    let distance_at = |x: &Array1<f64>| -> f64 {
+        let mut r = f64::INFINITY;
+        for k in 0..live.len() {
+            r = r.min(a_live.row(k).dot(x) + b_live[k]);
+        }
+        for j in 0..d {
+            r = r.min(x[j] - lo[j]).min(hi[j] - x[j]);
+        }
+        r
+    };
+    let mut t = need / rate;
+    for _ in 0..8 {
+        let center = &u * t;
+        if distance_at(&center) >= 1.0 {
+            return Ok(Some((center, cone.iterations)));
+        }
+        t = 2.0 * t + 1.0 / rate;
+    }
+    Ok(None)
+}
+
+/// The finite ball: the active-set method in low dimension, else the interior-point one.
+fn largest_ball(
     a: ArrayView2<f64>,
     b: ArrayView1<f64>,
     lo: ArrayView1<f64>,

@@ -30,6 +30,7 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WALK_TOL", crate::tolerances::WALK_TOL)?;
     m.add("SLICE_TOL", crate::tolerances::SLICE_TOL)?;
     m.add("MAX_POLYGONS", crate::tolerances::MAX_POLYGONS)?;
+    m.add("RECESSION_TOL", crate::ipm::insphere::RECESSION_TOL)?;
     add_items!(m;
         classes: [
             network::PyNetwork, network::PyBoundaryPolicy, network::PyRegionData,

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::hrep::{box_min, UnitRows};
 use crate::ipm::active_set;
 use crate::ipm::insphere::insphere;
-use crate::ipm::lp::{minimize, Exits};
+use crate::ipm::lp::{minimize, minimize_sharing, Exits};
 use crate::ipm::{Settings, Status};
 use crate::linalg::take_rows;
 use crate::witness::{classify, RowClass, Settings as WitnessSettings};
@@ -245,15 +245,24 @@ fn fates_of_candidates(poly: &Bounded<'_>, x0: ArrayView1<f64>) -> Result<Vec<Fa
         }
     }
     let mut sub = select(rows, &known);
-    for i in open {
-        if matches!(out[i], Fate::Facet(_)) {
-            continue; // found as another row's crossing
+    // rows shown redundant by another row's LP (the bound its final vertex gives them)
+    let mut settled = vec![false; n];
+    for (pos, &i) in open.iter().enumerate() {
+        if settled[i] || matches!(out[i], Fate::Facet(_)) {
+            continue; // found as another row's crossing, or settled by its LP
         }
         out[i] = loop {
             if sub.a.nrows() != known.len() {
                 sub = select(rows, &known); // a facet joined the set
             }
-            let r = minimize(
+            let later: Vec<usize> = open[pos + 1..]
+                .iter()
+                .copied()
+                .filter(|&j| !settled[j] && !matches!(out[j], Fate::Facet(_)))
+                .collect();
+            let others: Vec<(ArrayView1<f64>, f64)> =
+                later.iter().map(|&j| (rows.a.row(j), rows.b[j])).collect();
+            let (r, bounds) = minimize_sharing(
                 sub.a.view(),
                 sub.b.view(),
                 lo.reborrow(),
@@ -266,7 +275,15 @@ fn fates_of_candidates(poly: &Bounded<'_>, x0: ArrayView1<f64>) -> Result<Vec<Fa
                     stop_above: -FACET_TOL,
                 },
                 &Settings::lp(),
+                &others,
+                -FACET_TOL,
             )?;
+            for (&j, &bound) in later.iter().zip(&bounds) {
+                // a certified minimum over a superset of the polytope: row j is implied
+                if bound >= -FACET_TOL {
+                    settled[j] = true;
+                }
+            }
             if r.value >= -FACET_TOL {
                 break match r.status {
                     Status::BoundAbove => Fate::Redundant,

@@ -214,16 +214,24 @@ impl Working {
 
     /// Multipliers `lam` with `G_W^T lam = c` in the least-squares sense (`R lam = Q^T c`).
     fn multipliers(&self, c: &[f64]) -> Vec<f64> {
+        let mut lam = vec![0.0; self.len()];
+        self.multipliers_into(c, &mut lam);
+        lam
+    }
+
+    /// [`Self::multipliers`] into `lam` (length `self.len()`).
+    fn multipliers_into(&self, c: &[f64], lam: &mut [f64]) {
         let (m, d) = (self.len(), self.d);
-        let mut lam: Vec<f64> = (0..m).map(|i| dot(self.qrow(i), c)).collect();
+        for (i, li) in lam.iter_mut().enumerate().take(m) {
+            *li = dot(self.qrow(i), c);
+        }
         for i in (0..m).rev() {
             let mut s = lam[i];
-            for (j, lj) in lam.iter().enumerate().skip(i + 1) {
+            for (j, lj) in lam.iter().enumerate().take(m).skip(i + 1) {
                 s -= self.r[j * d + i] * lj;
             }
             lam[i] = s / self.r[i * d + i];
         }
-        lam
     }
 }
 
@@ -237,6 +245,26 @@ pub fn minimize_small(
     exits: Exits,
     st: &Settings,
 ) -> Option<LpResult> {
+    minimize_small_sharing(lp, x0, exits, st, &[], f64::NEG_INFINITY).map(|(r, _)| r)
+}
+
+/// [`minimize_small`], and for each objective `(c_j, c0_j)` of `others` a certified lower
+/// bound on its minimum over the same polytope (`-inf` where there is none, or where it
+/// cannot reach `wanted`: the objective is below it at the returned point): the
+/// weak-duality bound of the multipliers that the final working set gives `c_j`. Any
+/// multipliers `>= 0` give a valid bound (the box closes the residual); at a vertex that
+/// also minimises `c_j` they give its optimum. This is what lets one LP settle several rows
+/// whose normals fall in the same vertex's normal cone. No bounds (all `-inf`) when the
+/// solve ends at a point below `exits.stop_below` before reaching a vertex.
+pub fn minimize_small_sharing(
+    lp: &Lp,
+    x0: ArrayView1<f64>,
+    exits: Exits,
+    st: &Settings,
+    others: &[(ArrayView1<f64>, f64)],
+    wanted: f64,
+) -> Option<(LpResult, Vec<f64>)> {
+    let no_bounds = || vec![f64::NEG_INFINITY; others.len()];
     let Polytope { a, b, lo, hi } = lp.poly;
     let (c, c0) = (lp.c, lp.c0);
     let (n, d) = a.dim();
@@ -322,12 +350,15 @@ pub fn minimize_small(
             axpy(t, &p, &mut x);
             let xf = pulled_inside(&cons, &x, &x0)?;
             let v = dot(&c, &xf) + c0;
-            return (v < exits.stop_below).then(|| LpResult {
-                x: Array1::from(xf),
-                value: v,
-                lower_bound: f64::NEG_INFINITY,
-                iterations,
-                status: Status::PointBelow,
+            return (v < exits.stop_below).then(|| {
+                let r = LpResult {
+                    x: Array1::from(xf),
+                    value: v,
+                    lower_bound: f64::NEG_INFINITY,
+                    iterations,
+                    status: Status::PointBelow,
+                };
+                (r, no_bounds())
             });
         }
         axpy(step, &p, &mut x);
@@ -337,13 +368,14 @@ pub fn minimize_small(
             let xf = pulled_inside(&cons, &x, &x0)?;
             let v = dot(&c, &xf) + c0;
             if v < exits.stop_below {
-                return Some(LpResult {
+                let r = LpResult {
                     x: Array1::from(xf),
                     value: v,
                     lower_bound: f64::NEG_INFINITY,
                     iterations,
                     status: Status::PointBelow,
-                });
+                };
+                return Some((r, no_bounds()));
             }
         }
         cons.normal_into(block, &mut g);
@@ -386,13 +418,48 @@ pub fn minimize_small(
     } else {
         return None;
     };
-    Some(LpResult {
+    let shared = others
+        .iter()
+        .map(|(cj, c0j)| {
+            let cj = cj.to_vec();
+            if dot(&cj, &xf) + c0j < wanted {
+                // the bound is at most the value at this feasible point: it cannot reach
+                return f64::NEG_INFINITY;
+            }
+            if sides.any() {
+                let mut lam_j = Array1::<f64>::zeros(n);
+                for (&k, &l) in w.idx.iter().zip(&w.multipliers(&cj)) {
+                    if k < n {
+                        lam_j[k] = l.max(0.0);
+                    }
+                }
+                return dual_bound(&cons, &sides, lam_j, &cj, *c0j);
+            }
+            // finite box: the same bound without building the full multiplier vector
+            let mut lam = [0.0; MAX_DIM + 1];
+            w.multipliers_into(&cj, &mut lam[..w.len()]);
+            let mut resid = cj;
+            let mut lower = *c0j;
+            for (&k, &l) in w.idx.iter().zip(&lam) {
+                if k < n && l > 0.0 {
+                    lower -= l * cons.b[k];
+                    axpy(-l, cons.row(k), &mut resid);
+                }
+            }
+            for (j, &r) in resid.iter().enumerate() {
+                lower += sides.term(j, r, cons.lo[j], cons.hi[j], 0.0);
+            }
+            lower
+        })
+        .collect();
+    let r = LpResult {
         x: Array1::from(xf),
         value,
         lower_bound: lower,
         iterations,
         status,
-    })
+    };
+    Some((r, shared))
 }
 
 /// Weak-duality lower bound `c0 - lam . b + min over the box of (c - A^T lam) . x` from row
@@ -646,7 +713,9 @@ impl<'a> BallLp<'a> {
         if lp.status == Status::PointBelow {
             return (radius > wider_than).then_some((center, radius, f64::INFINITY, lp.iterations));
         }
-        let upper = -lp.lower_bound;
+        // the center's exact radius is a lower bound on the optimum: a dual bound a few
+        // ulps under it is rounding
+        let upper = (-lp.lower_bound).max(radius);
         if radius.is_nan()
             || radius <= 0.0
             || upper - radius > st.rel_tol * upper.abs() + st.abs_tol

@@ -215,6 +215,42 @@ pub fn minimize<'a>(
     Lp { poly, c, c0 }.minimize(x0, exits, st)
 }
 
+/// [`minimize`], and for each objective `(c_j, c0_j)` of `others` a certified lower bound on
+/// its minimum over the same polytope, from the multipliers of the active-set method's
+/// final vertex ([`active_set::minimize_small_sharing`]); `-inf` where there is none (the
+/// interior-point method answered, the solve stopped before a vertex, or the bound cannot
+/// reach `wanted`).
+#[allow(clippy::too_many_arguments)]
+pub fn minimize_sharing<'a>(
+    a: ArrayView2<'a, f64>,
+    b: ArrayView1<'a, f64>,
+    lo: ArrayView1<'a, f64>,
+    hi: ArrayView1<'a, f64>,
+    c: ArrayView1<'a, f64>,
+    c0: f64,
+    x0: ArrayView1<f64>,
+    exits: Exits,
+    st: &Settings,
+    others: &[(ArrayView1<f64>, f64)],
+    wanted: f64,
+) -> Result<(LpResult, Vec<f64>)> {
+    let lp = Lp {
+        poly: Polytope { a, b, lo, hi },
+        c,
+        c0,
+    };
+    let finite = c.iter().chain(x0.iter()).all(|v| v.is_finite()) && c0.is_finite();
+    if a.ncols() <= active_set::MAX_DIM && finite && st.validate().is_ok() {
+        lp.poly.check()?;
+        if let Some(found) = active_set::minimize_small_sharing(&lp, x0, exits, st, others, wanted)
+        {
+            return Ok(found);
+        }
+    }
+    let r = lp.minimize(x0, exits, st)?;
+    Ok((r, vec![f64::NEG_INFINITY; others.len()]))
+}
+
 impl Lp<'_> {
     /// Minimises `c.x + c0` over `{A x + b >= 0, lo <= x <= hi}` from `x0`, which must
     /// satisfy every row and the box strictly (e.g. an insphere center). Box sides may be

@@ -83,6 +83,10 @@ struct InsphereProblem<'a> {
     sides: Sides,
     /// Half-width of the artificial box (infinite without infinite sides).
     reach: f64,
+    /// Whether a finite side is larger than [`WIDE_SIDE`] in size, the only case where
+    /// its rounding term can spoil the bound (the retry costs a least-squares correction
+    /// over the far coordinates: at d = 784 in `[-1, 1]^d` it would cost more than the solve).
+    wide_box: bool,
 }
 
 /// A ball wider than this fraction of the artificial box's half-width ends the solve
@@ -93,6 +97,9 @@ const REACH_FRACTION: f64 = 0.25;
 /// With a finite box, a gap within this many times the tolerances is retried with the far
 /// box sides left out of the bound (see `certify`).
 const NEARLY_MET: f64 = 1e4;
+/// A finite box side larger than this in size (input units) makes the box "wide" (see
+/// `InsphereProblem::wide_box`).
+const WIDE_SIDE: f64 = 1e3;
 
 impl InsphereProblem<'_> {
     /// Weak-duality upper bound from the row multipliers and `atl = A^T lam_rows`: keep the
@@ -213,7 +220,8 @@ impl<'a> Problem<'a> for InsphereProblem<'a> {
             } else {
                 f64::INFINITY
             };
-        } else if lower > 0.0
+        } else if self.wide_box
+            && lower > 0.0
             && !met(best.lower.max(lower), upper, st)
             && nearly_met(lower, upper, st)
         {
@@ -472,6 +480,10 @@ fn largest_ball(
         }),
         lo: lo.to_owned(),
         hi: hi.to_owned(),
+        wide_box: lo
+            .iter()
+            .chain(hi.iter())
+            .any(|v| v.is_finite() && v.abs() > WIDE_SIDE),
         sides,
         reach,
     };

@@ -264,7 +264,17 @@ pub fn minimize_small_sharing(
     others: &[(ArrayView1<f64>, f64)],
     wanted: f64,
 ) -> Option<(LpResult, Vec<f64>)> {
-    let no_bounds = || vec![f64::NEG_INFINITY; others.len()];
+    // a feasible point below `exits.stop_below` settles the LP before any vertex
+    let point_below = |xf: Vec<f64>, value: f64, iterations: usize| {
+        let r = LpResult {
+            x: Array1::from(xf),
+            value,
+            lower_bound: f64::NEG_INFINITY,
+            iterations,
+            status: Status::PointBelow,
+        };
+        (r, vec![f64::NEG_INFINITY; others.len()])
+    };
     let Polytope { a, b, lo, hi } = lp.poly;
     let (c, c0) = (lp.c, lp.c0);
     let (n, d) = a.dim();
@@ -350,16 +360,7 @@ pub fn minimize_small_sharing(
             axpy(t, &p, &mut x);
             let xf = pulled_inside(&cons, &x, &x0)?;
             let v = dot(&c, &xf) + c0;
-            return (v < exits.stop_below).then(|| {
-                let r = LpResult {
-                    x: Array1::from(xf),
-                    value: v,
-                    lower_bound: f64::NEG_INFINITY,
-                    iterations,
-                    status: Status::PointBelow,
-                };
-                (r, no_bounds())
-            });
+            return (v < exits.stop_below).then(|| point_below(xf, v, iterations));
         }
         axpy(step, &p, &mut x);
         axpy(step, &ap, &mut row_slack);
@@ -368,14 +369,7 @@ pub fn minimize_small_sharing(
             let xf = pulled_inside(&cons, &x, &x0)?;
             let v = dot(&c, &xf) + c0;
             if v < exits.stop_below {
-                let r = LpResult {
-                    x: Array1::from(xf),
-                    value: v,
-                    lower_bound: f64::NEG_INFINITY,
-                    iterations,
-                    status: Status::PointBelow,
-                };
-                return Some((r, no_bounds()));
+                return Some(point_below(xf, v, iterations));
             }
         }
         cons.normal_into(block, &mut g);

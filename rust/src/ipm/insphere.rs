@@ -431,11 +431,11 @@ fn largest_ball(
         });
     }
     let keep = solver_rows(&rows, lo, hi);
+    let (a_kept, b_kept) = (
+        take_rows(rows.a.view(), &keep),
+        rows.b.select(Axis(0), &keep),
+    );
     if lo.len() < active_set::MAX_DIM {
-        let (a_kept, b_kept) = (
-            take_rows(rows.a.view(), &keep),
-            rows.b.select(Axis(0), &keep),
-        );
         if let Some((center, radius, upper_bound, steps)) = active_set::insphere_from_box_point(
             a_kept.view(),
             b_kept.view(),
@@ -462,13 +462,7 @@ fn largest_ball(
             });
         }
     }
-    let lay = Layout::new(
-        CowArray::from(rows.a.select(Axis(0), &keep)),
-        rows.b.select(Axis(0), &keep),
-        lo_a,
-        hi_a,
-        true,
-    );
+    let lay = Layout::new(CowArray::from(a_kept), b_kept, lo_a, hi_a, true);
     let start = start(&lay, &mid);
     let problem = InsphereProblem {
         lay,

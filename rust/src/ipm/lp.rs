@@ -234,21 +234,8 @@ pub fn minimize_sharing<'a>(
     others: &[(ArrayView1<f64>, f64)],
     wanted: f64,
 ) -> Result<(LpResult, Vec<f64>)> {
-    let lp = Lp {
-        poly: Polytope { a, b, lo, hi },
-        c,
-        c0,
-    };
-    let finite = c.iter().chain(x0.iter()).all(|v| v.is_finite()) && c0.is_finite();
-    if a.ncols() <= active_set::MAX_DIM && finite && st.validate().is_ok() {
-        lp.poly.check()?;
-        if let Some(found) = active_set::minimize_small_sharing(&lp, x0, exits, st, others, wanted)
-        {
-            return Ok(found);
-        }
-    }
-    let r = lp.minimize(x0, exits, st)?;
-    Ok((r, vec![f64::NEG_INFINITY; others.len()]))
+    let poly = Polytope { a, b, lo, hi };
+    Lp { poly, c, c0 }.minimize_sharing(x0, exits, st, others, wanted)
 }
 
 impl Lp<'_> {
@@ -258,6 +245,19 @@ impl Lp<'_> {
     /// In low dimension the active-set method ([`super::active_set`]) answers first, and the
     /// interior point runs only where it declines.
     pub fn minimize(&self, x0: ArrayView1<f64>, exits: Exits, st: &Settings) -> Result<LpResult> {
+        self.minimize_sharing(x0, exits, st, &[], f64::NEG_INFINITY)
+            .map(|(r, _)| r)
+    }
+
+    /// [`Lp::minimize`] with the bounds of [`minimize_sharing`] for `others`.
+    pub fn minimize_sharing(
+        &self,
+        x0: ArrayView1<f64>,
+        exits: Exits,
+        st: &Settings,
+        others: &[(ArrayView1<f64>, f64)],
+        wanted: f64,
+    ) -> Result<(LpResult, Vec<f64>)> {
         self.poly.check()?;
         st.validate().map_err(CoreError::Value)?;
         let (c, c0, d) = (self.c, self.c0, self.poly.dim());
@@ -274,11 +274,14 @@ impl Lp<'_> {
             ));
         }
         if d <= active_set::MAX_DIM {
-            if let Some(r) = active_set::minimize_small(self, x0, exits, st) {
-                return Ok(r);
+            if let Some(found) =
+                active_set::minimize_small_sharing(self, x0, exits, st, others, wanted)
+            {
+                return Ok(found);
             }
         }
-        self.minimize_ipm(x0, exits, st)
+        let r = self.minimize_ipm(x0, exits, st)?;
+        Ok((r, vec![f64::NEG_INFINITY; others.len()]))
     }
 
     /// [`Lp::minimize`] by the interior-point method alone (inputs already validated).

@@ -8,7 +8,8 @@ exactly as ``linregions demo`` trains them). Run by hand (minutes per model at r
 CAP is ``max_regions`` per ball; MODELS is a comma-separated subset of
 ``vanilla,BN,dropout`` (all three by default). Prints, per model, the held-out accuracy, the
 count's min / median / mean / max over the digits, how many counts were capped, the seconds
-per digit and the milliseconds per region.
+per digit and the milliseconds per region. A running line is printed every ``CHUNK`` (10)
+digits, so a long run that is stopped still reports what it counted.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from linregions.experiments.training import (
     make_mlp,
     train_classifier,
 )
+
+#: Digits per running line (and per call of `lr.local_complexity`).
+CHUNK = 10
 
 
 def main(argv: list[str]) -> None:
@@ -55,19 +59,35 @@ def main(argv: list[str]) -> None:
         )
         model = fold_input_affine(model, TRAIN_SCALE, TRAIN_SHIFT)
         net = lr.from_torch(model, input_shape=(784,), bounds=(-1.0, 1.0))
-        t = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # capped counts are reported
-            lc = lr.local_complexity(net, X[digits], radius, norm="linf", max_regions=cap)
-        dt = (time.perf_counter() - t) / n
-        c = lc.counts
+        counts, complete, seconds = [], [], 0.0
+        for start in range(0, n, CHUNK):
+            chunk = digits[start : start + CHUNK]
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # capped counts are reported
+                lc = lr.local_complexity(net, X[chunk], radius, norm="linf", max_regions=cap)
+            seconds += time.perf_counter() - t
+            counts.extend(lc.counts)
+            complete.extend(lc.complete)
+            done = len(counts)
+            if done < n:
+                print(f"  {name}: {summary(counts, complete, cap, seconds)}", flush=True)
         print(
-            f"{name}: accuracy {accuracy(model, X[test], y[test]):.3f}; r = {radius}: counts"
-            f" min {c.min()} median {np.median(c):g} mean {c.mean():.2f} max {c.max()}"
-            f" ({int((~lc.complete).sum())} of {n} capped at {cap}); {dt:.2f} s per digit;"
-            f" {dt * n / c.sum() * 1e3:.1f} ms per region",
+            f"{name}: accuracy {accuracy(model, X[test], y[test]):.3f}; r = {radius}:"
+            f" {summary(counts, complete, cap, seconds)}",
             flush=True,
         )
+
+
+def summary(counts: list, complete: list, cap: int, seconds: float) -> str:
+    """One line of figures over the digits counted so far."""
+    c, n = np.asarray(counts), len(counts)
+    capped = int(n - np.count_nonzero(complete))
+    return (
+        f"counts min {c.min()} median {np.median(c):g} mean {c.mean():.2f} max {c.max()}"
+        f" ({capped} of {n} capped at {cap}); {seconds / n:.2f} s per digit;"
+        f" {seconds / c.sum() * 1e3:.1f} ms per region"
+    )
 
 
 if __name__ == "__main__":

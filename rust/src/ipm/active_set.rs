@@ -379,17 +379,11 @@ pub fn minimize_small_sharing(
         in_w[block] = true;
     };
     // certificate: row multipliers >= 0, the box closes the residual
-    let mut lam_rows = Array1::<f64>::zeros(n);
-    for (&k, &l) in w.idx.iter().zip(&lam) {
-        if k < n {
-            lam_rows[k] = l.max(0.0);
-        }
-    }
     let xf = pulled_inside(&cons, &x, &x0)?;
     let value = dot(&c, &xf) + c0;
     let closes =
         |lower: f64| value - lower <= st.rel_tol * value.abs().max(lower.abs()) + st.abs_tol;
-    let mut lower = dual_bound(&cons, &sides, lam_rows.clone(), &c, c0);
+    let mut lower = dual_bound(&cons, &sides, &w.idx, &lam, &c, c0);
     if !closes(lower) && lower < exits.stop_above {
         // A far box side closing a rounding residual adds `residual * |side|` of slack to
         // the bound (a box of 1e6 around a unit polytope misses the tolerance). Only the
@@ -401,7 +395,7 @@ pub fn minimize_small_sharing(
                 .map(|j| sides.hi_free[j] || !in_w[n + d + j])
                 .collect(),
         };
-        lower = lower.max(dual_bound(&cons, &far, lam_rows, &c, c0));
+        lower = lower.max(dual_bound(&cons, &far, &w.idx, &lam, &c, c0));
     }
     let status = if value < exits.stop_below {
         Status::PointBelow
@@ -420,30 +414,10 @@ pub fn minimize_small_sharing(
                 // the bound is at most the value at this feasible point: it cannot reach
                 return f64::NEG_INFINITY;
             }
-            if sides.any() {
-                let mut lam_j = Array1::<f64>::zeros(n);
-                for (&k, &l) in w.idx.iter().zip(&w.multipliers(&cj)) {
-                    if k < n {
-                        lam_j[k] = l.max(0.0);
-                    }
-                }
-                return dual_bound(&cons, &sides, lam_j, &cj, *c0j);
-            }
-            // finite box: the same bound without building the full multiplier vector
-            let mut lam = [0.0; MAX_DIM + 1];
-            w.multipliers_into(&cj, &mut lam[..w.len()]);
-            let mut resid = cj;
-            let mut lower = *c0j;
-            for (&k, &l) in w.idx.iter().zip(&lam) {
-                if k < n && l > 0.0 {
-                    lower -= l * cons.b[k];
-                    axpy(-l, cons.row(k), &mut resid);
-                }
-            }
-            for (j, &r) in resid.iter().enumerate() {
-                lower += sides.term(j, r, cons.lo[j], cons.hi[j], 0.0);
-            }
-            lower
+            let mut lam_j = [0.0; MAX_DIM + 1];
+            let lam_j = &mut lam_j[..w.len()];
+            w.multipliers_into(&cj, lam_j);
+            dual_bound(&cons, &sides, &w.idx, lam_j, &cj, *c0j)
         })
         .collect();
     let r = LpResult {
@@ -456,47 +430,57 @@ pub fn minimize_small_sharing(
     Some((r, shared))
 }
 
-/// Weak-duality lower bound `c0 - lam . b + min over the box of (c - A^T lam) . x` from row
-/// multipliers `lam >= 0`; with infinite box sides the multipliers are first corrected so
-/// that the residual needs none ([`free::correct`]), `-inf` when that fails.
-fn dual_bound(cons: &Constraints, sides: &Sides, lam: Array1<f64>, c: &[f64], c0: f64) -> f64 {
+/// Weak-duality lower bound `c0 - lam . b + min over the box of (c - A^T lam) . x` from the
+/// multipliers `lam_w` of the working set `rows` (box faces and negative multipliers are
+/// dropped, so the row multipliers are `>= 0`); with infinite box sides the multipliers are
+/// first corrected so that the residual needs none ([`free::correct`]), `-inf` when that
+/// fails.
+fn dual_bound(
+    cons: &Constraints,
+    sides: &Sides,
+    rows: &[usize],
+    lam_w: &[f64],
+    c: &[f64],
+    c0: f64,
+) -> f64 {
     let (n, d) = (cons.n, cons.d);
+    let support = || {
+        rows.iter()
+            .zip(lam_w)
+            .filter(move |&(&k, &l)| k < n && l > 0.0)
+            .map(|(&k, &l)| (k, l))
+    };
     // The multipliers live on the working set's rows (at most d): the residual and its
     // rounding scale over those rows alone. A residual that is rounding on every infinite
     // side needs no correction (the test the corrected multipliers must pass anyway).
-    let mut atl = vec![0.0; d];
-    let mut scale: Vec<f64> = c.iter().map(|v| v.abs()).collect();
+    let mut resid = [0.0; MAX_DIM];
+    let mut scale = [0.0; MAX_DIM];
+    let (resid, scale) = (&mut resid[..d], &mut scale[..d]);
+    resid.copy_from_slice(c);
+    scale.iter_mut().zip(c).for_each(|(s, v)| *s = v.abs());
     let mut lower = c0;
-    for i in (0..n).filter(|&i| lam[i] != 0.0) {
-        for (j, &aij) in cons.row(i).iter().enumerate() {
-            atl[j] += lam[i] * aij;
-            scale[j] += (lam[i] * aij).abs();
+    for (k, l) in support() {
+        for (j, &akj) in cons.row(k).iter().enumerate() {
+            resid[j] -= l * akj;
+            scale[j] += (l * akj).abs();
         }
-        lower -= lam[i] * cons.b[i];
+        lower -= l * cons.b[k];
     }
-    let terms: Vec<f64> = (0..d)
-        .map(|j| {
-            let tol = free::FREE_RESIDUAL_TOL * scale[j];
-            sides.term(j, c[j] - atl[j], cons.lo[j], cons.hi[j], tol)
-        })
-        .collect();
-    if terms.iter().all(|t| t.is_finite()) {
-        return lower + terms.iter().sum::<f64>();
+    for j in 0..d {
+        let tol = free::FREE_RESIDUAL_TOL * scale[j];
+        lower += sides.term(j, resid[j], cons.lo[j], cons.hi[j], tol);
     }
-    if !sides.any() {
-        return f64::NEG_INFINITY;
+    if lower > f64::NEG_INFINITY || !sides.any() {
+        return lower;
     }
     let a = ArrayView2::from_shape((n, d), cons.a).expect("row-major rows");
     let cv = ArrayView1::from(c);
-    let (lam, tol) = if sides.any() {
-        let Some((l, _)) = free::correct(a, lam.view(), cv, sides) else {
-            return f64::NEG_INFINITY;
-        };
-        let tol = free::residual_tol(a, l.view(), cv);
-        (l, tol)
-    } else {
-        (lam, Array1::zeros(d))
+    let mut lam = Array1::<f64>::zeros(n);
+    support().for_each(|(k, l)| lam[k] = l);
+    let Some((lam, _)) = free::correct(a, lam.view(), cv, sides) else {
+        return f64::NEG_INFINITY;
     };
+    let tol = free::residual_tol(a, lam.view(), cv);
     let resid = &cv - &a.t().dot(&lam);
     let mut lower = c0 - lam.dot(&ArrayView1::from(cons.b));
     for j in 0..d {

@@ -69,8 +69,7 @@ def main(argv: list[str]) -> None:
             seconds += time.perf_counter() - t
             counts.extend(lc.counts)
             complete.extend(lc.complete)
-            done = len(counts)
-            if done < n:
+            if len(counts) < n:
                 print(f"  {name}: {summary(counts, complete, cap, seconds)}", flush=True)
         print(
             f"{name}: accuracy {accuracy(model, X[test], y[test]):.3f}; r = {radius}:"

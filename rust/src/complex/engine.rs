@@ -9,9 +9,10 @@ use crate::error::Result;
 use crate::hrep::{box_min, UnitRows};
 use crate::ipm::active_set;
 use crate::ipm::insphere::insphere;
-use crate::ipm::lp::{minimize, minimize_sharing, Exits};
+use crate::ipm::lp::{minimize, Exits, Lp};
 use crate::ipm::{Settings, Status};
 use crate::linalg::take_rows;
+use crate::polytope::Polytope;
 use crate::witness::{classify, RowClass, Settings as WitnessSettings};
 
 /// Distance (in input units) within which a row is redundant rather than a facet.
@@ -262,13 +263,17 @@ fn fates_of_candidates(poly: &Bounded<'_>, x0: ArrayView1<f64>) -> Result<Vec<Fa
                 .collect();
             let others: Vec<(ArrayView1<f64>, f64)> =
                 later.iter().map(|&j| (rows.a.row(j), rows.b[j])).collect();
-            let (r, bounds) = minimize_sharing(
-                sub.a.view(),
-                sub.b.view(),
-                lo.reborrow(),
-                hi.reborrow(),
-                rows.a.row(i),
-                rows.b[i],
+            let lp = Lp {
+                poly: Polytope {
+                    a: sub.a.view(),
+                    b: sub.b.view(),
+                    lo: lo.reborrow(),
+                    hi: hi.reborrow(),
+                },
+                c: rows.a.row(i),
+                c0: rows.b[i],
+            };
+            let (r, bounds) = lp.minimize_sharing(
                 x0,
                 Exits {
                     stop_below: -FACET_TOL,

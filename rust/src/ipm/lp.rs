@@ -215,29 +215,6 @@ pub fn minimize<'a>(
     Lp { poly, c, c0 }.minimize(x0, exits, st)
 }
 
-/// [`minimize`], and for each objective `(c_j, c0_j)` of `others` a certified lower bound on
-/// its minimum over the same polytope, from the multipliers of the active-set method's
-/// final vertex ([`active_set::minimize_small_sharing`]); `-inf` where there is none (the
-/// interior-point method answered, the solve stopped before a vertex, or the bound cannot
-/// reach `wanted`).
-#[allow(clippy::too_many_arguments)]
-pub fn minimize_sharing<'a>(
-    a: ArrayView2<'a, f64>,
-    b: ArrayView1<'a, f64>,
-    lo: ArrayView1<'a, f64>,
-    hi: ArrayView1<'a, f64>,
-    c: ArrayView1<'a, f64>,
-    c0: f64,
-    x0: ArrayView1<f64>,
-    exits: Exits,
-    st: &Settings,
-    others: &[(ArrayView1<f64>, f64)],
-    wanted: f64,
-) -> Result<(LpResult, Vec<f64>)> {
-    let poly = Polytope { a, b, lo, hi };
-    Lp { poly, c, c0 }.minimize_sharing(x0, exits, st, others, wanted)
-}
-
 impl Lp<'_> {
     /// Minimises `c.x + c0` over `{A x + b >= 0, lo <= x <= hi}` from `x0`, which must
     /// satisfy every row and the box strictly (e.g. an insphere center). Box sides may be
@@ -249,7 +226,11 @@ impl Lp<'_> {
             .map(|(r, _)| r)
     }
 
-    /// [`Lp::minimize`] with the bounds of [`minimize_sharing`] for `others`.
+    /// [`Lp::minimize`], and for each objective `(c_j, c0_j)` of `others` a certified lower
+    /// bound on its minimum over the same polytope, from the multipliers of the active-set
+    /// method's final vertex ([`active_set::minimize_small_sharing`]); `-inf` where there is
+    /// none (the interior-point method answered, the solve stopped before a vertex, or the
+    /// bound cannot reach `wanted`).
     pub fn minimize_sharing(
         &self,
         x0: ArrayView1<f64>,

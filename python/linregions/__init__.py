@@ -45,7 +45,7 @@ from .geometry.polytope import CONTAINS_TOL, Polytope
 from .geometry.redundancy import RedundancyReport
 from .geometry.volumes import Volumes
 from .importers.vnnlib import VnnlibSpec, read_vnnlib
-from .model.complex import Complex
+from .model.complex import Complex, RegionCount
 from .model.network import VERSION, Network
 from .model.patterns import Patterns
 from .model.region import Region
@@ -111,6 +111,7 @@ __all__ = [
     "Ball",
     "Box",
     "Complex",
+    "RegionCount",
     "local_complexity",
     "LocalComplexity",
     "Volumes",

@@ -42,6 +42,9 @@ __all__ = [
     "RegionRecords",
     "complex_search",
     "complex_describe",
+    "complex_split",
+    "count_split",
+    "RegionCount",
 ]
 
 __version__: str
@@ -323,3 +326,31 @@ def complex_search(
 def complex_describe(
     net: Network, domain: Polytope, points: npt.NDArray[np.float64]
 ) -> RegionRecords: ...
+def complex_split(
+    net: Network,
+    domain: Polytope,
+    max_regions: int,
+    workers: int | None = None,
+    progress: Callable[[int, int, float], object] | None = None,
+) -> ComplexResult: ...
+
+@final
+class RegionCount:
+    """A count of the regions of a domain by the splitting route (no region kept)."""
+
+    regions: Final[int]
+    complete: Final[bool]
+    interrupted: Final[bool]
+    unsettled: Final[int]
+    splits: Final[int]
+    lps: Final[int]
+    by_box: Final[int]
+    unstable: Final[int]
+
+def count_split(
+    net: Network,
+    domain: Polytope,
+    max_regions: int,
+    workers: int | None = None,
+    progress: Callable[[int, int, float], object] | None = None,
+) -> RegionCount: ...

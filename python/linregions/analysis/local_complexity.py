@@ -11,7 +11,7 @@ import numpy as np
 from .._arrays import as_points
 from ..errors import InvalidValueError
 from ..geometry.domains import Ball
-from ..model.complex import clip_domain
+from ..model.complex import clip_domain, count_regions
 
 if TYPE_CHECKING:
     from ..model.network import Network
@@ -26,10 +26,13 @@ __all__ = ["LOCAL_MAX_REGIONS", "LocalComplexity", "local_complexity"]
 class LocalComplexity:
     """``counts`` (n,) int: regions meeting each ball ∩ input box (full-dimensionally);
     ``complete`` (n,) bool: False where ``max_regions`` stopped the count (then a lower
-    bound); ``radius`` and ``norm`` as asked."""
+    bound); ``unstable`` (n,) int: neurons whose sign changes inside each ball (-1 where the
+    search route counted: networks with max-pool layers); ``radius`` and ``norm`` as
+    asked."""
 
     counts: np.ndarray
     complete: np.ndarray
+    unstable: np.ndarray
     radius: float
     norm: str
 
@@ -44,7 +47,8 @@ def local_complexity(
     workers: int | None = None,
 ) -> LocalComplexity:
     """Number of linear regions meeting the ball ``|x - X[i]| <= radius`` (cut by the input
-    box) for each point, by the exact search of :meth:`Network.regions`.
+    box) for each point, exactly, by :func:`~linregions.model.complex.count_regions` (the
+    splitting route: only the neurons that switch inside a ball enter its LPs).
 
     Parameters
     ----------
@@ -79,11 +83,15 @@ def local_complexity(
         raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
     counts = np.zeros(len(pts), dtype=np.int64)
     complete = np.ones(len(pts), dtype=bool)
+    unstable = np.full(len(pts), -1, dtype=np.int64)
+    unsettled = 0
     for i, x in enumerate(pts):
         dom = clip_domain(net, Ball(x, radius, norm))
-        res = net.search_regions(dom.A, dom.b, dom.lo, dom.hi, int(max_regions), workers)
-        counts[i] = res.keys.shape[0]
-        complete[i] = res.complete
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # one warning for all, below
+            c = count_regions(net, dom, max_regions=int(max_regions), workers=workers)
+        counts[i], complete[i], unstable[i] = c.n_regions, c.complete, c.unstable
+        unsettled += c.unsettled
     if not complete.all():
         warnings.warn(
             f"max_regions reached at {(~complete).sum()} of {len(pts)} points; their "
@@ -91,6 +99,14 @@ def local_complexity(
             RuntimeWarning,
             stacklevel=2,
         )
-    counts.setflags(write=False)
-    complete.setflags(write=False)
-    return LocalComplexity(counts=counts, complete=complete, radius=float(radius), norm=norm)
+    if unsettled:
+        warnings.warn(
+            f"{unsettled} splits could not be certified; counts may be short",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    for a in (counts, complete, unstable):
+        a.setflags(write=False)
+    return LocalComplexity(
+        counts=counts, complete=complete, unstable=unstable, radius=float(radius), norm=norm
+    )

@@ -6,14 +6,13 @@ search's progress bar on stderr, and reported: the number of regions and whether
 finished or stopped at ``--max-regions``, the adjacent pairs (edges), the time, regions per
 second and the classes the network gives at the region points. Inputs a box fixes
 (``lo = hi``, as in ACAS Xu property 4) are held at their value and the regions of the other
-inputs' box are enumerated (:func:`fix_inputs`).
+inputs' box are enumerated (:func:`linregions.model.fixed.fix_inputs`).
 """
 
 from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -22,14 +21,13 @@ import numpy as np
 from ..errors import FlatPolytopeError, InvalidValueError, ShapeError
 from ..geometry.domains import DOMAIN_FLAT_TOL
 from ..model.complex import MAX_REGIONS
-from ..model.ir import Add, Affine, Input, MaxPool, ReLU
-from ..model.network import Network
+from ..model.fixed import fix_inputs
 
 #: Largest input dimension enumerated without an explicit ``--max-regions``: the number of
 #: regions grows like ``neurons^d``, so a full enumeration of a wider box does not finish.
 FULL_SEARCH_MAX_DIM = 10
 
-__all__ = ["FULL_SEARCH_MAX_DIM", "fix_inputs", "parse_box", "run_regions"]
+__all__ = ["FULL_SEARCH_MAX_DIM", "parse_box", "run_regions"]
 
 
 def parse_box(text: str) -> tuple[float, float]:
@@ -62,42 +60,6 @@ def _out_path(out: str, k: int, n_boxes: int) -> Path:
     if p.suffix != ".npz":
         p = p.with_name(p.name + ".npz")
     return p if n_boxes == 1 else p.with_name(f"{p.stem}.box{k + 1}.npz")
-
-
-def fix_inputs(net: Network, fixed: np.ndarray, values: np.ndarray) -> Network:
-    """``net`` restricted to the inputs not in ``fixed`` (the others held at ``values``): an
-    affine embedding is put in front of the first layer (and fused into it), so the hidden
-    units, their order and the pattern keys are those of ``net``.
-
-    Parameters
-    ----------
-    net : Network
-    fixed : (k,) int array
-        Indices of the fixed inputs (flat).
-    values : (k,) float array
-        Their values.
-
-    Returns
-    -------
-    Network
-        Input shape ``(d - k,)``; its box is ``net``'s box on the free inputs.
-    """
-    d = net.n_inputs
-    free = np.setdiff1d(np.arange(d), fixed)
-    embed = np.zeros((d, free.size))
-    embed[free, np.arange(free.size)] = 1.0
-    offset = np.zeros(d)
-    offset[fixed] = values
-    nodes: list[Any] = [Input(free.size), Affine(0, embed, offset)]
-    for node in net.nodes[1:]:
-        if isinstance(node, Add):
-            nodes.append(replace(node, inputs=tuple(i + 1 for i in node.inputs)))
-        elif isinstance(node, (Affine, ReLU, MaxPool)):
-            nodes.append(replace(node, input=node.input + 1))
-        else:
-            raise InvalidValueError(f"cannot fix inputs of a network with a {node!r} node")
-    labels = ["input", "fixed inputs", *net.labels[1:]]
-    return Network(nodes, (free.size,), net.lo[free], net.hi[free], labels)
 
 
 def run_regions(

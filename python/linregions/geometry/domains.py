@@ -64,7 +64,10 @@ def Box(lo: Any, hi: Any, dim: int | None = None) -> Polytope:  # noqa: N802 (a 
     ShapeError
         Mismatched shapes, or scalars without ``dim``.
     InvalidValueError, UnboundedPolytopeError, FlatPolytopeError
-        NaN, infinite or empty/flat bounds.
+        NaN, infinite or empty/flat bounds. A box that fixes some inputs (``lo == hi``
+        there, as VNN-LIB boxes do) but not all is returned as it is: it is flat, so
+        polytope methods refuse it, but :meth:`Network.regions` and
+        :meth:`Network.count_regions` enumerate it in its free inputs.
 
     Examples
     --------
@@ -76,7 +79,16 @@ def Box(lo: Any, hi: Any, dim: int | None = None) -> Polytope:  # noqa: N802 (a 
         dim = sizes[0] if sizes else None
     lo_v, hi_v = _vector(lo, "lo", dim), _vector(hi, "hi", dim)
     d = lo_v.shape[0]
-    return as_domain(Polytope(np.zeros((0, d)), np.zeros(0), lo_v, hi_v))
+    box = Polytope(np.zeros((0, d)), np.zeros(0), lo_v, hi_v)
+    fixed = np.abs(hi_v - lo_v) <= 2 * DOMAIN_FLAT_TOL
+    if fixed.any() and not fixed.all():
+        # some inputs fixed, as VNN-LIB boxes write them: the free ones must form a domain
+        free = ~fixed
+        as_domain(Polytope(np.zeros((0, int(free.sum()))), np.zeros(0), lo_v[free], hi_v[free]))
+        if np.isinf(lo_v[fixed]).any():
+            raise UnboundedPolytopeError("a fixed input of the box is infinite")
+        return box
+    return as_domain(box)
 
 
 def Ball(center: Any, radius: float, norm: str = "linf") -> Polytope:  # noqa: N802

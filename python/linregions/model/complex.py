@@ -1,13 +1,24 @@
 """The complex: every linear region of a network inside a domain, exactly.
 
-:func:`enumerate_regions` (``Network.regions``) runs the Rust search (``rust/src/complex``):
-from the region of one point it follows every certified facet of region ∩ domain that lies
-on a neuron hyperplane to the region on the other side, and deduplicates regions by their
-128-bit pattern key. The result is a :class:`Complex`.
+:func:`enumerate_regions` (``Network.regions``) runs one of two Rust routes
+(``rust/src/complex``), both exact and both keyed by the 128-bit pattern key:
+
+- the *splitting* route carries the domain through the network layer by layer, decides each
+  neuron over the current cell (its range over a box holding the cell, then one LP) and
+  splits the cell on every neuron that changes sign inside it; the leaves are the regions.
+  A stable neuron's hyperplane never enters an LP, so the work grows with the hyperplanes
+  that cross the domain, not with the network.
+- the *search* route follows every certified facet of region ∩ domain that lies on a
+  neuron hyperplane to the region on the other side; it yields the adjacency as it goes.
+
+A :class:`Complex` from the splitting route computes its adjacency (``edges``,
+``edge_units``, ``n_facets``) when first asked, by the search route's per-region step.
+:func:`count_regions` counts without keeping the regions.
 """
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
@@ -20,6 +31,7 @@ from ..errors import InvalidValueError
 from ..geometry.domains import Box, as_domain
 from ..geometry.polytope import Polytope
 from ..geometry.volumes import Volumes, region_volumes
+from .fixed import FixedInputs, fixed_coordinates
 from .netlike import NetworkLike
 
 if TYPE_CHECKING:
@@ -31,7 +43,15 @@ if TYPE_CHECKING:
 #: Default cap on the number of regions of one enumeration.
 MAX_REGIONS = 1_000_000
 
-__all__ = ["Complex", "MAX_REGIONS", "enumerate_regions", "keys_to_ints"]
+__all__ = [
+    "Adjacency",
+    "Complex",
+    "MAX_REGIONS",
+    "RegionCount",
+    "count_regions",
+    "enumerate_regions",
+    "keys_to_ints",
+]
 
 
 def keys_to_ints(halves: np.ndarray) -> np.ndarray:
@@ -46,17 +66,58 @@ def _ro(a: np.ndarray) -> np.ndarray:
     return a
 
 
-#: The array fields of :class:`Complex` (read-only, saved by :meth:`Complex.save`).
-ARRAY_FIELDS = (
-    "key_halves",
-    "bits",
-    "points",
-    "inradius",
-    "predicted",
-    "n_facets",
-    "edges",
-    "edge_units",
-)
+#: The per-region array fields of :class:`Complex` (read-only, saved by :meth:`Complex.save`).
+RECORD_FIELDS = ("key_halves", "bits", "points", "inradius", "predicted")
+#: The arrays of its adjacency (saved when computed).
+ADJACENCY_FIELDS = ("n_facets", "edges", "edge_units")
+
+
+@dataclass(frozen=True, eq=False)
+class Adjacency:
+    """Facet counts and shared facets of a complex's regions: ``n_facets`` (n,),
+    ``edges`` (E, 2) region index pairs ``i < j``, ``edge_units`` (E, 2) the (layer, unit)
+    of each edge's hyperplane; ``unsettled``: steps the solvers could not certify."""
+
+    n_facets: np.ndarray
+    edges: np.ndarray
+    edge_units: np.ndarray
+    unsettled: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ADJACENCY_FIELDS:
+            arr = np.ascontiguousarray(getattr(self, name), dtype=np.int64)
+            object.__setattr__(self, name, _ro(arr))
+
+
+def adjacency_of(
+    net: NetworkLike, dom: Polytope, points: np.ndarray, keys: np.ndarray
+) -> Adjacency:
+    """The adjacency of the regions holding ``points`` (n, d) within ``dom``, whose keys
+    (ints) are ``keys``: each region's certified facets and the keys across them, mapped to
+    indices (a neighbour outside ``keys`` is left out)."""
+    n = len(points)
+    if n == 0:
+        z = np.zeros((0, 2), dtype=np.int64)
+        return Adjacency(np.zeros(0, dtype=np.int64), z, z)
+    rec = net.describe_regions(dom, points)
+    index = {k: i for i, k in enumerate(keys)}
+    row_keys = keys_to_ints(rec.keys)
+    rows = np.array([index.get(k, -1) for k in row_keys], dtype=np.int64)
+    n_facets = np.full(n, -1, dtype=np.int64)
+    n_facets[rows[rows >= 0]] = np.asarray(rec.n_facets)[rows >= 0]
+    pairs: dict[tuple[int, int], tuple[int, int]] = {}
+    for src_row, nk, unit in zip(
+        rec.neighbour_of.tolist(), keys_to_ints(rec.neighbour_keys), rec.neighbour_units.tolist()
+    ):
+        src = int(rows[src_row])
+        dst = index.get(nk)
+        if src < 0 or dst is None or dst == src:
+            continue
+        pairs.setdefault((min(src, dst), max(src, dst)), (int(unit[0]), int(unit[1])))
+    edges = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    units = np.array([pairs[(a, b)] for a, b in edges.tolist()], dtype=np.int64).reshape(-1, 2)
+    missing = int((n_facets < 0).sum())
+    return Adjacency(n_facets, edges, units, unsettled=int(rec.unsettled) + missing)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,10 +136,17 @@ class Complex:
       hyperplanes count once; facets on the domain's boundary are not counted).
     - ``edges`` (E, 2) int: region index pairs ``i < j`` sharing a facet;
       ``edge_units`` (E, 2): the (layer, unit) of the hyperplane between them.
+      ``n_facets``, ``edges`` and ``edge_units`` are computed on first access when the
+      route that found the regions did not give them (one certified facet pass per
+      region, about the search route's cost; ``unsettled`` then adds its uncertified steps).
     - ``complete``: False when ``max_regions`` or Ctrl-C stopped the search (a warning says
       so; the regions found until then are all here).
     - ``unsettled``: facets or steps the solvers could not certify (0 in a certified result).
     - ``domain``: the :class:`~linregions.Polytope` enumerated (already cut by the input box).
+    - ``fixed_inputs``: for a domain that fixes some inputs (``lo == hi``), the
+      :class:`~linregions.model.fixed.FixedInputs` it was enumerated under: ``points``,
+      ``domain`` and ``net`` are then in the free coordinates (same keys as the full
+      network), and ``fixed_inputs.to_input_space(points)`` gives full inputs.
     """
 
     key_halves: np.ndarray
@@ -86,22 +154,44 @@ class Complex:
     points: np.ndarray
     inradius: np.ndarray
     predicted: np.ndarray
-    n_facets: np.ndarray
-    edges: np.ndarray
-    edge_units: np.ndarray
+    adjacency: Adjacency | None
     complete: bool
     unsettled: int
     domain: Polytope
     net: NetworkLike | None = field(default=None, repr=False)
+    fixed_inputs: FixedInputs | None = field(default=None, repr=False)
     keys: np.ndarray = field(init=False, repr=False)
     _index: dict[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ARRAY_FIELDS:
+        for name in RECORD_FIELDS:
             object.__setattr__(self, name, _ro(np.ascontiguousarray(getattr(self, name))))
         keys = _ro(keys_to_ints(self.key_halves))
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "_index", {k: i for i, k in enumerate(keys)})
+
+    def _adjacency(self) -> Adjacency:
+        if self.adjacency is None:
+            adj = adjacency_of(self._need_net(), self.domain, self.points, self.keys)
+            object.__setattr__(self, "adjacency", adj)
+            object.__setattr__(self, "unsettled", self.unsettled + adj.unsettled)
+        assert self.adjacency is not None
+        return self.adjacency
+
+    @property
+    def n_facets(self) -> np.ndarray:
+        """(n,) facets of each region ∩ domain on neuron hyperplanes."""
+        return self._adjacency().n_facets
+
+    @property
+    def edges(self) -> np.ndarray:
+        """(E, 2) region index pairs ``i < j`` sharing a facet."""
+        return self._adjacency().edges
+
+    @property
+    def edge_units(self) -> np.ndarray:
+        """(E, 2) (layer, unit) of the hyperplane of each edge."""
+        return self._adjacency().edge_units
 
     @property
     def n_regions(self) -> int:
@@ -115,9 +205,8 @@ class Complex:
 
     def __repr__(self) -> str:
         state = "complete" if self.complete else "INCOMPLETE (max_regions reached)"
-        return (
-            f"Complex(n_regions={self.n_regions}, n_edges={len(self.edges)}, d={self.dim}, {state})"
-        )
+        edges = "not computed" if self.adjacency is None else len(self.adjacency.edges)
+        return f"Complex(n_regions={self.n_regions}, n_edges={edges}, d={self.dim}, {state})"
 
     def _need_net(self) -> NetworkLike:
         if self.net is None:
@@ -215,10 +304,17 @@ class Complex:
         return int((self.n_classes_per_region(**kwargs) > 1).sum())
 
     def save(self, path: Any) -> None:
-        """Writes the complex (not the network) to an ``.npz`` file."""
+        """Writes the complex (not the network) to an ``.npz`` file; its adjacency only when
+        it has been computed."""
+        adj = (
+            {}
+            if self.adjacency is None
+            else {name: getattr(self.adjacency, name) for name in ADJACENCY_FIELDS}
+        )
         np.savez_compressed(
             path,
-            **{name: getattr(self, name) for name in ARRAY_FIELDS},
+            **{name: getattr(self, name) for name in RECORD_FIELDS},
+            **adj,
             complete=np.array(self.complete),
             unsettled=np.array(self.unsettled),
             domain_A=self.domain.A,
@@ -233,8 +329,14 @@ class Complex:
         ``index_of`` and ``classes``."""
         with np.load(path, allow_pickle=False) as z:
             dom = Polytope(z["domain_A"], z["domain_b"], z["domain_lo"], z["domain_hi"])
+            adj = (
+                Adjacency(*(z[name] for name in ADJACENCY_FIELDS))
+                if all(name in z for name in ADJACENCY_FIELDS)
+                else None
+            )
             return cls(
-                **{name: z[name] for name in ARRAY_FIELDS},
+                **{name: z[name] for name in RECORD_FIELDS},
+                adjacency=adj,
                 complete=bool(z["complete"]),
                 unsettled=int(z["unsettled"]),
                 domain=dom,
@@ -269,7 +371,9 @@ def enumerate_regions(
     domain : Polytope, optional
         A bounded, full-dimensional polytope (:func:`~linregions.Box`,
         :func:`~linregions.Ball`, any :class:`~linregions.Polytope`); cut by the network's
-        input box. Default: the input box.
+        input box. Default: the input box. A :func:`~linregions.Box` that fixes some
+        coordinates (``lo == hi``, as VNN-LIB specifications do) is enumerated in the
+        dimensions left free, and its points are given in the full input space.
     max_regions : int
         Stop after this many regions (``complete`` is then False and a warning is issued).
     workers : int, optional
@@ -277,13 +381,14 @@ def enumerate_regions(
     progress : bool or callable, optional
         True draws a bar on stderr (regions found, frontier, regions/s); a callable is called
         as ``progress(found, frontier, seconds)``. Ctrl-C (or the callable raising
-        ``KeyboardInterrupt``) stops the search after the current batch of regions and returns
-        what was found, with ``complete`` False and a warning.
-    method : {"auto", "search"}
-        ``"search"``: the search across certified facets in every case. ``"auto"``: a
-        network with two inputs over a box is read off the exact 2-D slice instead (the
-        regions are its polygons; each polygon's ball, facets and neighbours are computed
-        and checked there, and the search runs if a check fails); other cases search.
+        ``KeyboardInterrupt``) stops the search and returns what was found, with
+        ``complete`` False and a warning.
+    method : {"auto", "split", "search"}
+        ``"split"``: the splitting route (see the module notes; not for max-pool layers);
+        the adjacency is computed when first asked. ``"search"``: the search across
+        certified facets, which gives the adjacency as it goes. ``"auto"``: two inputs over
+        a box are read off the exact 2-D slice (the search runs if a check fails there);
+        otherwise the splitting route, or the search for networks with max-pool layers.
 
     Returns
     -------
@@ -292,7 +397,8 @@ def enumerate_regions(
     Raises
     ------
     ShapeError, InvalidValueError, UnboundedPolytopeError, EmptyPolytopeError, FlatPolytopeError
-        A domain of the wrong dimension, unbounded, empty or flat; ``max_regions < 1``.
+        A domain of the wrong dimension, unbounded, empty or flat; ``max_regions < 1``;
+        ``method="split"`` on a network with max-pool layers.
 
     Examples
     --------
@@ -304,24 +410,38 @@ def enumerate_regions(
     """
     if int(max_regions) < 1:
         raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
+    if workers is not None and int(workers) < 1:
+        raise InvalidValueError(f"workers must be >= 1, got {workers}")
+    if method not in ("auto", "split", "search"):
+        raise InvalidValueError(f"method must be 'auto', 'split' or 'search', got {method!r}")
+    if method == "split" and net.has_max_pool:
+        raise InvalidValueError(
+            "method='split' does not handle max-pool layers; use 'search' or 'auto'"
+        )
+    fixed = fixed_coordinates(net, domain)
+    if fixed is not None:
+        cx = enumerate_regions(
+            fixed.net,
+            fixed.domain,
+            max_regions=max_regions,
+            workers=workers,
+            progress=progress,
+            method=method,
+        )
+        object.__setattr__(cx, "fixed_inputs", fixed)
+        return cx
     dom = clip_domain(net, domain)
     bar = SearchProgress("regions") if progress is True else None
     callback = bar if bar is not None else (progress if callable(progress) else None)
-
-    if workers is not None and int(workers) < 1:
-        raise InvalidValueError(f"workers must be >= 1, got {workers}")
-    if method not in ("auto", "search"):
-        raise InvalidValueError(f"method must be 'auto' or 'search', got {method!r}")
-    res = net.search_regions(
-        dom.A,
-        dom.b,
-        dom.lo,
-        dom.hi,
-        int(max_regions),
-        workers,
-        callback,
-        planar=method == "auto",
-    )
+    planar = dom.dim == 2 and dom.n_rows == 0
+    split = method == "split" or (method == "auto" and not planar and not net.has_max_pool)
+    args = (dom.A, dom.b, dom.lo, dom.hi, int(max_regions), workers, callback)
+    if split:
+        res = net.split_regions(*args)
+        adjacency = None
+    else:
+        res = net.search_regions(*args, planar=method == "auto")
+        adjacency = Adjacency(res.n_facets, res.edges, res.edge_units)
     if bar is not None:
         bar.close()
     return finish(
@@ -331,13 +451,120 @@ def enumerate_regions(
         res.bits,
         res.points,
         res.inradius,
-        res.n_facets,
-        res.edges,
-        res.edge_units,
+        adjacency,
         bool(res.complete),
         int(res.unsettled),
         interrupted=bool(res.interrupted),
     )
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    """The number of regions of a domain (:func:`count_regions`).
+
+    ``n_regions``: regions found; ``complete``: False when ``max_regions`` or Ctrl-C stopped
+    the count (then a lower bound); ``unsettled``: splits the solvers could not certify (0 in
+    a certified count); ``unstable``: neurons whose sign changes inside the domain (the
+    others never enter an LP); ``splits``, ``lps``: cells split and LPs solved;
+    ``seconds``: wall time."""
+
+    n_regions: int
+    complete: bool
+    unsettled: int
+    unstable: int
+    splits: int
+    lps: int
+    seconds: float
+
+
+def count_regions(
+    net: NetworkLike,
+    domain: Any = None,
+    *,
+    max_regions: int = 10**9,
+    workers: int | None = None,
+    progress: bool | Callable[[int, int, float], Any] | None = None,
+) -> RegionCount:
+    """Number of full-dimensional linear regions of ``net`` inside ``domain`` by the
+    splitting route, keeping no region: memory stays that of the search tree's open branches
+    whatever the count. Same domains, ``workers`` and ``progress`` as
+    :func:`enumerate_regions` (the count equals its ``n_regions``); networks with max-pool
+    layers are counted by the search route (which keeps the regions).
+
+    Examples
+    --------
+    >>> from linregions.model.ir import Affine, Input, ReLU
+    >>> nodes = [Input(2), Affine(0, np.eye(2), np.zeros(2)), ReLU(1, 2)]
+    >>> net = lr.Network(nodes, (2,), -np.ones(2), np.ones(2))
+    >>> net.count_regions().n_regions
+    4
+    """
+    if int(max_regions) < 1:
+        raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
+    if workers is not None and int(workers) < 1:
+        raise InvalidValueError(f"workers must be >= 1, got {workers}")
+    fixed = fixed_coordinates(net, domain)
+    if fixed is not None:
+        return count_regions(
+            fixed.net, fixed.domain, max_regions=max_regions, workers=workers, progress=progress
+        )
+    dom = clip_domain(net, domain)
+    bar = SearchProgress("regions") if progress is True else None
+    callback = bar if bar is not None else (progress if callable(progress) else None)
+    start = time.perf_counter()
+    args = (dom.A, dom.b, dom.lo, dom.hi, int(max_regions), workers, callback)
+    if net.has_max_pool:
+        res = net.search_regions(*args)
+        count = RegionCount(
+            n_regions=int(res.keys.shape[0]),
+            complete=bool(res.complete),
+            unsettled=int(res.unsettled),
+            unstable=-1,
+            splits=-1,
+            lps=-1,
+            seconds=time.perf_counter() - start,
+        )
+        interrupted = bool(res.interrupted)
+    else:
+        c = net.count_split(*args)
+        count = RegionCount(
+            n_regions=int(c.regions),
+            complete=bool(c.complete),
+            unsettled=int(c.unsettled),
+            unstable=int(c.unstable),
+            splits=int(c.splits),
+            lps=int(c.lps),
+            seconds=time.perf_counter() - start,
+        )
+        interrupted = bool(c.interrupted)
+    if bar is not None:
+        bar.close()
+    warn_incomplete(count.n_regions, count.complete, interrupted, count.unsettled)
+    return count
+
+
+def warn_incomplete(n: int, complete: bool, interrupted: bool, unsettled: int) -> None:
+    """Warns when a search was interrupted, capped, or left steps uncertified."""
+    if interrupted:
+        warnings.warn(
+            f"interrupted: {n} regions found, the search stopped before the end "
+            "(Complex.complete is False; save() keeps them)",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+    elif not complete:
+        warnings.warn(
+            f"max_regions reached: {n} regions found, the search stopped before "
+            "the end (Complex.complete is False)",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+    if unsettled:
+        warnings.warn(
+            f"{unsettled} facets or steps could not be certified; regions may be missing",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
 
 def finish(
@@ -347,9 +574,7 @@ def finish(
     bits: np.ndarray,
     points: np.ndarray,
     inradius: np.ndarray,
-    n_facets: np.ndarray,
-    edges: np.ndarray,
-    edge_units: np.ndarray,
+    adjacency: Adjacency | None,
     complete: bool,
     unsettled: int,
     interrupted: bool = False,
@@ -359,29 +584,14 @@ def finish(
     predicted = (
         np.argmax(net.logits(points), axis=1) if len(points) else np.zeros(0, dtype=np.int64)
     )
-    if interrupted:
-        warnings.warn(
-            f"interrupted: {len(keys)} regions found, the search stopped before the end "
-            "(Complex.complete is False; save() keeps them)",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    elif not complete:
-        warnings.warn(
-            f"max_regions reached: {len(keys)} regions found, the search stopped before "
-            "the end (Complex.complete is False)",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    if unsettled:
-        warnings.warn(
-            f"{unsettled} facets or steps could not be certified; regions may be missing",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    arrays = (keys, bits, points, inradius, predicted.astype(np.int64), n_facets, edges, edge_units)
+    warn_incomplete(len(keys), complete, interrupted, unsettled)
     return Complex(
-        **dict(zip(ARRAY_FIELDS, arrays)),
+        key_halves=keys,
+        bits=bits,
+        points=points,
+        inradius=inradius,
+        predicted=predicted.astype(np.int64),
+        adjacency=adjacency,
         complete=complete,
         unsettled=unsettled,
         domain=dom,

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InvalidValueError, PolytopeError
 from ..geometry.domains import DOMAIN_FLAT_TOL
 from ..geometry.polytope import Polytope
-from .complex import Complex, finish
+from .complex import Adjacency, Complex, finish
 from .netlike import NetworkLike
 
 #: Tiles per axis along the first axes when none are given.
@@ -121,9 +121,7 @@ def merge(net: NetworkLike, dom: Polytope, parts: list[dict[str, Any]]) -> Compl
         cat("bits")[pick],
         cat("points")[pick],
         cat("inradius")[pick],
-        cat("n_facets")[pick],
-        edges,
-        units,
+        Adjacency(cat("n_facets")[pick], edges, units),
         complete,
         unsettled,
     )

@@ -9,9 +9,16 @@ import numpy as np
 from .. import _core
 from .._arrays import as_point, as_points, to_numpy
 from ..errors import InvalidValueError, ShapeError
-from .complex import MAX_REGIONS, Complex, clip_domain, enumerate_regions
+from .complex import (
+    MAX_REGIONS,
+    Complex,
+    RegionCount,
+    clip_domain,
+    count_regions,
+    enumerate_regions,
+)
 from .complex_dask import enumerate_tiles
-from .ir import Node, build_core, fuse_affine_chains, pattern_layout
+from .ir import MaxPool, Node, build_core, fuse_affine_chains, pattern_layout
 from .patterns import Patterns
 from .region import Region
 from .slice import Slice, as_extent, slice_from_core
@@ -312,6 +319,66 @@ class Network:
             None if workers is None else int(workers),
             callback,
             planar,
+        )
+
+    def split_regions(
+        self,
+        A: np.ndarray,
+        b: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        max_regions: int,
+        workers: Optional[int] = None,
+        callback: Optional[Callable[..., Any]] = None,
+    ) -> Any:
+        """The Rust splitting route over ``{A x + b >= 0, lo <= x <= hi}``: the core's
+        ``ComplexResult`` with its records sorted by key, no edges and ``n_facets`` -1 (not
+        computed). Refused (``InvalidValueError``) for networks with max-pool layers."""
+        return _core.complex_split(
+            self._core,
+            _core.Polytope(A, b, lo, hi),
+            int(max_regions),
+            None if workers is None else int(workers),
+            callback,
+        )
+
+    def count_split(
+        self,
+        A: np.ndarray,
+        b: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        max_regions: int,
+        workers: Optional[int] = None,
+        callback: Optional[Callable[..., Any]] = None,
+    ) -> _core.RegionCount:
+        """The splitting route's count over ``{A x + b >= 0, lo <= x <= hi}`` (no region
+        kept): the core's ``RegionCount``."""
+        return _core.count_split(
+            self._core,
+            _core.Polytope(A, b, lo, hi),
+            int(max_regions),
+            None if workers is None else int(workers),
+            callback,
+        )
+
+    @property
+    def has_max_pool(self) -> bool:
+        """Whether a max-pool layer is among the nodes (the splitting route refuses those)."""
+        return any(isinstance(n, MaxPool) for n in self.nodes)
+
+    def count_regions(
+        self,
+        domain: Any = None,
+        *,
+        max_regions: int = 10**9,
+        workers: int | None = None,
+        progress: Any = None,
+    ) -> RegionCount:
+        """Number of full-dimensional linear regions inside ``domain`` (default: the input
+        box), counted without keeping them; see :func:`linregions.model.complex.count_regions`."""
+        return count_regions(
+            self, domain, max_regions=max_regions, workers=workers, progress=progress
         )
 
     def describe_regions(self, domain: Any, points: np.ndarray) -> Any:

@@ -178,8 +178,9 @@ fn select(rows: &UnitRows, idx: &[usize]) -> UnitRows {
     }
 }
 
-/// A certified outer box of the polytope: `min +-x_j` bounded below by weak duality.
-fn outer_box(
+/// A certified outer box of the polytope of the rows `live` of `rows` and the box: each
+/// `min +-x_j` bounded below by weak duality.
+pub fn outer_box(
     rows: &UnitRows,
     live: &[usize],
     lo: ArrayView1<f64>,

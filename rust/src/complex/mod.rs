@@ -25,6 +25,7 @@ pub mod domain;
 pub mod engine;
 pub mod planar;
 pub mod search;
+pub mod split;
 pub mod step;
 
 pub use domain::Domain;

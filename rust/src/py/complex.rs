@@ -10,8 +10,10 @@ use rayon::prelude::*;
 use super::network::PyNetwork;
 use super::patterns::PyPatterns;
 use super::polytope::PyPolytope;
-use crate::complex::{expand, search, Domain, Expanded, Progress, RegionRecord, Settings};
+use crate::complex::split::{split, SplitSettings, SplitStats};
+use crate::complex::{expand, search, Complex, Domain, Expanded, Progress, RegionRecord, Settings};
 use crate::error::{CoreError, Result};
+use crate::ir::Network;
 use crate::pattern::{key_array, key_halves};
 
 /// Regions as records: `bits` `(n, words)`, `keys` `(n, 2)` (high, low halves), a point
@@ -93,34 +95,49 @@ pub(crate) fn complex_search(
 ) -> PyResult<Py<PyComplexResult>> {
     let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
     let inner = &net.inner;
-    // Ctrl-C is checked after each batch: the search then stops and returns what it found
-    let report = |p: Progress| -> bool {
+    let report = reporter(progress.as_ref());
+    let settings = Settings {
+        max_regions,
+        planar,
+    };
+    let cx =
+        py.allow_threads(|| in_pool(workers, || search(inner, &domain, settings, Some(&report))))?;
+    complex_result(py, inner, &cx)
+}
+
+/// The progress callback of a search as the core calls it: Ctrl-C (or the callback raising
+/// `KeyboardInterrupt`) asks the search to stop; any other exception it raises is shown and
+/// the search goes on.
+fn reporter(progress: Option<&PyObject>) -> impl Fn(Progress) -> bool + Sync + '_ {
+    move |p: Progress| -> bool {
         Python::with_gil(|py| {
-            if let Some(cb) = &progress {
+            if let Some(cb) = progress {
                 if let Err(e) = cb.call1(py, (p.found, p.frontier, p.seconds)) {
                     if e.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) {
                         return false;
                     }
-                    // any other failing callback must not stop the search; it is shown
                     e.print(py);
                 }
             }
             py.check_signals().is_ok()
         })
-    };
-    let settings = Settings {
-        max_regions,
-        planar,
-    };
-    let run = || search(inner, &domain, settings, Some(&report));
-    let cx = py.allow_threads(|| match workers {
+    }
+}
+
+/// Runs `run` on `workers` threads (default: rayon's global pool).
+fn in_pool<T: Send>(workers: Option<usize>, run: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    match workers {
         None => run(),
         Some(w) => rayon::ThreadPoolBuilder::new()
             .num_threads(w.max(1))
             .build()
             .map_err(|e| CoreError::Value(format!("cannot start {w} threads: {e}")))?
             .install(run),
-    })?;
+    }
+}
+
+/// A core [`Complex`] moved into numpy.
+fn complex_result(py: Python<'_>, inner: &Network, cx: &Complex) -> PyResult<Py<PyComplexResult>> {
     let words = crate::pattern::n_words(inner.n_pattern_bits());
     let refs: Vec<&RegionRecord> = cx.regions.iter().collect();
     let regions = PyRegions::init(py, &refs, (inner.n_inputs(), words), cx.unsettled);
@@ -136,6 +153,84 @@ pub(crate) fn complex_search(
         interrupted: cx.interrupted,
     };
     Py::new(py, regions.add_subclass(graph))
+}
+
+/// Every region of `net` in `{A x + b >= 0, lo <= x <= hi}` by the splitting route (see
+/// `complex::split`): records without edges (`n_facets` -1), sorted by key.
+#[pyfunction]
+#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None))]
+pub(crate) fn complex_split(
+    py: Python<'_>,
+    net: &PyNetwork,
+    domain: &PyPolytope,
+    max_regions: usize,
+    workers: Option<usize>,
+    progress: Option<PyObject>,
+) -> PyResult<Py<PyComplexResult>> {
+    let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
+    let inner = &net.inner;
+    let report = reporter(progress.as_ref());
+    let st = SplitSettings {
+        max_regions,
+        records: true,
+    };
+    let (cx, _) =
+        py.allow_threads(|| in_pool(workers, || split(inner, &domain, st, Some(&report))))?;
+    complex_result(py, inner, &cx)
+}
+
+/// What a count of the regions of a domain found (the splitting route, no records kept).
+#[pyclass(frozen, get_all, name = "RegionCount", module = "linregions._core")]
+pub(crate) struct PyRegionCount {
+    /// Regions found.
+    regions: usize,
+    /// False when `max_regions` or an interruption stopped the count.
+    complete: bool,
+    /// Ctrl-C (or the progress callback raising `KeyboardInterrupt`) stopped it.
+    interrupted: bool,
+    /// Splits whose halves could not both be certified (0 in a certified count).
+    unsettled: usize,
+    /// Cells split (internal nodes of the search tree).
+    splits: usize,
+    /// LPs solved to decide neurons.
+    lps: usize,
+    /// Neuron decisions settled by the box test alone (no LP).
+    by_box: usize,
+    /// Distinct neurons that change sign somewhere in the domain.
+    unstable: usize,
+}
+
+/// Counts the regions of `net` in `{A x + b >= 0, lo <= x <= hi}` by the splitting route,
+/// keeping no region (memory stays that of the search tree's open branches).
+#[pyfunction]
+#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None))]
+pub(crate) fn count_split(
+    py: Python<'_>,
+    net: &PyNetwork,
+    domain: &PyPolytope,
+    max_regions: usize,
+    workers: Option<usize>,
+    progress: Option<PyObject>,
+) -> PyResult<PyRegionCount> {
+    let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
+    let inner = &net.inner;
+    let report = reporter(progress.as_ref());
+    let st = SplitSettings {
+        max_regions,
+        records: false,
+    };
+    let (cx, stats): (Complex, SplitStats) =
+        py.allow_threads(|| in_pool(workers, || split(inner, &domain, st, Some(&report))))?;
+    Ok(PyRegionCount {
+        regions: stats.regions,
+        complete: cx.complete,
+        interrupted: cx.interrupted,
+        unsettled: cx.unsettled,
+        splits: stats.splits,
+        lps: stats.lps,
+        by_box: stats.by_box,
+        unstable: stats.unstable,
+    })
 }
 
 /// The regions holding given points, described within a domain, with their neighbours' keys

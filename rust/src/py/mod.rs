@@ -38,12 +38,13 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
             slice::PyPolygons,
             ipm::PyStatus, ipm::PySettings, ipm::PyInsphere, ipm::PyLpResult, ipm::PyClassMaximum,
             polytope::PyPolytope, polytope::PyRowClassification, complex::PyRegions,
-            complex::PyComplexResult, complex::PyRegionRecords,
+            complex::PyComplexResult, complex::PyRegionRecords, complex::PyRegionCount,
         ];
         functions: [
             network::pattern_keys, network::unique_keys,
             ipm::insphere, ipm::lp_minimize, ipm::class_maxima,
             polytope::classify_rows, complex::complex_search, complex::complex_describe,
+            complex::complex_split, complex::count_split,
         ]
     );
     Ok(())

@@ -1,0 +1,625 @@
+//! The splitting route: every region of a domain by splitting cells layer by layer.
+//!
+//! A cell is a piece of the domain on which the pattern of every layer before the current
+//! one is fixed; the pre-activations of the current layer are then affine on the cell
+//! (`J x + c`, carried forward from the layers before, as in [`crate::assemble`]). Each
+//! neuron of the layer is decided over the cell by the cheapest sound test first: its range
+//! over the domain's box (interval arithmetic on the exact affine map), then one LP from the
+//! cell's Chebyshev center that stops as soon as it finds a point past the hyperplane (the
+//! neuron changes sign: the cell splits in two) or certifies that none exists beyond
+//! [`SIGN_TOL`] (the neuron is stable on the cell and on every cell cut from it). A cell
+//! whose every neuron is decided moves to the next layer; a cell past the last layer is a
+//! region, reported with its Chebyshev center, certified inradius and pattern key (read off
+//! the forward pass at the center, so keys equal those of [`super::search`]).
+//!
+//! A cell keeps only the domain's rows and the rows of the neurons it was split on: a
+//! stable neuron's row is implied on the cell, so every LP carries the hyperplanes that
+//! cross the domain, not the network. The two halves of a split are explored as rayon
+//! tasks (work stealing over subtrees).
+//!
+//! What it does not do: adjacency and facet counts (the search route follows facets and
+//! gives both); max-pool layers (a window's argmax would split a cell in more than two).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use ndarray::{Array1, Array2, ArrayView1};
+
+use crate::error::{CoreError, Result};
+use crate::forward::pattern_at;
+use crate::hrep::{normalize, UnitRows};
+use crate::ipm::lp::{Exits, Lp};
+use crate::ipm::{Settings as IpmSettings, Status};
+use crate::ir::{Network, Op, Weight};
+use crate::pattern::{key_of, key_u128};
+use crate::polytope::Polytope;
+
+use super::domain::Domain;
+use super::engine::{chebyshev, outer_box};
+use super::search::{Complex, Progress, RegionRecord};
+
+/// A neuron whose signed distance to its hyperplane is certified `>= -SIGN_TOL` on the whole
+/// cell (input units) does not change sign there: the other side is at most a sliver.
+pub const SIGN_TOL: f64 = 1e-9;
+/// Regions between two progress reports (and chances to stop).
+const REPORT_EVERY: usize = 4096;
+/// A layer's first look at a cell computes the cell's outer box (2 d LPs) when it has more
+/// units than this many per input dimension.
+const OUTER_BOX_UNITS_PER_DIM: usize = 2;
+/// Witness points kept per cell (the oldest leave first).
+const MAX_WITNESSES: usize = 64;
+
+/// Limits and outputs of [`split`].
+#[derive(Debug, Clone, Copy)]
+pub struct SplitSettings {
+    pub max_regions: usize,
+    /// Keep each region's record (key, pattern, center, inradius); false counts only.
+    pub records: bool,
+}
+
+/// Counts of a split run (what a count-only run returns).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SplitStats {
+    pub regions: usize,
+    /// Cells split (internal nodes of the tree).
+    pub splits: usize,
+    /// LPs solved to decide neurons (the box test settled the others).
+    pub lps: usize,
+    /// Neurons decided by the box test alone.
+    pub by_box: usize,
+    /// Distinct neurons split on somewhere in the tree (the unstable ones).
+    pub unstable: usize,
+}
+
+/// Local affine map of one node on a cell: `value(x) = J x + c`; `j` is `None` for the
+/// identity (the input node).
+struct Local {
+    j: Option<Array2<f64>>,
+    c: Array1<f64>,
+    /// Rows of `J` that may be non-zero; `None`: all.
+    support: Option<Vec<usize>>,
+}
+
+impl Local {
+    fn row(&self, i: usize, d: usize) -> Array1<f64> {
+        match &self.j {
+            Some(j) => j.row(i).to_owned(),
+            None => Array1::from_shape_fn(d, |k| if k == i { 1.0 } else { 0.0 }),
+        }
+    }
+
+    fn dense(&self, d: usize) -> Array2<f64> {
+        self.j.clone().unwrap_or_else(|| Array2::eye(d))
+    }
+
+    /// `J x + c`.
+    fn at(&self, x: ArrayView1<f64>) -> Array1<f64> {
+        match &self.j {
+            Some(j) => j.dot(&x) + &self.c,
+            None => &x + &self.c,
+        }
+    }
+}
+
+/// A piece of the domain: the domain's rows, then one unit row per split, and its ball.
+#[derive(Clone)]
+struct Cell {
+    rows: UnitRows,
+    center: Array1<f64>,
+    radius: f64,
+    /// A box that holds the cell (the domain's, or a certified outer box of the cell or
+    /// of a cell it was cut from).
+    lo: Array1<f64>,
+    hi: Array1<f64>,
+}
+
+impl Cell {
+    /// The cell cut by `a . x + b >= 0` (unit `a`), its ball from `start` (strictly inside
+    /// the cut cell) or from scratch; `None` when the cut cell is empty or flat.
+    fn cut(
+        &self,
+        a: &Array1<f64>,
+        b: f64,
+        start: Option<&Array1<f64>>,
+        dom: &Domain,
+    ) -> Result<Option<Cell>> {
+        let mut rows = self.rows.clone();
+        rows.a
+            .push_row(a.view())
+            .map_err(|e| CoreError::Value(format!("split: cannot add a row: {e}")))?;
+        let mut bb = rows.b.to_vec();
+        bb.push(b);
+        rows.b = Array1::from_vec(bb);
+        let mut nn = rows.norm.to_vec();
+        nn.push(1.0);
+        rows.norm = Array1::from_vec(nn);
+        // the parent's ball inside the half-space is the child's largest ball too
+        if a.dot(&self.center) + b >= self.radius {
+            return Ok(Some(Cell {
+                rows,
+                center: self.center.clone(),
+                radius: self.radius,
+                lo: self.lo.clone(),
+                hi: self.hi.clone(),
+            }));
+        }
+        let ball = chebyshev(&rows, dom.lo.view(), dom.hi.view(), start.map(|s| s.view()))?;
+        if ball.radius.is_nan() || ball.radius <= 0.0 {
+            return Ok(None);
+        }
+        Ok(Some(Cell {
+            rows,
+            center: ball.center,
+            radius: ball.radius,
+            lo: self.lo.clone(),
+            hi: self.hi.clone(),
+        }))
+    }
+}
+
+/// What the search carries down one branch: the cell, the local maps of the live nodes,
+/// the next piecewise node, and its units not yet decided on this cell.
+struct State {
+    cell: Cell,
+    locals: Vec<Option<Arc<Local>>>,
+    node: usize,
+    pending: Vec<usize>,
+    /// Points of the cell's closure found by LPs (each shows a side of some hyperplane).
+    witnesses: Vec<Array1<f64>>,
+    /// The layer's units are all pending (none decided on this cell yet).
+    fresh: bool,
+}
+
+/// How a neuron relates to a cell.
+enum Decision {
+    Stable,
+    /// It changes sign (or the LP could not tell: the split's balls decide).
+    Split,
+}
+
+struct Ctx<'a> {
+    net: &'a Network,
+    dom: &'a Domain,
+    st: SplitSettings,
+    last_use: Vec<usize>,
+    found: AtomicUsize,
+    splits: AtomicUsize,
+    lps: AtomicUsize,
+    by_box: AtomicUsize,
+    unsettled: AtomicUsize,
+    stop: AtomicBool,
+    capped: AtomicBool,
+    interrupted: AtomicBool,
+    /// Bits of the neurons split on somewhere, one flag per (node, unit).
+    unstable: Vec<Vec<AtomicBool>>,
+    records: Mutex<Vec<RegionRecord>>,
+    progress: Option<&'a (dyn Fn(Progress) -> bool + Sync)>,
+    report: Mutex<()>,
+    start: Instant,
+}
+
+impl Ctx<'_> {
+    fn d(&self) -> usize {
+        self.net.n_inputs()
+    }
+
+    /// Local maps of nodes `from..` up to the next piecewise node; returns its index
+    /// (`nodes.len()` past the last).
+    fn advance(&self, locals: &mut [Option<Arc<Local>>], from: usize) -> usize {
+        let d = self.d();
+        for k in from..self.net.nodes.len() {
+            let out = match &self.net.nodes[k].op {
+                Op::Input => Local {
+                    j: None,
+                    c: Array1::zeros(d),
+                    support: None,
+                },
+                Op::Affine {
+                    input,
+                    weight,
+                    bias,
+                } => affine(live(locals, *input), weight, bias),
+                Op::Add { inputs } => {
+                    let mut j = live(locals, inputs[0]).dense(d);
+                    let mut c = live(locals, inputs[0]).c.clone();
+                    for &i in &inputs[1..] {
+                        let l = live(locals, i);
+                        match &l.j {
+                            Some(ji) => j += ji,
+                            None => j.diag_mut().mapv_inplace(|v| v + 1.0),
+                        }
+                        c += &l.c;
+                    }
+                    Local {
+                        j: Some(j),
+                        c,
+                        support: None,
+                    }
+                }
+                Op::Relu { .. } | Op::MaxPool { .. } => return k,
+            };
+            locals[k] = Some(Arc::new(out));
+            self.drop_dead(locals, k);
+        }
+        self.net.nodes.len()
+    }
+
+    fn drop_dead(&self, locals: &mut [Option<Arc<Local>>], k: usize) {
+        for i in self.net.nodes[k].op.inputs() {
+            if self.last_use[i] == k {
+                locals[i] = None;
+            }
+        }
+    }
+
+    /// Decides unit `i` of the map `map` over `cell`; `witnesses` are points of the cell
+    /// (its closure) found by earlier LPs, and a point this one finds joins them.
+    fn decide(
+        &self,
+        cell: &Cell,
+        map: &Local,
+        i: usize,
+        witnesses: &mut Vec<Array1<f64>>,
+    ) -> Result<Decision> {
+        let d = self.d();
+        let row = map.row(i, d);
+        let norm = row.dot(&row).sqrt();
+        if norm == 0.0 {
+            return Ok(Decision::Stable);
+        }
+        let c = map.c[i];
+        // range over a box that holds the cell
+        let (mut mn, mut mx) = (c, c);
+        for k in 0..d {
+            let (p, q) = (row[k] * cell.lo[k], row[k] * cell.hi[k]);
+            mn += p.min(q);
+            mx += p.max(q);
+        }
+        if mn >= -SIGN_TOL * norm || mx <= SIGN_TOL * norm {
+            self.by_box.fetch_add(1, Ordering::Relaxed);
+            return Ok(Decision::Stable);
+        }
+        // the side of the center is present; is the other one? A known point past the
+        // hyperplane says so without an LP (the segment from the center to it enters the
+        // other side inside the cell).
+        let s = if row.dot(&cell.center) + c > 0.0 {
+            1.0
+        } else {
+            -1.0
+        };
+        if witnesses
+            .iter()
+            .any(|w| s * (row.dot(w) + c) < -SIGN_TOL * norm)
+        {
+            return Ok(Decision::Split);
+        }
+        let obj = row.mapv(|v| s * v / norm);
+        let lp = Lp {
+            poly: Polytope {
+                a: cell.rows.a.view(),
+                b: cell.rows.b.view(),
+                lo: self.dom.lo.view(),
+                hi: self.dom.hi.view(),
+            },
+            c: obj.view(),
+            c0: s * c / norm,
+        };
+        self.lps.fetch_add(1, Ordering::Relaxed);
+        let exits = Exits {
+            stop_below: -SIGN_TOL,
+            stop_above: -SIGN_TOL,
+        };
+        let r = lp.minimize(cell.center.view(), exits, &IpmSettings::lp())?;
+        if r.value < -SIGN_TOL {
+            if witnesses.len() >= MAX_WITNESSES {
+                witnesses.remove(0);
+            }
+            witnesses.push(r.x);
+            return Ok(Decision::Split);
+        }
+        if r.status == Status::BoundAbove || r.lower_bound >= -SIGN_TOL {
+            return Ok(Decision::Stable);
+        }
+        // undecided: split, and let the halves' balls tell which side exists
+        Ok(Decision::Split)
+    }
+
+    /// The two halves of `cell` across unit `i`'s hyperplane, each with the witnesses on
+    /// its side; a half that is empty or flat is left out.
+    #[allow(clippy::type_complexity)]
+    fn halves(
+        &self,
+        cell: &Cell,
+        map: &Local,
+        i: usize,
+        witnesses: Vec<Array1<f64>>,
+    ) -> Result<[Option<(Cell, Vec<Array1<f64>>)>; 2]> {
+        let row = map.row(i, self.d());
+        let norm = row.dot(&row).sqrt();
+        let (a, b) = (row / norm, map.c[i] / norm);
+        let gx = a.dot(&cell.center) + b;
+        let s = if gx > 0.0 { 1.0 } else { -1.0 };
+        let (a_same, b_same) = (a.mapv(|v| s * v), s * b);
+        let (mut near_w, mut far_w) = (Vec::new(), Vec::new());
+        for w in witnesses {
+            let g = a_same.dot(&w) + b_same;
+            if g > SIGN_TOL {
+                near_w.push(w);
+            } else if g < -SIGN_TOL {
+                far_w.push(w);
+            }
+        }
+        let near_start = (s * gx > 0.0).then_some(&cell.center);
+        let same = cell.cut(&a_same, b_same, near_start, self.dom)?;
+        // between the center (inside, on this side) and the farthest witness past the
+        // hyperplane: strictly inside the cell and strictly past the hyperplane
+        let far_point = far_w.iter().min_by(|p, q| {
+            let (gp, gq) = (a_same.dot(*p), a_same.dot(*q));
+            gp.total_cmp(&gq)
+        });
+        let far_start = far_point.map(|y| {
+            let (sx, sy) = (s * gx, a_same.dot(y) + b_same);
+            let t0 = if sx > 0.0 { sx / (sx - sy) } else { 0.0 };
+            let t = 0.5 * (1.0 + t0);
+            &cell.center + &(t * (y - &cell.center))
+        });
+        let far = cell.cut(&(-&a_same), -b_same, far_start.as_ref(), self.dom)?;
+        if far_start.is_some() && (same.is_none() || far.is_none()) {
+            self.unsettled.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok([same.map(|c| (c, near_w)), far.map(|c| (c, far_w))])
+    }
+
+    /// A region: the cell past the last layer.
+    fn leaf(&self, cell: Cell) -> Result<()> {
+        let n = self.found.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > self.st.max_regions {
+            // one region past the cap: the count is not complete
+            self.found.fetch_sub(1, Ordering::Relaxed);
+            self.capped.store(true, Ordering::Relaxed);
+            self.stop.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        if self.st.records {
+            let bits = pattern_at(self.net, cell.center.view())?;
+            let key = key_u128(key_of(ArrayView1::from(&bits)));
+            let rec = RegionRecord {
+                key,
+                bits,
+                point: cell.center,
+                inradius: cell.radius,
+                n_facets: -1,
+            };
+            self.records.lock().expect("records").push(rec);
+        }
+        if n.is_multiple_of(REPORT_EVERY) {
+            self.report(n);
+        }
+        Ok(())
+    }
+
+    fn report(&self, found: usize) {
+        let Some(cb) = self.progress else { return };
+        // one report at a time; a thread finding another reporting goes on
+        let Ok(_guard) = self.report.try_lock() else {
+            return;
+        };
+        let go_on = cb(Progress {
+            found,
+            frontier: 0,
+            seconds: self.start.elapsed().as_secs_f64(),
+        });
+        if !go_on {
+            self.interrupted.store(true, Ordering::Relaxed);
+            self.stop.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Explores the subtree of `st` (see the module notes).
+    fn explore(&self, mut st: State) -> Result<()> {
+        let d = self.d();
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            if st.node == self.net.nodes.len() {
+                return self.leaf(st.cell);
+            }
+            let Op::Relu { input, slope } = &self.net.nodes[st.node].op else {
+                unreachable!("max-pool networks are refused before the search");
+            };
+            let map = Arc::clone(live(&st.locals, *input));
+            if st.fresh && st.pending.len() > OUTER_BOX_UNITS_PER_DIM * d {
+                // a layer's first look at this cell: its outer box settles most units
+                let all: Vec<usize> = (0..st.cell.rows.a.nrows()).collect();
+                let (lo, hi) = (self.dom.lo.view(), self.dom.hi.view());
+                let (olo, ohi) = outer_box(&st.cell.rows, &all, lo, hi, st.cell.center.view())?;
+                self.lps.fetch_add(2 * d, Ordering::Relaxed);
+                st.cell.lo = olo;
+                st.cell.hi = ohi;
+            }
+            st.fresh = false;
+            // every pending unit is decided on this cell before any split: a unit stable
+            // here is stable on every piece cut from it, and is never asked again
+            let mut unstable = Vec::new();
+            for &i in &st.pending {
+                if let Decision::Split = self.decide(&st.cell, &map, i, &mut st.witnesses)? {
+                    unstable.push(i);
+                }
+            }
+            if let Some((&u, rest)) = unstable.split_first() {
+                self.splits.fetch_add(1, Ordering::Relaxed);
+                self.unstable[st.node][u].store(true, Ordering::Relaxed);
+                let halves = self.halves(&st.cell, &map, u, std::mem::take(&mut st.witnesses))?;
+                let [same, far] = halves;
+                let child = |half: Option<(Cell, Vec<Array1<f64>>)>| -> Result<()> {
+                    match half {
+                        Some((cell, witnesses)) => self.explore(State {
+                            cell,
+                            locals: st.locals.clone(),
+                            node: st.node,
+                            pending: rest.to_vec(),
+                            witnesses,
+                            fresh: false,
+                        }),
+                        None => Ok(()),
+                    }
+                };
+                let (ra, rb) = rayon::join(|| child(same), || child(far));
+                return ra.and(rb);
+            }
+            // every unit of this layer is stable on the cell: its signs at the center
+            let h = map.at(st.cell.center.view());
+            let mut j = map.dense(d);
+            let mut c = map.c.clone();
+            let mut support = Vec::with_capacity(h.len());
+            for i in 0..h.len() {
+                if h[i] > 0.0 {
+                    support.push(i);
+                } else {
+                    j.row_mut(i).mapv_inplace(|v| v * slope[i]);
+                    c[i] *= slope[i];
+                    if slope[i] != 0.0 {
+                        support.push(i);
+                    }
+                }
+            }
+            st.locals[st.node] = Some(Arc::new(Local {
+                j: Some(j),
+                c,
+                support: Some(support),
+            }));
+            self.drop_dead(&mut st.locals, st.node);
+            st.node = self.advance(&mut st.locals, st.node + 1);
+            st.pending = match self.net.nodes.get(st.node) {
+                Some(n) => (0..n.size).collect(),
+                None => Vec::new(),
+            };
+            st.fresh = true;
+        }
+    }
+}
+
+fn live(locals: &[Option<Arc<Local>>], i: usize) -> &Arc<Local> {
+    locals[i]
+        .as_ref()
+        .expect("node map dropped before its last use")
+}
+
+/// Local map of `W v + bias` given the local map of `v`.
+fn affine(l: &Local, weight: &Weight, bias: &Array1<f64>) -> Local {
+    Local {
+        j: Some(weight.compose(l.j.as_ref(), l.support.as_deref())),
+        c: weight.apply(l.c.view()) + bias,
+        support: None,
+    }
+}
+
+/// Whether the splitting route handles `net` (no max-pool layer).
+pub fn supports(net: &Network) -> bool {
+    !net.nodes.iter().any(|n| matches!(n.op, Op::MaxPool { .. }))
+}
+
+/// Every region of `net` inside `domain` by splitting (see the module notes): the records
+/// (when `st.records`, sorted by key, with `n_facets` -1: not computed) as a [`Complex`]
+/// without edges, and the run's counts. `progress` is called every few thousand regions;
+/// when it returns false the run stops and returns what it found.
+pub fn split(
+    net: &Network,
+    domain: &Domain,
+    st: SplitSettings,
+    progress: Option<&(dyn Fn(Progress) -> bool + Sync)>,
+) -> Result<(Complex, SplitStats)> {
+    if domain.dim() != net.n_inputs() {
+        return Err(CoreError::Shape(format!(
+            "domain has {} dimensions, the network {} inputs",
+            domain.dim(),
+            net.n_inputs()
+        )));
+    }
+    if st.max_regions == 0 {
+        return Err(CoreError::Value("max_regions must be at least 1".into()));
+    }
+    if !supports(net) {
+        return Err(CoreError::Value(
+            "the splitting route does not handle max-pool layers; use the search route".into(),
+        ));
+    }
+    let ctx = Ctx {
+        net,
+        dom: domain,
+        st,
+        last_use: net.last_use(),
+        found: AtomicUsize::new(0),
+        splits: AtomicUsize::new(0),
+        lps: AtomicUsize::new(0),
+        by_box: AtomicUsize::new(0),
+        unsettled: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        capped: AtomicBool::new(false),
+        interrupted: AtomicBool::new(false),
+        unstable: net
+            .nodes
+            .iter()
+            .map(|n| {
+                let k = if n.layer.is_some() { n.size } else { 0 };
+                (0..k).map(|_| AtomicBool::new(false)).collect()
+            })
+            .collect(),
+        records: Mutex::new(Vec::new()),
+        progress,
+        report: Mutex::new(()),
+        start: Instant::now(),
+    };
+    let rows = normalize(domain.a.view(), domain.b.view());
+    let root = Cell {
+        rows,
+        center: domain.center.clone(),
+        radius: domain.inradius,
+        lo: domain.lo.clone(),
+        hi: domain.hi.clone(),
+    };
+    let mut locals: Vec<Option<Arc<Local>>> = vec![None; net.nodes.len()];
+    let node = ctx.advance(&mut locals, 0);
+    let pending = net
+        .nodes
+        .get(node)
+        .map_or(Vec::new(), |n| (0..n.size).collect());
+    ctx.explore(State {
+        cell: root,
+        locals,
+        node,
+        pending,
+        witnesses: Vec::new(),
+        fresh: true,
+    })?;
+    let found = ctx.found.load(Ordering::Relaxed);
+    let (capped, interrupted) = (
+        ctx.capped.load(Ordering::Relaxed),
+        ctx.interrupted.load(Ordering::Relaxed),
+    );
+    let mut regions = ctx.records.into_inner().expect("records");
+    regions.sort_by_key(|r| r.key);
+    let stats = SplitStats {
+        regions: found,
+        splits: ctx.splits.load(Ordering::Relaxed),
+        lps: ctx.lps.load(Ordering::Relaxed),
+        by_box: ctx.by_box.load(Ordering::Relaxed),
+        unstable: ctx
+            .unstable
+            .iter()
+            .flatten()
+            .filter(|f| f.load(Ordering::Relaxed))
+            .count(),
+    };
+    let cx = Complex {
+        regions,
+        edges: Vec::new(),
+        edge_units: Vec::new(),
+        complete: !(capped || interrupted),
+        interrupted,
+        unsettled: ctx.unsettled.load(Ordering::Relaxed),
+    };
+    Ok((cx, stats))
+}

@@ -21,7 +21,7 @@ from linregions.cli import main  # noqa: E402
 
 from onnx_graphs import f32, make_model, node  # noqa: E402
 
-NETS = Path(__file__).resolve().parents[1].parent / "shared" / "nets"
+DATA = Path(__file__).resolve().parent / "data"  # small public VNN-COMP nets, see its README
 
 
 def write_net(path: Path, d: int, seed: int = 0, width: int = 10, classes: int = 3) -> Path:
@@ -174,15 +174,14 @@ def test_refusals(tmp_path, capsys):
 
 
 def test_acasxu_property_box_capped(capsys):
-    net_path, spec = NETS / "ACASXU_run2a_1_1_batch_2000.onnx", NETS / "acasxu_prop_3.vnnlib"
-    if not (net_path.is_file() and spec.is_file()):
-        pytest.skip(f"{NETS} is absent")
+    net_path, spec = DATA / "ACASXU_run2a_1_1_batch_2000.onnx", DATA / "acasxu_prop_3.vnnlib"
     assert main(["regions", str(net_path), "--vnnlib", str(spec), "--max-regions", "150"]) == 0
     out = capsys.readouterr().out
     assert "5 inputs, 300 neurons, 5 outputs" in out
     assert reported(out) == [(150, "CAPPED")]
 
 
+@pytest.mark.slow  # interrupts a subprocess
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_stops_a_long_enumeration(tmp_path):
     """Ctrl-C stops the Rust search after its current batch: the CLI prints the regions

@@ -358,7 +358,9 @@ def test_refusals():
     with pytest.raises(lr.FlatPolytopeError):
         net.regions(lr.Box([0.0, 0.0], [0.0, 0.0]))
     with pytest.raises(lr.FlatPolytopeError):
-        flat = lr.Polytope(np.array([[1.0, 0.0], [-1.0, 0.0]]), np.zeros(2), -np.ones(2), np.ones(2))
+        flat = lr.Polytope(
+            np.array([[1.0, 0.0], [-1.0, 0.0]]), np.zeros(2), -np.ones(2), np.ones(2)
+        )
         net.regions(flat)
     with pytest.raises(lr.InvalidValueError, match="l2"):
         lr.Ball([0.0, 0.0], 0.1, norm="l2")

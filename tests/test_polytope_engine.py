@@ -294,6 +294,7 @@ def test_solver_limit_carries_the_certified_interval(monkeypatch):
     assert abs(ins_mod.certified_radius(poly, info.value.center) - lo) < 1e-12
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not os.environ.get("LINREGIONS_SLOW_TESTS"),
     reason="trains a 1-epoch tiny CNN and certifies 3 degenerate regions (about 4 min); "

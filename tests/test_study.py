@@ -13,6 +13,10 @@ import pytest
 from linregions.experiments.study import StudyConfig, run_study
 from linregions.experiments.zoo import ModelConfig
 
+# Every test here trains tiny models (one also kills and resumes a run, one starts a Dask
+# LocalCluster): python -m pytest -m slow runs them.
+pytestmark = pytest.mark.slow
+
 ANALYSES = ("manifold", "angles", "surroundings", "class_maxima")
 
 

@@ -27,6 +27,9 @@ from linregions.geometry.insphere import INSPHERE_ABS_TOL, INSPHERE_REL_TOL
 
 from certify import linprog_radius
 
+# Both tests train the study's models: python -m pytest -m slow runs them.
+pytestmark = pytest.mark.slow
+
 #: The test points of the recorded Fashion-MNIST run whose decision regions raised.
 FASHION_FAILED_POINTS = (1547, 9505)
 #: HiGHS's primal and dual feasibility tolerances are 1e-7: its radius is that close.

@@ -20,6 +20,7 @@ from linregions.experiments.study.plan import (
 from linregions.experiments.study.storage import load_study_config
 
 
+@pytest.mark.slow  # runs a study: trains three tiny models
 def test_plan_before_and_after_a_run(tmp_path):
     cfg = config(tmp_path, analyses=("manifold",), n_points=2)
     models = cfg.models
@@ -56,6 +57,7 @@ def test_progress_line_carries_the_hint(monkeypatch):
     assert "\r" not in err.getvalue() and "\x1b" not in err.getvalue()  # not a terminal
 
 
+@pytest.mark.slow  # runs a study: trains three tiny models
 def test_cli_report_only_uses_the_saved_settings(tmp_path, capsys):
     from linregions.cli import main
 

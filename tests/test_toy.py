@@ -22,6 +22,7 @@ def test_two_spirals_are_separated_and_in_the_square() -> None:
     assert d.min() > 0.1
 
 
+@pytest.mark.slow  # trains the toy models
 def test_toy_study_reaches_full_accuracy_and_partitions_the_square(tmp_path) -> None:
     out = run_toy_study(tmp_path, seed=0)
     assert set(out["models"]) == set(TOY_KINDS)

@@ -6,7 +6,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 
 use common::{dense_net, Rng};
-use linregions_core::complex::split::{split, SplitSettings};
+use linregions_core::complex::split::{split, Control, SplitSettings};
 use linregions_core::complex::{search, Complex, Domain, Settings};
 use linregions_core::forward::forward;
 use linregions_core::ir::{Network, Weight};
@@ -26,7 +26,7 @@ fn splitted(net: &Network, dom: &Domain) -> Complex {
         max_regions: 1_000_000,
         records: true,
     };
-    split(net, dom, st, None).unwrap().0
+    split(net, dom, st, &Control::default()).unwrap().0
 }
 
 /// Same keys, each region's center inside the domain and in its own region, inradii equal.
@@ -143,7 +143,7 @@ fn cap_and_count_only() {
             max_regions: 1_000_000,
             records: false,
         },
-        None,
+        &Control::default(),
     )
     .unwrap();
     assert!(count.0.regions.is_empty());
@@ -156,7 +156,7 @@ fn cap_and_count_only() {
                 max_regions: cap,
                 records: true,
             },
-            None,
+            &Control::default(),
         )
         .unwrap();
         assert_eq!(cx.regions.len(), cap.min(n));
@@ -167,7 +167,7 @@ fn cap_and_count_only() {
         max_regions: 0,
         records: true,
     };
-    assert!(split(&net, &dom, bad, None).is_err());
+    assert!(split(&net, &dom, bad, &Control::default()).is_err());
     assert!(split(
         &net,
         &cube(2),
@@ -175,7 +175,7 @@ fn cap_and_count_only() {
             max_regions: 5,
             records: true
         },
-        None
+        &Control::default()
     )
     .is_err());
 }
@@ -192,8 +192,27 @@ fn max_pool_is_refused_with_a_reason() {
             max_regions: 10,
             records: true,
         },
-        None,
+        &Control::default(),
     )
     .unwrap_err();
     assert!(format!("{e}").contains("max-pool"));
+}
+
+#[test]
+fn a_stop_request_returns_what_was_found() {
+    let mut rng = Rng(23);
+    let net = dense_net(&mut rng, &[3, 16, 16, 2], 0.0);
+    let dom = cube(3);
+    let full = splitted(&net, &dom);
+    let control = Control::default();
+    control
+        .stop
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let st = SplitSettings {
+        max_regions: 1_000_000,
+        records: true,
+    };
+    let (part, _) = split(&net, &dom, st, &control).unwrap();
+    assert!(part.interrupted && !part.complete && full.complete && !full.interrupted);
+    assert!(part.regions.len() < full.regions.len());
 }

@@ -22,7 +22,6 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayView1};
 
@@ -37,13 +36,11 @@ use crate::polytope::Polytope;
 
 use super::domain::Domain;
 use super::engine::{chebyshev, outer_box};
-use super::search::{Complex, Progress, RegionRecord};
+use super::search::{Complex, RegionRecord};
 
 /// A neuron whose signed distance to its hyperplane is certified `>= -SIGN_TOL` on the whole
 /// cell (input units) does not change sign there: the other side is at most a sliver.
 pub const SIGN_TOL: f64 = 1e-9;
-/// Regions between two progress reports (and chances to stop).
-const REPORT_EVERY: usize = 4096;
 /// A layer's first look at a cell computes the cell's outer box (2 d LPs) when it has more
 /// units than this many per input dimension.
 const OUTER_BOX_UNITS_PER_DIM: usize = 2;
@@ -183,20 +180,15 @@ struct Ctx<'a> {
     dom: &'a Domain,
     st: SplitSettings,
     last_use: Vec<usize>,
-    found: AtomicUsize,
+    control: &'a Control,
     splits: AtomicUsize,
     lps: AtomicUsize,
     by_box: AtomicUsize,
     unsettled: AtomicUsize,
-    stop: AtomicBool,
     capped: AtomicBool,
-    interrupted: AtomicBool,
     /// Bits of the neurons split on somewhere, one flag per (node, unit).
     unstable: Vec<Vec<AtomicBool>>,
     records: Mutex<Vec<RegionRecord>>,
-    progress: Option<&'a (dyn Fn(Progress) -> bool + Sync)>,
-    report: Mutex<()>,
-    start: Instant,
 }
 
 impl Ctx<'_> {
@@ -373,12 +365,11 @@ impl Ctx<'_> {
 
     /// A region: the cell past the last layer.
     fn leaf(&self, cell: Cell) -> Result<()> {
-        let n = self.found.fetch_add(1, Ordering::Relaxed) + 1;
+        let n = self.control.found.fetch_add(1, Ordering::Relaxed) + 1;
         if n > self.st.max_regions {
             // one region past the cap: the count is not complete
-            self.found.fetch_sub(1, Ordering::Relaxed);
+            self.control.found.fetch_sub(1, Ordering::Relaxed);
             self.capped.store(true, Ordering::Relaxed);
-            self.stop.store(true, Ordering::Relaxed);
             return Ok(());
         }
         if self.st.records {
@@ -393,34 +384,19 @@ impl Ctx<'_> {
             };
             self.records.lock().expect("records").push(rec);
         }
-        if n.is_multiple_of(REPORT_EVERY) {
-            self.report(n);
-        }
         Ok(())
     }
 
-    fn report(&self, found: usize) {
-        let Some(cb) = self.progress else { return };
-        // one report at a time; a thread finding another reporting goes on
-        let Ok(_guard) = self.report.try_lock() else {
-            return;
-        };
-        let go_on = cb(Progress {
-            found,
-            frontier: 0,
-            seconds: self.start.elapsed().as_secs_f64(),
-        });
-        if !go_on {
-            self.interrupted.store(true, Ordering::Relaxed);
-            self.stop.store(true, Ordering::Relaxed);
-        }
+    /// Whether the run must stop (the cap was passed, or the caller asked).
+    fn halted(&self) -> bool {
+        self.capped.load(Ordering::Relaxed) || self.control.stop.load(Ordering::Relaxed)
     }
 
     /// Explores the subtree of `st` (see the module notes).
     fn explore(&self, mut st: State) -> Result<()> {
         let d = self.d();
         loop {
-            if self.stop.load(Ordering::Relaxed) {
+            if self.halted() {
                 return Ok(());
             }
             if st.node == self.net.nodes.len() {
@@ -521,15 +497,23 @@ pub fn supports(net: &Network) -> bool {
     !net.nodes.iter().any(|n| matches!(n.op, Op::MaxPool { .. }))
 }
 
+/// Shared with the caller while [`split`] runs, from any thread: the regions found so far,
+/// and a stop request (the run then returns what it found, marked interrupted).
+#[derive(Debug, Default)]
+pub struct Control {
+    pub found: AtomicUsize,
+    pub stop: AtomicBool,
+}
+
 /// Every region of `net` inside `domain` by splitting (see the module notes): the records
 /// (when `st.records`, sorted by key, with `n_facets` -1: not computed) as a [`Complex`]
-/// without edges, and the run's counts. `progress` is called every few thousand regions;
-/// when it returns false the run stops and returns what it found.
+/// without edges, and the run's counts. `control` (fresh: nothing found, no stop) reports
+/// progress and takes a stop request while the run goes on.
 pub fn split(
     net: &Network,
     domain: &Domain,
     st: SplitSettings,
-    progress: Option<&(dyn Fn(Progress) -> bool + Sync)>,
+    control: &Control,
 ) -> Result<(Complex, SplitStats)> {
     if domain.dim() != net.n_inputs() {
         return Err(CoreError::Shape(format!(
@@ -551,14 +535,12 @@ pub fn split(
         dom: domain,
         st,
         last_use: net.last_use(),
-        found: AtomicUsize::new(0),
+        control,
         splits: AtomicUsize::new(0),
         lps: AtomicUsize::new(0),
         by_box: AtomicUsize::new(0),
         unsettled: AtomicUsize::new(0),
-        stop: AtomicBool::new(false),
         capped: AtomicBool::new(false),
-        interrupted: AtomicBool::new(false),
         unstable: net
             .nodes
             .iter()
@@ -568,9 +550,6 @@ pub fn split(
             })
             .collect(),
         records: Mutex::new(Vec::new()),
-        progress,
-        report: Mutex::new(()),
-        start: Instant::now(),
     };
     let rows = normalize(domain.a.view(), domain.b.view());
     let root = Cell {
@@ -594,10 +573,10 @@ pub fn split(
         witnesses: Vec::new(),
         fresh: true,
     })?;
-    let found = ctx.found.load(Ordering::Relaxed);
+    let found = control.found.load(Ordering::Relaxed);
     let (capped, interrupted) = (
         ctx.capped.load(Ordering::Relaxed),
-        ctx.interrupted.load(Ordering::Relaxed),
+        control.stop.load(Ordering::Relaxed),
     );
     let mut regions = ctx.records.into_inner().expect("records");
     regions.sort_by_key(|r| r.key);

@@ -10,7 +10,11 @@ use rayon::prelude::*;
 use super::network::PyNetwork;
 use super::patterns::PyPatterns;
 use super::polytope::PyPolytope;
-use crate::complex::split::{split, SplitSettings, SplitStats};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::complex::split::{split, Control, SplitSettings, SplitStats};
 use crate::complex::{expand, search, Complex, Domain, Expanded, Progress, RegionRecord, Settings};
 use crate::error::{CoreError, Result};
 use crate::ir::Network;
@@ -136,6 +140,68 @@ fn in_pool<T: Send>(workers: Option<usize>, run: impl FnOnce() -> Result<T> + Se
     }
 }
 
+/// Seconds between two progress reports of the splitting route.
+const SPLIT_POLL: f64 = 0.1;
+
+/// Runs [`split`] on `workers` threads (default: rayon's global pool) while the calling
+/// thread, the one that holds Python's signal handlers, reports progress every
+/// [`SPLIT_POLL`] seconds and passes a stop (Ctrl-C, or the callback's
+/// `KeyboardInterrupt`) on to the run.
+fn split_reporting(
+    net: &Network,
+    domain: &Domain,
+    st: SplitSettings,
+    workers: Option<usize>,
+    report: &(dyn Fn(Progress) -> bool + Sync),
+) -> Result<(Complex, SplitStats)> {
+    let control = Control::default();
+    let done = AtomicBool::new(false);
+    let result = Mutex::new(None);
+    let start = Instant::now();
+    let pool = match workers {
+        None => None,
+        Some(w) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(w.max(1))
+                .build()
+                .map_err(|e| CoreError::Value(format!("cannot start {w} threads: {e}")))?,
+        ),
+    };
+    in_place_scope(pool.as_ref(), |scope| {
+        scope.spawn(|_| {
+            *result.lock().expect("split result") = Some(split(net, domain, st, &control));
+            done.store(true, Ordering::Release);
+        });
+        while !done.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_secs_f64(SPLIT_POLL));
+            let p = Progress {
+                found: control.found.load(Ordering::Relaxed),
+                frontier: 0,
+                seconds: start.elapsed().as_secs_f64(),
+            };
+            if !control.stop.load(Ordering::Relaxed) && !report(p) {
+                control.stop.store(true, Ordering::Relaxed);
+            }
+        }
+    });
+    result
+        .into_inner()
+        .expect("split result")
+        .expect("the split task ran")
+}
+
+/// `op` on the calling thread with a scope whose tasks run on `pool` (default: rayon's
+/// global pool).
+fn in_place_scope<'s, R>(
+    pool: Option<&rayon::ThreadPool>,
+    op: impl FnOnce(&rayon::Scope<'s>) -> R,
+) -> R {
+    match pool {
+        None => rayon::in_place_scope(op),
+        Some(p) => p.in_place_scope(op),
+    }
+}
+
 /// A core [`Complex`] moved into numpy.
 fn complex_result(py: Python<'_>, inner: &Network, cx: &Complex) -> PyResult<Py<PyComplexResult>> {
     let words = crate::pattern::n_words(inner.n_pattern_bits());
@@ -174,8 +240,7 @@ pub(crate) fn complex_split(
         max_regions,
         records: true,
     };
-    let (cx, _) =
-        py.allow_threads(|| in_pool(workers, || split(inner, &domain, st, Some(&report))))?;
+    let (cx, _) = py.allow_threads(|| split_reporting(inner, &domain, st, workers, &report))?;
     complex_result(py, inner, &cx)
 }
 
@@ -220,7 +285,7 @@ pub(crate) fn count_split(
         records: false,
     };
     let (cx, stats): (Complex, SplitStats) =
-        py.allow_threads(|| in_pool(workers, || split(inner, &domain, st, Some(&report))))?;
+        py.allow_threads(|| split_reporting(inner, &domain, st, workers, &report))?;
     Ok(PyRegionCount {
         regions: stats.regions,
         complete: cx.complete,

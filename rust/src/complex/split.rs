@@ -44,6 +44,10 @@ pub const SIGN_TOL: f64 = 1e-9;
 /// A layer's first look at a cell computes the cell's outer box (2 d LPs) when it has more
 /// units than this many per input dimension.
 const OUTER_BOX_UNITS_PER_DIM: usize = 2;
+/// Entries of a unit row below this do not tighten the box (the bound would be loose).
+const BOX_PIVOT: f64 = 1e-3;
+/// Relative rounding margin of the box propagation (many ulps of the sums involved).
+const BOX_ROUNDING: f64 = 1e-12;
 /// Witness points kept per cell (the oldest leave first).
 const MAX_WITNESSES: usize = 64;
 
@@ -131,14 +135,15 @@ impl Cell {
         let mut nn = rows.norm.to_vec();
         nn.push(1.0);
         rows.norm = Array1::from_vec(nn);
+        let (lo, hi) = tightened(&self.lo, &self.hi, a, b);
         // the parent's ball inside the half-space is the child's largest ball too
         if a.dot(&self.center) + b >= self.radius {
             return Ok(Some(Cell {
                 rows,
                 center: self.center.clone(),
                 radius: self.radius,
-                lo: self.lo.clone(),
-                hi: self.hi.clone(),
+                lo,
+                hi,
             }));
         }
         let ball = chebyshev(&rows, dom.lo.view(), dom.hi.view(), start.map(|s| s.view()))?;
@@ -149,10 +154,44 @@ impl Cell {
             rows,
             center: ball.center,
             radius: ball.radius,
-            lo: self.lo.clone(),
-            hi: self.hi.clone(),
+            lo,
+            hi,
         }))
     }
+}
+
+/// The box `[lo, hi]` tightened by the half-space `a . x + b >= 0` (one pass of bound
+/// propagation: `a_j x_j >= -b - sum_{k != j} max(a_k lo_k, a_k hi_k)`), widened by a
+/// rounding margin so that it still holds every point of both.
+fn tightened(
+    lo: &Array1<f64>,
+    hi: &Array1<f64>,
+    a: &Array1<f64>,
+    b: f64,
+) -> (Array1<f64>, Array1<f64>) {
+    let (mut lo, mut hi) = (lo.clone(), hi.clone());
+    let top: Vec<f64> = (0..a.len())
+        .map(|k| (a[k] * lo[k]).max(a[k] * hi[k]))
+        .collect();
+    let total: f64 = top.iter().sum();
+    if !total.is_finite() {
+        return (lo, hi);
+    }
+    let scale: f64 = top.iter().map(|t| t.abs()).sum::<f64>() + b.abs();
+    for j in 0..a.len() {
+        if a[j].abs() < BOX_PIVOT {
+            continue;
+        }
+        // a_j x_j >= -b - (total - top_j), with the rounding of the sum taken off
+        let rhs = -b - (total - top[j]) - BOX_ROUNDING * scale;
+        let v = rhs / a[j];
+        if a[j] > 0.0 {
+            lo[j] = lo[j].max(v);
+        } else {
+            hi[j] = hi[j].min(v);
+        }
+    }
+    (lo, hi)
 }
 
 /// What the search carries down one branch: the cell, the local maps of the live nodes,
@@ -166,13 +205,6 @@ struct State {
     witnesses: Vec<Array1<f64>>,
     /// The layer's units are all pending (none decided on this cell yet).
     fresh: bool,
-}
-
-/// How a neuron relates to a cell.
-enum Decision {
-    Stable,
-    /// It changes sign (or the LP could not tell: the split's balls decide).
-    Split,
 }
 
 struct Ctx<'a> {
@@ -245,76 +277,136 @@ impl Ctx<'_> {
         }
     }
 
-    /// Decides unit `i` of the map `map` over `cell`; `witnesses` are points of the cell
-    /// (its closure) found by earlier LPs, and a point this one finds joins them.
-    fn decide(
+    /// The units of `pending` (sorted) whose sign changes on `cell`, or that the LP could
+    /// not decide (the split's balls then decide), in order; the others are stable on it.
+    /// `witnesses` are points of the cell (its closure) found by earlier LPs, and the points
+    /// these LPs find join them.
+    fn unstable_units(
         &self,
-        cell: &Cell,
+        cell: &mut Cell,
         map: &Local,
-        i: usize,
+        pending: &[usize],
+        fresh: bool,
         witnesses: &mut Vec<Array1<f64>>,
-    ) -> Result<Decision> {
+    ) -> Result<Vec<usize>> {
         let d = self.d();
-        let row = map.row(i, d);
-        let norm = row.dot(&row).sqrt();
-        if norm == 0.0 {
-            return Ok(Decision::Stable);
+        // counted here and added once: shared counters bumped per unit cost more than the
+        // box test itself when two cores fight over their cache line
+        let mut lps = 0;
+        let mut open = self.open_units(cell, map, pending);
+        if fresh && open.len() > OUTER_BOX_UNITS_PER_DIM * d {
+            // a layer's first look at this cell, with many units left by its box: the cell's
+            // own outer box (2 d small LPs) settles most of them
+            let all: Vec<usize> = (0..cell.rows.a.nrows()).collect();
+            let (lo, hi) = (self.dom.lo.view(), self.dom.hi.view());
+            let (olo, ohi) = outer_box(&cell.rows, &all, lo, hi, cell.center.view())?;
+            lps += 2 * d;
+            cell.lo = olo.iter().zip(&cell.lo).map(|(a, b)| a.max(*b)).collect();
+            cell.hi = ohi.iter().zip(&cell.hi).map(|(a, b)| a.min(*b)).collect();
+            let left: Vec<usize> = open.iter().map(|o| o.0).collect();
+            open = self.open_units(cell, map, &left);
         }
-        let c = map.c[i];
-        // range over a box that holds the cell
-        let (mut mn, mut mx) = (c, c);
-        for k in 0..d {
-            let (p, q) = (row[k] * cell.lo[k], row[k] * cell.hi[k]);
-            mn += p.min(q);
-            mx += p.max(q);
-        }
-        if mn >= -SIGN_TOL * norm || mx <= SIGN_TOL * norm {
-            self.by_box.fetch_add(1, Ordering::Relaxed);
-            return Ok(Decision::Stable);
-        }
-        // the side of the center is present; is the other one? A known point past the
-        // hyperplane says so without an LP (the segment from the center to it enters the
-        // other side inside the cell).
-        let s = if row.dot(&cell.center) + c > 0.0 {
-            1.0
-        } else {
-            -1.0
-        };
-        if witnesses
-            .iter()
-            .any(|w| s * (row.dot(w) + c) < -SIGN_TOL * norm)
-        {
-            return Ok(Decision::Split);
-        }
-        let obj = row.mapv(|v| s * v / norm);
-        let lp = Lp {
-            poly: Polytope {
-                a: cell.rows.a.view(),
-                b: cell.rows.b.view(),
-                lo: self.dom.lo.view(),
-                hi: self.dom.hi.view(),
-            },
-            c: obj.view(),
-            c0: s * c / norm,
-        };
-        self.lps.fetch_add(1, Ordering::Relaxed);
+        let mut unstable = Vec::new();
+        let mut settled = vec![false; open.len()];
         let exits = Exits {
             stop_below: -SIGN_TOL,
             stop_above: -SIGN_TOL,
         };
-        let r = lp.minimize(cell.center.view(), exits, &IpmSettings::lp())?;
-        if r.value < -SIGN_TOL {
-            if witnesses.len() >= MAX_WITNESSES {
-                witnesses.remove(0);
+        let poly = Polytope {
+            a: cell.rows.a.view(),
+            b: cell.rows.b.view(),
+            lo: self.dom.lo.view(),
+            hi: self.dom.hi.view(),
+        };
+        for k in 0..open.len() {
+            if settled[k] {
+                continue;
             }
-            witnesses.push(r.x);
-            return Ok(Decision::Split);
+            let (i, ref obj, c0) = open[k];
+            // a known point past the hyperplane shows the other side without an LP (the
+            // segment from the center to it enters that side inside the cell)
+            if witnesses.iter().any(|w| obj.dot(w) + c0 < -SIGN_TOL) {
+                unstable.push(i);
+                continue;
+            }
+            // one LP; the multipliers of its final vertex bound the later units' minima too
+            let later: Vec<usize> = (k + 1..open.len()).filter(|&j| !settled[j]).collect();
+            let others: Vec<(ArrayView1<f64>, f64)> = later
+                .iter()
+                .map(|&j| (open[j].1.view(), open[j].2))
+                .collect();
+            let lp = Lp {
+                poly,
+                c: obj.view(),
+                c0,
+            };
+            lps += 1;
+            let (r, bounds) = lp.minimize_sharing(
+                cell.center.view(),
+                exits,
+                &IpmSettings::lp(),
+                &others,
+                -SIGN_TOL,
+            )?;
+            for (&j, &bound) in later.iter().zip(&bounds) {
+                if bound >= -SIGN_TOL {
+                    settled[j] = true;
+                }
+            }
+            if r.value < -SIGN_TOL {
+                if witnesses.len() >= MAX_WITNESSES {
+                    witnesses.remove(0);
+                }
+                witnesses.push(r.x);
+                unstable.push(i);
+            } else if !(r.status == Status::BoundAbove || r.lower_bound >= -SIGN_TOL) {
+                unstable.push(i);
+            }
         }
-        if r.status == Status::BoundAbove || r.lower_bound >= -SIGN_TOL {
-            return Ok(Decision::Stable);
+        self.lps.fetch_add(lps, Ordering::Relaxed);
+        unstable.sort_unstable();
+        Ok(unstable)
+    }
+
+    /// The units of `pending` whose sign the box of `cell` does not settle, each as the
+    /// objective `s (J_i x + c_i) / |J_i|` (signed distance to its hyperplane, `s` the sign
+    /// at the center): the unit is stable on the cell iff its minimum is `>= -SIGN_TOL`.
+    fn open_units(
+        &self,
+        cell: &Cell,
+        map: &Local,
+        pending: &[usize],
+    ) -> Vec<(usize, Array1<f64>, f64)> {
+        let d = self.d();
+        let mut open = Vec::new();
+        let mut by_box = 0;
+        for &i in pending {
+            let row = map.row(i, d);
+            let norm = row.dot(&row).sqrt();
+            if norm == 0.0 {
+                continue;
+            }
+            let c = map.c[i];
+            // range over a box that holds the cell
+            let (mut mn, mut mx) = (c, c);
+            for k in 0..d {
+                let (p, q) = (row[k] * cell.lo[k], row[k] * cell.hi[k]);
+                mn += p.min(q);
+                mx += p.max(q);
+            }
+            if mn >= -SIGN_TOL * norm || mx <= SIGN_TOL * norm {
+                by_box += 1;
+                continue;
+            }
+            let s = if row.dot(&cell.center) + c > 0.0 {
+                1.0
+            } else {
+                -1.0
+            };
+            open.push((i, row.mapv(|v| s * v / norm), s * c / norm));
         }
-        // undecided: split, and let the halves' balls tell which side exists
-        Ok(Decision::Split)
+        self.by_box.fetch_add(by_box, Ordering::Relaxed);
+        open
     }
 
     /// The two halves of `cell` across unit `i`'s hyperplane, each with the witnesses on
@@ -406,24 +498,11 @@ impl Ctx<'_> {
                 unreachable!("max-pool networks are refused before the search");
             };
             let map = Arc::clone(live(&st.locals, *input));
-            if st.fresh && st.pending.len() > OUTER_BOX_UNITS_PER_DIM * d {
-                // a layer's first look at this cell: its outer box settles most units
-                let all: Vec<usize> = (0..st.cell.rows.a.nrows()).collect();
-                let (lo, hi) = (self.dom.lo.view(), self.dom.hi.view());
-                let (olo, ohi) = outer_box(&st.cell.rows, &all, lo, hi, st.cell.center.view())?;
-                self.lps.fetch_add(2 * d, Ordering::Relaxed);
-                st.cell.lo = olo;
-                st.cell.hi = ohi;
-            }
-            st.fresh = false;
             // every pending unit is decided on this cell before any split: a unit stable
             // here is stable on every piece cut from it, and is never asked again
-            let mut unstable = Vec::new();
-            for &i in &st.pending {
-                if let Decision::Split = self.decide(&st.cell, &map, i, &mut st.witnesses)? {
-                    unstable.push(i);
-                }
-            }
+            let fresh = std::mem::take(&mut st.fresh);
+            let unstable =
+                self.unstable_units(&mut st.cell, &map, &st.pending, fresh, &mut st.witnesses)?;
             if let Some((&u, rest)) = unstable.split_first() {
                 self.splits.fetch_add(1, Ordering::Relaxed);
                 self.unstable[st.node][u].store(true, Ordering::Relaxed);

@@ -117,13 +117,16 @@ struct Cell {
 
 impl Cell {
     /// The cell cut by `a . x + b >= 0` (unit `a`), its ball from `start` (strictly inside
-    /// the cut cell) or from scratch; `None` when the cut cell is empty or flat.
+    /// the cut cell) or from scratch; `None` when the cut cell is empty or flat. Without
+    /// `centered`, a `start` is kept as the cut cell's point with no ball (radius 0): a count
+    /// needs a point strictly inside each cell to start its LPs from, not its largest ball.
     fn cut(
         &self,
         a: &Array1<f64>,
         b: f64,
         start: Option<&Array1<f64>>,
         dom: &Domain,
+        centered: bool,
     ) -> Result<Option<Cell>> {
         let mut rows = self.rows.clone();
         rows.a
@@ -136,6 +139,15 @@ impl Cell {
         nn.push(1.0);
         rows.norm = Array1::from_vec(nn);
         let (lo, hi) = tightened(&self.lo, &self.hi, a, b);
+        if let (false, Some(x)) = (centered, start) {
+            return Ok(Some(Cell {
+                rows,
+                center: x.clone(),
+                radius: 0.0,
+                lo,
+                hi,
+            }));
+        }
         // the parent's ball inside the half-space is the child's largest ball too
         if a.dot(&self.center) + b >= self.radius {
             return Ok(Some(Cell {
@@ -435,7 +447,8 @@ impl Ctx<'_> {
             }
         }
         let near_start = (s * gx > 0.0).then_some(&cell.center);
-        let same = cell.cut(&a_same, b_same, near_start, self.dom)?;
+        let centered = self.st.records;
+        let same = cell.cut(&a_same, b_same, near_start, self.dom, centered)?;
         // between the center (inside, on this side) and the farthest witness past the
         // hyperplane: strictly inside the cell and strictly past the hyperplane
         let far_point = far_w.iter().min_by(|p, q| {
@@ -448,7 +461,7 @@ impl Ctx<'_> {
             let t = 0.5 * (1.0 + t0);
             &cell.center + &(t * (y - &cell.center))
         });
-        let far = cell.cut(&(-&a_same), -b_same, far_start.as_ref(), self.dom)?;
+        let far = cell.cut(&(-&a_same), -b_same, far_start.as_ref(), self.dom, centered)?;
         if far_start.is_some() && (same.is_none() || far.is_none()) {
             self.unsettled.fetch_add(1, Ordering::Relaxed);
         }

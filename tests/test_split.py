@@ -164,3 +164,24 @@ def test_acas_xu_counts_equal_nnenum(prop: int) -> None:
     c = net.count_regions()
     assert c.complete and c.unsettled == 0
     assert c.n_regions == NNENUM_ACAS_1_1[prop]
+
+
+@pytest.mark.slow
+def test_local_complexity_on_a_cluster_equals_serial() -> None:
+    distributed = pytest.importorskip("distributed")
+    net = mlp_net([6, 16, 16, 3], 17)
+    X = np.random.default_rng(5).uniform(-0.6, 0.6, (6, 6))
+    serial = lr.local_complexity(net, X, 0.2)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        spread = lr.local_complexity(net, X, 0.2, scheduler=client)
+    np.testing.assert_array_equal(spread.counts, serial.counts)
+    np.testing.assert_array_equal(spread.unstable, serial.unstable)
+    assert spread.complete.all() and (serial.counts > 1).any()
+    # each count equals the size of the complex of its ball
+    for x, n in zip(X, serial.counts):
+        assert net.regions(lr.Ball(x, 0.2), method="search").n_regions == n

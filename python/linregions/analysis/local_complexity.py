@@ -12,6 +12,7 @@ from .._arrays import as_points
 from ..errors import InvalidValueError
 from ..geometry.domains import Ball
 from ..model.complex import clip_domain, count_regions
+from ..model.complex_dask import count_on_cluster
 
 if TYPE_CHECKING:
     from ..model.network import Network
@@ -45,6 +46,7 @@ def local_complexity(
     *,
     max_regions: int = LOCAL_MAX_REGIONS,
     workers: int | None = None,
+    scheduler: Any = None,
 ) -> LocalComplexity:
     """Number of linear regions meeting the ball ``|x - X[i]| <= radius`` (cut by the input
     box) for each point, exactly, by :func:`~linregions.model.complex.count_regions` (the
@@ -59,6 +61,11 @@ def local_complexity(
         ``"l2"`` is refused (not polyhedral).
     max_regions : int
         Cap per point; capped points have ``complete[i] = False`` and a warning is issued.
+    workers : int, optional
+        Threads of each count (default: all cores).
+    scheduler : dask.distributed.Client or str, optional
+        Count the balls on a Dask cluster, one task per point (``pip install ".[dask]"``);
+        the counts equal the serial ones.
 
     Returns
     -------
@@ -85,11 +92,16 @@ def local_complexity(
     complete = np.ones(len(pts), dtype=bool)
     unstable = np.full(len(pts), -1, dtype=np.int64)
     unsettled = 0
-    for i, x in enumerate(pts):
-        dom = clip_domain(net, Ball(x, radius, norm))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # one warning for all, below
-            c = count_regions(net, dom, max_regions=int(max_regions), workers=workers)
+    domains = [clip_domain(net, Ball(x, radius, norm)) for x in pts]
+    if scheduler is not None:
+        found = count_on_cluster(net, domains, scheduler, max_regions=int(max_regions))
+    else:
+        found = []
+        for dom in domains:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # one warning for all, below
+                found.append(count_regions(net, dom, max_regions=int(max_regions), workers=workers))
+    for i, c in enumerate(found):
         counts[i], complete[i], unstable[i] = c.n_regions, c.complete, c.unstable
         unsettled += c.unsettled
     if not complete.all():

@@ -10,7 +10,10 @@ enumeration up to the order of the regions (here: sorted by key).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,14 +21,14 @@ import numpy as np
 from ..errors import InvalidValueError, PolytopeError
 from ..geometry.domains import DOMAIN_FLAT_TOL
 from ..geometry.polytope import Polytope
-from .complex import Adjacency, Complex, finish
+from .complex import Adjacency, Complex, RegionCount, count_regions, finish
 from .netlike import NetworkLike
 
 #: Tiles per axis along the first axes when none are given.
 DEFAULT_SPLITS = 2
 DEFAULT_SPLIT_AXES = 3
 
-__all__ = ["enumerate_tiles", "tile_boxes"]
+__all__ = ["count_on_cluster", "enumerate_tiles", "tile_boxes"]
 
 
 def tile_boxes(dom: Polytope, tiles: Any = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -132,6 +135,41 @@ def enumerate_tiles(
 ) -> Complex:
     """Enumerates ``dom`` tile by tile on Dask (``scheduler``: a ``dask.distributed.Client``
     or a scheduler address) and merges the tiles by key. ``max_regions`` caps each tile."""
+    with _client(scheduler) as client:
+        futures = [
+            client.submit(enumerate_tile, net, dom, lo, hi, max_regions, pure=False)
+            for lo, hi in tile_boxes(dom, tiles)
+        ]
+        parts = client.gather(futures)
+    return merge(net, dom, parts)
+
+
+def count_task(net: NetworkLike, dom: Polytope, max_regions: int) -> RegionCount:
+    """The regions of one domain, counted (a Dask task; its warnings stay on the worker, the
+    caller reads ``complete`` and ``unsettled``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return count_regions(net, dom, max_regions=max_regions)
+
+
+def count_on_cluster(
+    net: NetworkLike, domains: list[Polytope], scheduler: Any, *, max_regions: int
+) -> list[RegionCount]:
+    """:func:`~linregions.model.complex.count_regions` of each domain, one Dask task per
+    domain (``scheduler``: a ``dask.distributed.Client`` or a scheduler address); the network
+    is sent to the workers once."""
+    with _client(scheduler) as client:
+        shared = client.scatter(net, broadcast=True)
+        futures = [
+            client.submit(count_task, shared, dom, max_regions, pure=False) for dom in domains
+        ]
+        return list(client.gather(futures))
+
+
+@contextlib.contextmanager
+def _client(scheduler: Any) -> Iterator[Any]:
+    """A ``dask.distributed.Client`` for ``scheduler`` (a client, used as it is, or an
+    address, connected to and closed afterwards)."""
     try:
         from dask.distributed import Client
     except ImportError as e:  # pragma: no cover - optional dependency
@@ -140,12 +178,7 @@ def enumerate_tiles(
         ) from e
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        futures = [
-            client.submit(enumerate_tile, net, dom, lo, hi, max_regions, pure=False)
-            for lo, hi in tile_boxes(dom, tiles)
-        ]
-        parts = client.gather(futures)
+        yield client
     finally:
         if client is not scheduler:
             client.close()
-    return merge(net, dom, parts)

@@ -10,8 +10,8 @@ use rayon::prelude::*;
 use super::network::PyNetwork;
 use super::patterns::PyPatterns;
 use super::polytope::PyPolytope;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::complex::split::{split, Control, SplitSettings, SplitStats};
@@ -155,8 +155,7 @@ fn split_reporting(
     report: &(dyn Fn(Progress) -> bool + Sync),
 ) -> Result<(Complex, SplitStats)> {
     let control = Control::default();
-    let done = AtomicBool::new(false);
-    let result = Mutex::new(None);
+    let finished = (Mutex::new(None), Condvar::new());
     let start = Instant::now();
     let pool = match workers {
         None => None,
@@ -169,11 +168,21 @@ fn split_reporting(
     };
     in_place_scope(pool.as_ref(), |scope| {
         scope.spawn(|_| {
-            *result.lock().expect("split result") = Some(split(net, domain, st, &control));
-            done.store(true, Ordering::Release);
+            let r = split(net, domain, st, &control);
+            *finished.0.lock().expect("split result") = Some(r);
+            finished.1.notify_all();
         });
-        while !done.load(Ordering::Acquire) {
-            std::thread::sleep(Duration::from_secs_f64(SPLIT_POLL));
+        let mut result = finished.0.lock().expect("split result");
+        while result.is_none() {
+            let poll = Duration::from_secs_f64(SPLIT_POLL);
+            result = finished
+                .1
+                .wait_timeout(result, poll)
+                .expect("split result")
+                .0;
+            if result.is_some() {
+                break;
+            }
             let p = Progress {
                 found: control.found.load(Ordering::Relaxed),
                 frontier: 0,
@@ -184,7 +193,8 @@ fn split_reporting(
             }
         }
     });
-    result
+    finished
+        .0
         .into_inner()
         .expect("split result")
         .expect("the split task ran")

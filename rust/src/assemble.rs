@@ -48,20 +48,31 @@ pub struct RegionData {
     pub boundary: Vec<BoundaryUnit>,
 }
 
-/// Local affine map of one node: `J` is `None` for the identity (the input node).
-struct Local {
-    j: Option<Array2<f64>>,
-    c: Array1<f64>,
+/// Local affine map of one node: `value(x) = J x + c` on a region (or on a cell where the
+/// patterns of the layers before it are fixed); `J` is `None` for the identity (the input
+/// node).
+pub(crate) struct Local {
+    pub j: Option<Array2<f64>>,
+    pub c: Array1<f64>,
     /// Rows of `J` that may be non-zero; `None` means all.
-    support: Option<Vec<usize>>,
+    pub support: Option<Vec<usize>>,
 }
 
 impl Local {
-    fn dense(&self, d: usize) -> Array2<f64> {
+    /// The input node's map: the identity.
+    pub fn identity(d: usize) -> Self {
+        Local {
+            j: None,
+            c: Array1::zeros(d),
+            support: None,
+        }
+    }
+
+    pub fn dense(&self, d: usize) -> Array2<f64> {
         self.j.clone().unwrap_or_else(|| Array2::eye(d))
     }
 
-    fn row(&self, i: usize, d: usize) -> Array1<f64> {
+    pub fn row(&self, i: usize, d: usize) -> Array1<f64> {
         match &self.j {
             Some(j) => j.row(i).to_owned(),
             None => {
@@ -69,6 +80,42 @@ impl Local {
                 r[i] = 1.0;
                 r
             }
+        }
+    }
+
+    /// `J x + c`.
+    pub fn at(&self, x: ArrayView1<f64>) -> Array1<f64> {
+        match &self.j {
+            Some(j) => j.dot(&x) + &self.c,
+            None => &x + &self.c,
+        }
+    }
+
+    /// Local map of `W v + bias` given this one, the map of `v`.
+    pub fn affine(&self, weight: &Weight, bias: &Array1<f64>) -> Local {
+        Local {
+            j: Some(weight.compose(self.j.as_ref(), self.support.as_deref())),
+            c: weight.apply(self.c.view()) + bias,
+            support: None,
+        }
+    }
+
+    /// Local map of the elementwise sum of the nodes whose maps are `terms` (at least one).
+    pub fn sum<'a>(mut terms: impl Iterator<Item = &'a Local>, d: usize) -> Local {
+        let first = terms.next().expect("an add node has inputs");
+        let mut j = first.dense(d);
+        let mut c = first.c.clone();
+        for l in terms {
+            match &l.j {
+                Some(ji) => j += ji,
+                None => j.diag_mut().mapv_inplace(|v| v + 1.0),
+            }
+            c += &l.c;
+        }
+        Local {
+            j: Some(j),
+            c,
+            support: None,
         }
     }
 }
@@ -114,33 +161,13 @@ pub fn assemble(
     for (k, node) in net.nodes.iter().enumerate() {
         let loc = |i: usize| live(&locals, i);
         let out = match &node.op {
-            Op::Input => Local {
-                j: None,
-                c: Array1::zeros(d),
-                support: None,
-            },
+            Op::Input => Local::identity(d),
             Op::Affine {
                 input,
                 weight,
                 bias,
-            } => affine(loc(*input), weight, bias),
-            Op::Add { inputs } => {
-                let mut j = loc(inputs[0]).dense(d);
-                let mut c = loc(inputs[0]).c.clone();
-                for &i in &inputs[1..] {
-                    let l = loc(i);
-                    match &l.j {
-                        Some(ji) => j += ji,
-                        None => j.diag_mut().mapv_inplace(|v| v + 1.0),
-                    }
-                    c += &l.c;
-                }
-                Local {
-                    j: Some(j),
-                    c,
-                    support: None,
-                }
-            }
+            } => loc(*input).affine(weight, bias),
+            Op::Add { inputs } => Local::sum(inputs.iter().map(|&i| loc(i)), d),
             Op::Relu { input, slope } => {
                 let h = values[*input].row(0);
                 let li = node.layer.expect("relu has a layer");
@@ -265,13 +292,4 @@ pub fn assemble(
         logit_c: out.c,
         boundary,
     })
-}
-
-/// Local map of `W v + bias` given the local map of `v`.
-fn affine(l: &Local, weight: &Weight, bias: &Array1<f64>) -> Local {
-    Local {
-        j: Some(weight.compose(l.j.as_ref(), l.support.as_deref())),
-        c: weight.apply(l.c.view()) + bias,
-        support: None,
-    }
 }

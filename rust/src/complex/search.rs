@@ -229,16 +229,7 @@ pub fn search(
     st: Settings,
     progress: Option<&(dyn Fn(Progress) -> bool + Sync)>,
 ) -> Result<Complex> {
-    if domain.dim() != net.n_inputs() {
-        return Err(CoreError::Shape(format!(
-            "domain has {} dimensions, the network {} inputs",
-            domain.dim(),
-            net.n_inputs()
-        )));
-    }
-    if st.max_regions == 0 {
-        return Err(CoreError::Value("max_regions must be at least 1".into()));
-    }
+    check_request(net, domain, st.max_regions)?;
     let start = Instant::now();
     if st.planar {
         if let Some(cx) = super::planar::planar(net, domain, &st)? {
@@ -342,6 +333,21 @@ pub fn search(
         interrupted,
         unsettled,
     })
+}
+
+/// Refuses a domain of another dimension than the network's input, and a cap of 0.
+pub fn check_request(net: &Network, domain: &Domain, max_regions: usize) -> Result<()> {
+    if domain.dim() != net.n_inputs() {
+        return Err(CoreError::Shape(format!(
+            "domain has {} dimensions, the network {} inputs",
+            domain.dim(),
+            net.n_inputs()
+        )));
+    }
+    if max_regions == 0 {
+        return Err(CoreError::Value("max_regions must be at least 1".into()));
+    }
+    Ok(())
 }
 
 /// Region index pairs and the (layer, unit) of the hyperplane between them.

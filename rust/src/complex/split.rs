@@ -23,14 +23,15 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, ArrayView1};
 
+use crate::assemble::Local;
 use crate::error::{CoreError, Result};
 use crate::forward::pattern_at;
 use crate::hrep::{normalize, UnitRows};
 use crate::ipm::lp::{Exits, Lp};
 use crate::ipm::{Settings as IpmSettings, Status};
-use crate::ir::{Network, Op, Weight};
+use crate::ir::{Network, Op};
 use crate::pattern::{key_of, key_u128};
 use crate::polytope::Polytope;
 
@@ -71,36 +72,6 @@ pub struct SplitStats {
     pub by_box: usize,
     /// Distinct neurons split on somewhere in the tree (the unstable ones).
     pub unstable: usize,
-}
-
-/// Local affine map of one node on a cell: `value(x) = J x + c`; `j` is `None` for the
-/// identity (the input node).
-struct Local {
-    j: Option<Array2<f64>>,
-    c: Array1<f64>,
-    /// Rows of `J` that may be non-zero; `None`: all.
-    support: Option<Vec<usize>>,
-}
-
-impl Local {
-    fn row(&self, i: usize, d: usize) -> Array1<f64> {
-        match &self.j {
-            Some(j) => j.row(i).to_owned(),
-            None => Array1::from_shape_fn(d, |k| if k == i { 1.0 } else { 0.0 }),
-        }
-    }
-
-    fn dense(&self, d: usize) -> Array2<f64> {
-        self.j.clone().unwrap_or_else(|| Array2::eye(d))
-    }
-
-    /// `J x + c`.
-    fn at(&self, x: ArrayView1<f64>) -> Array1<f64> {
-        match &self.j {
-            Some(j) => j.dot(&x) + &self.c,
-            None => &x + &self.c,
-        }
-    }
 }
 
 /// A piece of the domain: the domain's rows, then one unit row per split, and its ball.
@@ -246,32 +217,14 @@ impl Ctx<'_> {
         let d = self.d();
         for k in from..self.net.nodes.len() {
             let out = match &self.net.nodes[k].op {
-                Op::Input => Local {
-                    j: None,
-                    c: Array1::zeros(d),
-                    support: None,
-                },
+                Op::Input => Local::identity(d),
                 Op::Affine {
                     input,
                     weight,
                     bias,
-                } => affine(live(locals, *input), weight, bias),
+                } => live(locals, *input).affine(weight, bias),
                 Op::Add { inputs } => {
-                    let mut j = live(locals, inputs[0]).dense(d);
-                    let mut c = live(locals, inputs[0]).c.clone();
-                    for &i in &inputs[1..] {
-                        let l = live(locals, i);
-                        match &l.j {
-                            Some(ji) => j += ji,
-                            None => j.diag_mut().mapv_inplace(|v| v + 1.0),
-                        }
-                        c += &l.c;
-                    }
-                    Local {
-                        j: Some(j),
-                        c,
-                        support: None,
-                    }
+                    Local::sum(inputs.iter().map(|&i| live(locals, i).as_ref()), d)
                 }
                 Op::Relu { .. } | Op::MaxPool { .. } => return k,
             };
@@ -575,15 +528,6 @@ fn live(locals: &[Option<Arc<Local>>], i: usize) -> &Arc<Local> {
         .expect("node map dropped before its last use")
 }
 
-/// Local map of `W v + bias` given the local map of `v`.
-fn affine(l: &Local, weight: &Weight, bias: &Array1<f64>) -> Local {
-    Local {
-        j: Some(weight.compose(l.j.as_ref(), l.support.as_deref())),
-        c: weight.apply(l.c.view()) + bias,
-        support: None,
-    }
-}
-
 /// Whether the splitting route handles `net` (no max-pool layer).
 pub fn supports(net: &Network) -> bool {
     !net.nodes.iter().any(|n| matches!(n.op, Op::MaxPool { .. }))
@@ -607,16 +551,7 @@ pub fn split(
     st: SplitSettings,
     control: &Control,
 ) -> Result<(Complex, SplitStats)> {
-    if domain.dim() != net.n_inputs() {
-        return Err(CoreError::Shape(format!(
-            "domain has {} dimensions, the network {} inputs",
-            domain.dim(),
-            net.n_inputs()
-        )));
-    }
-    if st.max_regions == 0 {
-        return Err(CoreError::Value("max_regions must be at least 1".into()));
-    }
+    super::search::check_request(net, domain, st.max_regions)?;
     if !supports(net) {
         return Err(CoreError::Value(
             "the splitting route does not handle max-pool layers; use the search route".into(),

@@ -4,18 +4,23 @@
 //! one is fixed; the pre-activations of the current layer are then affine on the cell
 //! (`J x + c`, carried forward from the layers before, as in [`crate::assemble`]). Each
 //! neuron of the layer is decided over the cell by the cheapest sound test first: its range
-//! over the domain's box (interval arithmetic on the exact affine map), then one LP from the
-//! cell's Chebyshev center that stops as soon as it finds a point past the hyperplane (the
-//! neuron changes sign: the cell splits in two) or certifies that none exists beyond
-//! [`SIGN_TOL`] (the neuron is stable on the cell and on every cell cut from it). A cell
-//! whose every neuron is decided moves to the next layer; a cell past the last layer is a
-//! region, reported with its Chebyshev center, certified inradius and pattern key (read off
-//! the forward pass at the center, so keys equal those of [`super::search`]).
+//! over a box that holds the cell (the domain's box, tightened by bound propagation through
+//! each split's row, and by the cell's own outer box where many units are left), then a known
+//! point of the cell past its hyperplane, then one LP from a point strictly inside the cell
+//! that stops as soon as it finds a point past the hyperplane (the neuron changes sign: the
+//! cell splits in two) or certifies that none exists beyond [`SIGN_TOL`] (the neuron is
+//! stable on the cell and on every cell cut from it; the multipliers of its last vertex
+//! settle other units too). A cell whose every neuron is decided moves to the next layer; a
+//! cell past the last layer is a region. A count keeps nothing more; a record gets the
+//! region's Chebyshev center and certified inradius, and its pattern key read off the
+//! forward pass at that center, so keys equal those of [`super::search`].
 //!
 //! A cell keeps only the domain's rows and the rows of the neurons it was split on: a
 //! stable neuron's row is implied on the cell, so every LP carries the hyperplanes that
-//! cross the domain, not the network. The two halves of a split are explored as rayon
-//! tasks (work stealing over subtrees).
+//! cross the domain, not the network. A split's halves get strictly interior points without
+//! an LP: the parent's point on its side, and a point between it and the LP's point past the
+//! hyperplane on the other. The two halves are explored as rayon tasks (work stealing over
+//! subtrees).
 //!
 //! What it does not do: adjacency and facet counts (the search route follows facets and
 //! gives both); max-pool layers (a window's argmax would split a cell in more than two).
@@ -78,8 +83,8 @@ pub struct SplitStats {
 #[derive(Clone)]
 struct Cell {
     rows: UnitRows,
-    center: Array1<f64>,
-    radius: f64,
+    /// A point strictly inside the cell (where its LPs start).
+    point: Array1<f64>,
     /// A box that holds the cell (the domain's, or a certified outer box of the cell or
     /// of a cell it was cut from).
     lo: Array1<f64>,
@@ -87,17 +92,15 @@ struct Cell {
 }
 
 impl Cell {
-    /// The cell cut by `a . x + b >= 0` (unit `a`), its ball from `start` (strictly inside
-    /// the cut cell) or from scratch; `None` when the cut cell is empty or flat. Without
-    /// `centered`, a `start` is kept as the cut cell's point with no ball (radius 0): a count
-    /// needs a point strictly inside each cell to start its LPs from, not its largest ball.
+    /// The cell cut by `a . x + b >= 0` (unit `a`), with `start` (strictly inside the cut
+    /// cell) as its point or, without one, its Chebyshev center; `None` when the cut cell is
+    /// empty or flat.
     fn cut(
         &self,
         a: &Array1<f64>,
         b: f64,
         start: Option<&Array1<f64>>,
         dom: &Domain,
-        centered: bool,
     ) -> Result<Option<Cell>> {
         let mut rows = self.rows.clone();
         rows.a
@@ -110,33 +113,19 @@ impl Cell {
         nn.push(1.0);
         rows.norm = Array1::from_vec(nn);
         let (lo, hi) = tightened(&self.lo, &self.hi, a, b);
-        if let (false, Some(x)) = (centered, start) {
-            return Ok(Some(Cell {
-                rows,
-                center: x.clone(),
-                radius: 0.0,
-                lo,
-                hi,
-            }));
-        }
-        // the parent's ball inside the half-space is the child's largest ball too
-        if a.dot(&self.center) + b >= self.radius {
-            return Ok(Some(Cell {
-                rows,
-                center: self.center.clone(),
-                radius: self.radius,
-                lo,
-                hi,
-            }));
-        }
-        let ball = chebyshev(&rows, dom.lo.view(), dom.hi.view(), start.map(|s| s.view()))?;
-        if ball.radius.is_nan() || ball.radius <= 0.0 {
-            return Ok(None);
-        }
+        let point = match start {
+            Some(x) => x.clone(),
+            None => {
+                let ball = chebyshev(&rows, dom.lo.view(), dom.hi.view(), None)?;
+                if ball.radius.is_nan() || ball.radius <= 0.0 {
+                    return Ok(None);
+                }
+                ball.center
+            }
+        };
         Ok(Some(Cell {
             rows,
-            center: ball.center,
-            radius: ball.radius,
+            point,
             lo,
             hi,
         }))
@@ -264,7 +253,7 @@ impl Ctx<'_> {
             // own outer box (2 d small LPs) settles most of them
             let all: Vec<usize> = (0..cell.rows.a.nrows()).collect();
             let (lo, hi) = (self.dom.lo.view(), self.dom.hi.view());
-            let (olo, ohi) = outer_box(&cell.rows, &all, lo, hi, cell.center.view())?;
+            let (olo, ohi) = outer_box(&cell.rows, &all, lo, hi, cell.point.view())?;
             lps += 2 * d;
             cell.lo = olo.iter().zip(&cell.lo).map(|(a, b)| a.max(*b)).collect();
             cell.hi = ohi.iter().zip(&cell.hi).map(|(a, b)| a.min(*b)).collect();
@@ -307,7 +296,7 @@ impl Ctx<'_> {
             };
             lps += 1;
             let (r, bounds) = lp.minimize_sharing(
-                cell.center.view(),
+                cell.point.view(),
                 exits,
                 &IpmSettings::lp(),
                 &others,
@@ -363,7 +352,7 @@ impl Ctx<'_> {
                 by_box += 1;
                 continue;
             }
-            let s = if row.dot(&cell.center) + c > 0.0 {
+            let s = if row.dot(&cell.point) + c > 0.0 {
                 1.0
             } else {
                 -1.0
@@ -387,7 +376,7 @@ impl Ctx<'_> {
         let row = map.row(i, self.d());
         let norm = row.dot(&row).sqrt();
         let (a, b) = (row / norm, map.c[i] / norm);
-        let gx = a.dot(&cell.center) + b;
+        let gx = a.dot(&cell.point) + b;
         let s = if gx > 0.0 { 1.0 } else { -1.0 };
         let (a_same, b_same) = (a.mapv(|v| s * v), s * b);
         let (mut near_w, mut far_w) = (Vec::new(), Vec::new());
@@ -399,9 +388,8 @@ impl Ctx<'_> {
                 far_w.push(w);
             }
         }
-        let near_start = (s * gx > 0.0).then_some(&cell.center);
-        let centered = self.st.records;
-        let same = cell.cut(&a_same, b_same, near_start, self.dom, centered)?;
+        let near_start = (s * gx > 0.0).then_some(&cell.point);
+        let same = cell.cut(&a_same, b_same, near_start, self.dom)?;
         // between the center (inside, on this side) and the farthest witness past the
         // hyperplane: strictly inside the cell and strictly past the hyperplane
         let far_point = far_w.iter().min_by(|p, q| {
@@ -412,9 +400,9 @@ impl Ctx<'_> {
             let (sx, sy) = (s * gx, a_same.dot(y) + b_same);
             let t0 = if sx > 0.0 { sx / (sx - sy) } else { 0.0 };
             let t = 0.5 * (1.0 + t0);
-            &cell.center + &(t * (y - &cell.center))
+            &cell.point + &(t * (y - &cell.point))
         });
-        let far = cell.cut(&(-&a_same), -b_same, far_start.as_ref(), self.dom, centered)?;
+        let far = cell.cut(&(-&a_same), -b_same, far_start.as_ref(), self.dom)?;
         if far_start.is_some() && (same.is_none() || far.is_none()) {
             self.unsettled.fetch_add(1, Ordering::Relaxed);
         }
@@ -431,13 +419,19 @@ impl Ctx<'_> {
             return Ok(());
         }
         if self.st.records {
-            let bits = pattern_at(self.net, cell.center.view())?;
+            let (lo, hi) = (self.dom.lo.view(), self.dom.hi.view());
+            let ball = chebyshev(&cell.rows, lo, hi, Some(cell.point.view()))?;
+            if ball.radius.is_nan() || ball.radius <= 0.0 {
+                self.unsettled.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            let bits = pattern_at(self.net, ball.center.view())?;
             let key = key_u128(key_of(ArrayView1::from(&bits)));
             let rec = RegionRecord {
                 key,
                 bits,
-                point: cell.center,
-                inradius: cell.radius,
+                point: ball.center,
+                inradius: ball.radius,
                 n_facets: -1,
             };
             self.records.lock().expect("records").push(rec);
@@ -491,7 +485,7 @@ impl Ctx<'_> {
                 return ra.and(rb);
             }
             // every unit of this layer is stable on the cell: its signs at the center
-            let h = map.at(st.cell.center.view());
+            let h = map.at(st.cell.point.view());
             let mut j = map.dense(d);
             let mut c = map.c.clone();
             let mut support = Vec::with_capacity(h.len());
@@ -581,8 +575,7 @@ pub fn split(
     let rows = normalize(domain.a.view(), domain.b.view());
     let root = Cell {
         rows,
-        center: domain.center.clone(),
-        radius: domain.inradius,
+        point: domain.center.clone(),
         lo: domain.lo.clone(),
         hi: domain.hi.clone(),
     };

@@ -185,3 +185,38 @@ def test_local_complexity_on_a_cluster_equals_serial() -> None:
     # each count equals the size of the complex of its ball
     for x, n in zip(X, serial.counts):
         assert net.regions(lr.Ball(x, 0.2), method="search").n_regions == n
+
+
+def test_regions_meeting_an_output_constraint_equal_a_per_region_check() -> None:
+    # y_0 - y_1 >= q or y_2 <= q' (q, q' quantiles of the sampled outputs): checked region
+    # by region on the complex with the polytope engine (the region's rows, the box and the
+    # constraint's rows: a positive radius)
+    net = mlp_net([3, 8, 8, 3], 23)
+    Y = net.logits(np.random.default_rng(0).uniform(-1, 1, (5000, 3)))
+    q0, q2 = np.quantile(Y[:, 0] - Y[:, 1], 0.8), np.quantile(Y[:, 2], 0.1)
+    systems = [
+        (np.array([[-1.0, 1.0, 0.0]]), np.array([-q0])),
+        (np.array([[0.0, 0.0, 1.0]]), np.array([q2])),
+    ]
+    c = net.count_regions(outputs=systems)
+    cx = net.regions()
+    expected = 0
+    for i in range(cx.n_regions):
+        r = cx.region(i)
+        W, w0 = r.logit_map
+        for C, e in systems:
+            poly = lr.Polytope(
+                np.vstack([r.A, -C @ W]), np.concatenate([r.b, e - C @ w0]), r.lo, r.hi
+            )
+            try:
+                radius = poly.insphere().radius
+            except lr.EmptyPolytopeError:
+                continue
+            if radius > 1e-9:
+                expected += 1
+                break
+    assert 0 < c.meeting < c.n_regions
+    assert c.meeting == expected
+    assert net.count_regions().meeting == -1
+    with pytest.raises(lr.ShapeError):
+        net.count_regions(outputs=[(np.ones((1, 2)), np.zeros(1))])

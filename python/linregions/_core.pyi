@@ -346,6 +346,7 @@ class RegionCount:
     lps: Final[int]
     by_box: Final[int]
     unstable: Final[int]
+    meeting: Final[int]
 
 def count_split(
     net: Network,
@@ -353,4 +354,5 @@ def count_split(
     max_regions: int,
     workers: int | None = None,
     progress: Callable[[int, int, float], object] | None = None,
+    outputs: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] | None = None,
 ) -> RegionCount: ...

@@ -25,6 +25,7 @@ fn splitted(net: &Network, dom: &Domain) -> Complex {
     let st = SplitSettings {
         max_regions: 1_000_000,
         records: true,
+        outputs: &[],
     };
     split(net, dom, st, &Control::default()).unwrap().0
 }
@@ -142,6 +143,7 @@ fn cap_and_count_only() {
         SplitSettings {
             max_regions: 1_000_000,
             records: false,
+            outputs: &[],
         },
         &Control::default(),
     )
@@ -155,6 +157,7 @@ fn cap_and_count_only() {
             SplitSettings {
                 max_regions: cap,
                 records: true,
+                outputs: &[],
             },
             &Control::default(),
         )
@@ -166,6 +169,7 @@ fn cap_and_count_only() {
     let bad = SplitSettings {
         max_regions: 0,
         records: true,
+        outputs: &[],
     };
     assert!(split(&net, &dom, bad, &Control::default()).is_err());
     assert!(split(
@@ -173,7 +177,8 @@ fn cap_and_count_only() {
         &cube(2),
         SplitSettings {
             max_regions: 5,
-            records: true
+            records: true,
+            outputs: &[],
         },
         &Control::default()
     )
@@ -191,6 +196,7 @@ fn max_pool_is_refused_with_a_reason() {
         SplitSettings {
             max_regions: 10,
             records: true,
+            outputs: &[],
         },
         &Control::default(),
     )
@@ -211,6 +217,7 @@ fn a_stop_request_returns_what_was_found() {
     let st = SplitSettings {
         max_regions: 1_000_000,
         records: true,
+        outputs: &[],
     };
     let (part, _) = split(&net, &dom, st, &control).unwrap();
     assert!(part.interrupted && !part.complete && full.complete && !full.interrupted);

@@ -466,7 +466,8 @@ class RegionCount:
     the count (then a lower bound); ``unsettled``: splits the solvers could not certify (0 in
     a certified count); ``unstable``: neurons whose sign changes inside the domain (the
     others never enter an LP); ``splits``, ``lps``: cells split and LPs solved;
-    ``seconds``: wall time."""
+    ``seconds``: wall time; ``meeting``: regions on a full-dimensional part of which one of
+    the ``outputs`` systems holds (-1 when none was given)."""
 
     n_regions: int
     complete: bool
@@ -475,6 +476,7 @@ class RegionCount:
     splits: int
     lps: int
     seconds: float
+    meeting: int = -1
 
 
 def count_regions(
@@ -484,12 +486,19 @@ def count_regions(
     max_regions: int = 10**9,
     workers: int | None = None,
     progress: bool | Callable[[int, int, float], Any] | None = None,
+    outputs: Any = None,
 ) -> RegionCount:
     """Number of full-dimensional linear regions of ``net`` inside ``domain`` by the
     splitting route, keeping no region: memory stays that of the search tree's open branches
     whatever the count. Same domains, ``workers`` and ``progress`` as
     :func:`enumerate_regions` (the count equals its ``n_regions``); networks with max-pool
     layers are counted by the search route (which keeps the regions).
+
+    ``outputs`` (optional): output constraints as VNN-LIB writes them, a list of systems
+    ``(C, e)`` with ``C`` (k, n_outputs) and ``e`` (k,), read as "some system has
+    ``C y <= e``" (e.g. ``spec.outputs`` of :func:`~linregions.read_vnnlib`). The count then
+    also gives ``meeting``: the regions on a full-dimensional part of which that holds (one
+    small LP per region where a box test and the region's point do not settle it).
 
     Examples
     --------
@@ -503,10 +512,23 @@ def count_regions(
         raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
     if workers is not None and int(workers) < 1:
         raise InvalidValueError(f"workers must be >= 1, got {workers}")
+    systems = None
+    if outputs is not None:
+        systems = [
+            (np.ascontiguousarray(C, dtype=np.float64), np.ascontiguousarray(e, dtype=np.float64))
+            for C, e in outputs
+        ]
+        if net.has_max_pool:
+            raise InvalidValueError("outputs= needs the splitting route (no max-pool layers)")
     fixed = fixed_coordinates(net, domain)
     if fixed is not None:
         return count_regions(
-            fixed.net, fixed.domain, max_regions=max_regions, workers=workers, progress=progress
+            fixed.net,
+            fixed.domain,
+            max_regions=max_regions,
+            workers=workers,
+            progress=progress,
+            outputs=systems,
         )
     dom = clip_domain(net, domain)
     bar = SearchProgress("regions") if progress is True else None
@@ -526,7 +548,7 @@ def count_regions(
         )
         interrupted = bool(res.interrupted)
     else:
-        c = net.count_split(*args)
+        c = net.count_split(*args, outputs=systems)
         count = RegionCount(
             n_regions=int(c.regions),
             complete=bool(c.complete),
@@ -535,6 +557,7 @@ def count_regions(
             splits=int(c.splits),
             lps=int(c.lps),
             seconds=time.perf_counter() - start,
+            meeting=-1 if systems is None else int(c.meeting),
         )
         interrupted = bool(c.interrupted)
     if bar is not None:

@@ -351,15 +351,18 @@ class Network:
         max_regions: int,
         workers: Optional[int] = None,
         callback: Optional[Callable[..., Any]] = None,
+        outputs: Optional[list[tuple[np.ndarray, np.ndarray]]] = None,
     ) -> _core.RegionCount:
         """The splitting route's count over ``{A x + b >= 0, lo <= x <= hi}`` (no region
-        kept): the core's ``RegionCount``."""
+        kept): the core's ``RegionCount``; ``outputs``: systems ``C y <= e`` whose regions
+        are counted too (``meeting``)."""
         return _core.count_split(
             self._core,
             _core.Polytope(A, b, lo, hi),
             int(max_regions),
             None if workers is None else int(workers),
             callback,
+            outputs,
         )
 
     @property
@@ -374,11 +377,17 @@ class Network:
         max_regions: int = 10**9,
         workers: int | None = None,
         progress: Any = None,
+        outputs: Any = None,
     ) -> RegionCount:
         """Number of full-dimensional linear regions inside ``domain`` (default: the input
         box), counted without keeping them; see :func:`linregions.model.complex.count_regions`."""
         return count_regions(
-            self, domain, max_regions=max_regions, workers=workers, progress=progress
+            self,
+            domain,
+            max_regions=max_regions,
+            workers=workers,
+            progress=progress,
+            outputs=outputs,
         )
 
     def describe_regions(self, domain: Any, points: np.ndarray) -> Any:

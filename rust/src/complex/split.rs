@@ -28,7 +28,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ndarray::{Array1, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1};
 
 use crate::assemble::Local;
 use crate::error::{CoreError, Result};
@@ -59,10 +59,14 @@ const MAX_WITNESSES: usize = 64;
 
 /// Limits and outputs of [`split`].
 #[derive(Debug, Clone, Copy)]
-pub struct SplitSettings {
+pub struct SplitSettings<'a> {
     pub max_regions: usize,
     /// Keep each region's record (key, pattern, center, inradius); false counts only.
     pub records: bool,
+    /// Output constraints `C y <= e` on the network's outputs `y` (a disjunction of
+    /// conjunctions, as VNN-LIB writes them): the regions where one of them holds on a
+    /// full-dimensional part are counted ([`SplitStats::meeting`]).
+    pub outputs: &'a [(Array2<f64>, Array1<f64>)],
 }
 
 /// Counts of a split run (what a count-only run returns).
@@ -77,6 +81,9 @@ pub struct SplitStats {
     pub by_box: usize,
     /// Distinct neurons split on somewhere in the tree (the unstable ones).
     pub unstable: usize,
+    /// Regions on a full-dimensional part of which some output constraint holds (0 when
+    /// none is given).
+    pub meeting: usize,
 }
 
 /// A piece of the domain: the domain's rows, then one unit row per split, and its ball.
@@ -182,13 +189,14 @@ struct State {
 struct Ctx<'a> {
     net: &'a Network,
     dom: &'a Domain,
-    st: SplitSettings,
+    st: SplitSettings<'a>,
     last_use: Vec<usize>,
     control: &'a Control,
     splits: AtomicUsize,
     lps: AtomicUsize,
     by_box: AtomicUsize,
     unsettled: AtomicUsize,
+    meeting: AtomicUsize,
     capped: AtomicBool,
     /// Bits of the neurons split on somewhere, one flag per (node, unit).
     unstable: Vec<Vec<AtomicBool>>,
@@ -409,14 +417,17 @@ impl Ctx<'_> {
         Ok([same.map(|c| (c, near_w)), far.map(|c| (c, far_w))])
     }
 
-    /// A region: the cell past the last layer.
-    fn leaf(&self, cell: Cell) -> Result<()> {
+    /// A region: the cell past the last layer, whose outputs are `out`.
+    fn leaf(&self, cell: Cell, out: &Local) -> Result<()> {
         let n = self.control.found.fetch_add(1, Ordering::Relaxed) + 1;
         if n > self.st.max_regions {
             // one region past the cap: the count is not complete
             self.control.found.fetch_sub(1, Ordering::Relaxed);
             self.capped.store(true, Ordering::Relaxed);
             return Ok(());
+        }
+        if !self.st.outputs.is_empty() && self.meets_outputs(&cell, out)? {
+            self.meeting.fetch_add(1, Ordering::Relaxed);
         }
         if self.st.records {
             let (lo, hi) = (self.dom.lo.view(), self.dom.hi.view());
@@ -439,6 +450,48 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// Whether some output constraint `C y <= e` holds on a full-dimensional part of the
+    /// region `cell`, whose outputs are `out` (`y = J x + c`): a conjunction holding strictly
+    /// at the cell's point says yes, one a row of which is positive over the cell's box says
+    /// no, and any other is settled by the largest ball of the cell cut by its rows (a
+    /// positive radius: yes).
+    fn meets_outputs(&self, cell: &Cell, out: &Local) -> Result<bool> {
+        let d = self.d();
+        let y = out.at(cell.point.view());
+        let jm = out.dense(d);
+        for (cm, e) in self.st.outputs {
+            if cm.dot(&y).iter().zip(e).all(|(v, ei)| v < ei) {
+                return Ok(true);
+            }
+            // rows `e - C (J x + c) >= 0` in x
+            let a = -cm.dot(&jm);
+            let b = e - &cm.dot(&out.c);
+            let hopeless = (0..a.nrows()).any(|i| {
+                let top: f64 = (0..d)
+                    .map(|k| (a[[i, k]] * cell.lo[k]).max(a[[i, k]] * cell.hi[k]))
+                    .sum();
+                top + b[i] < 0.0
+            });
+            if hopeless {
+                continue;
+            }
+            let extra = normalize(a.view(), b.view());
+            let mut rows = cell.rows.clone();
+            for i in 0..extra.a.nrows() {
+                rows.a
+                    .push_row(extra.a.row(i))
+                    .map_err(|e| CoreError::Value(format!("split: cannot add a row: {e}")))?;
+            }
+            rows.b = ndarray::concatenate![ndarray::Axis(0), rows.b, extra.b];
+            rows.norm = ndarray::concatenate![ndarray::Axis(0), rows.norm, extra.norm];
+            let ball = chebyshev(&rows, self.dom.lo.view(), self.dom.hi.view(), None)?;
+            if ball.radius > 0.0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Whether the run must stop (the cap was passed, or the caller asked).
     fn halted(&self) -> bool {
         self.capped.load(Ordering::Relaxed) || self.control.stop.load(Ordering::Relaxed)
@@ -452,7 +505,8 @@ impl Ctx<'_> {
                 return Ok(());
             }
             if st.node == self.net.nodes.len() {
-                return self.leaf(st.cell);
+                let out = live(&st.locals, self.net.nodes.len() - 1);
+                return self.leaf(st.cell, out);
             }
             let Op::Relu { input, slope } = &self.net.nodes[st.node].op else {
                 unreachable!("max-pool networks are refused before the search");
@@ -542,7 +596,7 @@ pub struct Control {
 pub fn split(
     net: &Network,
     domain: &Domain,
-    st: SplitSettings,
+    st: SplitSettings<'_>,
     control: &Control,
 ) -> Result<(Complex, SplitStats)> {
     super::search::check_request(net, domain, st.max_regions)?;
@@ -561,6 +615,7 @@ pub fn split(
         lps: AtomicUsize::new(0),
         by_box: AtomicUsize::new(0),
         unsettled: AtomicUsize::new(0),
+        meeting: AtomicUsize::new(0),
         capped: AtomicBool::new(false),
         unstable: net
             .nodes
@@ -611,6 +666,7 @@ pub fn split(
             .flatten()
             .filter(|f| f.load(Ordering::Relaxed))
             .count(),
+        meeting: ctx.meeting.load(Ordering::Relaxed),
     };
     let cx = Complex {
         regions,

@@ -2,7 +2,7 @@
 //! used to merge tiles enumerated apart (Dask).
 
 use ndarray::{Array1, Array2};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::PyClassInitializer;
 use rayon::prelude::*;
@@ -150,7 +150,7 @@ const SPLIT_POLL: f64 = 0.1;
 fn split_reporting(
     net: &Network,
     domain: &Domain,
-    st: SplitSettings,
+    st: SplitSettings<'_>,
     workers: Option<usize>,
     report: &(dyn Fn(Progress) -> bool + Sync),
 ) -> Result<(Complex, SplitStats)> {
@@ -249,6 +249,7 @@ pub(crate) fn complex_split(
     let st = SplitSettings {
         max_regions,
         records: true,
+        outputs: &[],
     };
     let (cx, _) = py.allow_threads(|| split_reporting(inner, &domain, st, workers, &report))?;
     complex_result(py, inner, &cx)
@@ -273,12 +274,16 @@ pub(crate) struct PyRegionCount {
     by_box: usize,
     /// Distinct neurons that change sign somewhere in the domain.
     unstable: usize,
+    /// Regions where one of the output constraints holds on a full-dimensional part.
+    meeting: usize,
 }
 
 /// Counts the regions of `net` in `{A x + b >= 0, lo <= x <= hi}` by the splitting route,
-/// keeping no region (memory stays that of the search tree's open branches).
+/// keeping no region (memory stays that of the search tree's open branches); `outputs`:
+/// output constraints `C y <= e` (a disjunction), the regions where one can hold counted too.
 #[pyfunction]
-#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None))]
+#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None, outputs=None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn count_split(
     py: Python<'_>,
     net: &PyNetwork,
@@ -286,13 +291,30 @@ pub(crate) fn count_split(
     max_regions: usize,
     workers: Option<usize>,
     progress: Option<PyObject>,
+    outputs: Option<Vec<(PyReadonlyArray2<'_, f64>, PyReadonlyArray1<'_, f64>)>>,
 ) -> PyResult<PyRegionCount> {
     let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
     let inner = &net.inner;
+    let m = inner.n_outputs();
+    let mut systems = Vec::new();
+    for (k, (cm, e)) in outputs.iter().flatten().enumerate() {
+        let (cm, e) = (cm.as_array(), e.as_array());
+        if cm.ncols() != m || e.len() != cm.nrows() {
+            return Err(CoreError::Shape(format!(
+                "output system {k}: C is {:?} and e has {} entries; the network has {m} outputs",
+                cm.dim(),
+                e.len()
+            ))
+            .into());
+        }
+        crate::linalg::check_finite(cm.iter().chain(e.iter()), "output system")?;
+        systems.push((cm.to_owned(), e.to_owned()));
+    }
     let report = reporter(progress.as_ref());
     let st = SplitSettings {
         max_regions,
         records: false,
+        outputs: &systems,
     };
     let (cx, stats): (Complex, SplitStats) =
         py.allow_threads(|| split_reporting(inner, &domain, st, workers, &report))?;
@@ -305,6 +327,7 @@ pub(crate) fn count_split(
         lps: stats.lps,
         by_box: stats.by_box,
         unstable: stats.unstable,
+        meeting: stats.meeting,
     })
 }
 

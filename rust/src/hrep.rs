@@ -81,6 +81,19 @@ pub fn box_min(a: ArrayView1<f64>, lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> 
     m
 }
 
+/// `max over the box of a . x` (may be `+inf` for an unbounded box).
+pub fn box_max(a: ArrayView1<f64>, lo: ArrayView1<f64>, hi: ArrayView1<f64>) -> f64 {
+    let mut m = 0.0;
+    for ((&v, &l), &h) in a.iter().zip(lo).zip(hi) {
+        if v > 0.0 {
+            m += v * h;
+        } else if v < 0.0 {
+            m += v * l;
+        }
+    }
+    m
+}
+
 /// Unit rows whose slack is at least this everywhere in the box are left out of the
 /// insphere and class-maxima solves (see [`solver_rows`]).
 pub const BOX_IMPLIED_MARGIN: f64 = 1e-9;

@@ -408,10 +408,7 @@ def enumerate_regions(
     >>> net.regions().n_regions
     4
     """
-    if int(max_regions) < 1:
-        raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
-    if workers is not None and int(workers) < 1:
-        raise InvalidValueError(f"workers must be >= 1, got {workers}")
+    check_limits(max_regions, workers)
     if method not in ("auto", "split", "search"):
         raise InvalidValueError(f"method must be 'auto', 'split' or 'search', got {method!r}")
     if method == "split" and net.has_max_pool:
@@ -431,8 +428,7 @@ def enumerate_regions(
         object.__setattr__(cx, "fixed_inputs", fixed)
         return cx
     dom = clip_domain(net, domain)
-    bar = SearchProgress("regions") if progress is True else None
-    callback = bar if bar is not None else (progress if callable(progress) else None)
+    bar, callback = progress_callback(progress)
     planar = dom.dim == 2 and dom.n_rows == 0
     split = method == "split" or (method == "auto" and not planar and not net.has_max_pool)
     args = (dom.A, dom.b, dom.lo, dom.hi, int(max_regions), workers, callback)
@@ -508,10 +504,7 @@ def count_regions(
     >>> net.count_regions().n_regions
     4
     """
-    if int(max_regions) < 1:
-        raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
-    if workers is not None and int(workers) < 1:
-        raise InvalidValueError(f"workers must be >= 1, got {workers}")
+    check_limits(max_regions, workers)
     systems = None
     if outputs is not None:
         systems = [
@@ -531,8 +524,7 @@ def count_regions(
             outputs=systems,
         )
     dom = clip_domain(net, domain)
-    bar = SearchProgress("regions") if progress is True else None
-    callback = bar if bar is not None else (progress if callable(progress) else None)
+    bar, callback = progress_callback(progress)
     start = time.perf_counter()
     args = (dom.A, dom.b, dom.lo, dom.hi, int(max_regions), workers, callback)
     if net.has_max_pool:
@@ -564,6 +556,22 @@ def count_regions(
         bar.close()
     warn_incomplete(count.n_regions, count.complete, interrupted, count.unsettled)
     return count
+
+
+def check_limits(max_regions: int, workers: int | None) -> None:
+    """Refuses ``max_regions < 1`` and ``workers < 1`` (``InvalidValueError``)."""
+    if int(max_regions) < 1:
+        raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
+    if workers is not None and int(workers) < 1:
+        raise InvalidValueError(f"workers must be >= 1, got {workers}")
+
+
+def progress_callback(
+    progress: bool | Callable[[int, int, float], Any] | None,
+) -> tuple[SearchProgress | None, Callable[[int, int, float], Any] | None]:
+    """The bar to close afterwards (``progress=True``) and the callback the core calls."""
+    bar = SearchProgress("regions") if progress is True else None
+    return bar, (bar if bar is not None else (progress if callable(progress) else None))
 
 
 def warn_incomplete(n: int, complete: bool, interrupted: bool, unsettled: int) -> None:

@@ -313,13 +313,23 @@ class Network:
         ``planar``: two inputs over a box are read off the exact 2-D slice.
         """
         return _core.complex_search(
-            self._core,
-            _core.Polytope(A, b, lo, hi),
-            int(max_regions),
-            None if workers is None else int(workers),
+            *self._search_args(A, b, lo, hi, max_regions, workers),
             callback,
             planar,
         )
+
+    def _search_args(
+        self,
+        A: np.ndarray,
+        b: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        max_regions: int,
+        workers: Optional[int],
+    ) -> tuple[_core.Network, _core.Polytope, int, Optional[int]]:
+        """The core network, the domain and the limits, as every core search takes them."""
+        threads = None if workers is None else int(workers)
+        return self._core, _core.Polytope(A, b, lo, hi), int(max_regions), threads
 
     def split_regions(
         self,
@@ -335,10 +345,7 @@ class Network:
         ``ComplexResult`` with its records sorted by key, no edges and ``n_facets`` -1 (not
         computed). Refused (``InvalidValueError``) for networks with max-pool layers."""
         return _core.complex_split(
-            self._core,
-            _core.Polytope(A, b, lo, hi),
-            int(max_regions),
-            None if workers is None else int(workers),
+            *self._search_args(A, b, lo, hi, max_regions, workers),
             callback,
         )
 
@@ -357,10 +364,7 @@ class Network:
         kept): the core's ``RegionCount``; ``outputs``: systems ``C y <= e`` whose regions
         are counted too (``meeting``)."""
         return _core.count_split(
-            self._core,
-            _core.Polytope(A, b, lo, hi),
-            int(max_regions),
-            None if workers is None else int(workers),
+            *self._search_args(A, b, lo, hi, max_regions, workers),
             callback,
             outputs,
         )

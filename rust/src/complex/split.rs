@@ -33,7 +33,7 @@ use ndarray::{Array1, Array2, ArrayView1};
 use crate::assemble::Local;
 use crate::error::{CoreError, Result};
 use crate::forward::pattern_at;
-use crate::hrep::{normalize, UnitRows};
+use crate::hrep::{box_max, box_min, normalize, UnitRows};
 use crate::ipm::lp::{Exits, Lp};
 use crate::ipm::{Settings as IpmSettings, Status};
 use crate::ir::{Network, Op};
@@ -350,12 +350,11 @@ impl Ctx<'_> {
             }
             let c = map.c[i];
             // range over a box that holds the cell
-            let (mut mn, mut mx) = (c, c);
-            for k in 0..d {
-                let (p, q) = (row[k] * cell.lo[k], row[k] * cell.hi[k]);
-                mn += p.min(q);
-                mx += p.max(q);
-            }
+            let (lo, hi) = (cell.lo.view(), cell.hi.view());
+            let (mn, mx) = (
+                c + box_min(row.view(), lo, hi),
+                c + box_max(row.view(), lo, hi),
+            );
             if mn >= -SIGN_TOL * norm || mx <= SIGN_TOL * norm {
                 by_box += 1;
                 continue;
@@ -466,12 +465,8 @@ impl Ctx<'_> {
             // rows `e - C (J x + c) >= 0` in x
             let a = -cm.dot(&jm);
             let b = e - &cm.dot(&out.c);
-            let hopeless = (0..a.nrows()).any(|i| {
-                let top: f64 = (0..d)
-                    .map(|k| (a[[i, k]] * cell.lo[k]).max(a[[i, k]] * cell.hi[k]))
-                    .sum();
-                top + b[i] < 0.0
-            });
+            let (lo, hi) = (cell.lo.view(), cell.hi.view());
+            let hopeless = (0..a.nrows()).any(|i| box_max(a.row(i), lo, hi) + b[i] < 0.0);
             if hopeless {
                 continue;
             }

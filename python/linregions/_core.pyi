@@ -332,6 +332,7 @@ def complex_split(
     max_regions: int,
     workers: int | None = None,
     progress: Callable[[int, int, float], object] | None = None,
+    maps: str = "auto",
 ) -> ComplexResult: ...
 
 @final
@@ -355,4 +356,5 @@ def count_split(
     workers: int | None = None,
     progress: Callable[[int, int, float], object] | None = None,
     outputs: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] | None = None,
+    maps: str = "auto",
 ) -> RegionCount: ...

@@ -42,6 +42,18 @@ impl Weight {
         }
     }
 
+    /// The weight with every entry replaced by its absolute value (`|W|`: interval and
+    /// bound propagation).
+    pub fn abs(&self) -> Weight {
+        match self {
+            Weight::Dense(w) => Weight::Dense(w.mapv(f64::abs)),
+            Weight::Sparse(c) => Weight::Sparse(Csr {
+                data: c.data.iter().map(|v| v.abs()).collect(),
+                ..c.clone()
+            }),
+        }
+    }
+
     /// The weight as a dense `n_out x n_in` matrix.
     pub fn to_dense(&self) -> Array2<f64> {
         match self {
@@ -61,7 +73,7 @@ impl Weight {
     /// `W^T g` for a vector `g` `(n_out,)` (the reverse-mode step).
     pub fn apply_t(&self, g: ArrayView1<f64>) -> Array1<f64> {
         match self {
-            Weight::Dense(w) => w.t().dot(&g),
+            Weight::Dense(w) => crate::linalg::dense::matvec_t(w.view(), g),
             Weight::Sparse(c) => c.matvec_t(g),
         }
     }
@@ -241,6 +253,7 @@ mod tests {
         for wt in [&dense, &sparse] {
             assert_eq!(wt.shape(), (7, 5));
             assert!(close(&wt.to_dense(), &w));
+            assert!(close(&wt.abs().to_dense(), &w.mapv(f64::abs)));
             let av = wt.apply(v.view()).insert_axis(Axis(1));
             assert!(close(&av, &w.dot(&v).insert_axis(Axis(1))));
             let at = wt.apply_t(g.view()).insert_axis(Axis(1));

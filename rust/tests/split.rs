@@ -6,7 +6,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 
 use common::{dense_net, Rng};
-use linregions_core::complex::split::{split, Control, SplitSettings};
+use linregions_core::complex::split::{split, Control, Maps, SplitSettings};
 use linregions_core::complex::{search, Complex, Domain, Settings};
 use linregions_core::forward::forward;
 use linregions_core::ir::{Network, Weight};
@@ -22,18 +22,31 @@ fn searched(net: &Network, dom: &Domain) -> Complex {
 }
 
 fn splitted(net: &Network, dom: &Domain) -> Complex {
+    split_with(net, dom, Maps::Auto)
+}
+
+fn split_with(net: &Network, dom: &Domain, maps: Maps) -> Complex {
     let st = SplitSettings {
         max_regions: 1_000_000,
         records: true,
         outputs: &[],
+        maps,
     };
     split(net, dom, st, &Control::default()).unwrap().0
 }
 
-/// Same keys, each region's center inside the domain and in its own region, inradii equal.
+/// Same keys, each region's center inside the domain and in its own region, inradii equal;
+/// both carriers (dense maps and masks) give the same records.
 fn check_same(net: &Network, dom: &Domain) -> usize {
     let a = searched(net, dom);
-    let b = splitted(net, dom);
+    let b = split_with(net, dom, Maps::Dense);
+    let m = split_with(net, dom, Maps::Masked);
+    assert!(m.complete);
+    assert_eq!(m.regions.len(), b.regions.len());
+    for (rm, rb) in m.regions.iter().zip(&b.regions) {
+        assert_eq!(rm.key, rb.key, "masked and dense carriers differ");
+        assert!((rm.inradius - rb.inradius).abs() <= 1e-7 * (1.0 + rb.inradius));
+    }
     assert!(a.complete && b.complete);
     assert_eq!(a.unsettled, 0);
     assert_eq!(b.unsettled, 0);
@@ -144,6 +157,7 @@ fn cap_and_count_only() {
             max_regions: 1_000_000,
             records: false,
             outputs: &[],
+            maps: Maps::Auto,
         },
         &Control::default(),
     )
@@ -158,6 +172,7 @@ fn cap_and_count_only() {
                 max_regions: cap,
                 records: true,
                 outputs: &[],
+                maps: Maps::Auto,
             },
             &Control::default(),
         )
@@ -170,6 +185,7 @@ fn cap_and_count_only() {
         max_regions: 0,
         records: true,
         outputs: &[],
+        maps: Maps::Auto,
     };
     assert!(split(&net, &dom, bad, &Control::default()).is_err());
     assert!(split(
@@ -179,6 +195,7 @@ fn cap_and_count_only() {
             max_regions: 5,
             records: true,
             outputs: &[],
+            maps: Maps::Auto,
         },
         &Control::default()
     )
@@ -197,6 +214,7 @@ fn max_pool_is_refused_with_a_reason() {
             max_regions: 10,
             records: true,
             outputs: &[],
+            maps: Maps::Auto,
         },
         &Control::default(),
     )
@@ -218,8 +236,59 @@ fn a_stop_request_returns_what_was_found() {
         max_regions: 1_000_000,
         records: true,
         outputs: &[],
+        maps: Maps::Auto,
     };
     let (part, _) = split(&net, &dom, st, &control).unwrap();
     assert!(part.interrupted && !part.complete && full.complete && !full.interrupted);
     assert!(part.regions.len() < full.regions.len());
+}
+
+/// A convolution-like sparse layer, a residual add and a leaky layer at d = 16 in a small
+/// ball: the masked carrier (which computes rows only for the units that may cross a cell)
+/// gives the search's regions, and the same output-constraint count as the dense carrier.
+#[test]
+fn masked_carrier_on_sparse_residual_nets() {
+    let mut rng = Rng(23);
+    let d = 16;
+    let mut net = Network::new(d).unwrap();
+    // each unit reads a window of 4 inputs, as a 1-D convolution does
+    let (n1, mut indptr, mut indices, mut data) = (13, vec![0], vec![], vec![]);
+    for i in 0..n1 {
+        for j in i..i + 4 {
+            indices.push(j);
+            data.push(2.0 * rng.uniform() - 1.0);
+        }
+        indptr.push(indices.len());
+    }
+    let csr = linregions_core::linalg::Csr::new(n1, d, indptr, indices, data).unwrap();
+    let h = net
+        .add_affine(0, Weight::Sparse(csr), rng.vector(n1) * 0.1)
+        .unwrap();
+    let r = net.add_relu(h, 0.0).unwrap();
+    let h2 = common::add_dense(&mut net, &mut rng, r, n1, n1);
+    let s = net.add_sum(vec![h2, r]).unwrap();
+    let r2 = net.add_relu(s, 0.05).unwrap();
+    common::dense_tail(&mut net, &mut rng, r2, &[n1, 8, 3], 0.0);
+    let c = rng.vector(d) * 0.3;
+    let dom = Domain::linf_ball(c.view(), 0.08).unwrap();
+    assert!(check_same(&net, &dom) > 5);
+    // y0 - y1 <= its value at the center: holds on a part of the ball only
+    let y = forward(&net, c.view().insert_axis(ndarray::Axis(0)), false)
+        .unwrap()
+        .logits;
+    let outputs = vec![(array![[1.0, -1.0, 0.0]], array![y[[0, 0]] - y[[0, 1]]])];
+    let count = |maps| {
+        let st = SplitSettings {
+            max_regions: 1_000_000,
+            records: false,
+            outputs: &outputs,
+            maps,
+        };
+        split(&net, &dom, st, &Control::default()).unwrap().1
+    };
+    let (dense, masked) = (count(Maps::Dense), count(Maps::Masked));
+    assert_eq!(dense.regions, masked.regions);
+    assert_eq!(dense.meeting, masked.meeting);
+    assert!(dense.meeting > 0 && dense.meeting < dense.regions);
+    assert_eq!(dense.unstable, masked.unstable);
 }

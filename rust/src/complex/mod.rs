@@ -23,6 +23,7 @@
 
 pub mod domain;
 pub mod engine;
+mod masked;
 pub mod planar;
 pub mod search;
 pub mod split;

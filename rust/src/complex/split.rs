@@ -42,6 +42,7 @@ use crate::polytope::Polytope;
 
 use super::domain::Domain;
 use super::engine::{chebyshev, outer_box};
+use super::masked::{mask_of, MaskedNet, Masks};
 use super::search::{Complex, RegionRecord};
 
 /// A neuron whose signed distance to its hyperplane is certified `>= -SIGN_TOL` on the whole
@@ -57,6 +58,22 @@ const BOX_ROUNDING: f64 = 1e-12;
 /// Witness points kept per cell (the oldest leave first).
 const MAX_WITNESSES: usize = 64;
 
+/// How a cell carries its network: dense local maps, or masks (see [`super::masked`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Maps {
+    /// Masks when the dense maps would be large (inputs times units above
+    /// [`DENSE_MAP_LIMIT`]), dense maps otherwise.
+    #[default]
+    Auto,
+    /// Each node's local map `J` (units x d) carried from cell to cell.
+    Dense,
+    /// Only the masks; rows of the units that may cross a cell by reverse passes.
+    Masked,
+}
+
+/// [`Maps::Auto`] carries masks when inputs times ReLU units exceed this.
+pub const DENSE_MAP_LIMIT: usize = 2_000_000;
+
 /// Limits and outputs of [`split`].
 #[derive(Debug, Clone, Copy)]
 pub struct SplitSettings<'a> {
@@ -67,6 +84,7 @@ pub struct SplitSettings<'a> {
     /// conjunctions, as VNN-LIB writes them): the regions where one of them holds on a
     /// full-dimensional part are counted ([`SplitStats::meeting`]).
     pub outputs: &'a [(Array2<f64>, Array1<f64>)],
+    pub maps: Maps,
 }
 
 /// Counts of a split run (what a count-only run returns).
@@ -86,19 +104,81 @@ pub struct SplitStats {
     pub meeting: usize,
 }
 
+/// One split's unit row `a . x + b >= 0`, linked to the rows of the splits above it.
+struct Link {
+    a: Array1<f64>,
+    b: f64,
+    parent: Option<Arc<Link>>,
+}
+
 /// A piece of the domain: the domain's rows, then one unit row per split, and its ball.
-#[derive(Clone)]
+/// The split rows are a persistent list shared with the cells above and beside (a cut adds
+/// one row, never copies the others: at d = 3,072 and hundreds of splits deep a copy per
+/// cut costed more than the LPs); they are laid out as one matrix only where an LP needs
+/// them, once per cell.
 struct Cell {
-    rows: UnitRows,
+    domain_rows: Arc<UnitRows>,
+    splits: Option<Arc<Link>>,
     /// A point strictly inside the cell (where its LPs start).
     point: Array1<f64>,
     /// A box that holds the cell (the domain's, or a certified outer box of the cell or
     /// of a cell it was cut from).
     lo: Array1<f64>,
     hi: Array1<f64>,
+    dense: std::sync::OnceLock<UnitRows>,
 }
 
 impl Cell {
+    fn new(
+        domain_rows: Arc<UnitRows>,
+        point: Array1<f64>,
+        lo: Array1<f64>,
+        hi: Array1<f64>,
+    ) -> Self {
+        Cell {
+            domain_rows,
+            splits: None,
+            point,
+            lo,
+            hi,
+            dense: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Every row `(a, b)` (unit `a`): the domain's, then the splits' from the first.
+    fn row_views(&self) -> Vec<(ArrayView1<'_, f64>, f64)> {
+        let dr = &self.domain_rows;
+        let mut out: Vec<(ArrayView1<f64>, f64)> =
+            dr.a.rows().into_iter().zip(dr.b.iter().copied()).collect();
+        let start = out.len();
+        let mut link = self.splits.as_deref();
+        while let Some(l) = link {
+            out.push((l.a.view(), l.b));
+            link = l.parent.as_deref();
+        }
+        out[start..].reverse();
+        out
+    }
+
+    /// The rows as one matrix (laid out on first use).
+    fn rows(&self) -> &UnitRows {
+        self.dense.get_or_init(|| {
+            let views = self.row_views();
+            let d = self.point.len();
+            let mut a = Array2::zeros((views.len(), d));
+            for (mut r, (v, _)) in a.rows_mut().into_iter().zip(&views) {
+                r.assign(v);
+            }
+            let mut norm = self.domain_rows.norm.to_vec();
+            norm.resize(views.len(), 1.0);
+            UnitRows {
+                a,
+                b: views.iter().map(|v| v.1).collect(),
+                norm: Array1::from_vec(norm),
+            }
+        })
+    }
+
     /// The cell cut by `a . x + b >= 0` (unit `a`), with `start` (strictly inside the cut
     /// cell) as its point or, without one, its Chebyshev center; `None` when the cut cell is
     /// empty or flat.
@@ -109,33 +189,24 @@ impl Cell {
         start: Option<&Array1<f64>>,
         dom: &Domain,
     ) -> Result<Option<Cell>> {
-        let mut rows = self.rows.clone();
-        rows.a
-            .push_row(a.view())
-            .map_err(|e| CoreError::Value(format!("split: cannot add a row: {e}")))?;
-        let mut bb = rows.b.to_vec();
-        bb.push(b);
-        rows.b = Array1::from_vec(bb);
-        let mut nn = rows.norm.to_vec();
-        nn.push(1.0);
-        rows.norm = Array1::from_vec(nn);
         let (lo, hi) = tightened(&self.lo, &self.hi, a, b);
-        let point = match start {
+        let mut cell = Cell::new(Arc::clone(&self.domain_rows), self.point.clone(), lo, hi);
+        cell.splits = Some(Arc::new(Link {
+            a: a.clone(),
+            b,
+            parent: self.splits.clone(),
+        }));
+        cell.point = match start {
             Some(x) => x.clone(),
             None => {
-                let ball = chebyshev(&rows, dom.lo.view(), dom.hi.view(), None)?;
+                let ball = chebyshev(cell.rows(), dom.lo.view(), dom.hi.view(), None)?;
                 if ball.radius.is_nan() || ball.radius <= 0.0 {
                     return Ok(None);
                 }
                 ball.center
             }
         };
-        Ok(Some(Cell {
-            rows,
-            point,
-            lo,
-            hi,
-        }))
+        Ok(Some(cell))
     }
 }
 
@@ -173,11 +244,143 @@ fn tightened(
     (lo, hi)
 }
 
-/// What the search carries down one branch: the cell, the local maps of the live nodes,
-/// the next piecewise node, and its units not yet decided on this cell.
+/// The pre-activations of the current layer on a cell: a dense local map, or the rows of
+/// the units that may cross the cell (`pos[i]`: unit i's row, `usize::MAX` for none).
+enum LayerMap {
+    Dense(Arc<Local>),
+    Partial {
+        pos: Vec<usize>,
+        j: Array2<f64>,
+        c: Array1<f64>,
+    },
+}
+
+impl LayerMap {
+    fn row(&self, i: usize, d: usize) -> Array1<f64> {
+        match self {
+            LayerMap::Dense(l) => l.row(i, d),
+            LayerMap::Partial { pos, j, .. } => j.row(pos[i]).to_owned(),
+        }
+    }
+
+    fn c(&self, i: usize) -> f64 {
+        match self {
+            LayerMap::Dense(l) => l.c[i],
+            LayerMap::Partial { pos, c, .. } => c[pos[i]],
+        }
+    }
+}
+
+/// How a branch carries the network on its cell (see [`Maps`]).
+#[derive(Clone)]
+enum Carry {
+    /// The local maps of the live nodes.
+    Dense(Vec<Option<Arc<Local>>>),
+    /// The masks of the ReLU nodes passed, the deviation bounds `e` of the live nodes, and
+    /// the current layer's rows once computed (shared by the cells cut from this one).
+    Masked {
+        masks: Masks,
+        e: Vec<Option<Arc<Array1<f64>>>>,
+        layer: Option<Arc<LayerMap>>,
+    },
+}
+
+/// Steps of [`descent_witness`] before it gives the question to an LP.
+const DESCENT_STEPS: usize = 8;
+
+/// A point strictly inside `cell` and strictly past the hyperplane `obj . x + c0 = 0`
+/// (`obj . x + c0 < -SIGN_TOL`; the cell's point is on the positive side), found without an
+/// LP by projected steepest descent: from the cell's point along `-obj`, and each time a
+/// row of the cell (or a side of its box) would stop the step, from 9/10 of the way there
+/// along `-obj` projected to keep that row's value. `slack`: the rows' slacks at the cell's
+/// point. Each step costs one product with the cell's rows (an LP costs several, with a
+/// factorisation each); in high dimension with few rows a handful of steps usually reaches
+/// the hyperplane, and `None` leaves the question to the LP.
+fn descent_witness(
+    cell: &Cell,
+    slack: ArrayView1<f64>,
+    obj: &Array1<f64>,
+    c0: f64,
+) -> Option<Array1<f64>> {
+    let d = obj.len();
+    let rows = cell.row_views();
+    let mut x = cell.point.clone();
+    let mut s = slack.to_owned();
+    // orthonormal basis of the blocking rows (and box sides) kept constant
+    let mut basis: Vec<Array1<f64>> = Vec::new();
+    for _ in 0..DESCENT_STEPS {
+        let f = obj.dot(&x) + c0;
+        let mut v = -obj;
+        for q in &basis {
+            let c = q.dot(&v);
+            v.scaled_add(-c, q);
+        }
+        let vv = v.dot(&v);
+        if vv.is_nan() || vv <= 1e-12 {
+            return None;
+        }
+        // past the hyperplane by 2 SIGN_TOL at t_past (obj . v = -|v|^2)
+        let t_past = (f + 2.0 * SIGN_TOL) / vv;
+        let rate: Vec<f64> = rows.iter().map(|(a, _)| a.dot(&v)).collect();
+        let mut t_exit = f64::INFINITY;
+        let mut block: Option<Array1<f64>> = None;
+        for (r, (&sr, &vr)) in s.iter().zip(&rate).enumerate() {
+            if vr < 0.0 && sr / -vr < t_exit {
+                t_exit = sr / -vr;
+                block = Some(rows[r].0.to_owned());
+            }
+        }
+        for j in 0..d {
+            let t = if v[j] > 0.0 {
+                (cell.hi[j] - x[j]) / v[j]
+            } else if v[j] < 0.0 {
+                (cell.lo[j] - x[j]) / v[j]
+            } else {
+                f64::INFINITY
+            };
+            if t < t_exit {
+                t_exit = t;
+                let mut e = Array1::zeros(d);
+                e[j] = 1.0;
+                block = Some(e);
+            }
+        }
+        if t_exit > t_past {
+            let t = if t_exit.is_finite() {
+                0.5 * (t_past + t_exit)
+            } else {
+                2.0 * t_past
+            };
+            let y = &x + &(t * &v);
+            let inside = rows.iter().all(|(a, b)| a.dot(&y) + b > 0.0)
+                && y.iter()
+                    .zip(&cell.lo)
+                    .zip(&cell.hi)
+                    .all(|((&v, &l), &h)| v > l && v < h);
+            return (inside && obj.dot(&y) + c0 < -SIGN_TOL).then_some(y);
+        }
+        let mut q = block?;
+        let t = 0.9 * t_exit;
+        x.scaled_add(t, &v);
+        s.scaled_add(t, &ArrayView1::from(&rate));
+        for b in &basis {
+            let c = b.dot(&q);
+            q.scaled_add(-c, b);
+        }
+        let nq = q.dot(&q).sqrt();
+        if nq.is_nan() || nq <= 1e-9 {
+            return None;
+        }
+        basis.push(q / nq);
+    }
+    None
+}
+
+/// What the search carries down one branch: the cell, how it carries the network, the
+/// next piecewise node, and its units not yet decided on this cell.
 struct State {
     cell: Cell,
-    locals: Vec<Option<Arc<Local>>>,
+    carry: Carry,
     node: usize,
     pending: Vec<usize>,
     /// Points of the cell's closure found by LPs (each shows a side of some hyperplane).
@@ -201,6 +404,8 @@ struct Ctx<'a> {
     /// Bits of the neurons split on somewhere, one flag per (node, unit).
     unstable: Vec<Vec<AtomicBool>>,
     records: Mutex<Vec<RegionRecord>>,
+    /// Set when cells carry masks.
+    masked: Option<MaskedNet<'a>>,
 }
 
 impl Ctx<'_> {
@@ -246,7 +451,7 @@ impl Ctx<'_> {
     fn unstable_units(
         &self,
         cell: &mut Cell,
-        map: &Local,
+        map: &LayerMap,
         pending: &[usize],
         fresh: bool,
         witnesses: &mut Vec<Array1<f64>>,
@@ -259,9 +464,10 @@ impl Ctx<'_> {
         if fresh && open.len() > OUTER_BOX_UNITS_PER_DIM * d {
             // a layer's first look at this cell, with many units left by its box: the cell's
             // own outer box (2 d small LPs) settles most of them
-            let all: Vec<usize> = (0..cell.rows.a.nrows()).collect();
+            let rows = cell.rows();
+            let all: Vec<usize> = (0..rows.a.nrows()).collect();
             let (lo, hi) = (self.dom.lo.view(), self.dom.hi.view());
-            let (olo, ohi) = outer_box(&cell.rows, &all, lo, hi, cell.point.view())?;
+            let (olo, ohi) = outer_box(rows, &all, lo, hi, cell.point.view())?;
             lps += 2 * d;
             cell.lo = olo.iter().zip(&cell.lo).map(|(a, b)| a.max(*b)).collect();
             cell.hi = ohi.iter().zip(&cell.hi).map(|(a, b)| a.min(*b)).collect();
@@ -274,12 +480,12 @@ impl Ctx<'_> {
             stop_below: -SIGN_TOL,
             stop_above: -SIGN_TOL,
         };
-        let poly = Polytope {
-            a: cell.rows.a.view(),
-            b: cell.rows.b.view(),
-            lo: self.dom.lo.view(),
-            hi: self.dom.hi.view(),
-        };
+        // slacks of the cell's rows at its point, for the segments to the box's corners
+        let slack: Array1<f64> = cell
+            .row_views()
+            .iter()
+            .map(|(a, b)| a.dot(&cell.point) + b)
+            .collect();
         for k in 0..open.len() {
             if settled[k] {
                 continue;
@@ -291,12 +497,27 @@ impl Ctx<'_> {
                 unstable.push(i);
                 continue;
             }
+            if let Some(w) = descent_witness(cell, slack.view(), obj, c0) {
+                if witnesses.len() >= MAX_WITNESSES {
+                    witnesses.remove(0);
+                }
+                witnesses.push(w);
+                unstable.push(i);
+                continue;
+            }
             // one LP; the multipliers of its final vertex bound the later units' minima too
             let later: Vec<usize> = (k + 1..open.len()).filter(|&j| !settled[j]).collect();
             let others: Vec<(ArrayView1<f64>, f64)> = later
                 .iter()
                 .map(|&j| (open[j].1.view(), open[j].2))
                 .collect();
+            let rows = cell.rows();
+            let poly = Polytope {
+                a: rows.a.view(),
+                b: rows.b.view(),
+                lo: self.dom.lo.view(),
+                hi: self.dom.hi.view(),
+            };
             let lp = Lp {
                 poly,
                 c: obj.view(),
@@ -336,7 +557,7 @@ impl Ctx<'_> {
     fn open_units(
         &self,
         cell: &Cell,
-        map: &Local,
+        map: &LayerMap,
         pending: &[usize],
     ) -> Vec<(usize, Array1<f64>, f64)> {
         let d = self.d();
@@ -348,7 +569,7 @@ impl Ctx<'_> {
             if norm == 0.0 {
                 continue;
             }
-            let c = map.c[i];
+            let c = map.c(i);
             // range over a box that holds the cell
             let (lo, hi) = (cell.lo.view(), cell.hi.view());
             let (mn, mx) = (
@@ -376,13 +597,13 @@ impl Ctx<'_> {
     fn halves(
         &self,
         cell: &Cell,
-        map: &Local,
+        map: &LayerMap,
         i: usize,
         witnesses: Vec<Array1<f64>>,
     ) -> Result<[Option<(Cell, Vec<Array1<f64>>)>; 2]> {
         let row = map.row(i, self.d());
         let norm = row.dot(&row).sqrt();
-        let (a, b) = (row / norm, map.c[i] / norm);
+        let (a, b) = (row / norm, map.c(i) / norm);
         let gx = a.dot(&cell.point) + b;
         let s = if gx > 0.0 { 1.0 } else { -1.0 };
         let (a_same, b_same) = (a.mapv(|v| s * v), s * b);
@@ -416,8 +637,8 @@ impl Ctx<'_> {
         Ok([same.map(|c| (c, near_w)), far.map(|c| (c, far_w))])
     }
 
-    /// A region: the cell past the last layer, whose outputs are `out`.
-    fn leaf(&self, cell: Cell, out: &Local) -> Result<()> {
+    /// A region: the cell past the last layer, carrying the network as `carry`.
+    fn leaf(&self, cell: Cell, carry: &Carry) -> Result<()> {
         let n = self.control.found.fetch_add(1, Ordering::Relaxed) + 1;
         if n > self.st.max_regions {
             // one region past the cap: the count is not complete
@@ -425,12 +646,12 @@ impl Ctx<'_> {
             self.capped.store(true, Ordering::Relaxed);
             return Ok(());
         }
-        if !self.st.outputs.is_empty() && self.meets_outputs(&cell, out)? {
+        if !self.st.outputs.is_empty() && self.meets_outputs(&cell, &self.output_map(carry))? {
             self.meeting.fetch_add(1, Ordering::Relaxed);
         }
         if self.st.records {
             let (lo, hi) = (self.dom.lo.view(), self.dom.hi.view());
-            let ball = chebyshev(&cell.rows, lo, hi, Some(cell.point.view()))?;
+            let ball = chebyshev(cell.rows(), lo, hi, Some(cell.point.view()))?;
             if ball.radius.is_nan() || ball.radius <= 0.0 {
                 self.unsettled.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
@@ -471,7 +692,7 @@ impl Ctx<'_> {
                 continue;
             }
             let extra = normalize(a.view(), b.view());
-            let mut rows = cell.rows.clone();
+            let mut rows = cell.rows().clone();
             for i in 0..extra.a.nrows() {
                 rows.a
                     .push_row(extra.a.row(i))
@@ -492,24 +713,130 @@ impl Ctx<'_> {
         self.capped.load(Ordering::Relaxed) || self.control.stop.load(Ordering::Relaxed)
     }
 
+    /// The outputs' local map on a cell past the last layer.
+    fn output_map(&self, carry: &Carry) -> Arc<Local> {
+        let last = self.net.nodes.len() - 1;
+        match carry {
+            Carry::Dense(locals) => Arc::clone(live(locals, last)),
+            Carry::Masked { masks, .. } => {
+                let mn = self.masked.as_ref().expect("masked carrier");
+                Arc::new(mn.local(masks, last))
+            }
+        }
+    }
+
+    /// The current layer's map on `st`'s cell (ReLU node `st.node` reading `input`). With
+    /// masks, at a layer's first look, the units that cannot cross the cell leave
+    /// `st.pending` and the rows of the others are computed (and shared by the cells cut
+    /// from this one).
+    fn layer_map(&self, st: &mut State, input: usize, fresh: bool) -> Arc<LayerMap> {
+        let Carry::Masked { masks, e, layer } = &mut st.carry else {
+            let Carry::Dense(locals) = &st.carry else {
+                unreachable!()
+            };
+            return Arc::new(LayerMap::Dense(Arc::clone(live(locals, input))));
+        };
+        if let (false, Some(map)) = (fresh, layer.as_ref()) {
+            return Arc::clone(map);
+        }
+        let mn = self.masked.as_ref().expect("masked carrier");
+        let mid = (&st.cell.lo + &st.cell.hi) * 0.5;
+        let open = mn.open_units(masks, e[input].as_deref(), input, mid.view());
+        self.by_box
+            .fetch_add(st.pending.len() - open.len(), Ordering::Relaxed);
+        let j = mn.rows(masks, input, &open);
+        let mut pos = vec![usize::MAX; self.net.nodes[input].size];
+        for (k, &u) in open.iter().enumerate() {
+            pos[u] = k;
+        }
+        let c0 = mn.value_at(masks, st.cell.point.view(), input);
+        let c = Array1::from_iter(
+            open.iter()
+                .zip(j.rows())
+                .map(|(&u, r)| c0[u] - r.dot(&st.cell.point)),
+        );
+        st.pending = open;
+        let map = Arc::new(LayerMap::Partial { pos, j, c });
+        *layer = Some(Arc::clone(&map));
+        map
+    }
+
+    /// Fixes ReLU node `st.node`'s pattern at the cell's point (every unit is stable on the
+    /// cell) and moves `st` to the next piecewise node.
+    fn pass_layer(&self, st: &mut State, input: usize, slope: &[f64]) {
+        let d = self.d();
+        let k = st.node;
+        match &mut st.carry {
+            Carry::Dense(locals) => {
+                let map = live(locals, input);
+                let h = map.at(st.cell.point.view());
+                let mut j = map.dense(d);
+                let mut c = map.c.clone();
+                let mut support = Vec::with_capacity(h.len());
+                for i in 0..h.len() {
+                    if h[i] > 0.0 {
+                        support.push(i);
+                    } else {
+                        j.row_mut(i).mapv_inplace(|v| v * slope[i]);
+                        c[i] *= slope[i];
+                        if slope[i] != 0.0 {
+                            support.push(i);
+                        }
+                    }
+                }
+                locals[k] = Some(Arc::new(Local {
+                    j: Some(j),
+                    c,
+                    support: Some(support),
+                }));
+                self.drop_dead(locals, k);
+                st.node = self.advance(locals, k + 1);
+            }
+            Carry::Masked { masks, e, layer } => {
+                let mn = self.masked.as_ref().expect("masked carrier");
+                let h = mn.value_at(masks, st.cell.point.view(), input);
+                masks[k] = Some(Arc::new(mask_of(h.view(), slope)));
+                *layer = None;
+                let mut next = k;
+                loop {
+                    e[next] = mn.deviation(masks, e, next).map(Arc::new);
+                    for i in self.net.nodes[next].op.inputs() {
+                        if mn.dead_after(i, next) {
+                            e[i] = None;
+                        }
+                    }
+                    next += 1;
+                    match self.net.nodes.get(next).map(|n| &n.op) {
+                        None | Some(Op::Relu { .. } | Op::MaxPool { .. }) => break,
+                        _ => {}
+                    }
+                }
+                st.node = next;
+            }
+        }
+        st.pending = match self.net.nodes.get(st.node) {
+            Some(n) => (0..n.size).collect(),
+            None => Vec::new(),
+        };
+        st.fresh = true;
+    }
+
     /// Explores the subtree of `st` (see the module notes).
     fn explore(&self, mut st: State) -> Result<()> {
-        let d = self.d();
         loop {
             if self.halted() {
                 return Ok(());
             }
             if st.node == self.net.nodes.len() {
-                let out = live(&st.locals, self.net.nodes.len() - 1);
-                return self.leaf(st.cell, out);
+                return self.leaf(st.cell, &st.carry);
             }
             let Op::Relu { input, slope } = &self.net.nodes[st.node].op else {
                 unreachable!("max-pool networks are refused before the search");
             };
-            let map = Arc::clone(live(&st.locals, *input));
             // every pending unit is decided on this cell before any split: a unit stable
             // here is stable on every piece cut from it, and is never asked again
             let fresh = std::mem::take(&mut st.fresh);
+            let map = self.layer_map(&mut st, *input, fresh);
             let unstable =
                 self.unstable_units(&mut st.cell, &map, &st.pending, fresh, &mut st.witnesses)?;
             if let Some((&u, rest)) = unstable.split_first() {
@@ -521,7 +848,7 @@ impl Ctx<'_> {
                     match half {
                         Some((cell, witnesses)) => self.explore(State {
                             cell,
-                            locals: st.locals.clone(),
+                            carry: st.carry.clone(),
                             node: st.node,
                             pending: rest.to_vec(),
                             witnesses,
@@ -533,34 +860,8 @@ impl Ctx<'_> {
                 let (ra, rb) = rayon::join(|| child(same), || child(far));
                 return ra.and(rb);
             }
-            // every unit of this layer is stable on the cell: its signs at the center
-            let h = map.at(st.cell.point.view());
-            let mut j = map.dense(d);
-            let mut c = map.c.clone();
-            let mut support = Vec::with_capacity(h.len());
-            for i in 0..h.len() {
-                if h[i] > 0.0 {
-                    support.push(i);
-                } else {
-                    j.row_mut(i).mapv_inplace(|v| v * slope[i]);
-                    c[i] *= slope[i];
-                    if slope[i] != 0.0 {
-                        support.push(i);
-                    }
-                }
-            }
-            st.locals[st.node] = Some(Arc::new(Local {
-                j: Some(j),
-                c,
-                support: Some(support),
-            }));
-            self.drop_dead(&mut st.locals, st.node);
-            st.node = self.advance(&mut st.locals, st.node + 1);
-            st.pending = match self.net.nodes.get(st.node) {
-                Some(n) => (0..n.size).collect(),
-                None => Vec::new(),
-            };
-            st.fresh = true;
+            // every unit of this layer is stable on the cell: its signs at the cell's point
+            self.pass_layer(&mut st, *input, slope);
         }
     }
 }
@@ -600,7 +901,17 @@ pub fn split(
             "the splitting route does not handle max-pool layers; use the search route".into(),
         ));
     }
+    let masked = match st.maps {
+        Maps::Dense => false,
+        Maps::Masked => true,
+        Maps::Auto => net.n_inputs().saturating_mul(net.n_neurons()) > DENSE_MAP_LIMIT,
+    };
     let ctx = Ctx {
+        masked: masked.then(|| {
+            let mid = (&domain.lo + &domain.hi) * 0.5;
+            let radius = (&domain.hi - &domain.lo) * 0.5;
+            MaskedNet::new(net, mid.view(), radius.view())
+        }),
         net,
         dom: domain,
         st,
@@ -623,21 +934,37 @@ pub fn split(
         records: Mutex::new(Vec::new()),
     };
     let rows = normalize(domain.a.view(), domain.b.view());
-    let root = Cell {
-        rows,
-        point: domain.center.clone(),
-        lo: domain.lo.clone(),
-        hi: domain.hi.clone(),
-    };
+    let root = Cell::new(
+        Arc::new(rows),
+        domain.center.clone(),
+        domain.lo.clone(),
+        domain.hi.clone(),
+    );
     let mut locals: Vec<Option<Arc<Local>>> = vec![None; net.nodes.len()];
-    let node = ctx.advance(&mut locals, 0);
+    let node = if masked {
+        net.nodes
+            .iter()
+            .position(|n| n.layer.is_some())
+            .unwrap_or(net.nodes.len())
+    } else {
+        ctx.advance(&mut locals, 0)
+    };
     let pending = net
         .nodes
         .get(node)
         .map_or(Vec::new(), |n| (0..n.size).collect());
+    let carry = if masked {
+        Carry::Masked {
+            masks: vec![None; net.nodes.len()],
+            e: vec![None; net.nodes.len()],
+            layer: None,
+        }
+    } else {
+        Carry::Dense(locals)
+    };
     ctx.explore(State {
         cell: root,
-        locals,
+        carry,
         node,
         pending,
         witnesses: Vec::new(),

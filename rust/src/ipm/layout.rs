@@ -66,14 +66,14 @@ impl LowRankNormal {
         match &self.border {
             None => {
                 ux *= &self.w;
-                out += &self.rows.t().dot(&ux);
+                out += &matvec_t(self.rows.view(), ux.view());
                 out
             }
             Some((c, _, delta)) => {
                 ux.mapv_inplace(|v| x[d] - v);
                 ux *= &self.w;
                 out.scaled_add(x[d], c);
-                out -= &self.rows.t().dot(&ux);
+                out -= &matvec_t(self.rows.view(), ux.view());
                 let mut full = Array1::zeros(d + 1);
                 full.slice_mut(s![..d]).assign(&out);
                 full[d] = c.dot(&xx) + delta * x[d] + ux.sum();
@@ -140,7 +140,7 @@ impl LowRankNormal {
         }
         let t = self.k.solve(uy);
         let mut back = Array1::zeros(r.len());
-        let at = self.rows.t().dot(&t);
+        let at = matvec_t(self.rows.view(), t.view());
         if self.border.is_some() {
             back.slice_mut(s![..d]).assign(&(-at));
             back[d] = t.sum();

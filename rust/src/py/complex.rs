@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::complex::split::{split, Control, SplitSettings, SplitStats};
+use crate::complex::split::{split, Control, Maps, SplitSettings, SplitStats};
 use crate::complex::{expand, search, Complex, Domain, Expanded, Progress, RegionRecord, Settings};
 use crate::error::{CoreError, Result};
 use crate::ir::Network;
@@ -234,7 +234,7 @@ fn complex_result(py: Python<'_>, inner: &Network, cx: &Complex) -> PyResult<Py<
 /// Every region of `net` in `{A x + b >= 0, lo <= x <= hi}` by the splitting route (see
 /// `complex::split`): records without edges (`n_facets` -1), sorted by key.
 #[pyfunction]
-#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None))]
+#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None, maps="auto"))]
 pub(crate) fn complex_split(
     py: Python<'_>,
     net: &PyNetwork,
@@ -242,7 +242,9 @@ pub(crate) fn complex_split(
     max_regions: usize,
     workers: Option<usize>,
     progress: Option<PyObject>,
+    maps: &str,
 ) -> PyResult<Py<PyComplexResult>> {
+    let maps = maps_of(maps)?;
     let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
     let inner = &net.inner;
     let report = reporter(progress.as_ref());
@@ -250,9 +252,22 @@ pub(crate) fn complex_split(
         max_regions,
         records: true,
         outputs: &[],
+        maps,
     };
     let (cx, _) = py.allow_threads(|| split_reporting(inner, &domain, st, workers, &report))?;
     complex_result(py, inner, &cx)
+}
+
+/// The splitting route's carrier named by `maps` ("auto", "dense" or "masked").
+fn maps_of(maps: &str) -> crate::error::Result<Maps> {
+    match maps {
+        "auto" => Ok(Maps::Auto),
+        "dense" => Ok(Maps::Dense),
+        "masked" => Ok(Maps::Masked),
+        other => Err(CoreError::Value(format!(
+            "maps must be 'auto', 'dense' or 'masked', got {other:?}"
+        ))),
+    }
 }
 
 /// What a count of the regions of a domain found (the splitting route, no records kept).
@@ -282,7 +297,7 @@ pub(crate) struct PyRegionCount {
 /// keeping no region (memory stays that of the search tree's open branches); `outputs`:
 /// output constraints `C y <= e` (a disjunction), the regions where one can hold counted too.
 #[pyfunction]
-#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None, outputs=None))]
+#[pyo3(signature = (net, domain, max_regions, workers=None, progress=None, outputs=None, maps="auto"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn count_split(
     py: Python<'_>,
@@ -292,7 +307,9 @@ pub(crate) fn count_split(
     workers: Option<usize>,
     progress: Option<PyObject>,
     outputs: Option<Vec<(PyReadonlyArray2<'_, f64>, PyReadonlyArray1<'_, f64>)>>,
+    maps: &str,
 ) -> PyResult<PyRegionCount> {
+    let maps = maps_of(maps)?;
     let domain = domain.detached(py, |p| Domain::new(p.a, p.b, p.lo, p.hi))?;
     let inner = &net.inner;
     let m = inner.n_outputs();
@@ -315,6 +332,7 @@ pub(crate) fn count_split(
         max_regions,
         records: false,
         outputs: &systems,
+        maps,
     };
     let (cx, stats): (Complex, SplitStats) =
         py.allow_threads(|| split_reporting(inner, &domain, st, workers, &report))?;

@@ -13,12 +13,15 @@ from .class_maxima import plot_class_maxima
 from .complex import plot_complex, plot_complex_histograms
 from .slices import plot_slices
 from .surroundings import plot_surroundings
+from .topology import plot_barcode, plot_persistence_diagram
 
 __all__ = [
     "plot_angles",
+    "plot_barcode",
     "plot_class_maxima",
     "plot_complex",
     "plot_complex_histograms",
+    "plot_persistence_diagram",
     "plot_slices",
     "plot_surroundings",
 ]

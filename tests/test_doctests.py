@@ -38,6 +38,11 @@ MODULES = [
     "linregions.importers.onnx",
     "linregions.importers.vnnlib",
     "linregions.geometry.class_maxima",
+    "linregions.geometry.domains",
+    "linregions.geometry.recession",
+    "linregions.model.homogenise",
+    "linregions.model.affine_slice",
+    "linregions.model.pattern_maps",
 ]
 
 

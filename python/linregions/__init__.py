@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import errors
+from . import errors, topology
 from .analysis.attacks import PGDResult, pgd
 from .analysis.categories import CategoryRegion, RegionCategories, region_categories
 from .analysis.decision_boundary import BoundaryPoint, NoBoundaryError, boundary_point
@@ -39,7 +39,7 @@ from .errors import (
     UnsupportedModelError,
 )
 from .geometry.class_maxima import GAP_TOL, ClassMaxima, certified_gap
-from .geometry.domains import Ball, Box
+from .geometry.domains import Ball, Box, Space
 from .geometry.insphere import Insphere
 from .geometry.polytope import CONTAINS_TOL, Polytope
 from .geometry.redundancy import RedundancyReport
@@ -52,6 +52,7 @@ from .model.region import Region
 from .model.slice import Plane, Slice, plane_through
 from .model.tolerances import BOUNDARY_TOL, SLICE_TOL, WALK_TOL
 from .model.walk import Walk
+from .topology import FacePoset, NotFaceToFaceError, Persistence, face_poset
 
 #: The version of the package, read from the Rust crate (``rust/Cargo.toml``).
 __version__ = VERSION
@@ -153,6 +154,7 @@ __all__ = [
     "slice_through",
     "SLICE_TOL",
     "SolverLimitError",
+    "Space",
     "SpecSyntaxError",
     "surrounding_regions",
     "Surroundings",
@@ -162,4 +164,9 @@ __all__ = [
     "VnnlibSpec",
     "Walk",
     "WALK_TOL",
+    "FacePoset",
+    "face_poset",
+    "NotFaceToFaceError",
+    "Persistence",
+    "topology",
 ]

@@ -1,8 +1,10 @@
-"""Domains: bounded, full-dimensional polytopes in which to enumerate regions.
+"""Domains: full-dimensional polytopes in which to enumerate regions.
 
-A domain is a :class:`~linregions.Polytope` ``{x : A x + b >= 0, lo <= x <= hi}`` with a
-finite box. :func:`Box` and :func:`Ball` build the usual ones; any bounded,
-full-dimensional polytope also serves (see :func:`as_domain`).
+A domain is a :class:`~linregions.Polytope` ``{x : A x + b >= 0, lo <= x <= hi}``.
+:func:`Box` and :func:`Ball` build the usual bounded ones; any bounded, full-dimensional
+polytope also serves (see :func:`as_domain`). :func:`Space` is all of R^d; a polytope with
+infinite box sides (a half-space, a wedge) is an unbounded domain, enumerated through the
+homogenised network (:mod:`linregions.model.whole_space`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ DOMAIN_FLAT_TOL = 1e-9
 #: Largest dimension for which an L1 ball is written out as its 2^d facet rows.
 L1_MAX_DIM = 12
 
-__all__ = ["Ball", "Box", "DOMAIN_FLAT_TOL", "L1_MAX_DIM", "as_domain"]
+__all__ = ["Ball", "Box", "DOMAIN_FLAT_TOL", "L1_MAX_DIM", "Space", "as_domain"]
 
 
 def _vector(v: Any, what: str, dim: int | None) -> np.ndarray:
@@ -89,6 +91,38 @@ def Box(lo: Any, hi: Any, dim: int | None = None) -> Polytope:  # noqa: N802 (a 
             raise UnboundedPolytopeError("a fixed input of the box is infinite")
         return box
     return as_domain(box)
+
+
+def Space(dim: int) -> Polytope:  # noqa: N802 (a constructor)
+    """All of R^d as a :class:`~linregions.Polytope`: no rows, ``lo = -inf``, ``hi = inf``.
+
+    As a domain of :meth:`Network.regions` or :meth:`Network.count_regions` it asks for
+    every region of the input space, ignoring the network's input box.
+
+    Parameters
+    ----------
+    dim : int, >= 1
+        The dimension d.
+
+    Returns
+    -------
+    Polytope
+        ``A`` of shape (0, d), ``b`` (0,), ``lo`` (d,) of ``-inf``, ``hi`` (d,) of ``inf``.
+
+    Raises
+    ------
+    InvalidValueError
+        ``dim`` is not a positive integer.
+
+    Examples
+    --------
+    >>> lr.Space(2).lo
+    array([-inf, -inf])
+    """
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+        raise InvalidValueError(f"Space needs a positive integer dimension, got {dim!r}")
+    d = int(dim)
+    return Polytope(np.zeros((0, d)), np.zeros(0), np.full(d, -np.inf), np.full(d, np.inf))
 
 
 def Ball(center: Any, radius: float, norm: str = "linf") -> Polytope:  # noqa: N802

@@ -27,11 +27,13 @@ import numpy as np
 
 from .._arrays import as_point
 from .._progress import SearchProgress
-from ..errors import InvalidValueError
+from ..errors import InvalidValueError, ShapeError
 from ..geometry.domains import Box, as_domain
 from ..geometry.polytope import Polytope
 from ..geometry.volumes import Volumes, region_volumes
+from .affine_slice import AffineSlice, slice_network
 from .fixed import FixedInputs, fixed_coordinates
+from .homogenise import Cone, cone_domain, homogenised_network, unboxed_network
 from .netlike import NetworkLike
 
 if TYPE_CHECKING:
@@ -70,6 +72,8 @@ def _ro(a: np.ndarray) -> np.ndarray:
 RECORD_FIELDS = ("key_halves", "bits", "points", "inradius", "predicted")
 #: The arrays of its adjacency (saved when computed).
 ADJACENCY_FIELDS = ("n_facets", "edges", "edge_units")
+#: The per-region arrays of a complex of an unbounded domain (saved when set).
+UNBOUNDED_FIELDS = ("bounded", "recession")
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +151,22 @@ class Complex:
       :class:`~linregions.model.fixed.FixedInputs` it was enumerated under: ``points``,
       ``domain`` and ``net`` are then in the free coordinates (same keys as the full
       network), and ``fixed_inputs.to_input_space(points)`` gives full inputs.
+    - ``bounded`` (n,) bool and ``recession`` (n, d): for an unbounded domain
+      (:func:`~linregions.Space`, a polyhedron with infinite box sides), whether each
+      region ∩ domain is bounded, and a unit recession direction ``r`` of each unbounded
+      one (``x + t r`` stays in it for all ``t >= 0``; zeros for a bounded one). ``None``
+      for a bounded domain, where every region is bounded. ``inradius`` is then ``inf``
+      for a region holding arbitrarily large balls, ``net`` is the network over the whole
+      input space and ``domain`` the unbounded domain as given.
+    - ``cone``: for an unbounded domain, the :class:`~linregions.model.homogenise.Cone`
+      (homogenised network, domain and points) the regions were found in; the adjacency
+      is computed there (a facet of a region of R^d is a facet of its cone's piece).
+    - ``affine_slice``: for :meth:`Network.affine_slice`, the
+      :class:`~linregions.model.affine_slice.AffineSlice` ``x = origin + U t``: the complex
+      is in the slice coordinates t (``net`` is the restricted network, with the same keys).
+
+    :meth:`to_input_space` maps points of the complex's coordinates to inputs of the
+    network it was asked of.
     """
 
     key_halves: np.ndarray
@@ -160,19 +180,30 @@ class Complex:
     domain: Polytope
     net: NetworkLike | None = field(default=None, repr=False)
     fixed_inputs: FixedInputs | None = field(default=None, repr=False)
+    bounded: np.ndarray | None = field(default=None, repr=False)
+    recession: np.ndarray | None = field(default=None, repr=False)
+    cone: Cone | None = field(default=None, repr=False)
+    affine_slice: AffineSlice | None = field(default=None, repr=False)
     keys: np.ndarray = field(init=False, repr=False)
     _index: dict[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in RECORD_FIELDS:
             object.__setattr__(self, name, _ro(np.ascontiguousarray(getattr(self, name))))
+        for name in UNBOUNDED_FIELDS:
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, _ro(np.ascontiguousarray(getattr(self, name))))
         keys = _ro(keys_to_ints(self.key_halves))
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "_index", {k: i for i, k in enumerate(keys)})
 
     def _adjacency(self) -> Adjacency:
         if self.adjacency is None:
-            adj = adjacency_of(self._need_net(), self.domain, self.points, self.keys)
+            if self.cone is not None:
+                cone = self.cone
+                adj = adjacency_of(cone.net, cone.domain, cone.points, self.keys)
+            else:
+                adj = adjacency_of(self._need_net(), self.domain, self.points, self.keys)
             object.__setattr__(self, "adjacency", adj)
             object.__setattr__(self, "unsettled", self.unsettled + adj.unsettled)
         assert self.adjacency is not None
@@ -207,6 +238,20 @@ class Complex:
         state = "complete" if self.complete else "INCOMPLETE (max_regions reached)"
         edges = "not computed" if self.adjacency is None else len(self.adjacency.edges)
         return f"Complex(n_regions={self.n_regions}, n_edges={edges}, d={self.dim}, {state})"
+
+    def to_input_space(self, points: Any = None) -> np.ndarray:
+        """Points (n, k) of the complex's coordinates (default: :attr:`points`) as inputs
+        (n, d) of the network the complex was asked of: through ``fixed_inputs`` (the free
+        coordinates of a box that fixes some inputs) and ``affine_slice`` (``origin + U t``);
+        the points themselves when neither is set."""
+        pts = self.points if points is None else np.asarray(points, dtype=np.float64)
+        if pts.ndim != 2 or pts.shape[1] != self.dim:
+            raise ShapeError(f"points have shape {pts.shape}; expected (n, {self.dim})")
+        if self.fixed_inputs is not None:
+            pts = self.fixed_inputs.to_input_space(pts)
+        if self.affine_slice is not None:
+            pts = self.affine_slice.to_input_space(pts)
+        return pts
 
     def _need_net(self) -> NetworkLike:
         if self.net is None:
@@ -270,7 +315,13 @@ class Complex:
     def volumes(self, method: str = "auto", n_samples: int = 200_000, seed: int = 0) -> Volumes:
         """Volume of each region ∩ domain (see :func:`~linregions.geometry.volumes.
         region_volumes`): ``"exact"`` (vertices, d <= 4), ``"sample"`` (uniform samples, with
-        standard errors), ``"auto"`` exact when d <= 4."""
+        standard errors), ``"auto"`` exact when d <= 4. Refused (``InvalidValueError``) for
+        an unbounded domain."""
+        if not (np.isfinite(self.domain.lo).all() and np.isfinite(self.domain.hi).all()):
+            raise InvalidValueError(
+                "volumes need a bounded domain; this complex is of an unbounded one "
+                "(see Complex.bounded)"
+            )
         return region_volumes(self, method=method, n_samples=n_samples, seed=seed)
 
     def classes(self, i: int, **kwargs: Any) -> np.ndarray:
@@ -311,10 +362,17 @@ class Complex:
             if self.adjacency is None
             else {name: getattr(self.adjacency, name) for name in ADJACENCY_FIELDS}
         )
+        extra = {name: getattr(self, name) for name in UNBOUNDED_FIELDS}
+        if self.cone is not None:
+            extra["cone_points"] = self.cone.points
+        if self.affine_slice is not None:
+            extra["slice_origin"] = self.affine_slice.origin
+            extra["slice_U"] = self.affine_slice.U
         np.savez_compressed(
             path,
             **{name: getattr(self, name) for name in RECORD_FIELDS},
             **adj,
+            **{name: value for name, value in extra.items() if value is not None},
             complete=np.array(self.complete),
             unsettled=np.array(self.unsettled),
             domain_A=self.domain.A,
@@ -324,9 +382,10 @@ class Complex:
         )
 
     @classmethod
-    def load(cls, path: Any, net: NetworkLike | None = None) -> Complex:
-        """Reads a complex written by :meth:`save`; pass ``net`` to use ``region``,
-        ``index_of`` and ``classes``."""
+    def load(cls, path: Any, net: Any = None) -> Complex:
+        """Reads a complex written by :meth:`save`; pass ``net`` (the network the complex was
+        asked of) to use ``region``, ``index_of``, ``classes`` and, when it was not saved,
+        the adjacency. The fields of an unbounded domain and of an affine slice are kept."""
         with np.load(path, allow_pickle=False) as z:
             dom = Polytope(z["domain_A"], z["domain_b"], z["domain_lo"], z["domain_hi"])
             adj = (
@@ -334,6 +393,14 @@ class Complex:
                 if all(name in z for name in ADJACENCY_FIELDS)
                 else None
             )
+            plane = AffineSlice(z["slice_origin"], z["slice_U"]) if "slice_origin" in z else None
+            if net is not None and plane is not None:
+                net = slice_network(net, plane.origin, plane.U)
+            if net is not None and (np.any(dom.lo < net.lo) or np.any(dom.hi > net.hi)):
+                net = unboxed_network(net)  # enumerated without the input box
+            cone = None
+            if net is not None and "cone_points" in z:
+                cone = Cone(homogenised_network(net), cone_domain(dom), z["cone_points"])
             return cls(
                 **{name: z[name] for name in RECORD_FIELDS},
                 adjacency=adj,
@@ -341,6 +408,10 @@ class Complex:
                 unsettled=int(z["unsettled"]),
                 domain=dom,
                 net=net,
+                bounded=z["bounded"] if "bounded" in z else None,
+                recession=z["recession"] if "recession" in z else None,
+                cone=cone,
+                affine_slice=plane,
             )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from .. import _core
 from .._arrays import as_point, as_points, to_numpy
 from ..errors import InvalidValueError, ShapeError
+from .affine_slice import AffineSlice, as_directions, slice_domain, slice_network
 from .complex import (
     MAX_REGIONS,
     Complex,
@@ -24,6 +25,7 @@ from .region import Region
 from .slice import Slice, as_extent, slice_from_core
 from .tolerances import BOUNDARY_TOL, MAX_POLYGONS, SLICE_TOL, WALK_TOL
 from .walk import Walk, walk_from_core
+from .whole_space import count_unbounded, enumerate_unbounded, is_unbounded_request
 
 #: The package version, the Rust crate's (``rust/Cargo.toml``).
 VERSION: str = _core.__version__
@@ -272,27 +274,50 @@ class Network:
         as a :class:`~linregions.Complex`; see
         :func:`linregions.model.complex.enumerate_regions` for the other parameters.
 
+        An unbounded domain (:func:`~linregions.Space` for all of R^d, or any
+        :class:`~linregions.Polytope` with infinite ``lo``/``hi`` entries, such as a
+        half-space; also ``None`` when the input box is infinite) is enumerated as it is, not
+        cut by the input box, through the homogenised network (see
+        :mod:`linregions.model.whole_space`): the complex then has ``bounded`` and
+        ``recession`` per region and infinite ``inradius`` where a region holds arbitrarily
+        large balls.
+
         ``scheduler`` (a ``dask.distributed.Client`` or a scheduler address) enumerates tiles
         of the domain on a Dask cluster (``tiles`` per axis, default 2 along the first
-        min(d, 3) axes) and merges them by key; see :mod:`linregions.model.complex_dask`."""
-        if scheduler is not None:
-            if int(max_regions) < 1:
-                raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
-            return enumerate_tiles(
-                self,
-                clip_domain(self, domain),
-                scheduler,
-                tiles=tiles,
-                max_regions=int(max_regions),
+        min(d, 3) axes) and merges them by key; see :mod:`linregions.model.complex_dask`.
+
+        Examples
+        --------
+        >>> from linregions.model.ir import random_mlp
+        >>> net = lr.Network(random_mlp([2, 3, 2]), (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> cx = net.regions(lr.Space(2))   # 3 lines in general position cut R^2 into 7
+        >>> cx.n_regions, int(cx.bounded.sum())
+        (7, 1)
+        """
+
+        def run(net: Network, dom: Any) -> Complex:
+            if scheduler is not None:
+                if int(max_regions) < 1:
+                    raise InvalidValueError(f"max_regions must be >= 1, got {max_regions}")
+                return enumerate_tiles(
+                    net,
+                    clip_domain(net, dom),
+                    scheduler,
+                    tiles=tiles,
+                    max_regions=int(max_regions),
+                )
+            return enumerate_regions(
+                net,
+                dom,
+                max_regions=max_regions,
+                workers=workers,
+                progress=progress,
+                method=method,
             )
-        return enumerate_regions(
-            self,
-            domain,
-            max_regions=max_regions,
-            workers=workers,
-            progress=progress,
-            method=method,
-        )
+
+        if is_unbounded_request(self, domain):
+            return enumerate_unbounded(self, domain, run)
+        return run(self, domain)
 
     def search_regions(
         self,
@@ -384,15 +409,31 @@ class Network:
         outputs: Any = None,
     ) -> RegionCount:
         """Number of full-dimensional linear regions inside ``domain`` (default: the input
-        box), counted without keeping them; see :func:`linregions.model.complex.count_regions`."""
-        return count_regions(
-            self,
-            domain,
-            max_regions=max_regions,
-            workers=workers,
-            progress=progress,
-            outputs=outputs,
-        )
+        box), counted without keeping them; see :func:`linregions.model.complex.count_regions`.
+        Unbounded domains (:func:`~linregions.Space`, polyhedra with infinite box sides) are
+        counted as in :meth:`regions`, through the homogenised network.
+
+        Examples
+        --------
+        >>> from linregions.model.ir import random_mlp
+        >>> net = lr.Network(random_mlp([2, 4, 2]), (2,), lo=-np.ones(2), hi=np.ones(2))
+        >>> net.count_regions(lr.Space(2)).n_regions   # 1 + 4 + C(4, 2) (Zaslavsky)
+        11
+        """
+
+        def count(net: Network, dom: Any, systems: Any) -> RegionCount:
+            return count_regions(
+                net,
+                dom,
+                max_regions=max_regions,
+                workers=workers,
+                progress=progress,
+                outputs=systems,
+            )
+
+        if is_unbounded_request(self, domain):
+            return count_unbounded(self, domain, count, outputs)
+        return count(self, domain, outputs)
 
     def describe_regions(self, domain: Any, points: np.ndarray) -> Any:
         """The core's ``RegionRecords`` of the regions holding ``points`` (n, d), each
@@ -569,6 +610,73 @@ class Network:
         ext = as_extent(extent)
         data = self._core.slice(o, uu, vv, ext, float(tol), int(max_polygons))
         return slice_from_core(data, o, uu, vv, ext, marks)
+
+    def affine_slice(
+        self,
+        origin: Any,
+        U: Any,
+        domain: Any = None,
+        *,
+        max_regions: int = MAX_REGIONS,
+        workers: int | None = None,
+        progress: Any = None,
+        method: str = "auto",
+    ) -> Complex:
+        """Every region met by the k-dimensional affine slice ``x = origin + U t``, as a
+        :class:`~linregions.Complex` in the slice coordinates t.
+
+        The complex is that of the restricted network ``t -> net(origin + U t)`` (same hidden
+        units and keys; see :mod:`linregions.model.affine_slice`), so every
+        :class:`~linregions.Complex` question is answered in t: ``points`` (n, k),
+        ``inradius`` in t units, ``edges``, ``volumes()``; ``cx.to_input_space()`` gives the
+        points in input space and ``cx.affine_slice`` the map. For the 2-D polygons of a
+        plane, drawn, see :meth:`slice`.
+
+        Parameters
+        ----------
+        origin : array_like, shape (d,) or input_shape
+        U : array_like, shape (d, k)
+            The directions (columns), k >= 1; a (d,) vector is one direction. They need not
+            be orthonormal (the t units are theirs).
+        domain : Polytope of k dimensions, optional
+            The domain of t. ``None``: the t with ``origin + U t`` in the input box (all of
+            R^k when the box is infinite). A bounded one (:func:`~linregions.Box` ...) is
+            cut by that same preimage of the input box; an unbounded one
+            (:func:`~linregions.Space` ``(k)``, a half-space) is taken as it is, as in
+            :meth:`regions`.
+        max_regions, workers, progress, method
+            As in :meth:`regions`.
+
+        Returns
+        -------
+        Complex
+            In t: ``dim`` k, ``domain`` the domain of t, ``net`` the restricted network.
+
+        Raises
+        ------
+        ShapeError
+            ``origin`` is not (d,), ``U`` not (d, k), or the domain not k-dimensional.
+        InvalidValueError, EmptyPolytopeError, FlatPolytopeError
+            Non-finite entries; the slice misses the input box; an empty or flat domain.
+
+        Examples
+        --------
+        >>> from linregions.model.ir import Affine, Input, ReLU
+        >>> nodes = [Input(3), Affine(0, np.eye(3), np.zeros(3)), ReLU(1, 3)]
+        >>> net = lr.Network(nodes, (3,), lo=-np.ones(3), hi=np.ones(3))
+        >>> cx = net.affine_slice(np.zeros(3), np.eye(3)[:, :2])   # the plane x_3 = 0
+        >>> cx.n_regions, cx.dim, cx.to_input_space().shape
+        (4, 2, (4, 3))
+        """
+        o = as_point(origin, self.input_shape, "origin")
+        directions = as_directions(U, self.n_inputs)
+        sliced = slice_network(self, o, directions)
+        dom = slice_domain(self, o, directions, domain)
+        cx = sliced.regions(
+            dom, max_regions=max_regions, workers=workers, progress=progress, method=method
+        )
+        object.__setattr__(cx, "affine_slice", AffineSlice(o, directions))
+        return cx
 
 
 def _rebuild(

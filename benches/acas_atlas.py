@@ -7,7 +7,8 @@ cores)::
     PYTHONPATH=python python benches/acas_atlas.py --outputs [--csv docs/acas-atlas-properties.csv]
 
 Prints one Markdown row per network (regions, seconds and regions per second per box, and
-the neurons that switch inside each box) and writes the CSV (one row per network and box).
+the neurons that switch inside each box) and writes the CSV (one row per network and box),
+with the machine, the command and the wall time beside it (``NAME.machine.json``).
 With ``--outputs`` each of properties 1-4 is counted with its output constraint (the VNN-LIB
 file's, which describes a counterexample): the rows then also give the regions on a
 full-dimensional part of which the constraint holds, i.e. the regions holding
@@ -22,12 +23,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
 from typing import Optional
 
 import linregions as lr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import write_sidecar  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -88,6 +93,7 @@ def main(argv: Optional[list[str]] = None) -> None:
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
+        write_sidecar(a.csv, threads=a.workers, wall_s=round(wall, 1))
 
 
 if __name__ == "__main__":

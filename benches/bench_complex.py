@@ -1,4 +1,4 @@
-"""Benchmark of issue 12: the complex (every region of a domain).
+"""Benchmark of the complex (every region of a domain).
 
 - d = 2: ``net.regions()`` against ``net.slice`` on the same box and net (goal: within 5x).
 - d = 4-8: random-init 3 x 32 ReLU MLPs in [-1, 1]^d, certified regions per second

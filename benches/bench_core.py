@@ -1,4 +1,4 @@
-"""Issue 2 benchmarks: region assembly and pattern keys, each against the reference route
+"""Benchmarks of region assembly and pattern keys, each against the reference route
 side by side in one run (same data, same machine)."""
 
 from __future__ import annotations

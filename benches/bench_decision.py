@@ -1,4 +1,4 @@
-"""Issue 4 benchmark: eq. 6 for every class of a region of the trained 784-1024-1024-1024-10
+"""Benchmark of eq. 6 for every class of a region of the trained 784-1024-1024-1024-10
 MLP, class_maxima() against cvxpy + Clarabel on the full problem.
 
 The reference takes about a minute per class at full size, so by default it solves the

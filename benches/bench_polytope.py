@@ -1,4 +1,4 @@
-"""Polytope engine benchmarks (issue 3), run by hand:
+"""Polytope engine benchmarks, run by hand:
 
     LR_BENCH_SIZE=smoke PYTHONPATH=python python -m pytest benches/bench_polytope.py \
         --benchmark-enable -p no:logging -q        # seconds

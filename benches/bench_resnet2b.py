@@ -1,4 +1,4 @@
-"""Large regions of a real network (issue 13, item 5): ResNet-2B at a CIFAR-10 test image.
+"""Large regions of a real network: ResNet-2B at a CIFAR-10 test image.
 
 The network and VNN-LIB box come from ../shared/nets (VNN-COMP 2021); the point is the box's
 centre, the (normalised) test image. Run by hand:

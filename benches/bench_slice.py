@@ -1,4 +1,4 @@
-"""Benchmark of issue 6: the exact slice through three MNIST test points of a trained
+"""Benchmark of the exact slice through three MNIST test points of a trained
 784-1024-1024-1024-10 MLP, against rasterising the same slice with ``net.patterns``.
 
 Run:  PYTHONPATH=python python -m pytest benches/bench_slice.py --benchmark-only -p no:logging

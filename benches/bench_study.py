@@ -1,4 +1,4 @@
-"""Issue 7 benchmark: seconds per test point of the full per-point analysis on the paper's
+"""Benchmark of the study: seconds per test point of the full per-point analysis on the paper's
 784-1024-1024-1024-10 MLP, and the speed-up from 1 to 2 workers on a Dask LocalCluster."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Facets of an unbounded polytope (issue 14, item 3): the region of a 2-D point of a
+"""Facets of an unbounded polytope: the region of a 2-D point of a
 random 2-32-32-32-10 ReLU MLP with the input box removed (96 rows, ``lo = -inf``,
 ``hi = inf``), ours next to the public peer ``polytope.reduce`` (tulip-control's
 ``polytope`` package, one scipy LP per row) in one run. Run by hand:

@@ -1,4 +1,4 @@
-"""Issue 5 benchmark: 100 nullspace rays of length 0.2 from a test point of the trained
+"""Benchmark of exact walks: 100 nullspace rays of length 0.2 from a test point of the trained
 784-1024-1024-1024-10 MLP, exact walks against dense sampling (10^4 points per ray)."""
 
 from __future__ import annotations

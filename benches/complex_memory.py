@@ -1,4 +1,4 @@
-"""Memory per region of the complex (issue 12: 10^7 regions must fit in 24 GiB): the peak
+"""Memory per region of the complex (target: 10^7 regions in 24 GiB): the peak
 resident memory of ``net.regions(max_regions=N)`` on the random 3 x 32 MLPs of
 ``bench_complex.py``, for two caps in separate processes; the difference divided by the
 difference of the counts is the memory per region, network and interpreter excluded. Run by

@@ -2,6 +2,8 @@
 so CI can check the benchmarks still run.
 
 Run: python -m pytest benches -o python_files='bench_*.py' --benchmark-columns=min,mean,max,rounds
+For benches/RESULTS.md, one suite at a time with --benchmark-json=benches/results/bench_NAME.json,
+then python benches/report.py.
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ def points():
 @pytest.fixture(autouse=True)
 def _torch_threads():
     torch.set_num_threads(os.cpu_count() or 1)
+
+
+def pytest_benchmark_update_json(config, benchmarks, output_json):
+    """Stores the command line of the run (benchmark variables included) in the
+    ``--benchmark-json`` file, where ``benches/report.py`` reads it."""
+    from machine import command
+
+    output_json["command"] = command(["-m", "pytest", *config.invocation_params.args])
 
 
 CACHE = os.path.join(os.path.dirname(__file__), ".cache")

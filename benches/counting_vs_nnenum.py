@@ -10,15 +10,14 @@ equal; the speed-up is nnenum's wall time over ours. Run by hand (minutes)::
         [--props 1,3,4] [--digits 20] [--radii 0.02,0.05] [--timeout 300] [--csv FILE]
 
 Without nnenum (``--no-peer``) only our side runs. Prints one Markdown table row per case
-and, with ``--csv``, writes them as CSV.
+and, with ``--csv``, writes them as CSV, with the machine and the command beside it
+(``NAME.machine.json``; ``benches/report.py`` reads both).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
 import sys
 import time
 import warnings
@@ -31,6 +30,7 @@ import linregions as lr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import nnenum_peer  # noqa: E402
+from machine import machine, write_sidecar  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -42,17 +42,6 @@ def acas_path(name: str) -> Path:
     file = f"ACASXU_run2a_{name}_batch_2000.onnx"
     local = DATA / file
     return local if local.is_file() else SHARED / "acasxu" / file
-
-
-def cpu_model() -> str:
-    """The CPU's model name (Linux), else the platform's processor string."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def ours(onnx: Path, lo: np.ndarray, hi: np.ndarray, workers: int) -> dict[str, Any]:
@@ -122,7 +111,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     p.add_argument("--csv")
     a = p.parse_args(argv)
     peer = not a.no_peer and nnenum_peer.nnenum_path() is not None
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; linregions {a.workers} threads, "
+    m = machine()
+    print(f"machine: {m['cpu']}, {m['cores']} cores; linregions {a.workers} threads, "
           f"nnenum {a.workers} processes{'' if peer else ' (not run: no NNENUM_SRC)'}")  # fmt: skip
     rows: list[dict[str, Any]] = []
     header = True
@@ -158,6 +148,7 @@ def main(argv: Optional[list[str]] = None) -> None:
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
+        write_sidecar(a.csv, threads=a.workers, nnenum_processes=a.workers if peer else None)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Local complexity at MNIST scale (issue 12): the number of linear regions meeting the L-inf
+"""Local complexity at MNIST scale: the number of linear regions meeting the L-inf
 ball of radius r around each of the first n held-out MNIST-5k digits, under the three
 figure-1 models of the demo (784-20-20-20-10 ReLU MLPs: vanilla, BatchNorm, dropout; trained
 exactly as ``linregions demo`` trains them). Run by hand (minutes per model at r = 0.01):

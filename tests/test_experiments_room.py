@@ -1,7 +1,9 @@
-"""The experiments' shared pieces: the one training loop, atomic files, tables."""
+"""The experiments' shared pieces: the one training loop, atomic files (``files``), tables
+(``tables``)."""
 
 from __future__ import annotations
 
+import doctest
 import json
 import os
 
@@ -9,13 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from linregions.experiments.files import (
-    DASH,
-    atomic_write,
-    markdown_table,
-    text_table,
-    write_json_atomic,
-)
+from linregions.experiments import tables
+from linregions.experiments.files import atomic_write, write_json_atomic
+from linregions.experiments.tables import DASH, markdown_table, text_table
 from linregions.experiments.training import FitSettings, fit, fold_input_affine, make_mlp
 
 
@@ -111,3 +109,7 @@ def test_tables_show_a_dash_and_a_footnote_never_nan() -> None:
     assert markdown_table(rows[:1], cols, notes={"v": "no ray left"})[-1] == "| a | 0.25 | 1 |"
     text = text_table(rows, cols, notes={"v": "no ray left"})
     assert "nan" not in text.lower() and "* no ray left" in text
+
+
+def test_the_table_examples_run() -> None:
+    assert doctest.testmod(tables, raise_on_error=True).attempted >= 1

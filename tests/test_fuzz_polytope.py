@@ -1,4 +1,4 @@
-"""Fuzz of the polytope engine's inputs (issue 14, item 4).
+"""Fuzz of the polytope engine's inputs.
 
 Every call on a generated polytope either returns an answer that passes a certificate
 written here (scipy's HiGHS on the row-normalised system, or exact evaluation), or raises

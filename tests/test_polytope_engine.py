@@ -302,7 +302,7 @@ def test_solver_limit_carries_the_certified_interval(monkeypatch):
 )
 def test_degenerate_cnn_regions_certify_at_the_default_tolerance(tmp_path):
     """The 1-epoch tiny table-3 CNNs (dropout variant, fixed seed) give manifold regions
-    whose inscribed ball touches hundreds of rows and box faces at once (683 on the issue's
+    whose inscribed ball touches hundreds of rows and box faces at once (683 on the benchmark's
     region); the interior point alone stalls near 1e-8, the active-set finish certifies
     them to the default 1e-9 without HiGHS, and the answer is no worse than HiGHS's."""
     from linregions.experiments.study import StudyConfig

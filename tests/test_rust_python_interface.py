@@ -1,4 +1,4 @@
-"""The typed boundary between the Rust core and Python (issue 11, item 2 and 3): frozen
+"""The typed boundary between the Rust core and Python: frozen
 result objects with named, typed fields; the package's own exceptions raised from Rust;
 the version and the tolerances read from the crate; `boundary_point` as one walk."""
 

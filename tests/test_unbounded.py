@@ -1,4 +1,4 @@
-"""Unbounded and half-bounded polytopes (issue 14, item 3): ``lo = -inf`` and/or ``hi = inf``.
+"""Unbounded and half-bounded polytopes: ``lo = -inf`` and/or ``hi = inf``.
 
 Facets are checked against scipy's HiGHS, one LP per row on the same rows (``certify``), and
 against pycddlib; inradii against a scipy Chebyshev LP; interior points exactly.
@@ -155,7 +155,7 @@ def test_insphere_in_wide_boxes_matches_chebyshev_lp(d, scale):
 
 
 def test_no_box_region_facets_are_fast_path():
-    """The issue's case: a 2-D region of a ReLU net with no box decides its rows by the
+    """The benchmark's case: a 2-D region of a ReLU net with no box decides its rows by the
     Rust witnesses and interior-point LPs (no HiGHS call), certified by the per-row LPs."""
     poly, x = relu_region_without_box(2, 0, widths=(32, 32, 32))
     assert poly.n_rows == 96

@@ -23,7 +23,8 @@ import numpy as np
 
 from .._progress import progress
 from .datasets import load_mnist_5k, stratified_split
-from .files import markdown_table, text_table, write_text_atomic
+from .files import write_text_atomic
+from .tables import markdown_table, text_table
 
 if TYPE_CHECKING:
     from ..analysis.surroundings import Surroundings

@@ -8,7 +8,8 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from ..files import DASH, atomic_write, markdown_table, write_text_atomic
+from ..files import atomic_write, write_text_atomic
+from ..tables import DASH, markdown_table
 from ..zoo import ModelConfig
 from .config import StudyConfig
 from .storage import iter_point_results

@@ -2,48 +2,59 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
-import threading
-import time
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, ShapeError
+from ..errors import InvalidValueError, LinregionsError, ShapeError
 from ..model.ir import Add, Affine, Input, MaxPool, ReLU
-
-T = TypeVar("T")
+from ._common import format_range, run_step
 
 #: Steps ``--skip`` may name.
 STEPS = ("facets", "insphere", "classes")
 
+__all__ = ["STEPS", "add_parser", "describe_layers", "run", "run_inspect"]
 
-def run_step(label: str, fn: Callable[[], T], stream: Any = None, every: float = 1.0) -> T:
-    """Runs ``fn()``; after ``every`` seconds shows ``label ... 12s`` on ``stream`` (stderr)
-    until it returns, then ``label: done in 12.3 s``."""
-    stream = stream or sys.stderr
-    done = threading.Event()
-    start = time.monotonic()
-    shown = [False]
 
-    def tick() -> None:
-        while not done.wait(every):
-            shown[0] = True
-            stream.write(f"\r{label} ... {time.monotonic() - start:.0f}s")
-            stream.flush()
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Adds the ``inspect`` subcommand and its arguments to ``subparsers``; returns its
+    parser."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "inspect",
+        help="print an ONNX network's layers and the region "
+        "of one point (facets, insphere, classes inside)",
+    )
+    p.add_argument("net", help="the .onnx file")
+    p.add_argument(
+        "--vnnlib",
+        default=None,
+        help="VNN-LIB spec: the input box and output constraint (default box [-1, 1])",
+    )
+    p.add_argument(
+        "--point", default=None, help=".npy file with the point (default: the centre of the box)"
+    )
+    p.add_argument(
+        "--skip", default="", help="comma-separated steps to skip: facets,insphere,classes"
+    )
+    return p
 
-    thread = threading.Thread(target=tick, daemon=True)
-    thread.start()
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Checks ``--skip`` and runs :func:`run_inspect`; returns its status, or 2 with the
+    message on stderr for bad input."""
+    skip = tuple(s for s in args.skip.split(",") if s)
+    bad = [s for s in skip if s not in STEPS]
+    if bad:
+        parser.error(f"--skip: unknown steps {bad}; choose from {list(STEPS)}")
     try:
-        return fn()
-    finally:
-        done.set()
-        thread.join()
-        if shown[0]:
-            stream.write(f"\r{label}: done in {time.monotonic() - start:.1f} s\n")
-            stream.flush()
+        return run_inspect(args.net, args.vnnlib, args.point, skip)
+    except LinregionsError as exc:
+        print(f"linregions inspect: {exc}", file=sys.stderr)
+        return 2
 
 
 def describe_layers(net) -> list[str]:
@@ -70,10 +81,6 @@ def describe_layers(net) -> list[str]:
     return lines
 
 
-def _range(a: np.ndarray) -> str:
-    return f"[{a.min():.6g}, {a.max():.6g}]" if a.size > 6 else np.array2string(a, precision=6)
-
-
 def run_inspect(
     net_path: str,
     vnnlib: Optional[str] = None,
@@ -98,7 +105,7 @@ def run_inspect(
         out(line)
     where = f"from {Path(vnnlib).name}" if vnnlib else "default (no --vnnlib)"
     out(f"input box ({where}): shape {net.input_shape}, {net.n_inputs} inputs, "
-        f"lo {_range(net.lo)}, hi {_range(net.hi)}")  # fmt: skip
+        f"lo {format_range(net.lo)}, hi {format_range(net.hi)}")  # fmt: skip
     if spec is not None and len(spec.boxes) > 1:
         out(f"  the spec has {len(spec.boxes)} input boxes; using the first")
     if point is not None:

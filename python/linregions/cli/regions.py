@@ -11,6 +11,8 @@ inputs' box are enumerated (:func:`linregions.model.fixed.fix_inputs`).
 
 from __future__ import annotations
 
+import argparse
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -18,16 +20,53 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..errors import FlatPolytopeError, InvalidValueError, ShapeError
+from ..errors import FlatPolytopeError, InvalidValueError, LinregionsError, ShapeError
 from ..geometry.domains import DOMAIN_FLAT_TOL
 from ..model.complex import MAX_REGIONS
 from ..model.fixed import fix_inputs
+from ._common import format_range, run_step
 
 #: Largest input dimension enumerated without an explicit ``--max-regions``: the number of
 #: regions grows like ``neurons^d``, so a full enumeration of a wider box does not finish.
 FULL_SEARCH_MAX_DIM = 10
 
-__all__ = ["FULL_SEARCH_MAX_DIM", "parse_box", "run_regions"]
+__all__ = ["FULL_SEARCH_MAX_DIM", "add_parser", "parse_box", "run", "run_regions"]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Adds the ``regions`` subcommand and its arguments to ``subparsers``; returns its
+    parser."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "regions",
+        help="count every linear region of an ONNX network's input box(es), exactly",
+    )
+    p.add_argument("net", help="the .onnx file")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--vnnlib", default=None, help="VNN-LIB spec: each of its input boxes is enumerated"
+    )
+    where.add_argument(
+        "--box", default=None, help="the box [LO, HI]^d, written --box=LO,HI (default -1,1)"
+    )
+    p.add_argument(
+        "--max-regions",
+        type=int,
+        default=None,
+        help="stop each search after N regions (reported as capped); "
+        "required for networks with many inputs",
+    )
+    p.add_argument("--out", default=None, help="save the complex(es) to FILE.npz")
+    return p
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Runs :func:`run_regions`; returns its status, or 2 with the message on stderr for bad
+    input."""
+    try:
+        return run_regions(args.net, args.vnnlib, args.box, args.max_regions, args.out)
+    except LinregionsError as exc:
+        print(f"linregions regions: {exc}", file=sys.stderr)
+        return 2
 
 
 def parse_box(text: str) -> tuple[float, float]:
@@ -48,10 +87,6 @@ def parse_box(text: str) -> tuple[float, float]:
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise InvalidValueError(f"--box {text!r}: need finite LO < HI")
     return lo, hi
-
-
-def _range(a: np.ndarray) -> str:
-    return f"[{a.min():.6g}, {a.max():.6g}]" if a.size > 6 else np.array2string(a, precision=6)
 
 
 def _out_path(out: str, k: int, n_boxes: int) -> Path:
@@ -100,7 +135,6 @@ def run_regions(
     from ..geometry.domains import Box
     from ..importers.onnx import from_onnx
     from ..importers.vnnlib import read_vnnlib
-    from .inspect_net import run_step
 
     if vnnlib is not None and box is not None:
         raise InvalidValueError("give --vnnlib or --box, not both")
@@ -140,7 +174,7 @@ def run_regions(
     out(f"network {Path(net_path).name}: {net.n_inputs} inputs, {net.n_neurons} neurons, "
         f"{net.n_classes} outputs; {len(boxes)} input box(es) {where}")  # fmt: skip
     for k, (lo, hi) in enumerate(boxes):
-        out(f"box {k + 1} of {len(boxes)}: lo {_range(lo)}, hi {_range(hi)}")
+        out(f"box {k + 1} of {len(boxes)}: lo {format_range(lo)}, hi {format_range(hi)}")
         fixed = np.flatnonzero(hi - lo <= 2 * DOMAIN_FLAT_TOL)
         sub, free = net, np.arange(d)
         if fixed.size:  # e.g. ACAS Xu property 4: enumerate the regions of the free inputs

@@ -34,6 +34,7 @@ use crate::assemble::Local;
 use crate::error::{CoreError, Result};
 use crate::forward::pattern_at;
 use crate::hrep::{box_max, box_min, normalize, UnitRows};
+use crate::ipm::active_set;
 use crate::ipm::lp::{Exits, Lp};
 use crate::ipm::{Settings as IpmSettings, Status};
 use crate::ir::{Network, Op};
@@ -286,7 +287,10 @@ enum Carry {
 }
 
 /// Steps of [`descent_witness`] before it gives the question to an LP.
-const DESCENT_STEPS: usize = 8;
+const DESCENT_STEPS: usize = 32;
+/// [`descent_witness`] holds a coordinate whose room towards the side of the box it is
+/// pushed to is below this fraction of the box's width.
+const BOX_FREEZE: f64 = 1e-3;
 
 /// A point strictly inside `cell` and strictly past the hyperplane `obj . x + c0 = 0`
 /// (`obj . x + c0 < -SIGN_TOL`; the cell's point is on the positive side), found without an
@@ -306,44 +310,60 @@ fn descent_witness(
     let rows = cell.row_views();
     let mut x = cell.point.clone();
     let mut s = slack.to_owned();
-    // orthonormal basis of the blocking rows (and box sides) kept constant
+    // coordinates held at their value (near the side of the box the descent pushes to)
+    let mut free: Vec<bool> = (0..d)
+        .map(|j| {
+            let room = if obj[j] < 0.0 {
+                cell.hi[j] - x[j]
+            } else {
+                x[j] - cell.lo[j]
+            };
+            room > BOX_FREEZE * (cell.hi[j] - cell.lo[j])
+        })
+        .collect();
+    // orthonormal basis of the blocking rows (on the free coordinates) kept constant
     let mut basis: Vec<Array1<f64>> = Vec::new();
     for _ in 0..DESCENT_STEPS {
         let f = obj.dot(&x) + c0;
-        let mut v = -obj;
+        let mut v = Array1::from_iter((0..d).map(|j| if free[j] { -obj[j] } else { 0.0 }));
         for q in &basis {
             let c = q.dot(&v);
             v.scaled_add(-c, q);
         }
-        let vv = v.dot(&v);
-        if vv.is_nan() || vv <= 1e-12 {
+        v.iter_mut().zip(&free).for_each(|(vj, &fj)| {
+            if !fj {
+                *vj = 0.0
+            }
+        });
+        // the rate of the objective along v (negative: v descends)
+        let df = obj.dot(&v);
+        if df.is_nan() || df >= -1e-12 {
             return None;
         }
-        // past the hyperplane by 2 SIGN_TOL at t_past (obj . v = -|v|^2)
-        let t_past = (f + 2.0 * SIGN_TOL) / vv;
+        // past the hyperplane by 2 SIGN_TOL at t_past
+        let t_past = (f + 2.0 * SIGN_TOL) / -df;
         let rate: Vec<f64> = rows.iter().map(|(a, _)| a.dot(&v)).collect();
         let mut t_exit = f64::INFINITY;
-        let mut block: Option<Array1<f64>> = None;
+        let mut block_row: Option<usize> = None;
         for (r, (&sr, &vr)) in s.iter().zip(&rate).enumerate() {
             if vr < 0.0 && sr / -vr < t_exit {
                 t_exit = sr / -vr;
-                block = Some(rows[r].0.to_owned());
+                block_row = Some(r);
             }
         }
-        for j in 0..d {
-            let t = if v[j] > 0.0 {
+        let room = |j: usize, x: &Array1<f64>| {
+            if v[j] > 0.0 {
                 (cell.hi[j] - x[j]) / v[j]
             } else if v[j] < 0.0 {
                 (cell.lo[j] - x[j]) / v[j]
             } else {
                 f64::INFINITY
-            };
-            if t < t_exit {
-                t_exit = t;
-                let mut e = Array1::zeros(d);
-                e[j] = 1.0;
-                block = Some(e);
             }
+        };
+        let t_box = (0..d).map(|j| room(j, &x)).fold(f64::INFINITY, f64::min);
+        if t_box < t_exit {
+            t_exit = t_box;
+            block_row = None;
         }
         if t_exit > t_past {
             let t = if t_exit.is_finite() {
@@ -359,19 +379,41 @@ fn descent_witness(
                     .all(|((&v, &l), &h)| v > l && v < h);
             return (inside && obj.dot(&y) + c0 < -SIGN_TOL).then_some(y);
         }
-        let mut q = block?;
+        if !t_exit.is_finite() {
+            return None;
+        }
         let t = 0.9 * t_exit;
         x.scaled_add(t, &v);
         s.scaled_add(t, &ArrayView1::from(&rate));
-        for b in &basis {
-            let c = b.dot(&q);
-            q.scaled_add(-c, b);
+        match block_row {
+            None => {
+                // a side of the box: hold every coordinate that would stop the next step soon
+                for j in 0..d {
+                    if free[j] && room(j, &x) <= t {
+                        free[j] = false;
+                    }
+                }
+            }
+            Some(r) => {
+                let mut q =
+                    Array1::from_iter(
+                        rows[r]
+                            .0
+                            .iter()
+                            .zip(&free)
+                            .map(|(&a, &fj)| if fj { a } else { 0.0 }),
+                    );
+                for b in &basis {
+                    let c = b.dot(&q);
+                    q.scaled_add(-c, b);
+                }
+                let nq = q.dot(&q).sqrt();
+                if nq.is_nan() || nq <= 1e-9 {
+                    return None;
+                }
+                basis.push(q / nq);
+            }
         }
-        let nq = q.dot(&q).sqrt();
-        if nq.is_nan() || nq <= 1e-9 {
-            return None;
-        }
-        basis.push(q / nq);
     }
     None
 }
@@ -497,7 +539,12 @@ impl Ctx<'_> {
                 unstable.push(i);
                 continue;
             }
-            if let Some(w) = descent_witness(cell, slack.view(), obj, c0) {
+            // in low dimension the active-set LP costs about as much as the descent
+            let descent = d > active_set::MAX_DIM;
+            if let Some(w) = descent
+                .then(|| descent_witness(cell, slack.view(), obj, c0))
+                .flatten()
+            {
                 if witnesses.len() >= MAX_WITNESSES {
                     witnesses.remove(0);
                 }

@@ -23,6 +23,7 @@ MODULES = [
     "linregions.model.patterns",
     "linregions.model.region",
     "linregions.model.walk",
+    "linregions.model.line_walk",
     "linregions.model.slice",
     "linregions.analysis.slice_through",
     "linregions.geometry.polytope",

@@ -96,6 +96,39 @@ def test_torch_residual_leaky_net_in_a_ball() -> None:
         assert all(dom.contains(p) for p in b.points)
 
 
+def test_masked_carrier_on_a_small_cnn_equals_the_search() -> None:
+    # a convolutional net (sparse weights) whose carrier is masks, not dense maps: the keys
+    # and inradii equal the facet-following search's, and the dense carrier's count
+    torch.manual_seed(1)
+    model = (
+        torch.nn.Sequential(
+            torch.nn.Conv2d(1, 3, 3),
+            torch.nn.ReLU(),
+            torch.nn.Conv2d(3, 2, 3, padding=1),
+            torch.nn.ReLU(),
+            torch.nn.Flatten(),
+            torch.nn.Linear(2 * 4 * 4, 6),
+            torch.nn.ReLU(),
+            torch.nn.Linear(6, 3),
+        )
+        .double()
+        .eval()
+    )
+    net = lr.from_torch(model, input_shape=(1, 6, 6), bounds=(0.0, 1.0))
+    x = np.random.default_rng(4).uniform(0.3, 0.7, 36)
+    r = 0.1
+    dom = lr.Box(np.maximum(x - r, 0.0), np.minimum(x + r, 1.0))
+    a = net.regions(dom, method="search")
+    core = net._search_args(np.zeros((0, 36)), np.zeros(0), dom.lo, dom.hi, 10**6, None)
+    masked = lr._core.complex_split(*core, None, "masked")
+    dense = lr._core.count_split(*core, None, None, "dense")
+    assert a.complete and masked.complete and 100 < a.n_regions == dense.regions
+    assert sorted(keys_to_ints(masked.keys)) == sorted(key_set(a))
+    inradius = dict(zip(keys_to_ints(masked.keys), masked.inradius))
+    for k, r in zip(a.keys.tolist(), a.inradius):
+        assert abs(inradius[k] - r) <= 1e-7 * (1.0 + r)
+
+
 def test_stable_neurons_never_lose_a_region() -> None:
     # a small ball: most neurons never switch inside it, and the count equals the search's
     net = mlp_net([8, 40, 40, 40, 4], 7)

@@ -1,5 +1,15 @@
 """Per-point analyses of a study. Each takes a :class:`PointContext` and returns a dict of
-JSON-serialisable metrics (numbers, or lists of numbers for distributions)."""
+JSON-serialisable metrics (numbers, or lists of numbers for distributions).
+
+Performance notes (``benches/study_point_cost.py`` times each analysis on the paper's MLP):
+with ``PointContext.reuse`` (the default) the analyses of one point share what they build:
+the label, every region by key and its certified inradius (a region met twice, such as a
+boundary piece inside x's own region, is built and its insphere solved once); segments and
+rays are walked on the network restricted to their line or span
+(:mod:`linregions.model.line_walk`: the same pieces, 0.5-0.75 of the time); the angle statistics are summed block by block over pairs
+i < j without the full (N, N) matrices. ``reuse=False`` runs every analysis on its own, as
+the reference for tests and benchmarks; the results agree to rounding.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +21,7 @@ import numpy as np
 from ...analysis.decision_boundary import boundary_point
 from ...analysis.surroundings import surrounding_regions
 from ...model.network import Network
+from ...model.region import Region
 
 #: Relative certification tolerance of the study's inradii. The study reports them to a few
 #: digits; the library default (1e-9) is out of reach on some degenerate CNN regions (many
@@ -56,18 +67,48 @@ class PointContext:
     eps: float
     seed: int
     cache: dict = field(default_factory=dict)
+    #: Share labels, regions, inradii between the analyses and walk restricted networks
+    #: (see the module notes); False: each analysis computes everything itself.
+    reuse: bool = True
+    regions: dict[int, Region] = field(default_factory=dict)
+    inradii: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     def manifold_region(self):
         """The region of x (computed once per point)."""
         if "manifold" not in self.cache:
             self.cache["manifold"] = self.net.region(self.x, on_boundary="active")
+            if self.reuse:
+                self.regions[self.cache["manifold"].key] = self.cache["manifold"]
         return self.cache["manifold"]
+
+    def label(self) -> int:
+        """The network's class of x."""
+        if not self.reuse:
+            return int(self.net.logits(self.x[None])[0].argmax())
+        if "label" not in self.cache:
+            self.cache["label"] = int(self.net.logits(self.x[None])[0].argmax())
+        return self.cache["label"]
+
+    def inradius(self, region: Region) -> tuple[float, float]:
+        """:func:`certified_inradius` of a region of this point (once per region key)."""
+        if not self.reuse:
+            return certified_inradius(region)
+        self.regions.setdefault(region.key, region)
+        if region.key not in self.inradii:
+            self.inradii[region.key] = certified_inradius(region)
+        return self.inradii[region.key]
+
+    def boundary_point(self, x_to: np.ndarray):
+        """:func:`boundary_point` from x to ``x_to``, with this point's known regions."""
+        if not self.reuse:
+            return boundary_point(self.net, self.x, x_to)
+        return boundary_point(self.net, self.x, x_to, sliced=True, regions=self.regions)
 
 
 def manifold(ctx: PointContext) -> dict:
     """The manifold region (sec. 3.2): its size in rows, activity and insphere."""
     region = ctx.manifold_region()
-    radius, gap = certified_inradius(region)
+    radius, gap = ctx.inradius(region)
     _, nearest = region.nearest_hyperplane()
     return {
         "hyperplanes": int(region.n_rows),
@@ -81,7 +122,9 @@ def manifold(ctx: PointContext) -> dict:
 
 def surroundings(ctx: PointContext) -> dict:
     """Unique regions on nullspace rays and their relevance rho (sec. 3.5, fig. 6)."""
-    s = surrounding_regions(ctx.net, ctx.x, ctx.n_directions, ctx.eps, seed=ctx.seed)
+    s = surrounding_regions(
+        ctx.net, ctx.x, ctx.n_directions, ctx.eps, seed=ctx.seed, sliced=ctx.reuse
+    )
     rho = s.rho[~s.is_origin]
     rho = rho[np.isfinite(rho)]
     return {
@@ -97,6 +140,8 @@ def angles(ctx: PointContext) -> dict:
     each layer."""
     region = ctx.manifold_region()
     rows = np.flatnonzero(np.linalg.norm(region.A, axis=1) > 0)
+    if ctx.reuse:
+        return angle_deviations(region.A[rows], region.layer[rows])
     ang = np.degrees(region.angles(rows))
     dev = np.abs(ang - 90.0)
     upper = np.triu_indices(len(rows), k=1)
@@ -107,6 +152,43 @@ def angles(ctx: PointContext) -> dict:
         if sel.size > 1:
             sub = dev[np.ix_(sel, sel)][np.triu_indices(sel.size, k=1)]
             out[f"layer{int(layer)}_mean_abs_deviation_deg"] = float(sub.mean())
+    return out
+
+
+#: Rows of the normal matrix per block of the angle statistics (memory: a block of cosines
+#: is ANGLE_BLOCK x N floats).
+ANGLE_BLOCK = 512
+
+
+def angle_deviations(normals: np.ndarray, layers: np.ndarray) -> dict:
+    """The statistics of :func:`angles` for the non-zero ``normals`` (k, d) of rows in
+    ``layers`` (k,): the mean of ``|angle - 90|`` in degrees over pairs i < j, overall and
+    within each layer with more than one row. Sums block by block over pairs i < j (half
+    the products of the full angle matrix, no (k, k) arrays); equal to the full matrix's
+    means to rounding."""
+    order = np.argsort(layers, kind="stable")
+    U = normals[order] / np.linalg.norm(normals[order], axis=1)[:, None]
+    lay = layers[order]
+    k = len(U)
+    names, starts = np.unique(lay, return_index=True)
+    ends = np.append(starts[1:], k)
+    total = 0.0
+    per_layer = np.zeros(len(names))
+    for s in range(0, k, ANGLE_BLOCK):
+        e = min(s + ANGLE_BLOCK, k)
+        dev = np.abs(np.degrees(np.arccos(np.clip(U[s:e] @ U[s:].T, -1.0, 1.0))) - 90.0)
+        dev[:, : e - s] = np.triu(dev[:, : e - s], 1)  # pairs i < j only
+        total += float(dev.sum())
+        for n, (ls, le) in enumerate(zip(starts, ends)):
+            if le > s and ls < e:
+                per_layer[n] += float(
+                    dev[max(ls, s) - s : min(le, e) - s, max(ls, s) - s : le - s].sum()
+                )
+    out = {"mean_abs_deviation_deg": total / (k * (k - 1) / 2) if k > 1 else float("nan")}
+    for n, name in enumerate(names):
+        size = int(ends[n] - starts[n])
+        if size > 1:
+            out[f"layer{int(name)}_mean_abs_deviation_deg"] = per_layer[n] / (size * (size - 1) / 2)
     return out
 
 
@@ -125,7 +207,7 @@ def decision(ctx: PointContext) -> dict:
     """The decision region (sec. 3.2): the region at the boundary point from x toward the
     target of one other class, drawn at random (the class mean, or a training point of the
     class when the mean is not classified as it, appendix E)."""
-    label = int(ctx.net.logits(ctx.x[None])[0].argmax())
+    label = ctx.label()
     rng = np.random.default_rng(ctx.seed)
     classes = [
         j for j in range(len(ctx.targets)) if j != label and np.isfinite(ctx.targets[j]).all()
@@ -133,8 +215,8 @@ def decision(ctx: PointContext) -> dict:
     if not classes:
         raise ValueError("no other class has a decision target")
     j = int(rng.choice(classes))
-    bp = boundary_point(ctx.net, ctx.x, ctx.targets[j])
-    radius, gap = certified_inradius(bp.region)
+    bp = ctx.boundary_point(ctx.targets[j])
+    radius, gap = ctx.inradius(bp.region)
     return {
         "inradius": radius,
         "inradius_gap": gap,
@@ -149,7 +231,7 @@ def adversarial(ctx: PointContext) -> dict:
     PGD adversarial example."""
     from ...analysis.attacks import pgd
 
-    label = int(ctx.net.logits(ctx.x[None])[0].argmax())
+    label = ctx.label()
     shape = ctx.net.input_shape
     adv = pgd(
         ctx.model,
@@ -164,8 +246,8 @@ def adversarial(ctx: PointContext) -> dict:
     )
     if not bool(adv.success[0]):
         return {"attack_success": 0}
-    bp = boundary_point(ctx.net, ctx.x, np.asarray(adv.x_adv[0], dtype=np.float64).ravel())
-    radius, gap = certified_inradius(bp.region)
+    bp = ctx.boundary_point(np.asarray(adv.x_adv[0], dtype=np.float64).ravel())
+    radius, gap = ctx.inradius(bp.region)
     return {"attack_success": 1, "inradius": radius, "inradius_gap": gap, "alpha": float(bp.alpha)}
 
 

@@ -35,6 +35,7 @@ MODULES = [
     "linregions.analysis.attacks",
     "linregions.analysis.local_complexity",
     "linregions.model.complex",
+    "linregions.model.complex_stream",
     "linregions.importers.from_torch",
     "linregions.importers.onnx",
     "linregions.importers.vnnlib",

@@ -46,6 +46,7 @@ from .geometry.redundancy import RedundancyReport
 from .geometry.volumes import Volumes
 from .importers.vnnlib import VnnlibSpec, read_vnnlib
 from .model.complex import Complex, RegionCount
+from .model.complex_stream import StreamResult, enumerate_to_disk, iter_chunks, load_chunks
 from .model.network import VERSION, Network
 from .model.patterns import Patterns
 from .model.region import Region
@@ -113,6 +114,10 @@ __all__ = [
     "Box",
     "Complex",
     "RegionCount",
+    "enumerate_to_disk",
+    "iter_chunks",
+    "load_chunks",
+    "StreamResult",
     "local_complexity",
     "LocalComplexity",
     "Volumes",

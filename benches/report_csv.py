@@ -285,6 +285,30 @@ def render_unbounded_ratio(arg: str, src: Sources) -> Optional[list[str]]:
     return [*lines, "", source_line(path)]
 
 
+def render_cnn_balls(arg: str, src: Sources) -> Optional[list[str]]:
+    path = BLOCKS["cnn-balls"].file(arg, src)
+    rows = read_csv(path)
+    if rows is None:
+        return None
+    lines = run_header(read_sidecar(path)) + [""]
+    body = [
+        [
+            r["ball"],
+            f"{float(r['radius']):.2g} ({float(r['fraction']):g} of the spec's)",
+            r["carrier"],
+            fmt_int(r["regions"]) + ("" if r["complete"] == "True" else " (stopped)"),
+            r["unstable"],
+            r["seconds"],
+            r["ms_per_region"],
+        ]
+        for r in rows
+    ]
+    lines += table(
+        ["ball", "radius", "carrier", "regions", "unstable", "seconds", "ms per region"], body
+    )
+    return [*lines, "", source_line(path)]
+
+
 def _docs(name: str) -> Callable[[str, Sources], Path]:
     return lambda arg, src: src.docs / name
 
@@ -300,4 +324,5 @@ BLOCKS = {
     "acas-atlas-properties": Block(render_properties, _docs("acas-atlas-properties.csv")),
     "complex-rate": Block(render_complex_rate, _results("complex-rate.csv")),
     "unbounded-ratio": Block(render_unbounded_ratio, _results("unbounded-ratio.csv")),
+    "cnn-balls": Block(render_cnn_balls, _docs("cnn-balls.csv")),
 }

@@ -7,8 +7,9 @@ the label, every region by key and its certified inradius (a region met twice, s
 boundary piece inside x's own region, is built and its insphere solved once); segments and
 rays are walked on the network restricted to their line or span
 (:mod:`linregions.model.line_walk`: the same pieces, 0.5-0.75 of the time); the angle
-statistics are summed block by block over pairs i < j without the full (N, N) matrices. ``reuse=False`` runs every analysis on its own, as
-the reference for tests and benchmarks; the results agree to rounding.
+statistics are summed block by block over pairs i < j without the full (N, N) matrices.
+``reuse=False`` runs every analysis on its own, as the reference for tests and benchmarks;
+the results agree to rounding.
 """
 
 from __future__ import annotations

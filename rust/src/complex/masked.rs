@@ -11,12 +11,13 @@
 //!
 //! At the domain's center the masks of every layer (the reference masks) fix a reference
 //! map `J_ref` per node; `|J_ref| r` (r: the domain box's half-widths) is computed once. On
-//! a cell, `J = J_ref + D`, and `|D| r <= e` where `e` follows the masks: zero at the input,
-//! `|W| e` through an affine node, summed through an add, and `|m| e + |m - m_ref| |J_ref| r`
-//! through a ReLU with the cell's masks `m`. So `|J_i| r_cell <= (|J_ref| r + e)_i`: a unit
-//! whose value at the cell box's middle exceeds that is stable on the cell with no row
-//! computed. Only flipped units feed `e`, so the bound stays close to the exact one while
-//! few units have flipped, which is the case in the small balls around data points.
+//! a cell, `J = J_ref + D`, where `D` is a sum over the units whose mask differs from the
+//! reference (the flipped ones): each adds its mask change times the column of the cell's
+//! masked map from that unit onwards times its reference row. So
+//! `|J_i| r_cell <= (|J_ref| r)_i + sum_u |m_u - m_ref,u| (|J_ref,u| r) |P e_u|_i`, one forward
+//! pass per flipped unit: a unit whose value at the cell box's middle exceeds that is stable
+//! on the cell, with no row computed. In the small balls around data points few units flip,
+//! so the bound stays close to the exact range.
 
 use std::sync::Arc;
 
@@ -24,7 +25,7 @@ use ndarray::{Array1, Array2, ArrayView1};
 use rayon::prelude::*;
 
 use crate::assemble::Local;
-use crate::ir::{live, Network, Op, Weight};
+use crate::ir::{live, Network, Op};
 
 /// Relative margin added to the bound (its sums are rounded; a unit inside the margin is
 /// given to the exact test, which costs a row, never a wrong answer).
@@ -38,7 +39,6 @@ pub(crate) type Masks = Vec<Option<Arc<Array1<f64>>>>;
 pub(crate) struct MaskedNet<'a> {
     net: &'a Network,
     last_use: Vec<usize>,
-    abs: Vec<Option<Weight>>,
     ref_masks: Vec<Option<Array1<f64>>>,
     /// `|J_ref| r` of each node read by a ReLU node.
     ref_abs: Vec<Option<Array1<f64>>>,
@@ -60,7 +60,6 @@ impl<'a> MaskedNet<'a> {
         let d = net.n_inputs();
         let last_use = net.last_use();
         let n = net.nodes.len();
-        let mut abs = vec![None; n];
         let mut ref_masks = vec![None; n];
         let mut ref_abs = vec![None; n];
         let mut locals: Vec<Option<Local>> = Vec::with_capacity(n);
@@ -71,10 +70,7 @@ impl<'a> MaskedNet<'a> {
                     input,
                     weight,
                     bias,
-                } => {
-                    abs[k] = Some(weight.abs());
-                    live(&locals, *input).affine(weight, bias)
-                }
+                } => live(&locals, *input).affine(weight, bias),
                 Op::Add { inputs } => Local::sum(inputs.iter().map(|&i| live(&locals, i)), d),
                 Op::Relu { input, slope } => {
                     let l = live(&locals, *input);
@@ -102,7 +98,6 @@ impl<'a> MaskedNet<'a> {
         MaskedNet {
             net,
             last_use,
-            abs,
             ref_masks,
             ref_abs,
         }
@@ -195,53 +190,71 @@ impl<'a> MaskedNet<'a> {
         }
     }
 
-    /// `e` of node `k` (see the module notes) given `e` of the nodes before it (`None`:
-    /// zero) and the masks; `None` when it is zero.
-    pub fn deviation(
-        &self,
-        masks: &Masks,
-        e: &[Option<Arc<Array1<f64>>>],
-        k: usize,
-    ) -> Option<Array1<f64>> {
-        match &self.net.nodes[k].op {
-            Op::Input => None,
-            Op::Affine { input, .. } => {
-                let w = self.abs[k].as_ref().expect("|W| of an affine node");
-                e[*input].as_ref().map(|v| w.apply(v.view()))
-            }
-            Op::Add { inputs } => {
-                let mut acc: Option<Array1<f64>> = None;
-                for &i in inputs {
-                    if let Some(v) = &e[i] {
-                        match &mut acc {
-                            Some(a) => *a += &**v,
-                            None => acc = Some((**v).clone()),
-                        }
+    /// A bound `e` `(size of node q,)` on `|J - J_ref| r` at node `q` under `masks` (see
+    /// the module notes): `J - J_ref` is the sum, over the units u whose mask differs from
+    /// the reference, of `(m_u - m_ref,u)` times the column of the masked map from u's node
+    /// to `q` times u's reference row, so `e = sum_u |m_u - m_ref,u| (|J_ref,u| r) |P e_u|`
+    /// with `P e_u` exact (one forward pass per flipped unit). `None`: no unit flipped.
+    pub fn deviation_bound(&self, masks: &Masks, q: usize) -> Option<Array1<f64>> {
+        let mut e: Option<Array1<f64>> = None;
+        for (k, node) in self.net.nodes.iter().enumerate().take(q) {
+            let (Op::Relu { input, .. }, Some(m)) = (&node.op, masks[k].as_ref()) else {
+                continue;
+            };
+            let mr = self.ref_masks[k].as_ref().expect("reference mask");
+            let ra = self.ref_abs[*input]
+                .as_ref()
+                .expect("|J_ref| r of a ReLU input");
+            for u in 0..node.size {
+                let w = (m[u] - mr[u]).abs() * ra[u];
+                if w == 0.0 {
+                    continue;
+                }
+                if let Some(v) = self.column(masks, k, u, q) {
+                    match &mut e {
+                        Some(acc) => acc.zip_mut_with(&v, |a, &x| *a += w * x.abs()),
+                        None => e = Some(v.mapv(|x| w * x.abs())),
                     }
                 }
-                acc
             }
-            Op::Relu { input, .. } => {
-                let m = masks[k].as_ref().expect("mask of a passed ReLU node");
-                let mr = self.ref_masks[k].as_ref().expect("reference mask");
-                let ra = self.ref_abs[*input]
-                    .as_ref()
-                    .expect("|J_ref| r of a ReLU input");
-                let flipped: Array1<f64> = Array1::from_iter(
-                    m.iter()
-                        .zip(mr)
-                        .zip(ra)
-                        .map(|((&a, &b), &r)| (a - b).abs() * r),
-                );
-                let any_flip = flipped.iter().any(|&v| v != 0.0);
-                match (&e[*input], any_flip) {
-                    (None, false) => None,
-                    (None, true) => Some(flipped),
-                    (Some(v), _) => Some(m.mapv(f64::abs) * &**v + flipped),
-                }
-            }
-            Op::MaxPool { .. } => unreachable!("max-pool networks are refused before"),
         }
+        e
+    }
+
+    /// `P e_u`: node `q`'s value when node `k`'s is the unit vector `e_u` and nothing else
+    /// feeds it (biases left out, ReLU nodes after `k` with their masks); `None` where `q`
+    /// does not depend on `k`.
+    fn column(&self, masks: &Masks, k: usize, u: usize, q: usize) -> Option<Array1<f64>> {
+        let mut vals: Vec<Option<Array1<f64>>> = vec![None; q + 1];
+        let mut start = Array1::zeros(self.net.nodes[k].size);
+        start[u] = 1.0;
+        vals[k] = Some(start);
+        for n in k + 1..=q {
+            vals[n] = match &self.net.nodes[n].op {
+                Op::Input => None,
+                Op::Affine { input, weight, .. } => {
+                    vals[*input].as_ref().map(|v| weight.apply(v.view()))
+                }
+                Op::Add { inputs } => {
+                    let mut acc: Option<Array1<f64>> = None;
+                    for &i in inputs {
+                        if let Some(v) = &vals[i] {
+                            match &mut acc {
+                                Some(a) => *a += v,
+                                None => acc = Some(v.clone()),
+                            }
+                        }
+                    }
+                    acc
+                }
+                Op::Relu { input, .. } => {
+                    let m = masks[n].as_ref().expect("mask of a passed ReLU node");
+                    vals[*input].as_ref().map(|v| v * &**m)
+                }
+                Op::MaxPool { .. } => unreachable!("max-pool networks are refused before"),
+            };
+        }
+        vals[q].take()
     }
 
     /// The units of the ReLU node reading `input` that may change sign on a cell whose box
@@ -264,10 +277,5 @@ impl<'a> MaskedNet<'a> {
                 z[i].abs() <= bound * (1.0 + BOUND_MARGIN) + f64::MIN_POSITIVE
             })
             .collect()
-    }
-
-    /// Whether node `i`'s deviation is still needed after node `k` has been computed.
-    pub fn dead_after(&self, i: usize, k: usize) -> bool {
-        self.last_use[i] == k
     }
 }

@@ -277,11 +277,10 @@ impl LayerMap {
 enum Carry {
     /// The local maps of the live nodes.
     Dense(Vec<Option<Arc<Local>>>),
-    /// The masks of the ReLU nodes passed, the deviation bounds `e` of the live nodes, and
-    /// the current layer's rows once computed (shared by the cells cut from this one).
+    /// The masks of the ReLU nodes passed and the current layer's rows once computed
+    /// (shared by the cells cut from this one).
     Masked {
         masks: Masks,
-        e: Vec<Option<Arc<Array1<f64>>>>,
         layer: Option<Arc<LayerMap>>,
     },
 }
@@ -777,7 +776,7 @@ impl Ctx<'_> {
     /// `st.pending` and the rows of the others are computed (and shared by the cells cut
     /// from this one).
     fn layer_map(&self, st: &mut State, input: usize, fresh: bool) -> Arc<LayerMap> {
-        let Carry::Masked { masks, e, layer } = &mut st.carry else {
+        let Carry::Masked { masks, layer } = &mut st.carry else {
             let Carry::Dense(locals) = &st.carry else {
                 unreachable!()
             };
@@ -788,7 +787,8 @@ impl Ctx<'_> {
         }
         let mn = self.masked.as_ref().expect("masked carrier");
         let mid = (&st.cell.lo + &st.cell.hi) * 0.5;
-        let open = mn.open_units(masks, e[input].as_deref(), input, mid.view());
+        let e = mn.deviation_bound(masks, input);
+        let open = mn.open_units(masks, e.as_ref(), input, mid.view());
         self.by_box
             .fetch_add(st.pending.len() - open.len(), Ordering::Relaxed);
         let j = mn.rows(masks, input, &open);
@@ -839,26 +839,14 @@ impl Ctx<'_> {
                 self.drop_dead(locals, k);
                 st.node = self.advance(locals, k + 1);
             }
-            Carry::Masked { masks, e, layer } => {
+            Carry::Masked { masks, layer } => {
                 let mn = self.masked.as_ref().expect("masked carrier");
                 let h = mn.value_at(masks, st.cell.point.view(), input);
                 masks[k] = Some(Arc::new(mask_of(h.view(), slope)));
                 *layer = None;
-                let mut next = k;
-                loop {
-                    e[next] = mn.deviation(masks, e, next).map(Arc::new);
-                    for i in self.net.nodes[next].op.inputs() {
-                        if mn.dead_after(i, next) {
-                            e[i] = None;
-                        }
-                    }
-                    next += 1;
-                    match self.net.nodes.get(next).map(|n| &n.op) {
-                        None | Some(Op::Relu { .. } | Op::MaxPool { .. }) => break,
-                        _ => {}
-                    }
-                }
-                st.node = next;
+                st.node = (k + 1..self.net.nodes.len())
+                    .find(|&n| self.net.nodes[n].layer.is_some())
+                    .unwrap_or(self.net.nodes.len());
             }
         }
         st.pending = match self.net.nodes.get(st.node) {
@@ -1003,7 +991,6 @@ pub fn split(
     let carry = if masked {
         Carry::Masked {
             masks: vec![None; net.nodes.len()],
-            e: vec![None; net.nodes.len()],
             layer: None,
         }
     } else {

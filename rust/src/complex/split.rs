@@ -387,9 +387,9 @@ fn descent_witness(
         match block_row {
             None => {
                 // a side of the box: hold every coordinate that would stop the next step soon
-                for j in 0..d {
-                    if free[j] && room(j, &x) <= t {
-                        free[j] = false;
+                for (j, fj) in free.iter_mut().enumerate() {
+                    if *fj && room(j, &x) <= t {
+                        *fj = false;
                     }
                 }
             }

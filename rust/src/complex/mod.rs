@@ -24,6 +24,7 @@
 pub mod domain;
 pub mod engine;
 pub mod planar;
+pub mod record;
 pub mod search;
 pub mod split;
 pub mod step;

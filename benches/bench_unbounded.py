@@ -51,8 +51,9 @@ def test_unbounded_2d_facets_ours(benchmark, poly):
     facets = benchmark.pedantic(poly.nonredundant, rounds=ROUNDS, iterations=1, warmup_rounds=1)
     rep = poly.redundancy_report()
     assert rep.facets.tolist() == facets.tolist()
-    # no HiGHS re-solve: the LPs are the facets' bounding box (2 d) and Clarkson's
-    assert rep.n_lps == 2 * poly.dim + rep.by_lp_redundant + rep.by_lp_facet
+    # the LPs are the facets' bounding box (2 d) and Clarkson's, at most one per row (a row
+    # may be settled by another row's LP)
+    assert rep.n_lps <= 2 * poly.dim + rep.by_lp_redundant + rep.by_lp_facet
     benchmark.extra_info.update(facets=facets.tolist(), report=repr(rep))
 
 

@@ -51,3 +51,54 @@ def linprog_radius(poly):
     res = linprog(c, A_ub=G, b_ub=h, bounds=[(None, None)] * (d + 1), method="highs")
     assert res.status == 0
     return -res.fun
+
+
+def certified_radius(poly, center):
+    """Distance from ``center`` to the nearest row hyperplane or box face, negative when a
+    row or box face is violated (zero rows count as ``b`` itself)."""
+    norms = np.linalg.norm(poly.A, axis=1)
+    slack = poly.A @ center + poly.b
+    nz = norms > 0
+    dist = np.concatenate(
+        [
+            slack[nz] / norms[nz],
+            np.where(slack[~nz] >= 0, np.inf, -np.inf),
+            center - poly.lo,
+            poly.hi - center,
+        ]
+    )
+    return float(dist.min(initial=np.inf))
+
+
+def dual_bound(poly, lam):
+    """Upper bound on the inradius from any multipliers ``lam`` (N,) of the rows (weak
+    duality; the box multipliers are chosen to cancel the x-terms exactly)."""
+    lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
+    a = poly.A.T @ lam
+    mu, nu = np.maximum(-a, 0.0), np.maximum(a, 0.0)
+    scale = lam @ np.linalg.norm(poly.A, axis=1) + mu.sum() + nu.sum()
+    if scale <= 0:
+        return float("inf")
+    return float((lam @ poly.b - mu @ poly.lo + nu @ poly.hi) / scale)
+
+
+def certified_linprog(poly):
+    """HiGHS's insphere of a bounded polytope with certified bounds: (center, exact radius
+    of that center, weak-duality upper bound from HiGHS's multipliers of the rows)."""
+    d, n = poly.dim, poly.n_rows
+    nrm = np.linalg.norm(poly.A, axis=1)
+    G = np.vstack(
+        [
+            np.hstack([-poly.A, nrm[:, None]]),
+            np.hstack([-np.eye(d), np.ones((d, 1))]),
+            np.hstack([np.eye(d), np.ones((d, 1))]),
+        ]
+    )
+    h = np.concatenate([poly.b, -poly.lo, poly.hi])
+    c = np.zeros(d + 1)
+    c[-1] = -1
+    res = linprog(c, A_ub=G, b_ub=h, bounds=[(None, None)] * (d + 1), method="highs")
+    assert res.status == 0, res.message
+    center = res.x[:d]
+    duals = -np.asarray(res.ineqlin.marginals)[:n]
+    return center, certified_radius(poly, center), dual_bound(poly, duals)

@@ -2,11 +2,14 @@
 touch the Rust extension, and the command line lives in `linregions.cli` (one module per
 command) and imports no torch until a command needs it. Read from the source with `ast`, so
 lazy imports count, and so do imports under `if TYPE_CHECKING:` for the cycle test (a
-type-only cycle is still two modules that each need the other)."""
+type-only cycle is still two modules that each need the other). The Rust modules have no
+import cycles either, and each geometric algorithm (facets, insphere) has one home, the
+core."""
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -218,3 +221,194 @@ def test_every_command_is_a_module_of_the_cli_and_only_the_cli_parses_arguments(
         _module_name(p) for p in PKG.rglob("*.py") if "argparse" in _import_targets(p, set())[1]
     )
     assert parsing and all(m.startswith(CLI) for m in parsing)
+
+
+# --- Rust modules -----------------------------------------------------------------------
+
+RUST = Path(__file__).resolve().parents[1] / "rust" / "src"
+
+
+def _rust_module(path: Path, src: Path) -> tuple[str, ...]:
+    """`rust/src/a/b.rs` and `rust/src/a/b/mod.rs` -> ("crate", "a", "b")."""
+    parts = list(path.relative_to(src).with_suffix("").parts)
+    if parts[-1] in ("mod", "lib"):
+        parts = parts[:-1]
+    return ("crate", *parts)
+
+
+def _without_comments_and_tests(text: str) -> str:
+    """Rust source without comments and `#[cfg(test)]` items (a test module may use any
+    module: it is not part of the graph the library compiles)."""
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", "", text)
+    while m := re.search(r"#\[cfg\(test\)\]\s*mod\s+\w+\s*\{", text):
+        depth, i = 1, m.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        text = text[: m.start()] + text[i:]
+    return text
+
+
+def _use_paths(tree: str) -> list[str]:
+    """The paths of a `use` tree: `a::{b, c::{d, e as f}}` -> `a::b`, `a::c::d`, `a::c::e`."""
+    tree = re.sub(r"\s+", " ", tree).strip()
+    start = tree.find("{")
+    if start < 0:
+        return [tree.split(" as ")[0].replace(" ", "")]
+    prefix, body = tree[:start].replace(" ", ""), tree[start + 1 : tree.rindex("}")]
+    items, depth, current = [], 0, ""
+    for ch in body:
+        if ch == "," and depth == 0:
+            items.append(current)
+            current = ""
+            continue
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        current += ch
+    items.append(current)
+    return [p for item in items if item.strip() for p in _use_paths(prefix + item.strip())]
+
+
+def _rust_graph(src: Path | None = None) -> dict[str, set[str]]:
+    """Module -> modules it names, by `use` declarations and paths in code (`crate::x::f`,
+    `super::y::T`, `child::g`), each resolved to the deepest module file it reaches (an item
+    re-exported by a parent counts as the parent's)."""
+    src = src or RUST
+    mods = {_rust_module(p, src): p for p in sorted(src.rglob("*.rs"))}
+    graph: dict[tuple[str, ...], set[tuple[str, ...]]] = {m: set() for m in mods}
+    path_re = r"(?<![\w:])((?:crate|super|self|[a-z_][a-z0-9_]*)(?:::[A-Za-z_]\w*)+)"
+    for mod, path in mods.items():
+        text = _without_comments_and_tests(path.read_text())
+        children = {m[-1] for m in mods if m[:-1] == mod}
+        paths = [p for m in re.finditer(r"\buse\s+([^;]+);", text) for p in _use_paths(m[1])]
+        paths += re.findall(path_re, text)
+        for found in paths:
+            segs = found.split("::")
+            if segs[0] == "crate":
+                base, rest = ("crate",), segs[1:]
+            elif segs[0] in ("super", "self"):
+                base, rest = mod, list(segs)
+                while rest and rest[0] in ("super", "self"):
+                    if rest.pop(0) == "super":
+                        base = base[:-1]
+            elif segs[0] in children:
+                base, rest = mod, segs
+            else:
+                continue  # an external crate or a local item
+            target = base
+            for seg in rest:
+                if target + (seg,) not in mods:
+                    break
+                target += (seg,)
+            if target != mod and target in mods:
+                graph[mod].add(target)
+    return {"::".join(k): {"::".join(v) for v in vs} for k, vs in graph.items()}
+
+
+def test_rust_modules_have_no_import_cycles():
+    graph = _rust_graph()
+    assert len(graph) > 40 and "crate::ipm::lp" in graph["crate::facets"]
+    assert _cycles(graph) == []
+
+
+def test_the_rust_cycle_check_sees_uses_paths_and_parents(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "lib.rs").write_text("pub mod a;\npub mod b;\n")
+    (tmp_path / "a" / "mod.rs").write_text(
+        "mod c;\npub use c::Thing;\nfn f() { c::g() }\n// use crate::b;\n"
+    )
+    (tmp_path / "a" / "c.rs").write_text(
+        "use super::{Other, super::b::{self, X as Y}};\n"
+        "#[cfg(test)]\nmod tests {\n    use crate::*;\n}\n"
+    )
+    (tmp_path / "b.rs").write_text("pub fn h() { crate::a::c::g() }\n")
+    graph = _rust_graph(tmp_path)
+    assert graph["crate::a"] == {"crate::a::c"}
+    assert graph["crate::a::c"] == {"crate::a", "crate::b"}
+    assert graph["crate::b"] == {"crate::a::c"}
+    assert _cycles(graph) == [
+        ["crate::a", "crate::a::c", "crate::a"],
+        ["crate::a::c", "crate::b", "crate::a::c"],
+    ]
+
+
+# --- one home per algorithm ---------------------------------------------------------------
+
+#: What the geometry layer may read of the extension: the one entry per algorithm (facets,
+#: insphere, class maxima and their certificate) and the types and constants around them;
+#: never a building block of an algorithm (an LP, the witnesses) to drive from Python.
+GEOMETRY_CORE_NAMES = {
+    "Polytope",
+    "Settings",
+    "Status",
+    "InsphereResult",
+    "insphere",
+    "facets",
+    "class_maxima",
+    "class_gap",
+    "RECESSION_TOL",
+    "FACET_TOL",
+    "DUPLICATE_TOL",
+    "MAX_BENDS",
+}
+
+
+def _core_names(tree: ast.AST) -> set[str]:
+    return {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "_core"
+    }
+
+
+def _lp_solver_uses(tree: ast.AST) -> list[str]:
+    """Imports of an LP solver (scipy.optimize's `linprog`/`milp`, highspy) and calls of
+    `linprog` (non-negative least squares, `nnls`, is not an LP)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            ("scipy.optimize", "highspy")
+        ):
+            names = {a.name for a in node.names}
+            if (node.module or "").startswith("highspy") or not names <= {"nnls"}:
+                found.append(f"from {node.module} import")
+        elif isinstance(node, ast.Import):
+            found += [
+                f"import {a.name}"
+                for a in node.names
+                if a.name.startswith(("scipy.optimize", "highspy"))
+            ]
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "linprog":
+                found.append("linprog()")
+    return found
+
+
+def test_geometry_holds_no_facet_or_insphere_algorithm():
+    """Facets and inspheres are computed in the Rust core, one call each: no module of
+    `linregions.geometry` runs an LP solver or drives the core's building blocks."""
+    offenders = {}
+    for path in sorted((PKG / "geometry").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        bad = _lp_solver_uses(tree) + sorted(_core_names(tree) - GEOMETRY_CORE_NAMES)
+        if bad:
+            offenders[_module_name(path)] = bad
+    assert offenders == {}
+
+
+def test_the_algorithm_check_sees_lp_solvers_and_building_blocks():
+    src = (
+        "from scipy.optimize import linprog\nimport highspy\n"
+        "def f(c):\n    linprog(c)\n    return _core.lp_minimize(c), _core.facets(c)\n"
+    )
+    tree = ast.parse(src)
+    assert _lp_solver_uses(tree) == [
+        "from scipy.optimize import",
+        "import highspy",
+        "linprog()",
+    ]
+    assert _core_names(tree) - GEOMETRY_CORE_NAMES == {"lp_minimize"}

@@ -286,3 +286,19 @@ def test_facets_bounding_box_decides_rows_soundly(seed, sides):
         rep.by_box + rep.by_duplicate + rep.by_bounds + rep.by_lp_redundant
         == poly.n_rows - rep.facets.size
     )
+
+
+def test_rows_that_bound_an_infinite_box_give_the_boxed_insphere():
+    # a triangle and a pentagon given by rows alone (every box side infinite): the same
+    # ball as with a finite box that holds them, checked against scipy's Chebyshev LP
+    rng = np.random.default_rng(5)
+    for k in (3, 5):
+        t = 2 * np.pi * np.arange(k) / k + rng.uniform(-0.2, 0.2, k)
+        A = -np.c_[np.cos(t), np.sin(t)]
+        b = rng.uniform(0.5, 1.5, k)
+        free = lr.Polytope(A, b, np.full(2, -INF), np.full(2, INF))
+        s = free.insphere()
+        expected = chebyshev_lp(A, b, np.full(2, -INF), np.full(2, INF))
+        assert np.isfinite(s.radius) and abs(s.radius - expected) <= 1e-7 * (1 + expected)
+        boxed = lr.Polytope(A, b, np.full(2, -100.0), np.full(2, 100.0)).insphere()
+        assert abs(s.radius - boxed.radius) <= 1e-7 * (1 + expected)

@@ -16,6 +16,9 @@ __all__ = [
     "SLICE_TOL",
     "MAX_POLYGONS",
     "RECESSION_TOL",
+    "FACET_TOL",
+    "DUPLICATE_TOL",
+    "MAX_BENDS",
     "Network",
     "BoundaryPolicy",
     "RegionData",
@@ -32,11 +35,12 @@ __all__ = [
     "InsphereResult",
     "LpResult",
     "ClassMaximum",
-    "RowClassification",
+    "FacetReport",
     "insphere",
     "lp_minimize",
     "class_maxima",
-    "classify_rows",
+    "class_gap",
+    "facets",
     "_Regions",
     "ComplexResult",
     "RegionRecords",
@@ -53,6 +57,9 @@ WALK_TOL: float
 SLICE_TOL: float
 MAX_POLYGONS: int
 RECESSION_TOL: float
+FACET_TOL: float
+DUPLICATE_TOL: float
+MAX_BENDS: int
 
 @final
 class BoundaryPolicy:
@@ -244,6 +251,7 @@ class InsphereResult(_Solved):
     radius: Final[float]
     upper_bound: Final[float]
     solver: Final[str]
+    retried: Final[bool]
 
 @final
 class LpResult(_Solved):
@@ -260,12 +268,26 @@ class ClassMaximum(_Solved):
     multipliers: Final[npt.NDArray[np.float64]]
 
 @final
-class RowClassification:
-    codes: Final[npt.NDArray[np.uint8]]
+class FacetReport:
+    """The facets of a polytope (sorted row indices), the route taken, how each row was
+    decided, and the insphere whose center started the search."""
+
+    facets: Final[npt.NDArray[np.int64]]
+    method: Final[str]
+    by_box: Final[int]
+    by_duplicate: Final[int]
     by_straight_rays: Final[int]
     by_bent_rays: Final[int]
+    by_bounds: Final[int]
+    by_lp_facet: Final[int]
+    by_lp_redundant: Final[int]
+    unsettled: Final[int]
+    n_lps: Final[int]
+    insphere: Final[InsphereResult]
 
-def insphere(poly: Polytope, settings: Settings) -> InsphereResult: ...
+def insphere(
+    poly: Polytope, settings: Settings, retry: Settings | None = None
+) -> InsphereResult: ...
 def lp_minimize(
     poly: Polytope,
     c: npt.NDArray[np.float64],
@@ -283,13 +305,17 @@ def class_maxima(
     classes: list[int],
     settings: Settings,
 ) -> list[ClassMaximum]: ...
-def classify_rows(
+def class_gap(
     poly: Polytope,
-    x0: npt.NDArray[np.float64],
-    tol: float,
-    duplicate_tol: float,
-    max_bends: int,
-) -> RowClassification: ...
+    w: npt.NDArray[np.float64],
+    c: npt.NDArray[np.float64],
+    t: int,
+    x: npt.NDArray[np.float64],
+    lam: npt.NDArray[np.float64],
+) -> float: ...
+def facets(
+    poly: Polytope, method: str, tol: float, duplicate_tol: float, max_bends: int
+) -> FacetReport: ...
 
 @disjoint_base
 class _Regions(_Patterns):

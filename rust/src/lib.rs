@@ -9,6 +9,7 @@
 pub mod assemble;
 pub mod complex;
 pub mod error;
+pub mod facets;
 pub mod forward;
 pub mod grad;
 pub mod hrep;

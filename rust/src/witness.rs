@@ -14,8 +14,8 @@
 //! Every proposed witness is then checked exactly (one product with `A^T`), so a row is only
 //! reported as a facet with a certificate. Zero rows with `b >= 0`, rows implied by the box
 //! alone and all but the last of each group of rows equal up to a positive factor are
-//! reported as redundant. Rows left `Unknown` need an LP (the Python layer runs Clarkson's
-//! loop on them).
+//! reported as redundant. Rows left `Unknown` need an LP (Clarkson's loop in
+//! [`crate::facets`]).
 
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
@@ -72,10 +72,21 @@ impl Default for Settings {
     }
 }
 
-/// Per-row decisions and how many facets each ray phase certified.
+/// A facet's certificate: a point on its hyperplane that satisfies every other row and the
+/// box with the margin, found along a straight or a bent ray.
+#[derive(Debug, Clone)]
+pub struct Witness {
+    pub row: usize,
+    pub point: Array1<f64>,
+    pub bent: bool,
+}
+
+/// Per-row decisions, the witness of each facet, and how many facets each ray phase
+/// certified.
 #[derive(Debug, Clone)]
 pub struct Classified {
     pub class: Vec<RowClass>,
+    pub witnesses: Vec<Witness>,
     pub by_straight_rays: usize,
     pub by_bent_rays: usize,
 }
@@ -138,7 +149,8 @@ pub fn classify(
         .with_min_len(STRAIGHT_RAYS_PER_TASK)
         .filter_map(|&i| geo.straight_ray(i, gram.row(i)))
         .collect();
-    let by_straight_rays = geo.certify(proposals, &mut class);
+    let mut witnesses = Vec::new();
+    let by_straight_rays = geo.certify(proposals, &mut class, &mut witnesses, false);
 
     let undecided: Vec<usize> = active
         .iter()
@@ -153,9 +165,10 @@ pub fn classify(
         .par_iter()
         .filter_map(|&i| geo.bent_ray(i, st.max_bends, &center))
         .collect();
-    let by_bent_rays = geo.certify(proposals, &mut class);
+    let by_bent_rays = geo.certify(proposals, &mut class, &mut witnesses, true);
     Ok(Classified {
         class,
+        witnesses,
         by_straight_rays,
         by_bent_rays,
     })
@@ -303,8 +316,15 @@ impl Geometry<'_> {
         None
     }
 
-    /// Checks proposed witnesses exactly; marks certified rows as facets, returns how many.
-    fn certify(&self, mut proposals: Vec<(usize, Array1<f64>)>, class: &mut [RowClass]) -> usize {
+    /// Checks proposed witnesses exactly; marks certified rows as facets, keeps their
+    /// witnesses (found along `bent` rays or straight ones), returns how many.
+    fn certify(
+        &self,
+        mut proposals: Vec<(usize, Array1<f64>)>,
+        class: &mut [RowClass],
+        witnesses: &mut Vec<Witness>,
+        bent: bool,
+    ) -> usize {
         proposals.sort_by_key(|p| p.0);
         proposals.dedup_by_key(|p| p.0);
         proposals.retain(|p| class[p.0] == RowClass::Unknown);
@@ -332,6 +352,11 @@ impl Geometry<'_> {
                 let box_ok = (0..d).all(|j| w[j] - self.lo[j] > need && self.hi[j] - w[j] > need);
                 if rows_ok && box_ok && own <= self.margin {
                     class[*k] = RowClass::Facet;
+                    witnesses.push(Witness {
+                        row: *k,
+                        point: w.clone(),
+                        bent,
+                    });
                     count += 1;
                 }
             }

@@ -168,7 +168,22 @@ fn certifies_with_infinite_box_sides() {
 
 #[test]
 fn insphere_from_a_box_point_in_wide_unbounded_and_half_bounded_boxes() {
-    use linregions_core::ipm::active_set::insphere_from_box_point;
+    use linregions_core::hrep::normalize;
+    use linregions_core::ipm::ball::BallLp;
+    fn insphere_from_box_point(
+        a: ndarray::ArrayView2<f64>,
+        b: ndarray::ArrayView1<f64>,
+        lo: ndarray::ArrayView1<f64>,
+        hi: ndarray::ArrayView1<f64>,
+        x0: ndarray::ArrayView1<f64>,
+        wider_than: f64,
+        st: &Settings,
+    ) -> Option<(Array1<f64>, f64, f64, usize)> {
+        let rows = normalize(a, b);
+        BallLp::new(&rows, lo.reborrow(), hi.reborrow())
+            .active_set_from_box_point(x0, wider_than, st)
+            .map(|f| (f.center, f.radius, f.upper_bound, f.steps))
+    }
     // the cube |x_j| <= 0.5 as rows, and x_0 + x_1 <= 0.9 (at 0.636 from the origin): the
     // inradius is 0.5 in every box that holds the cube
     let d = 3;

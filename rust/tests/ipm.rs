@@ -418,7 +418,24 @@ fn insphere_with_few_rows_in_high_dimension() {
 
 #[test]
 fn insphere_of_an_unbounded_inradius_is_certified_by_a_recession_ray() {
-    use linregions_core::ipm::insphere::{insphere, recession_center, RECESSION_TOL};
+    use linregions_core::hrep::normalize;
+    use linregions_core::ipm::insphere::{recession_center, Ladder, RECESSION_TOL};
+    use linregions_core::polytope::Polytope;
+    fn insphere(
+        a: ndarray::ArrayView2<f64>,
+        b: ndarray::ArrayView1<f64>,
+        lo: ndarray::ArrayView1<f64>,
+        hi: ndarray::ArrayView1<f64>,
+        st: &Settings,
+    ) -> linregions_core::Result<linregions_core::ipm::insphere::Insphere> {
+        let poly = Polytope {
+            a: a.reborrow(),
+            b: b.reborrow(),
+            lo: lo.reborrow(),
+            hi: hi.reborrow(),
+        };
+        linregions_core::ipm::insphere::insphere(poly, &Ladder::new(*st))
+    }
     let inf = f64::INFINITY;
     let (lo, hi) = (array![-inf, -inf], array![inf, inf]);
     // x >= 0.5, y >= 0.5, x - y >= -0.25: a cone with an interior, apex off the origin
@@ -445,7 +462,7 @@ fn insphere_of_an_unbounded_inradius_is_certified_by_a_recession_ray() {
     // have no such ray
     let slab = array![[0.0, 1.0], [0.0, -1.0]];
     let none = |a: Array2<f64>, b: Array1<f64>, lo: &Array1<f64>, hi: &Array1<f64>| {
-        recession_center(a.view(), b.view(), lo.view(), hi.view(), &st)
+        recession_center(&normalize(a.view(), b.view()), lo.view(), hi.view(), &st)
             .unwrap()
             .is_none()
     };

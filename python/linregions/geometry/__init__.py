@@ -1,2 +1,2 @@
 """Polytope geometry: `Polytope`, facets, inspheres, vertices, angles, sampling, class
-maxima, HiGHS fallbacks."""
+maxima (the algorithms themselves are in the Rust core)."""

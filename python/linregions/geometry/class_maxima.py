@@ -9,8 +9,8 @@ This module is the front end: it validates the input, calls the Rust interior-po
 objective adds the rank-M Hessian ``W^T (diag p - p p^T) W`` to the normal matrix, the rows
 and the box are the shared layout, an active-set finish removes the dual residual of the
 late iterations) and builds the :class:`ClassMaxima` result. Each answer is certified with an
-upper bound from LP weak duality that does not trust the solver (:func:`certified_gap`
-states it in Python; the Rust core computes the same bound and stops on it).
+upper bound from LP weak duality that does not trust the solver (computed in the core, which
+stops on it; :func:`certified_gap` evaluates it at any point and multipliers).
 """
 
 from __future__ import annotations
@@ -100,29 +100,25 @@ class ClassMaxima:
     multipliers: np.ndarray
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise ``z - logsumexp(z)``, stable."""
-    m = z.max(axis=-1, keepdims=True)
-    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
-
-
 def certified_gap(region: LogitRegion, t: int, x: np.ndarray, lam: np.ndarray) -> float:
     """Upper bound on ``max_{y in region} log p_t(y) - log p_t(x)`` for a feasible ``x``.
 
     By concavity, ``f* <= f(x) + max_y g^T (y - x)`` with ``g = grad f(x)``, and for any
     ``lam >= 0`` (one per row) LP weak duality bounds the LP:
     ``max_y g^T y <= lam^T b + sum_i max(r_i lo_i, r_i hi_i)`` with ``r = g + A^T lam``.
-    Valid for any non-negative ``lam``; tight at a KKT point. Returns ``inf`` if the box is
-    unbounded in a direction where ``r`` is non-zero.
+    Valid for any non-negative ``lam`` (negative entries count as 0); tight at a KKT point.
+    Returns ``inf`` if the box is unbounded in a direction where ``r`` is non-zero. The
+    bound is the Rust core's, the one its solver stops on.
     """
     W, c = region.logit_map
-    p = np.exp(log_softmax(W @ x + c))
-    g = W[t] - p @ W
-    lam = np.maximum(lam, 0.0)
-    r = g + region.A.T @ lam
-    with np.errstate(invalid="ignore"):
-        box = np.where(r > 0, r * region.hi, np.where(r < 0, r * region.lo, 0.0))
-    return float(lam @ region.b + box.sum() - g @ x)
+    return _core.class_gap(
+        _core.Polytope(region.A, region.b, region.lo, region.hi),
+        np.ascontiguousarray(W, dtype=np.float64),
+        np.ascontiguousarray(c, dtype=np.float64),
+        int(t),
+        np.ascontiguousarray(x, dtype=np.float64),
+        np.ascontiguousarray(lam, dtype=np.float64),
+    )
 
 
 def class_maxima(

@@ -167,7 +167,8 @@ class Polytope:
         has ``radius = inf`` and ``status = "unbounded"`` (its ``center`` is a point at
         distance at least 1 from every row and finite box face). Raises
         ``EmptyPolytopeError`` or ``SolverLimitError`` (both :class:`PolytopeError`).
-        ``fallback``: certify HiGHS's answer when the interior-point method stops early.
+        ``fallback``: when the solve stops uncertified under ``max_iter``, solve again with
+        the default settings (at the same tolerances; the method gets ``"+retry"``).
 
         Examples
         --------

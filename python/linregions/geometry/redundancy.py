@@ -5,24 +5,28 @@ Euclidean distance) beyond its hyperplane: ``min (A_i x + b_i) / |A_i| >= -tol``
 other rows and the box. Otherwise it is a facet. Of rows equal up to a positive factor, the
 last one is kept (the sequential loop of appendix C keeps the last one too).
 
-Methods:
+Methods ``"auto"`` and ``"naive"`` are one call to the Rust core (``linregions_core::facets``,
+the routine the complex's search runs too), from the insphere center:
 
+- ``"auto"``: LP-free tests first (zero rows, rows implied by the box, duplicates, and
+  facets certified by witness points found by straight and bent rays from the center); with
+  many rows per dimension, the bounding box of the facets found so far (``2 d`` small LPs)
+  removes the rows it implies, and the rays run again among the rows left; the rows still
+  open go through Clarkson's loop: an LP over the facets known so far decides redundancy, or
+  a feasible point of it past the row, joined to the center by a segment, meets a new facet.
+  The LPs are the core's (active-set method in low dimension, dense interior point
+  otherwise), stopped as soon as either answer is certified. Infinite box sides
+  (``lo = -inf``, ``hi = inf``) are handled natively: a ray that leaves through one meets no
+  face, the start of an unbounded inradius is a point far along a recession direction (see
+  :mod:`linregions.geometry.insphere`), and the LPs certify their answers for the real set
+  with multipliers that need no infinite side (``rust/src/ipm/free.rs``).
 - ``"naive"``: the paper's appendix C, one LP per row in order, removing each redundant row
-  before testing the next (HiGHS through scipy).
-- ``"auto"``: the Rust core certifies what it can without LPs (zero rows, rows implied by the
-  box, duplicates, and facets by witness points found by straight and bent rays from the
-  insphere center); the rows left go through Clarkson's loop: an LP over the facets known so
-  far decides redundancy, or a feasible point of it past the row, joined to the center by a
-  segment, meets a new facet. These LPs run in the Rust core (dense interior point, stopped
-  as soon as either answer is certified; HiGHS when it cannot settle one). Flat polytopes
-  (no interior point) fall back to ``"naive"``. Infinite box sides (``lo = -inf``,
-  ``hi = inf``) are handled natively: a ray that leaves through one meets no face, the
-  interior point of an unbounded inradius is a point far along a recession direction (see
-  :mod:`linregions.geometry.insphere`), and the LPs run in an artificial box while their
-  "redundant" answers are certified for the real set by multipliers that need no infinite
-  side (``rust/src/ipm/free.rs``); an LP that cannot be certified that way goes to HiGHS
-  with the floor ``A_i x + b_i >= -1`` that keeps it bounded.
+  before testing the next.
 - ``"cdd"``: pycddlib (floating point), for cross-checks at small sizes.
+
+A flat polytope (inradius at most ``tol``: no interior point) goes to the appendix-C loop on
+the polytope relaxed by ``tol`` (method ``"naive (flat polytope)"``): every row it removes is
+implied, a row it keeps may reach as little as ``tol`` past its hyperplane.
 """
 
 from __future__ import annotations
@@ -33,19 +37,16 @@ from typing import TypedDict
 import numpy as np
 
 from .. import _core
-from ..errors import InvalidValueError
-from .highs import minimize, raise_for
+from ..errors import InvalidValueError, SolverLimitError
 from .hrep import HRep
-from .insphere import compute_insphere
+from .insphere import compute_insphere, insphere_from_core
 
 #: A row is redundant when the polytope without it reaches at most this far past it.
-REDUNDANCY_TOL = 1e-9
+REDUNDANCY_TOL: float = _core.FACET_TOL
 #: Unit normals and offsets closer than this make two rows duplicates.
-DUPLICATE_TOL = 1e-12
-#: The interior-point LP of ``"auto"`` stops at a feasible point this far past a row.
-FACET_MARGIN = 1e-6
+DUPLICATE_TOL: float = _core.DUPLICATE_TOL
 #: How many times a ray is bent around blockers in the search for facet witnesses.
-MAX_BENDS = 128
+MAX_BENDS: int = _core.MAX_BENDS
 
 
 class RedundancyOptions(TypedDict, total=False):
@@ -56,15 +57,6 @@ class RedundancyOptions(TypedDict, total=False):
     tol: float
     duplicate_tol: float
     max_bends: int
-
-
-#: Settings of the interior-point LPs of ``"auto"`` (defaults from the Rust core).
-LP_SETTINGS = _core.Settings("lp")
-
-_CODE_FACET, _CODE_UNKNOWN, _CODE_LP_REDUNDANT, _CODE_BOUNDS = 1, 0, 5, 6
-#: The bounding box of the known facets is computed when this many rows are left per LP
-#: it costs (``2 d`` LPs): each of its LPs is small, but in high dimension it decides little.
-BOUNDS_ROWS_PER_LP = 4
 
 
 @dataclass(frozen=True)
@@ -92,9 +84,10 @@ class RedundancyReport:
         from the insphere center, without an LP.
     by_bounds : int
         Rows found redundant because the bounding box of the facets known after the rays
-        implies them (``2 d`` LPs, run when the dimension is small next to the rows left).
+        implies them (``2 d`` LPs, run when the dimension is small next to the rows).
     by_lp_facet, by_lp_redundant : int
-        Rows decided by the LPs of Clarkson's loop: facets and redundant rows.
+        Rows decided by the LPs of Clarkson's loop: facets and redundant rows (a row may be
+        settled by the final vertex of another row's LP, without an LP of its own).
     n_lps : int
         Linear programs solved (those of the bounding box included).
 
@@ -119,93 +112,32 @@ class RedundancyReport:
     n_lps: int = 0
 
 
-def _unit_rows(poly: HRep) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    norms = np.linalg.norm(poly.A, axis=1)
-    safe = np.where(norms > 0, norms, 1.0)
-    return poly.A / safe[:, None], poly.b / safe, norms
-
-
-def _box_minimum(A: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """``min A_i x + b_i`` over the box ``lo <= x <= hi`` for every row (``-inf`` where an
-    infinite side is reached; a zero entry ignores its side)."""
-    with np.errstate(invalid="ignore"):  # 0 * inf: the zero entries are masked
-        low = np.where(A > 0, A * lo, np.where(A < 0, A * hi, 0.0))
-    return b + low.sum(axis=1)
-
-
-def _row_min(
-    A: np.ndarray, b: np.ndarray, rows: np.ndarray, i: int, poly: HRep, extra_floor: bool
-) -> tuple[float, np.ndarray]:
-    """``min A_i x + b_i`` over rows ``rows`` and the box (and ``A_i x + b_i >= -1``)."""
-    Ar, br = A[rows], b[rows]
-    if extra_floor:
-        Ar = np.vstack([Ar, A[i]])
-        br = np.append(br, b[i] + 1.0)
-    res = minimize(A[i], Ar, br, poly.lo, poly.hi)
-    raise_for(res, f"redundancy LP of row {i}")
-    assert res.x is not None
-    return res.value + b[i], res.x
-
-
-def _row_min_early(
-    A: np.ndarray,
-    b: np.ndarray,
-    rows: np.ndarray,
-    i: int,
-    poly: HRep,
-    x0: np.ndarray,
-    tol: float,
-    box: tuple[np.ndarray, np.ndarray],
-) -> tuple[float, np.ndarray]:
-    """Settles ``min A_i x + b_i >= -tol`` over ``rows`` and ``box`` (the polytope's box
-    or a smaller one that still holds the polytope without row ``i``; sides may be
-    infinite) without the optimum when it can: the Rust interior-point LP from the strictly
-    interior ``x0`` stops at a certified lower bound ``>= -tol`` (returned: row ``i`` is
-    redundant) or at an exactly feasible point whose value is below ``-FACET_MARGIN``
-    (returned with that value). Anything else (a value in between, a stalled solve) is
-    decided by the exact HiGHS LP (with the floor ``A_i x + b_i >= -1`` when a box side is
-    infinite)."""
-    res = _core.lp_minimize(
-        _core.Polytope(A[rows], b[rows], *box),
-        A[i],
-        float(b[i]),
-        x0,
-        LP_SETTINGS,
-        stop_below=-max(FACET_MARGIN, tol),
-        stop_above=-tol,
+def _from_core(poly: HRep, method: str, tol: float, duplicate_tol: float, max_bends: int):
+    core = _core.Polytope(poly.A, poly.b, poly.lo, poly.hi)
+    res = _core.facets(core, method, tol, duplicate_tol, max_bends)
+    insphere_from_core(res.insphere)  # raises for an empty polytope or an uncertified start
+    if res.unsettled:
+        raise SolverLimitError(
+            f"facets: the LPs left {res.unsettled} rows unsettled", status="iteration_limit"
+        )
+    return RedundancyReport(
+        np.asarray(res.facets),
+        res.method,
+        by_box=res.by_box,
+        by_duplicate=res.by_duplicate,
+        by_straight_rays=res.by_straight_rays,
+        by_bent_rays=res.by_bent_rays,
+        by_bounds=res.by_bounds,
+        by_lp_facet=res.by_lp_facet,
+        by_lp_redundant=res.by_lp_redundant,
+        n_lps=res.n_lps,
     )
-    status = _core.Status
-    if res.status == status.BOUND_ABOVE:
-        return res.lower_bound, res.x
-    if res.value < -tol and res.status in (status.POINT_BELOW, status.OPTIMAL):
-        return res.value, res.x
-    bounded = bool(np.isfinite(poly.lo).all() and np.isfinite(poly.hi).all())
-    return _row_min(A, b, rows, i, poly, extra_floor=not bounded)
-
-
-def _check_nonempty(poly: HRep) -> bool:
-    """Raises for an empty polytope; returns whether it has an interior."""
-    ins = compute_insphere(poly)
-    return ins.radius > 0.0
 
 
 def nonredundant_naive(poly: HRep, tol: float = REDUNDANCY_TOL) -> RedundancyReport:
-    """Appendix C: test the rows in order, each by an LP over the rows not yet removed."""
-    _check_nonempty(poly)
-    A, b, norms = _unit_rows(poly)
-    kept = np.ones(poly.n_rows, dtype=bool)
-    n_lps = 0
-    for k in range(poly.n_rows):
-        if norms[k] == 0:
-            kept[k] = False  # 0 x + b >= 0 with b >= 0 (b < 0 is caught as empty)
-            continue
-        others = np.flatnonzero(kept)
-        others = others[others != k]
-        y, _ = _row_min(A, b, others, k, poly, extra_floor=True)
-        n_lps += 1
-        if y >= -tol:
-            kept[k] = False
-    return RedundancyReport(np.flatnonzero(kept), "naive", n_lps=n_lps)
+    """Appendix C: test the rows in order, each by an LP over the rows not yet removed (in
+    the Rust core; the counts other than ``n_lps`` stay 0)."""
+    return _from_core(poly, "naive", tol, DUPLICATE_TOL, 0)
 
 
 def nonredundant_auto(
@@ -214,168 +146,8 @@ def nonredundant_auto(
     duplicate_tol: float = DUPLICATE_TOL,
     max_bends: int = MAX_BENDS,
 ) -> RedundancyReport:
-    """Witnesses and bound tests in Rust, then Clarkson's loop for the rows left."""
-    ins = compute_insphere(poly)
-    if ins.radius <= tol:
-        rep = nonredundant_naive(poly, tol=tol)
-        return RedundancyReport(rep.facets, "naive (flat polytope)", n_lps=rep.n_lps)
-    x0 = ins.center
-    bounds_first = poly.n_rows >= BOUNDS_ROWS_PER_LP * 2 * poly.dim
-    core_poly = _core.Polytope(poly.A, poly.b, poly.lo, poly.hi)
-    # with many rows, the bent rays wait for the bounding box (below) to thin the rows out
-    bends = 0 if bounds_first else max_bends
-    classes = _core.classify_rows(core_poly, x0, tol, duplicate_tol, bends)
-    codes = classes.codes.copy()
-    n_straight, n_bent = classes.by_straight_rays, classes.by_bent_rays
-    by_box, by_dup = int(np.count_nonzero(codes == 3)), int(np.count_nonzero(codes == 2))
-    A, b, _ = _unit_rows(poly)
-    s0 = A @ x0 + b
-    candidates = np.flatnonzero((codes == _CODE_FACET) | (codes == _CODE_UNKNOWN))
-    unknown = np.flatnonzero(codes == _CODE_UNKNOWN)
-    alive = np.zeros(poly.n_rows, dtype=bool)
-    alive[candidates] = True  # rows not (yet) shown redundant
-    lp_facet = lp_red = n_lps = by_bounds = 0
-    lp_box = (poly.lo, poly.hi)
-    if bounds_first and unknown.size >= BOUNDS_ROWS_PER_LP * 2 * poly.dim:
-        implied, n_lps, lp_box = _implied_by_facet_bounds(A, b, codes, unknown, poly, x0, tol)
-        codes[implied], alive[implied] = _CODE_BOUNDS, False
-        by_bounds = int(implied.size)
-        unknown = unknown[codes[unknown] == _CODE_UNKNOWN]
-    if bounds_first and max_bends > 0 and unknown.size:
-        straight, bent = _rays_among(
-            poly, np.flatnonzero(alive), codes, x0, (tol, duplicate_tol), max_bends
-        )
-        n_straight, n_bent = n_straight + straight, n_bent + bent
-        unknown = unknown[codes[unknown] == _CODE_UNKNOWN]
-    for i in unknown.tolist():
-        if codes[i] == _CODE_FACET:
-            continue  # met first by an earlier segment
-        while True:
-            facets = np.flatnonzero(codes == _CODE_FACET)
-            y, xs = _row_min_early(A, b, facets, i, poly, x0, tol, lp_box)
-            n_lps += 1
-            if y >= -tol:
-                codes[i], alive[i] = _CODE_LP_REDUNDANT, False
-                lp_red += 1
-                break
-            k = _first_hit(A, b, s0, xs, np.flatnonzero(alive & (codes != _CODE_FACET)), tol)
-            if k is None:
-                # tie or thin margin: decide row i by the exact LP over every row left
-                others = np.flatnonzero(alive)
-                others = others[others != i]
-                y, _ = _row_min(A, b, others, i, poly, extra_floor=True)
-                n_lps += 1
-                if y >= -tol:
-                    codes[i], alive[i] = _CODE_LP_REDUNDANT, False
-                    lp_red += 1
-                else:
-                    codes[i] = _CODE_FACET
-                    lp_facet += 1
-                break
-            codes[k] = _CODE_FACET
-            lp_facet += 1
-            if k == i:
-                break
-    return RedundancyReport(
-        np.flatnonzero(codes == _CODE_FACET),
-        "auto",
-        by_box=by_box,
-        by_duplicate=by_dup,
-        by_straight_rays=int(n_straight),
-        by_bent_rays=int(n_bent),
-        by_bounds=by_bounds,
-        by_lp_facet=lp_facet,
-        by_lp_redundant=lp_red,
-        n_lps=n_lps,
-    )
-
-
-def _rays_among(
-    poly: HRep,
-    rows: np.ndarray,
-    codes: np.ndarray,
-    x0: np.ndarray,
-    tols: tuple[float, float],
-    max_bends: int,
-) -> tuple[int, int]:
-    """Straight and bent rays among ``rows`` alone (the rows not shown redundant); marks
-    the rows they certify as facets in ``codes`` and returns how many each kind found;
-    ``tols`` is ``(tol, duplicate_tol)``.
-
-    Every row left out is implied by rows kept (by the box, a duplicate kept, or the
-    bounding box of facets kept), so ``rows`` cut out the same polytope, with the same
-    facets: a witness among them is a witness of the polytope.
-    """
-    sub = _core.Polytope(poly.A[rows], poly.b[rows], poly.lo, poly.hi)
-    found = _core.classify_rows(sub, x0, *tols, max_bends)
-    new = (found.codes == _CODE_FACET) & (codes[rows] == _CODE_UNKNOWN)
-    codes[rows[new]] = _CODE_FACET
-    counted = int(np.count_nonzero(new))
-    straight_new = max(0, counted - found.by_bent_rays)
-    return straight_new, counted - straight_new
-
-
-def _implied_by_facet_bounds(
-    A: np.ndarray,
-    b: np.ndarray,
-    codes: np.ndarray,
-    unknown: np.ndarray,
-    poly: HRep,
-    x0: np.ndarray,
-    tol: float,
-) -> tuple[np.ndarray, int, tuple[np.ndarray, np.ndarray]]:
-    """The rows of ``unknown`` (unit rows ``A``, ``b``) that the bounding box of the known
-    facets implies, the count of LPs that box took, and the box (``lo``, ``hi``): it holds
-    the polytope without any row that is not yet a facet, so Clarkson's LPs run in it (a
-    finite box where the polytope's own has infinite sides).
-
-    The polytope without row ``i`` lies inside ``Q = {A_F x + b_F >= 0} ∩ box`` (``F`` the
-    facets found so far, ``i`` not among them), so inside ``Q``'s bounding box; a row whose
-    minimum over that box is ``>= -tol`` is redundant. Each side of the bounding box is the
-    certified lower bound of an LP over the few rows of ``F`` (a side whose LP is not
-    certified, e.g. ``Q`` unbounded that way, keeps the box's side); the box is widened by a
-    relative 1e-12 so that rounding cannot make it tighter than ``Q``.
-    """
-    facets = np.flatnonzero(codes == _CODE_FACET)
-    q = _core.Polytope(A[facets], b[facets], poly.lo, poly.hi)
-    lo, hi = poly.lo.copy(), poly.hi.copy()
-    n_lps = 0
-    for j in range(poly.dim):
-        for sign in (1.0, -1.0):
-            c = np.zeros(poly.dim)
-            c[j] = sign
-            res = _core.lp_minimize(q, c, 0.0, x0, LP_SETTINGS)
-            n_lps += 1
-            if not (res.status.is_certified and np.isfinite(res.lower_bound)):
-                continue
-            bound = sign * res.lower_bound
-            slack = 1e-12 * (1.0 + abs(bound))
-            if sign > 0:
-                lo[j] = max(lo[j], bound - slack)
-            else:
-                hi[j] = min(hi[j], bound + slack)
-    box_min = _box_minimum(A[unknown], b[unknown], lo, hi)
-    return unknown[box_min >= -tol], n_lps, (lo, hi)
-
-
-def _first_hit(
-    A: np.ndarray, b: np.ndarray, s0: np.ndarray, xs: np.ndarray, rows: np.ndarray, tol: float
-) -> int | None:
-    """The row among ``rows`` that the segment from the center (slacks ``s0``) to ``xs``
-    meets first, if it meets it alone with every other row's slack above ``2 tol`` there."""
-    sx = A[rows] @ xs + b[rows]
-    s = s0[rows]
-    hit = sx < 0
-    if not hit.any():
-        return None
-    t = np.full(rows.size, np.inf)
-    t[hit] = s[hit] / (s[hit] - sx[hit])
-    j = int(np.argmin(t))
-    slack_at = s + t[j] * (sx - s)
-    slack_at[j] = np.inf
-    if slack_at.min() <= 2 * tol:
-        return None
-    return int(rows[j])
+    """Witnesses, the facets' bounding box and Clarkson's loop, in the Rust core."""
+    return _from_core(poly, "auto", tol, duplicate_tol, max_bends)
 
 
 def nonredundant_cdd(poly: HRep, tol: float = REDUNDANCY_TOL) -> RedundancyReport:
@@ -389,10 +161,14 @@ def nonredundant_cdd(poly: HRep, tol: float = REDUNDANCY_TOL) -> RedundancyRepor
         import cdd
     except ImportError as e:  # pragma: no cover - optional dependency
         raise InvalidValueError("method='cdd' needs pycddlib (pip install pycddlib)") from e
-    _check_nonempty(poly)
-    A, b, norms = _unit_rows(poly)
+    compute_insphere(poly)  # raises for an empty polytope
+    norms = np.linalg.norm(poly.A, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    A, b = poly.A / safe[:, None], poly.b / safe
     lo, hi = poly.lo, poly.hi
-    keep = (norms > 0) & (_box_minimum(A, b, lo, hi) < -tol)
+    with np.errstate(invalid="ignore"):  # 0 * inf: the zero entries are masked
+        box_min = b + np.where(A > 0, A * lo, np.where(A < 0, A * hi, 0.0)).sum(axis=1)
+    keep = (norms > 0) & (box_min < -tol)
     idx = np.flatnonzero(keep)
     # drop all but the last of each group of duplicates
     last: dict[tuple, int] = {}

@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import linprog
 
 from ..errors import EmptyPolytopeError, FlatPolytopeError, InvalidValueError, ShapeError
 from ..geometry.domains import DOMAIN_FLAT_TOL
-from ..geometry.highs import minimize
 from ..geometry.polytope import Polytope
 from .ir import Add, Affine, Input, MaxPool, Node, ReLU
 
@@ -218,12 +218,21 @@ def bounding_box(domain: Polytope) -> tuple[np.ndarray, np.ndarray] | None:
         for sign, bound in ((1.0, lo), (-1.0, hi)):
             if np.isfinite(bound[j]):
                 continue
-            res = minimize(sign * eye[j], domain.A, domain.b, domain.lo, domain.hi)
-            if res.status == "unbounded":
+            res = linprog(
+                sign * eye[j],
+                A_ub=-domain.A,
+                b_ub=domain.b,
+                bounds=[
+                    (lv if np.isfinite(lv) else None, hv if np.isfinite(hv) else None)
+                    for lv, hv in zip(domain.lo, domain.hi)
+                ],
+                method="highs",
+            )
+            if res.status == 3:
                 return None
-            if res.status != "optimal":
-                raise EmptyPolytopeError(f"domain: bounding LP {res.status} ({res.message})")
-            bound[j] = sign * res.value
+            if res.status != 0:
+                raise EmptyPolytopeError(f"domain: bounding LP failed ({res.message})")
+            bound[j] = sign * res.fun
     return lo, hi
 
 

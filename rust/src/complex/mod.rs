@@ -25,6 +25,7 @@ pub mod domain;
 pub mod engine;
 mod masked;
 pub mod planar;
+pub mod record;
 pub mod search;
 pub mod split;
 pub mod step;

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 use super::domain::Domain;
 use super::engine::chebyshev;
-use super::search::{edges_of, Complex, Link, RegionRecord, Settings};
+use super::record::{edges_of, Complex, Link, RegionRecord, Settings};
 use crate::error::Result;
 use crate::forward::forward;
 use crate::hrep::normalize;

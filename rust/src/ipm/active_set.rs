@@ -23,11 +23,11 @@
 //! direction, ill-conditioned tight sets) it returns `None` and the caller runs the
 //! interior-point solver.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayView1, ArrayView2};
 
 use super::free::{self, Sides};
-use super::lp::{Exits, Lp, LpResult};
-use super::{Settings, Status};
+use super::linear::{Exits, Lp, LpResult};
+use super::settings::{Settings, Status};
 use crate::polytope::Polytope;
 
 /// Dimensions up to which callers should try this method first.
@@ -237,7 +237,7 @@ impl Working {
 
 /// Minimises `c.x + c0` over `{A x + b >= 0, lo <= x <= hi}` (finite box) from `x0`, which
 /// must satisfy every row and the box strictly. Same answer and certificates as
-/// [`super::lp::minimize`], or `None` when this method cannot certify one (see the module
+/// the interior-point LP ([`super::lp`]), or `None` when this method cannot certify one (see the module
 /// notes); the caller then runs the interior-point solver.
 pub fn minimize_small(
     lp: &Lp,
@@ -504,202 +504,4 @@ fn pulled_inside(cons: &Constraints, x: &[f64], x0: &[f64]) -> Option<Vec<f64>> 
         theta *= 16.0;
     }
     None
-}
-
-/// The largest ball `{|y - x| <= r}` inside `{A x + b >= 0, lo <= x <= hi}` (finite box) as
-/// the LP `max r  s.t.  a_k x + b_k >= r |a_k|,  lo + r <= x <= hi - r` in `(x, r)`, solved
-/// from `x0` strictly inside. Returns the center, its exact radius (distance to the nearest
-/// hyperplane or box face) and a certified upper bound on the optimal radius, within the
-/// tolerances of `st`; `None` when the method declines (the caller runs the interior-point
-/// insphere).
-pub fn insphere_small(
-    a: ArrayView2<f64>,
-    b: ArrayView1<f64>,
-    lo: ArrayView1<f64>,
-    hi: ArrayView1<f64>,
-    x0: ArrayView1<f64>,
-    st: &Settings,
-) -> Option<(Array1<f64>, f64, f64)> {
-    if lo.iter().chain(hi.iter()).any(|v| !v.is_finite()) {
-        return None;
-    }
-    let ball = BallLp::new(a.reborrow(), b.reborrow(), lo.reborrow(), hi.reborrow())?;
-    let r0 = 0.5 * ball.radius_at(x0);
-    if r0.is_nan() || r0 <= 0.0 {
-        return None;
-    }
-    ball.solve(x0, r0, 0.0, f64::INFINITY, st)
-        .map(|(center, radius, upper, _)| (center, radius, upper))
-}
-
-/// The same ball from any point `x0` strictly inside the box, which may lie outside the
-/// polytope, and with box sides that may be infinite: the start is `(x0, r0)` with `r0`
-/// below every slack, so it is strictly feasible for the LP in `(x, r)` (its floor on `r`
-/// lies below `r0`: it cuts off no point with `r >= r0`, so neither the optimum). Returns
-/// the center, its exact radius, the certified upper bound and the steps taken; `None` when
-/// the method declines, takes more than `st.max_iter` steps, the ball is unbounded (with
-/// `wider_than` infinite) or the optimum is not positive (an empty or flat polytope: the
-/// interior-point insphere certifies those). A ball found wider than a finite `wider_than`
-/// (a ray along which balls grow without bound, or a finite but huge one) ends the solve:
-/// it is returned with an infinite upper bound, uncertified, for the caller to ask the
-/// recession cone.
-pub fn insphere_from_box_point(
-    a: ArrayView2<f64>,
-    b: ArrayView1<f64>,
-    lo: ArrayView1<f64>,
-    hi: ArrayView1<f64>,
-    x0: ArrayView1<f64>,
-    wider_than: f64,
-    st: &Settings,
-) -> Option<(Array1<f64>, f64, f64, usize)> {
-    let ball = BallLp::new(a.reborrow(), b.reborrow(), lo.reborrow(), hi.reborrow())?;
-    let m = ball.radius_at(x0);
-    if !m.is_finite() {
-        return None;
-    }
-    let r0 = m - m.abs().max(1.0);
-    ball.solve(x0, r0, r0 - r0.abs().max(1.0), wider_than, st)
-        .filter(|found| found.3 <= st.max_iter)
-}
-
-/// The insphere LP's constraints `g_k . (x, r) + h_k >= 0` (the unit rows and the finite box
-/// faces) and what is needed to measure a center.
-struct BallLp<'a> {
-    a: ArrayView2<'a, f64>,
-    b: ArrayView1<'a, f64>,
-    lo: ArrayView1<'a, f64>,
-    hi: ArrayView1<'a, f64>,
-    norm: Vec<f64>,
-    live: Vec<usize>,
-    g: Array2<f64>,
-    h: Array1<f64>,
-}
-
-impl<'a> BallLp<'a> {
-    fn new(
-        a: ArrayView2<'a, f64>,
-        b: ArrayView1<'a, f64>,
-        lo: ArrayView1<'a, f64>,
-        hi: ArrayView1<'a, f64>,
-    ) -> Option<Self> {
-        let (n, d) = a.dim();
-        if lo.len() != d || hi.len() != d || b.len() != n {
-            return None;
-        }
-        let norm: Vec<f64> = a.rows().into_iter().map(|r| r.dot(&r).sqrt()).collect();
-        if (0..n).any(|k| norm[k] == 0.0 && b[k] < 0.0) {
-            return None;
-        }
-        let live: Vec<usize> = (0..n).filter(|&k| norm[k] > 0.0).collect();
-        let faces: Vec<(usize, bool)> = (0..d)
-            .flat_map(|j| [(j, false), (j, true)])
-            .filter(|&(j, upper)| if upper { hi[j] } else { lo[j] }.is_finite())
-            .collect();
-        let m = live.len() + faces.len();
-        let mut g = Array2::<f64>::zeros((m, d + 1));
-        let mut h = Array1::<f64>::zeros(m);
-        for (row, &k) in live.iter().enumerate() {
-            for j in 0..d {
-                g[[row, j]] = a[[k, j]] / norm[k];
-            }
-            g[[row, d]] = -1.0;
-            h[row] = b[k] / norm[k];
-        }
-        for (f, &(j, upper)) in faces.iter().enumerate() {
-            let row = live.len() + f;
-            g[[row, d]] = -1.0;
-            if upper {
-                g[[row, j]] = -1.0;
-                h[row] = hi[j];
-            } else {
-                g[[row, j]] = 1.0;
-                h[row] = -lo[j];
-            }
-        }
-        Some(BallLp {
-            a,
-            b,
-            lo,
-            hi,
-            norm,
-            live,
-            g,
-            h,
-        })
-    }
-
-    /// Distance from `x` to the nearest hyperplane or finite box face (negative outside).
-    fn radius_at(&self, x: ArrayView1<f64>) -> f64 {
-        let mut r = f64::INFINITY;
-        for &k in &self.live {
-            r = r.min((self.a.row(k).dot(&x) + self.b[k]) / self.norm[k]);
-        }
-        for j in 0..x.len() {
-            r = r.min(x[j] - self.lo[j]).min(self.hi[j] - x[j]);
-        }
-        r
-    }
-
-    /// `max r` from the strictly feasible `(x0, r0)`, with `r >= r_floor` (below `r0`),
-    /// stopped at a ball wider than `wider_than` (returned with an infinite upper bound).
-    fn solve(
-        &self,
-        x0: ArrayView1<f64>,
-        r0: f64,
-        r_floor: f64,
-        wider_than: f64,
-        st: &Settings,
-    ) -> Option<(Array1<f64>, f64, f64, usize)> {
-        let d = self.a.ncols();
-        if x0.len() != d {
-            return None;
-        }
-        let mut lo_z = Array1::<f64>::zeros(d + 1);
-        let mut hi_z = Array1::<f64>::zeros(d + 1);
-        lo_z.slice_mut(ndarray::s![..d]).assign(&self.lo);
-        hi_z.slice_mut(ndarray::s![..d]).assign(&self.hi);
-        lo_z[d] = r_floor;
-        // no ball is wider than the narrowest coordinate with two finite sides
-        hi_z[d] = 0.5
-            * (0..d)
-                .map(|j| self.hi[j] - self.lo[j])
-                .fold(f64::INFINITY, f64::min)
-            + 1.0;
-        let mut z0 = Array1::<f64>::zeros(d + 1);
-        z0.slice_mut(ndarray::s![..d]).assign(&x0);
-        z0[d] = r0;
-        let mut c = Array1::<f64>::zeros(d + 1);
-        c[d] = -1.0;
-        let poly = Polytope {
-            a: self.g.view(),
-            b: self.h.view(),
-            lo: lo_z.view(),
-            hi: hi_z.view(),
-        };
-        let problem = Lp {
-            poly,
-            c: c.view(),
-            c0: 0.0,
-        };
-        let exits = Exits {
-            stop_below: -wider_than,
-            stop_above: f64::INFINITY,
-        };
-        let lp = minimize_small(&problem, z0.view(), exits, st)?;
-        let center = lp.x.slice(ndarray::s![..d]).to_owned();
-        let radius = self.radius_at(center.view());
-        if lp.status == Status::PointBelow {
-            return (radius > wider_than).then_some((center, radius, f64::INFINITY, lp.iterations));
-        }
-        // the center's exact radius is a lower bound on the optimum: a dual bound a few
-        // ulps under it is rounding
-        let upper = (-lp.lower_bound).max(radius);
-        if radius.is_nan()
-            || radius <= 0.0
-            || upper - radius > st.rel_tol * upper.abs() + st.abs_tol
-        {
-            return None;
-        }
-        Some((center, radius, upper, lp.iterations))
-    }
 }

@@ -14,10 +14,14 @@ use std::cell::RefCell;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Zip};
 
-use super::{solve, Layout, Point, Problem, Settings, Start, Status};
+use super::layout::Layout;
+use super::problem::{Point, Problem, Start};
+use super::settings::{Settings, Status};
+use super::solver::solve;
 use crate::error::{CoreError, Result};
-use crate::hrep::{check, normalize, solver_rows};
+use crate::hrep::{box_max, check, normalize, solver_rows};
 use crate::linalg::dense::matvec;
+use crate::polytope::Polytope;
 
 /// The start is the region's point pulled this fraction of the box width into the box.
 const START_INSET: f64 = 0.05;
@@ -129,15 +133,7 @@ impl<'a> Problem<'a> for ClassProblem<'_, 'a> {
             let atl = lay.atv(lc.view());
             (lc.slice(ndarray::s![..n]).to_owned(), atl)
         };
-        let mut bound = lam.dot(&lay.b) - g.dot(&x);
-        for j in 0..lay.d() {
-            let r = g[j] + atl[j];
-            bound += if r > 0.0 {
-                r * lay.hi[j]
-            } else {
-                r * lay.lo[j]
-            };
-        }
+        let bound = gap_bound(lam.dot(&lay.b), g.view(), x.view(), atl.view(), lay);
         let mut best = self.best.borrow_mut();
         if bound < best.gap {
             *best = Best { gap: bound, x, lam };
@@ -148,6 +144,64 @@ impl<'a> Problem<'a> for ClassProblem<'_, 'a> {
     fn gap(&self) -> f64 {
         self.best.borrow().gap
     }
+}
+
+/// The weak-duality bound on `max log p_t - log p_t(x)` (see the module notes) from
+/// `lam_b = lam . b`, the gradient `g` of `log p_t` at `x` and `atl = A^T lam`: `lam . b -
+/// g . x + max over the box of (g + A^T lam) . y` (`inf` where an infinite side is reached).
+fn gap_bound(
+    lam_b: f64,
+    g: ArrayView1<f64>,
+    x: ArrayView1<f64>,
+    atl: ArrayView1<f64>,
+    lay: &Layout<'_>,
+) -> f64 {
+    let r = &g + &atl;
+    lam_b - g.dot(&x) + box_max(r.view(), lay.lo.view(), lay.hi.view())
+}
+
+/// The certified gap of class `t` at a feasible point `x` with multipliers `lam` (N,) of
+/// the rows as given (not unit; negative entries count as 0): an upper bound on
+/// `max over the polytope of log p_t - log p_t(x)`, valid for any `lam >= 0` and tight at a
+/// KKT point (the bound the solver stops on, for any point and multipliers).
+pub fn gap_at(
+    poly: Polytope<'_>,
+    w: ArrayView2<f64>,
+    c: ArrayView1<f64>,
+    t: usize,
+    x: ArrayView1<f64>,
+    lam: ArrayView1<f64>,
+) -> Result<f64> {
+    poly.check()?;
+    let (n, d) = poly.a.dim();
+    if w.ncols() != d || c.len() != w.nrows() || x.len() != d || lam.len() != n {
+        return Err(CoreError::Shape(format!(
+            "class gap: logit map {:?}, offsets {}, point {} and multipliers {} for a polytope \
+             of {n} rows in {d} dimensions",
+            w.dim(),
+            c.len(),
+            x.len(),
+            lam.len()
+        )));
+    }
+    if t >= w.nrows() {
+        return Err(CoreError::Value(format!(
+            "class {t} out of range [0, {})",
+            w.nrows()
+        )));
+    }
+    let lam = lam.mapv(|v| v.max(0.0));
+    let p = log_softmax((w.dot(&x) + c).view()).mapv(f64::exp);
+    let g = &w.row(t) - &w.t().dot(&p);
+    let lay = Layout::new(
+        CowArray::from(poly.a),
+        poly.b.to_owned(),
+        poly.lo.to_owned(),
+        poly.hi.to_owned(),
+        false,
+    );
+    let atl = poly.a.t().dot(&lam);
+    Ok(gap_bound(lam.dot(&poly.b), g.view(), x, atl.view(), &lay))
 }
 
 /// Solves eq. 6 for each class in `classes` (in that order). `x_star` must satisfy every

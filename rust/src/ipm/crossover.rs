@@ -21,7 +21,9 @@
 use ndarray::{Array1, Array2, ArrayView1};
 
 use super::face::Face;
-use super::{Layout, Point, Problem, Settings, Status};
+use super::layout::Layout;
+use super::problem::{Point, Problem};
+use super::settings::{Settings, Status};
 use crate::linalg::dense::{lstsq, lu_solve, Cholesky};
 use crate::linalg::gram::gram_t;
 

@@ -10,7 +10,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 
-use super::Layout;
+use super::layout::Layout;
 use crate::linalg::dense::{matvec, matvec_t, Cholesky, PIVOT_FLOOR};
 use crate::linalg::gram::gram_t;
 

@@ -11,9 +11,8 @@
 //! coordinates `K` where it would need an infinite side, and keeps the result only when it
 //! stays `>= 0`.
 //! The residual left after that step is rounding (a few ulps of `|c_j| + sum_i lam_i |a_ij|`);
-//! a residual within [`FREE_RESIDUAL_TOL`] of that scale counts as zero. (HiGHS, the
-//! fallback, accepts dual residuals of 1e-7.) When no certificate is found the solve ends
-//! uncertified and the Python layer falls back to HiGHS.
+//! a residual within [`FREE_RESIDUAL_TOL`] of that scale counts as zero (HiGHS accepts dual
+//! residuals of 1e-7). When no certificate is found the solve ends uncertified.
 
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
 
@@ -227,18 +226,19 @@ mod tests {
 
     #[test]
     fn insphere_of_a_slab_without_box_is_certified() {
-        use crate::ipm::{insphere::insphere, Settings, Status};
+        use crate::ipm::insphere::{insphere, Ladder};
+        use crate::ipm::{Settings, Status};
+        use crate::polytope::Polytope;
         // -1 <= y <= 1, x free: radius 1
         let (lo, hi) = no_box();
         let solve = |a: ndarray::Array2<f64>, b: Array1<f64>| {
-            insphere(
-                a.view(),
-                b.view(),
-                lo.view(),
-                hi.view(),
-                &Settings::insphere(),
-            )
-            .unwrap()
+            let poly = Polytope {
+                a: a.view(),
+                b: b.view(),
+                lo: lo.view(),
+                hi: hi.view(),
+            };
+            insphere(poly, &Ladder::new(Settings::insphere())).unwrap()
         };
         let r = solve(array![[0.0, 1.0], [0.0, -1.0]], array![1.0, 1.0]);
         assert_eq!(r.status, Status::Optimal);

@@ -13,23 +13,33 @@
 //! upper bound comes from corrected multipliers ([`super::free`]); an unbounded inradius
 //! (or an optimal ball that reaches the artificial box) ends uncertified.
 //!
-//! Below [`active_set::MAX_DIM`] dimensions the active-set method answers first, from the
-//! box's (or the artificial box's) center: a few steps of `O(n d)` instead of interior-point
-//! iterations that cost mostly overhead there. Its answer is certified the same way (exact
-//! radius of its center, weak-duality bound); where it declines (an unbounded, empty or flat
-//! polytope, a degenerate vertex) the interior-point method runs.
+//! [`insphere`] is the one entry of every caller (the complex's search, the splitting route,
+//! the facets' start, the bindings), a ladder ([`Ladder`]): below [`active_set::MAX_DIM`]
+//! dimensions the active-set method first ([`super::ball`]: a few steps of `O(n d)` instead of
+//! interior-point iterations that cost mostly overhead there), from a point inside, then from
+//! the box's center; where it declines (an unbounded, empty or flat polytope, a degenerate
+//! vertex) the interior-point method, and where that ends uncertified an optional second
+//! pass with other settings (a short first pass, or a caller's tight limits, then the full
+//! solve); with infinite box sides and no certified ball, the recession cone
+//! ([`recession_center`]). Every answer is certified the same way (exact radius of its
+//! center, weak-duality bound).
 
 use std::cell::RefCell;
 
-use ndarray::{Array1, ArrayView1, ArrayView2, Axis, CowArray};
+use ndarray::{Array1, ArrayView1, Axis, CowArray};
 
 use super::active_set;
+use super::ball::BallLp;
 use super::free::{self, Sides};
-use super::{solve, Layout, Point, Problem, Settings, Start, Status};
+use super::layout::Layout;
+use super::problem::{Point, Problem, Start};
+use super::settings::{Settings, Status};
+use super::solver::solve;
 use crate::error::{CoreError, Result};
-use crate::hrep::{check, normalize, solver_rows};
+use crate::hrep::{normalize, UnitRows};
 use crate::linalg::dense::matvec;
 use crate::linalg::take_rows;
+use crate::polytope::Polytope;
 
 /// Center, certified radius of that center (`radius`, negative when the center is outside
 /// by that much), a certified upper bound on the optimal radius, iterations and status
@@ -42,6 +52,8 @@ pub struct Insphere {
     pub iterations: usize,
     pub status: Status,
     pub solver: Solver,
+    /// Whether the second pass ([`Ladder::retry`]) gave the answer.
+    pub retried: bool,
 }
 
 /// Which method answered.
@@ -52,14 +64,17 @@ pub enum Solver {
     /// The active-set method, tried first below [`active_set::MAX_DIM`] dimensions
     /// (`iterations` are its steps).
     ActiveSet,
+    /// No row reaches the (finite) box: the box's own ball.
+    Box,
 }
 
 impl Solver {
-    /// `"ipm"` or `"active-set"`.
+    /// `"ipm"`, `"active-set"` or `"box"`.
     pub fn label(self) -> &'static str {
         match self {
             Solver::InteriorPoint => "ipm",
             Solver::ActiveSet => "active-set",
+            Solver::Box => "box",
         }
     }
 }
@@ -283,33 +298,149 @@ fn met(lo: f64, hi: f64, st: &Settings) -> bool {
     lo.is_finite() && hi.is_finite() && hi - lo <= st.rel_tol * lo.abs().max(hi.abs()) + st.abs_tol
 }
 
-/// Largest inscribed ball of the polytope (see the module notes). Box sides may be
-/// infinite: when no finite ball is certified, the recession cone is asked whether the
-/// polytope holds arbitrarily large balls ([`recession_center`]); if so the answer has
-/// status `Unbounded`, infinite radius and bound, and a center at distance at least 1 from
-/// every row and finite box face.
-pub fn insphere(
-    a: ArrayView2<f64>,
-    b: ArrayView1<f64>,
-    lo: ArrayView1<f64>,
-    hi: ArrayView1<f64>,
-    settings: &Settings,
-) -> Result<Insphere> {
-    let found = largest_ball(a, b, lo, hi, settings)?;
-    if found.status.is_certified() || !Sides::new(lo, hi).any() {
-        return Ok(found);
+/// How [`insphere`] runs: where the active-set method starts, and the settings of the
+/// passes.
+#[derive(Debug, Clone, Copy)]
+pub struct Ladder<'s> {
+    /// A point strictly inside, when one is known (with a finite box): the first pass's
+    /// active-set method starts there before it starts at the box's center.
+    pub start: Option<ArrayView1<'s, f64>>,
+    /// Settings of the first pass (the active-set method, then the interior-point method).
+    pub settings: Settings,
+    /// Settings of a second pass (the active-set method from the box's center, then the
+    /// interior-point method), run when the first ends uncertified (a short first pass, or a
+    /// caller's tight limits, then the full solve).
+    pub retry: Option<Settings>,
+}
+
+impl Ladder<'_> {
+    /// One pass with `settings`, the active-set method starting at the box's center.
+    pub fn new(settings: Settings) -> Self {
+        Ladder {
+            start: None,
+            settings,
+            retry: None,
+        }
     }
-    Ok(match recession_center(a, b, lo, hi, settings)? {
+}
+
+/// Largest inscribed ball of the polytope, the one entry of every caller (see the module
+/// notes): below [`active_set::MAX_DIM`] dimensions the active-set method, then the
+/// interior-point passes of `ladder`. Box sides may be infinite: when no finite ball is
+/// certified, the recession cone is asked whether the polytope holds arbitrarily large balls
+/// ([`recession_center`]); if so the answer has status `Unbounded`, infinite radius and
+/// bound, and a center at distance at least 1 from every row and finite box face.
+pub fn insphere(poly: Polytope<'_>, ladder: &Ladder<'_>) -> Result<Insphere> {
+    poly.check()?;
+    for st in std::iter::once(&ladder.settings).chain(ladder.retry.as_ref()) {
+        st.validate().map_err(CoreError::Value)?;
+    }
+    let d = poly.dim();
+    if let Some(x) = ladder.start {
+        if x.len() != d {
+            return Err(CoreError::Shape(format!(
+                "insphere: start has {} entries for dimension {d}",
+                x.len()
+            )));
+        }
+    }
+    let rows = normalize(poly.a, poly.b);
+    let last = ladder.retry.unwrap_or(ladder.settings);
+    let found = largest_ball(&rows, poly.lo, poly.hi, ladder)?;
+    if found.status.is_certified() || !Sides::new(poly.lo, poly.hi).any() {
+        return Ok(settled(found, &last));
+    }
+    Ok(match recession_center(&rows, poly.lo, poly.hi, &last)? {
         Some((center, cone_iterations)) => Insphere {
             center,
             radius: f64::INFINITY,
             upper_bound: f64::INFINITY,
             iterations: found.iterations + cone_iterations,
             status: Status::Unbounded,
-            solver: found.solver,
+            ..found
         },
-        None => found,
+        None => match implied_box(&rows, poly, &found, &last)? {
+            // bounded by its rows alone: the same polytope inside the box its rows imply,
+            // where every side is finite (a ball inside the polytope is inside that box)
+            Some((lo, hi)) => {
+                let boxed = largest_ball(&rows, lo.view(), hi.view(), ladder)?;
+                if boxed.status.is_certified() {
+                    settled(
+                        Insphere {
+                            iterations: found.iterations + boxed.iterations,
+                            ..boxed
+                        },
+                        &last,
+                    )
+                } else {
+                    settled(found, &last)
+                }
+            }
+            None => settled(found, &last),
+        },
     })
+}
+
+/// The box `[lo, hi]` that the rows of `poly` imply on its infinite sides (certified lower
+/// bounds of `x_j` and `-x_j` over the polytope, one LP each from the strictly interior
+/// center of `found`), or `None` when `found` has no interior center or some bound is not
+/// certified finite.
+#[allow(clippy::type_complexity)]
+fn implied_box(
+    rows: &UnitRows,
+    poly: Polytope<'_>,
+    found: &Insphere,
+    st: &Settings,
+) -> Result<Option<(Array1<f64>, Array1<f64>)>> {
+    if !(found.radius > 0.0 && found.center.iter().all(|v| v.is_finite())) {
+        return Ok(None);
+    }
+    let d = poly.dim();
+    let (lo0, hi0) = (poly.lo.to_owned(), poly.hi.to_owned());
+    let (mut lo, mut hi) = (lo0.clone(), hi0.clone());
+    for j in 0..d {
+        for sign in [1.0, -1.0] {
+            let side = if sign > 0.0 { lo[j] } else { hi[j] };
+            if side.is_finite() {
+                continue;
+            }
+            let mut c = Array1::zeros(d);
+            c[j] = sign;
+            let unit = Polytope {
+                a: rows.a.view(),
+                b: rows.b.view(),
+                lo: lo0.view(),
+                hi: hi0.view(),
+            };
+            let lp = super::lp::Lp {
+                poly: unit,
+                c: c.view(),
+                c0: 0.0,
+            };
+            let r = lp.minimize(found.center.view(), super::lp::Exits::default(), st)?;
+            if !r.lower_bound.is_finite() {
+                return Ok(None);
+            }
+            if sign > 0.0 {
+                lo[j] = r.lower_bound;
+            } else {
+                hi[j] = -r.lower_bound;
+            }
+        }
+    }
+    Ok(Some((lo, hi)))
+}
+
+/// The answer as the caller reads it: an upper bound below `-abs_tol` certifies an empty
+/// polytope whatever the status (`Infeasible`); a certified radius within `abs_tol` below 0
+/// is a flat polytope's, 0 up to rounding.
+fn settled(mut found: Insphere, st: &Settings) -> Insphere {
+    if found.upper_bound < -st.abs_tol {
+        found.status = Status::Infeasible;
+    } else if found.status.is_certified() && (-st.abs_tol..0.0).contains(&found.radius) {
+        found.radius = 0.0;
+    }
+    found
 }
 
 /// A recession direction `u` certifies an unbounded inradius when every row and finite box
@@ -327,33 +458,34 @@ pub const RECESSION_TOL: f64 = 1e-9;
 /// at least `t rate + b_i / |a_i|`, so a `t` that makes all of them (and the finite box
 /// distances) at least 1 is computed, and the point is checked exactly.
 pub fn recession_center(
-    a: ArrayView2<f64>,
-    b: ArrayView1<f64>,
+    rows: &UnitRows,
     lo: ArrayView1<f64>,
     hi: ArrayView1<f64>,
     settings: &Settings,
 ) -> Result<Option<(Array1<f64>, usize)>> {
-    check(a, b, lo, hi)?;
     let d = lo.len();
     if (0..d).any(|j| lo[j].is_finite() && hi[j].is_finite()) {
         return Ok(None);
     }
-    let rows = normalize(a, b);
-    let live: Vec<usize> = (0..a.nrows()).filter(|&i| rows.norm[i] > 0.0).collect();
-    if (0..a.nrows()).any(|i| rows.norm[i] == 0.0 && rows.b[i] < 0.0) {
+    let n = rows.a.nrows();
+    let live: Vec<usize> = (0..n).filter(|&i| rows.norm[i] > 0.0).collect();
+    if (0..n).any(|i| rows.norm[i] == 0.0 && rows.b[i] < 0.0) {
         return Ok(None); // a zero row 0 x + b >= 0 with b < 0: empty
     }
     let a_live = take_rows(rows.a.view(), &live);
     let b_live = rows.b.select(Axis(0), &live);
     let lo_c = lo.mapv(|v| if v.is_finite() { 0.0 } else { -1.0 });
     let hi_c = hi.mapv(|v| if v.is_finite() { 0.0 } else { 1.0 });
-    let zero = Array1::zeros(live.len());
+    let cone_rows = UnitRows {
+        a: a_live.clone(),
+        b: Array1::zeros(live.len()),
+        norm: Array1::ones(live.len()),
+    };
     let cone = largest_ball(
-        a_live.view(),
-        zero.view(),
+        &cone_rows,
         lo_c.view(),
         hi_c.view(),
-        settings,
+        &Ladder::new(*settings),
     )?;
     let u = cone.center;
     let mut rate = f64::INFINITY;
@@ -399,27 +531,16 @@ pub fn recession_center(
     Ok(None)
 }
 
-/// The finite ball: the active-set method in low dimension, else the interior-point one.
+/// The finite ball: the passes of `ladder`.
 fn largest_ball(
-    a: ArrayView2<f64>,
-    b: ArrayView1<f64>,
+    rows: &UnitRows,
     lo: ArrayView1<f64>,
     hi: ArrayView1<f64>,
-    settings: &Settings,
+    ladder: &Ladder<'_>,
 ) -> Result<Insphere> {
-    check(a, b, lo, hi)?;
-    settings.validate().map_err(CoreError::Value)?;
-    let rows = normalize(a, b);
-    let sides = Sides::new(lo, hi);
-    let (reach, (lo_a, hi_a)) = if sides.any() {
-        let origin = Array1::zeros(lo.len());
-        let reach = free::ARTIFICIAL_REACH * free::scale(rows.b.view(), origin.view());
-        (reach, free::artificial_box(lo, hi, origin.view(), reach))
-    } else {
-        (f64::INFINITY, (lo.to_owned(), hi.to_owned()))
-    };
-    let mid = (&lo_a + &hi_a) / 2.0;
-    if (0..a.nrows()).any(|i| rows.norm[i] == 0.0 && rows.b[i] < 0.0) {
+    let ball = BallLp::new(rows, lo.reborrow(), hi.reborrow());
+    let mid = ball.mid();
+    if ball.certainly_empty() {
         // 0 x + b >= 0 with b < 0: empty, certified by that row alone
         return Ok(Insphere {
             center: mid,
@@ -428,42 +549,82 @@ fn largest_ball(
             iterations: 0,
             status: Status::Infeasible,
             solver: Solver::InteriorPoint,
+            retried: false,
         });
     }
-    let keep = solver_rows(&rows, lo, hi);
-    let (a_kept, b_kept) = (
-        take_rows(rows.a.view(), &keep),
-        rows.b.select(Axis(0), &keep),
-    );
-    if lo.len() < active_set::MAX_DIM {
-        if let Some((center, radius, upper_bound, steps)) = active_set::insphere_from_box_point(
-            a_kept.view(),
-            b_kept.view(),
-            lo,
-            hi,
-            mid.view(),
-            REACH_FRACTION * reach,
-            settings,
-        ) {
+    if ball.a.nrows() == 0 && !ball.sides.any() {
+        // the box alone: its center, at half the narrowest width from every face
+        let radius = ball.radius_at(mid.view());
+        return Ok(Insphere {
+            center: mid,
+            radius,
+            upper_bound: radius,
+            iterations: 0,
+            status: Status::Optimal,
+            solver: Solver::Box,
+            retried: false,
+        });
+    }
+    let first = pass(&ball, ladder.start, &ladder.settings);
+    match ladder.retry {
+        Some(retry) if !first.status.is_certified() => {
+            let second = pass(&ball, None, &retry);
+            Ok(Insphere {
+                iterations: first.iterations + second.iterations,
+                retried: true,
+                ..second
+            })
+        }
+        _ => Ok(first),
+    }
+}
+
+/// One pass of the ladder: below [`active_set::MAX_DIM`] dimensions the active-set method
+/// from `start` (a point inside), then from the box's center; where both decline the
+/// interior-point method.
+fn pass(ball: &BallLp<'_>, start: Option<ArrayView1<'_, f64>>, st: &Settings) -> Insphere {
+    if ball.dim() < active_set::MAX_DIM {
+        let found = start
+            .and_then(|x0| ball.active_set_from_interior(x0, st))
+            .or_else(|| {
+                let mid = ball.mid();
+                ball.active_set_from_box_point(mid.view(), REACH_FRACTION * ball.reach, st)
+            });
+        if let Some(found) = found {
             // a ball wider than the interior-point solve would accept ends uncertified, as
             // that solve would: the caller asks the recession cone
-            let status = if upper_bound.is_finite() {
+            let status = if found.upper_bound.is_finite() {
                 Status::Optimal
             } else {
                 Status::Stalled
             };
-            return Ok(Insphere {
-                center,
-                radius,
-                upper_bound,
-                iterations: steps,
+            return Insphere {
+                center: found.center,
+                radius: found.radius,
+                upper_bound: found.upper_bound,
+                iterations: found.steps,
                 status,
                 solver: Solver::ActiveSet,
-            });
+                retried: false,
+            };
         }
     }
-    let lay = Layout::new(CowArray::from(a_kept), b_kept, lo_a, hi_a, true);
+    interior_point(ball, st)
+}
+
+/// One interior-point solve of the ball LP from the box's center.
+fn interior_point(ball: &BallLp<'_>, settings: &Settings) -> Insphere {
+    let (a, b) = ball.kept();
+    let lay = Layout::new(
+        CowArray::from(a),
+        b.to_owned(),
+        ball.lo_a.clone(),
+        ball.hi_a.clone(),
+        true,
+    );
+    let mid = ball.mid();
     let start = start(&lay, &mid);
+    let (lo, hi) = (ball.lo, ball.hi);
     let problem = InsphereProblem {
         lay,
         best: RefCell::new(Best {
@@ -478,8 +639,8 @@ fn largest_ball(
             .iter()
             .chain(hi.iter())
             .any(|v| v.is_finite() && v.abs() > WIDE_SIDE),
-        sides,
-        reach,
+        sides: ball.sides.clone(),
+        reach: ball.reach,
     };
     let sol = solve(&problem, &start, settings);
     let best = problem.best.into_inner();
@@ -487,18 +648,17 @@ fn largest_ball(
     // polytope's) is measured against them too
     let mut radius = best.lower;
     if radius < 0.0 {
-        for i in (0..a.nrows()).filter(|&i| rows.norm[i] > 0.0) {
-            radius = radius.min(rows.a.row(i).dot(&best.center) + rows.b[i]);
-        }
+        radius = radius.min(ball.radius_to_all_rows(best.center.view()));
     }
-    Ok(Insphere {
+    Insphere {
         center: best.center,
         radius,
         upper_bound: best.upper,
         iterations: sol.iterations,
         status: sol.status,
         solver: Solver::InteriorPoint,
-    })
+        retried: false,
+    }
 }
 
 /// Start at the box center with a radius 1 below the smallest slack (feasible, interior).

@@ -22,39 +22,14 @@ use ndarray::{Array1, ArrayView1, ArrayView2, CowArray, Zip};
 
 use super::active_set;
 use super::free::{self, RealBox};
-use super::{solve, Layout, Point, Problem, Settings, Start, Status};
+use super::layout::Layout;
+pub use super::linear::{Exits, Lp, LpResult};
+use super::problem::{Point, Problem, Start};
+use super::settings::{Settings, Status};
+use super::solver::solve;
 use crate::error::{CoreError, Result};
 use crate::linalg::dense::matvec;
 use crate::polytope::Polytope;
-
-/// Early-exit thresholds of [`minimize`] (both infinite: solve to optimality).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Exits {
-    /// Stop at an exactly feasible point with value below this.
-    pub stop_below: f64,
-    /// Stop when the certified lower bound reaches this.
-    pub stop_above: f64,
-}
-
-impl Default for Exits {
-    fn default() -> Self {
-        Exits {
-            stop_below: f64::NEG_INFINITY,
-            stop_above: f64::INFINITY,
-        }
-    }
-}
-
-/// The best exactly feasible point seen, its value, a certified lower bound on the minimum,
-/// the iterations and how the solve ended.
-#[derive(Debug, Clone)]
-pub struct LpResult {
-    pub x: Array1<f64>,
-    pub value: f64,
-    pub lower_bound: f64,
-    pub iterations: usize,
-    pub status: Status,
-}
 
 struct Best {
     x: Array1<f64>,
@@ -188,14 +163,6 @@ impl<'a> Problem<'a> for LpProblem<'a> {
         let lower = free::progress_bound(best.lower, best.art_lower);
         (best.value - lower) / best.value.abs().max(lower.abs()).max(1e-300)
     }
-}
-
-/// The LP `min c.x + c0` over a polytope (views, no copies).
-#[derive(Debug, Clone, Copy)]
-pub struct Lp<'a> {
-    pub poly: Polytope<'a>,
-    pub c: ArrayView1<'a, f64>,
-    pub c0: f64,
 }
 
 /// [`Lp::minimize`] with the polytope's arrays and the objective passed one by one.

@@ -200,7 +200,8 @@ impl PySettings {
 }
 
 /// Insphere: `center` (d,), `radius` (exact for that center), `upper_bound` (certified),
-/// `iterations`, `status`, `solver` (`"ipm"` or `"active-set"`).
+/// `iterations`, `status`, `solver` (`"ipm"`, `"active-set"` or `"box"`), `retried`
+/// (whether the second pass answered).
 #[pyclass(name = "InsphereResult", frozen, get_all, module = "linregions._core")]
 pub(crate) struct PyInsphere {
     center: Py<PyArray1<f64>>,
@@ -208,7 +209,22 @@ pub(crate) struct PyInsphere {
     upper_bound: f64,
     iterations: usize,
     status: PyStatus,
-    solver: String,
+    solver: &'static str,
+    retried: bool,
+}
+
+impl PyInsphere {
+    pub(crate) fn new(py: Python<'_>, out: ins::Insphere) -> Self {
+        PyInsphere {
+            center: out.center.into_pyarray(py).unbind(),
+            radius: out.radius,
+            upper_bound: out.upper_bound,
+            iterations: out.iterations,
+            status: out.status.into(),
+            solver: out.solver.label(),
+            retried: out.retried,
+        }
+    }
 }
 
 /// LP: the best exactly feasible `x`, its `value`, a certified `lower_bound`, `iterations`,
@@ -235,24 +251,23 @@ pub(crate) struct PyClassMaximum {
     status: PyStatus,
 }
 
-/// The insphere (eq. 5) of `{A x + b >= 0, lo <= x <= hi}` (finite box).
+/// The insphere (eq. 5) of `{A x + b >= 0, lo <= x <= hi}` (box sides may be infinite):
+/// the active-set method in low dimension, the interior point with `settings`, and with
+/// `retry` a second interior-point pass where the first ends uncertified.
 #[pyfunction]
-#[pyo3(signature = (poly, settings))]
+#[pyo3(signature = (poly, settings, retry = None))]
 pub(crate) fn insphere(
     py: Python<'_>,
     poly: &PyPolytope,
     settings: &PySettings,
+    retry: Option<&PySettings>,
 ) -> PyResult<PyInsphere> {
-    let st = settings.inner();
-    let out = poly.detached(py, |p| ins::insphere(p.a, p.b, p.lo, p.hi, &st))?;
-    Ok(PyInsphere {
-        center: out.center.into_pyarray(py).unbind(),
-        radius: out.radius,
-        upper_bound: out.upper_bound,
-        iterations: out.iterations,
-        status: out.status.into(),
-        solver: out.solver.label().to_string(),
-    })
+    let ladder = ins::Ladder {
+        retry: retry.map(PySettings::inner),
+        ..ins::Ladder::new(settings.inner())
+    };
+    let out = poly.detached(py, |p| ins::insphere(p, &ladder))?;
+    Ok(PyInsphere::new(py, out))
 }
 
 /// `min c.x + c0` over the polytope from the strictly interior `x0`, stopping early at a
@@ -288,6 +303,24 @@ pub(crate) fn lp_minimize<'py>(
         iterations: out.iterations,
         status: out.status.into(),
     })
+}
+
+/// The certified gap of class `t` at the point `x` with row multipliers `lam` (LP weak
+/// duality; `linregions_core::ipm::class_maxima::gap_at`).
+#[pyfunction]
+#[pyo3(signature = (poly, w, c, t, x, lam))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn class_gap<'py>(
+    py: Python<'py>,
+    poly: &PyPolytope,
+    w: PyReadonlyArray2<'py, f64>,
+    c: PyReadonlyArray1<'py, f64>,
+    t: usize,
+    x: PyReadonlyArray1<'py, f64>,
+    lam: PyReadonlyArray1<'py, f64>,
+) -> PyResult<f64> {
+    let (wv, cv, xv, lv) = (w.as_array(), c.as_array(), x.as_array(), lam.as_array());
+    Ok(poly.detached(py, |p| cm::gap_at(p, wv, cv, t, xv, lv))?)
 }
 
 /// Most likely point of each class in `classes` inside the region (eq. 6-8); `w`, `c` the

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 
 mod complex;
 mod errors;
+mod facets;
 mod ipm;
 mod network;
 mod patterns;
@@ -31,19 +32,22 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SLICE_TOL", crate::tolerances::SLICE_TOL)?;
     m.add("MAX_POLYGONS", crate::tolerances::MAX_POLYGONS)?;
     m.add("RECESSION_TOL", crate::ipm::insphere::RECESSION_TOL)?;
+    m.add("FACET_TOL", crate::facets::TOL)?;
+    m.add("DUPLICATE_TOL", crate::facets::DUPLICATE_TOL)?;
+    m.add("MAX_BENDS", crate::facets::MAX_BENDS)?;
     add_items!(m;
         classes: [
             network::PyNetwork, network::PyBoundaryPolicy, network::PyRegionData,
             patterns::PyPatterns, network::PyPatternData, walk::PyWalkData, slice::PySliceData,
             slice::PyPolygons,
             ipm::PyStatus, ipm::PySettings, ipm::PyInsphere, ipm::PyLpResult, ipm::PyClassMaximum,
-            polytope::PyPolytope, polytope::PyRowClassification, complex::PyRegions,
+            polytope::PyPolytope, facets::PyFacetReport, complex::PyRegions,
             complex::PyComplexResult, complex::PyRegionRecords, complex::PyRegionCount,
         ];
         functions: [
             network::pattern_keys, network::unique_keys,
-            ipm::insphere, ipm::lp_minimize, ipm::class_maxima,
-            polytope::classify_rows, complex::complex_search, complex::complex_describe,
+            ipm::insphere, ipm::lp_minimize, ipm::class_maxima, ipm::class_gap,
+            facets::facets, complex::complex_search, complex::complex_describe,
             complex::complex_split, complex::count_split,
         ]
     );

@@ -1,12 +1,10 @@
-//! The polytope handed to the solver bindings, and the LP-free row classification of the
-//! polytope engine (facet witnesses, duplicates, rows implied by the box). The solver
-//! bindings are in `py/ipm.rs`, the complex search in `py/complex.rs`.
+//! The polytope handed to the solver bindings. The solver bindings are in `py/ipm.rs`, the
+//! facets in `py/facets.rs`, the complex search in `py/complex.rs`.
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
+use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 
 use crate::polytope::Polytope;
-use crate::witness;
 
 /// The polytope `{A x + b >= 0, lo <= x <= hi}` passed to the solvers: the four numpy
 /// arrays, held as they are (no copies) and read through views by each call.
@@ -52,45 +50,4 @@ impl PyPolytope {
         };
         py.allow_threads(|| f(poly))
     }
-}
-
-/// Per-row codes (`codes`: 0 unknown, 1 facet by a witness point, 2 duplicate of a later
-/// row, 3 implied by the box alone) and how many facets each ray search found.
-#[pyclass(
-    name = "RowClassification",
-    frozen,
-    get_all,
-    module = "linregions._core"
-)]
-pub(crate) struct PyRowClassification {
-    codes: Py<PyArray1<u8>>,
-    by_straight_rays: usize,
-    by_bent_rays: usize,
-}
-
-/// Classifies the rows of `{A x + b >= 0, lo <= x <= hi}` without LPs, from the interior
-/// point `x0`.
-#[pyfunction]
-#[pyo3(signature = (poly, x0, tol, duplicate_tol, max_bends))]
-pub(crate) fn classify_rows<'py>(
-    py: Python<'py>,
-    poly: &PyPolytope,
-    x0: PyReadonlyArray1<'py, f64>,
-    tol: f64,
-    duplicate_tol: f64,
-    max_bends: usize,
-) -> PyResult<PyRowClassification> {
-    let xv = x0.as_array();
-    let st = witness::Settings {
-        tol,
-        duplicate_tol,
-        max_bends,
-    };
-    let out = poly.detached(py, |p| witness::classify(p.a, p.b, p.lo, p.hi, xv, st))?;
-    let codes: Vec<u8> = out.class.iter().map(|&c| c as u8).collect();
-    Ok(PyRowClassification {
-        codes: codes.into_pyarray(py).unbind(),
-        by_straight_rays: out.by_straight_rays,
-        by_bent_rays: out.by_bent_rays,
-    })
 }

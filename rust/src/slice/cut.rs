@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
+use super::ctx::Ctx;
 use super::maps::{
     block, free_inputs, linear_delta, rows3, state_at, unit_line, unit_value, Delta, Map,
 };
 use super::polygon::{argmax_cells, centroid, crosses_with_norm, split, Line, Pt, Split};
-use super::Ctx;
 use crate::ir::{Op, WeightT};
 
 /// Lines left to test above which the two halves of a cut are processed in parallel.

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
+use super::ctx::Ctx;
 use super::polygon::{Line, Pt};
-use super::Ctx;
 use crate::ir::{live, Op};
 
 /// One polygon's map of a node: `(3, size)`, rows = coefficients of `s`, `t`, constant;

@@ -24,8 +24,10 @@
 //!
 //! Layout: this file is the driver (validation, groups, the depth-first descent, the final
 //! polygons); [`maps`] holds the affine maps (linear nodes on stacked maps, states, deltas),
-//! [`cut`] the cutting (the BSP and its two flavours), [`polygon`] the plane geometry.
+//! [`cut`] the cutting (the BSP and its two flavours), [`polygon`] the plane geometry,
+//! [`ctx`] what every step reads.
 
+mod ctx;
 mod cut;
 mod maps;
 mod polygon;
@@ -38,9 +40,10 @@ use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
 use crate::input_box::InputBox;
-use crate::ir::{Network, Op, WeightT};
+use crate::ir::{Network, Op};
 use crate::linalg::check_finite;
 use crate::pattern::{key_of, n_words, Bits};
+use ctx::Ctx;
 use cut::Cut;
 use maps::{base_map, block, free_inputs, linear_segment, state_at, unit_line, Map};
 pub use polygon::{
@@ -82,20 +85,6 @@ pub struct SlicePolygon {
     pub class: usize,
     /// `(class, cell)`: where each class is the network's argmax within the polygon.
     pub class_cells: Vec<(usize, Vec<Pt>)>,
-}
-
-/// What every step of one slice reads.
-struct Ctx<'a> {
-    net: &'a Network,
-    last_use: Vec<usize>,
-    /// First pattern bit of each node.
-    bit_offset: Vec<usize>,
-    /// The weight of every affine node, prepared for products with stacked maps.
-    weights: Vec<Option<WeightT<'a>>>,
-    tol: f64,
-    max_polygons: usize,
-    /// Polygons so far (pieces only split, so this never exceeds the final count).
-    count: AtomicUsize,
 }
 
 /// Partitions the slice into the convex polygons of the linear regions it meets.

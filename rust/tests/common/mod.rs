@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use linregions_core::ipm::class_maxima::{class_maxima, ClassMaximum};
-use linregions_core::ipm::insphere::{insphere, Insphere};
+use linregions_core::ipm::insphere::{insphere, Insphere, Ladder};
 use linregions_core::ipm::lp::{Exits, Lp, LpResult};
 use linregions_core::ipm::Settings;
 use linregions_core::ir::{Network, Weight};
@@ -133,8 +133,7 @@ impl Poly {
     }
 
     pub fn insphere(&self, st: &Settings) -> Result<Insphere> {
-        let Polytope { a, b, lo, hi } = self.view();
-        insphere(a, b, lo, hi, st)
+        insphere(self.view(), &Ladder::new(*st))
     }
 
     /// The most likely point of each of `classes` for logits `W x + c`, from `x` inside.

@@ -227,3 +227,18 @@ def test_boundary_point_matches_the_three_call_route(seed):
         assert bp.n_pieces == walk.n_regions
         assert bp.region.key == walk.keys[k]
         assert bp.region.contains(mid)
+
+
+def test_settings_replace_keeps_every_field_it_is_not_given():
+    from linregions import _core
+
+    base = _core.Settings("class_maxima", rel_tol=1e-5, stall_iter=9, exact_retry=False)
+    fields = [f for f in dir(base) if not f.startswith("_") and not callable(getattr(base, f))]
+    assert len(fields) == 13
+    new = base.replace(abs_tol=1e-6, max_iter=7)
+    assert (new.abs_tol, new.max_iter) == (1e-6, 7)
+    for f in fields:
+        if f not in ("abs_tol", "max_iter"):
+            assert getattr(new, f) == getattr(base, f), f
+    with pytest.raises(lr.InvalidValueError, match="rel_tol"):
+        base.replace(rel_tol=-1.0)

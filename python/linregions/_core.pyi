@@ -224,6 +224,25 @@ class Settings:
         stall_iter: int | None = None,
         exact_retry: bool | None = None,
     ) -> Settings: ...
+    def replace(
+        self,
+        *,
+        rel_tol: float | None = None,
+        abs_tol: float | None = None,
+        max_iter: int | None = None,
+        reduce_tol: float | None = None,
+        single_mu: float | None = None,
+        short_step: float | None = None,
+        max_correctors: int | None = None,
+        corrector_stretch: float | None = None,
+        step_fraction: float | None = None,
+        crossover_mu: float | None = None,
+        crossover_repeat: float | None = None,
+        stall_iter: int | None = None,
+        exact_retry: bool | None = None,
+    ) -> Settings:
+        """A copy with the given fields changed (the others kept), validated like the
+        constructor's."""
     rel_tol: Final[float]
     abs_tol: Final[float]
     max_iter: Final[int]

@@ -169,22 +169,7 @@ def class_maxima(
 
 def _with(base: _core.Settings, gap_tol: float, max_iter: int) -> _core.Settings:
     """``base`` with ``abs_tol = gap_tol`` and ``max_iter`` (a new frozen object)."""
-    fields = (
-        "rel_tol",
-        "reduce_tol",
-        "single_mu",
-        "short_step",
-        "max_correctors",
-        "corrector_stretch",
-        "step_fraction",
-        "crossover_mu",
-        "crossover_repeat",
-        "stall_iter",
-        "exact_retry",
-    )
-    return _core.Settings(
-        "class_maxima", abs_tol=gap_tol, max_iter=max_iter, **{f: getattr(base, f) for f in fields}
-    )
+    return base.replace(abs_tol=gap_tol, max_iter=max_iter)
 
 
 def _class_maxima(

@@ -329,7 +329,7 @@ class Network:
         workers: Optional[int] = None,
         callback: Optional[Callable[..., Any]] = None,
         planar: bool = True,
-    ) -> Any:
+    ) -> _core.ComplexResult:
         """The Rust region search over the domain ``{A x + b >= 0, lo <= x <= hi}``.
 
         The engine behind :meth:`regions` and :func:`linregions.local_complexity`; returns
@@ -365,7 +365,7 @@ class Network:
         max_regions: int,
         workers: Optional[int] = None,
         callback: Optional[Callable[..., Any]] = None,
-    ) -> Any:
+    ) -> _core.ComplexResult:
         """The Rust splitting route over ``{A x + b >= 0, lo <= x <= hi}``: the core's
         ``ComplexResult`` with its records sorted by key, no edges and ``n_facets`` -1 (not
         computed). Refused (``InvalidValueError``) for networks with max-pool layers."""
@@ -435,7 +435,7 @@ class Network:
             return count_unbounded(self, domain, count, outputs)
         return count(self, domain, outputs)
 
-    def describe_regions(self, domain: Any, points: np.ndarray) -> Any:
+    def describe_regions(self, domain: Any, points: np.ndarray) -> _core.RegionRecords:
         """The core's ``RegionRecords`` of the regions holding ``points`` (n, d), each
         intersected with ``domain`` (an :class:`~linregions.Polytope`)."""
         dom = _core.Polytope(domain.A, domain.b, domain.lo, domain.hi)

@@ -175,28 +175,99 @@ impl PySettings {
                 .into())
             }
         };
-        let s = ipm::Settings {
-            rel_tol: rel_tol.unwrap_or(base.rel_tol),
-            abs_tol: abs_tol.unwrap_or(base.abs_tol),
-            max_iter: max_iter.unwrap_or(base.max_iter),
-            reduce_tol: reduce_tol.unwrap_or(base.reduce_tol),
-            single_mu: single_mu.unwrap_or(base.single_mu),
-            short_step: short_step.unwrap_or(base.short_step),
-            max_correctors: max_correctors.unwrap_or(base.max_correctors),
-            corrector_stretch: corrector_stretch.unwrap_or(base.corrector_stretch),
-            step_fraction: step_fraction.unwrap_or(base.step_fraction),
-            crossover_mu: crossover_mu.unwrap_or(base.crossover_mu),
-            crossover_repeat: crossover_repeat.unwrap_or(base.crossover_repeat),
-            stall_iter: stall_iter.unwrap_or(base.stall_iter),
-            exact_retry: exact_retry.unwrap_or(base.exact_retry),
-        };
-        s.validate().map_err(CoreError::Value)?;
-        Ok(s.into())
+        overridden(
+            base,
+            [
+                rel_tol,
+                abs_tol,
+                reduce_tol,
+                single_mu,
+                short_step,
+                corrector_stretch,
+                step_fraction,
+                crossover_mu,
+                crossover_repeat,
+            ],
+            [max_iter, max_correctors, stall_iter],
+            exact_retry,
+        )
+    }
+
+    /// A copy with the given fields changed (the others kept), validated like the
+    /// constructor's.
+    #[pyo3(signature = (*, rel_tol = None, abs_tol = None, max_iter = None,
+        reduce_tol = None, single_mu = None, short_step = None, max_correctors = None,
+        corrector_stretch = None, step_fraction = None, crossover_mu = None,
+        crossover_repeat = None, stall_iter = None, exact_retry = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn replace(
+        &self,
+        rel_tol: Option<f64>,
+        abs_tol: Option<f64>,
+        max_iter: Option<usize>,
+        reduce_tol: Option<f64>,
+        single_mu: Option<f64>,
+        short_step: Option<f64>,
+        max_correctors: Option<usize>,
+        corrector_stretch: Option<f64>,
+        step_fraction: Option<f64>,
+        crossover_mu: Option<f64>,
+        crossover_repeat: Option<f64>,
+        stall_iter: Option<usize>,
+        exact_retry: Option<bool>,
+    ) -> PyResult<Self> {
+        overridden(
+            self.inner(),
+            [
+                rel_tol,
+                abs_tol,
+                reduce_tol,
+                single_mu,
+                short_step,
+                corrector_stretch,
+                step_fraction,
+                crossover_mu,
+                crossover_repeat,
+            ],
+            [max_iter, max_correctors, stall_iter],
+            exact_retry,
+        )
     }
 
     fn __repr__(&self) -> String {
         format!("{:?}", self.inner())
     }
+}
+
+/// `base` with the given fields replaced: the floats `[rel_tol, abs_tol, reduce_tol,
+/// single_mu, short_step, corrector_stretch, step_fraction, crossover_mu, crossover_repeat]`,
+/// the counts `[max_iter, max_correctors, stall_iter]` and `exact_retry`; validated.
+fn overridden(
+    base: ipm::Settings,
+    floats: [Option<f64>; 9],
+    counts: [Option<usize>; 3],
+    exact_retry: Option<bool>,
+) -> PyResult<PySettings> {
+    let [rel_tol, abs_tol, reduce_tol, single_mu, short_step, corrector_stretch, step_fraction, crossover_mu, crossover_repeat] =
+        floats;
+    let [max_iter, max_correctors, stall_iter] = counts;
+    let s = ipm::Settings {
+        rel_tol: rel_tol.unwrap_or(base.rel_tol),
+        abs_tol: abs_tol.unwrap_or(base.abs_tol),
+        max_iter: max_iter.unwrap_or(base.max_iter),
+        reduce_tol: reduce_tol.unwrap_or(base.reduce_tol),
+        single_mu: single_mu.unwrap_or(base.single_mu),
+        short_step: short_step.unwrap_or(base.short_step),
+        max_correctors: max_correctors.unwrap_or(base.max_correctors),
+        corrector_stretch: corrector_stretch.unwrap_or(base.corrector_stretch),
+        step_fraction: step_fraction.unwrap_or(base.step_fraction),
+        crossover_mu: crossover_mu.unwrap_or(base.crossover_mu),
+        crossover_repeat: crossover_repeat.unwrap_or(base.crossover_repeat),
+        stall_iter: stall_iter.unwrap_or(base.stall_iter),
+        exact_retry: exact_retry.unwrap_or(base.exact_retry),
+    };
+    s.validate().map_err(CoreError::Value)?;
+    Ok(s.into())
 }
 
 /// Insphere: `center` (d,), `radius` (exact for that center), `upper_bound` (certified),

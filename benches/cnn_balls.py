@@ -21,13 +21,15 @@ Run by hand (minutes)::
         [--cap 2000] [--seconds 300] [--carriers] [--csv docs/cnn-balls.csv]
 
 Prints one Markdown table row per ball and, with ``--csv``, writes them as CSV with the
-machine and the command beside it (``NAME.machine.json``).
+machine and the command beside it (``NAME.machine.json``); ``--append`` adds them to the
+rows already there (the side file then lists every command).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 import time
 from pathlib import Path
@@ -39,7 +41,7 @@ import linregions as lr
 from linregions import _core
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import write_sidecar  # noqa: E402
+from machine import command, sidecar_path, write_sidecar  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "nets"
 
@@ -119,6 +121,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=300.0)
     p.add_argument("--carriers", action="store_true")
     p.add_argument("--csv", type=Path)
+    p.add_argument("--append", action="store_true", help="add the rows to those already in --csv")
     a = p.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"{SHARED} is missing: these networks are not shipped with the tests")
@@ -137,11 +140,17 @@ def main() -> None:
                 rows.append(row)
                 print("| " + " | ".join(str(row[k]) for k in FIELDS) + " |", flush=True)
     if a.csv:
+        commands: list[str] = []
+        if a.append and a.csv.is_file():
+            with open(a.csv, newline="") as fh:
+                rows = list(csv.DictReader(fh)) + rows
+            side = json.loads(sidecar_path(a.csv).read_text())
+            commands = side.get("commands", [side.get("command", "")])
         with open(a.csv, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=FIELDS)
             w.writeheader()
             w.writerows(rows)
-        write_sidecar(a.csv)
+        write_sidecar(a.csv, commands=[*commands, command()])
 
 
 if __name__ == "__main__":

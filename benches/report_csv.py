@@ -290,7 +290,8 @@ def render_cnn_balls(arg: str, src: Sources) -> Optional[list[str]]:
     rows = read_csv(path)
     if rows is None:
         return None
-    lines = run_header(read_sidecar(path)) + [""]
+    m = read_sidecar(path)
+    lines = [machine_line(m), *command_block(m.get("commands") or [m.get("command", "")]), ""]
     body = [
         [
             r["ball"],

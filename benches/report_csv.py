@@ -290,8 +290,7 @@ def render_cnn_balls(arg: str, src: Sources) -> Optional[list[str]]:
     rows = read_csv(path)
     if rows is None:
         return None
-    m = read_sidecar(path)
-    lines = [machine_line(m), *command_block(m.get("commands") or [m.get("command", "")]), ""]
+    lines = run_header(read_sidecar(path)) + [""]
     body = [
         [
             r["ball"],

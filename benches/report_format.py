@@ -129,10 +129,12 @@ def source_line(path: Path) -> str:
 
 
 def run_header(m: dict[str, Any], extra: str = "") -> list[str]:
+    """The machine line and the commands of a side file (``commands`` when a script appended
+    several runs, else its ``command``)."""
     lines = [machine_line(m, extra)]
     if m.get("load"):
         lines[0] += f" Load: {m['load']}."
-    return lines + command_block([m.get("command", "")])
+    return lines + command_block(m.get("commands") or [m.get("command", "")])
 
 
 def row_machines(rows: Sequence[dict[str, str]]) -> list[dict[str, Any]]:

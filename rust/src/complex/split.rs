@@ -295,18 +295,18 @@ const BOX_FREEZE: f64 = 1e-3;
 /// (`obj . x + c0 < -SIGN_TOL`; the cell's point is on the positive side), found without an
 /// LP by projected steepest descent: from the cell's point along `-obj`, and each time a
 /// row of the cell (or a side of its box) would stop the step, from 9/10 of the way there
-/// along `-obj` projected to keep that row's value. `slack`: the rows' slacks at the cell's
-/// point. Each step costs one product with the cell's rows (an LP costs several, with a
+/// along `-obj` projected to keep that row's value. `rows`: the cell's rows
+/// ([`Cell::row_views`]); `slack`: their slacks at the cell's point. Each step costs one product with the cell's rows (an LP costs several, with a
 /// factorisation each); in high dimension with few rows a handful of steps usually reaches
 /// the hyperplane, and `None` leaves the question to the LP.
 fn descent_witness(
     cell: &Cell,
+    rows: &[(ArrayView1<'_, f64>, f64)],
     slack: ArrayView1<f64>,
     obj: &Array1<f64>,
     c0: f64,
 ) -> Option<Array1<f64>> {
     let d = obj.len();
-    let rows = cell.row_views();
     let mut x = cell.point.clone();
     let mut s = slack.to_owned();
     // coordinates held at their value (near the side of the box the descent pushes to)
@@ -521,12 +521,9 @@ impl Ctx<'_> {
             stop_below: -SIGN_TOL,
             stop_above: -SIGN_TOL,
         };
-        // slacks of the cell's rows at its point, for the segments to the box's corners
-        let slack: Array1<f64> = cell
-            .row_views()
-            .iter()
-            .map(|(a, b)| a.dot(&cell.point) + b)
-            .collect();
+        // the cell's rows and their slacks at its point, for the descent witnesses
+        let views = cell.row_views();
+        let slack: Array1<f64> = views.iter().map(|(a, b)| a.dot(&cell.point) + b).collect();
         for k in 0..open.len() {
             if settled[k] {
                 continue;
@@ -541,7 +538,7 @@ impl Ctx<'_> {
             // in low dimension the active-set LP costs about as much as the descent
             let descent = d > active_set::MAX_DIM;
             if let Some(w) = descent
-                .then(|| descent_witness(cell, slack.view(), obj, c0))
+                .then(|| descent_witness(cell, &views, slack.view(), obj, c0))
                 .flatten()
             {
                 if witnesses.len() >= MAX_WITNESSES {

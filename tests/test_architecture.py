@@ -346,6 +346,7 @@ GEOMETRY_CORE_NAMES = {
     "facets",
     "class_maxima",
     "class_gap",
+    "class_presence",
     "RECESSION_TOL",
     "FACET_TOL",
     "DUPLICATE_TOL",

@@ -69,8 +69,10 @@ def test_matches_clarabel_and_is_inside(widths, seed):
     # derived fields agree with the network itself
     logits = net.logits(cm.points)
     np.testing.assert_array_equal(cm.predicted, logits.argmax(1))
-    np.testing.assert_array_equal(cm.present, cm.predicted == np.arange(M))
-    assert cm.count == cm.present.sum()
+    np.testing.assert_array_equal(cm.at_maximum, cm.predicted == np.arange(M))
+    assert np.all(cm.present[cm.at_maximum]) and cm.count == cm.present.sum()
+    margins = np.array([highs_max_margin(region, t) for t in range(M)])
+    np.testing.assert_array_equal(cm.present, margins > 0)
     assert cm.distortion == pytest.approx(np.linalg.norm(cm.points - region.x, axis=1).max())
     # the class of x* is always present (x* itself is in the region)
     assert cm.present[net.logits(region.x[None])[0].argmax()]
@@ -143,3 +145,74 @@ def test_iteration_limit_is_reported_not_hidden():
     for t in range(region.n_classes):
         assert region.contains(cm.points[t], tol=FEAS_TOL)
         assert cm.gap[t] > lr.GAP_TOL
+
+
+def highs_max_margin(region, t):
+    """Largest margin z_t - max_{j != t} z_j over the region, by scipy's HiGHS (written apart
+    from the library's LP): max s  s.t.  (w_t - w_j).x + c_t - c_j >= s, A x + b >= 0, box."""
+    from scipy.optimize import linprog
+
+    W, c = region.logit_map
+    M, d = W.shape
+    others = [j for j in range(M) if j != t]
+    A_ub = np.vstack(
+        [
+            np.hstack([-region.A, np.zeros((region.A.shape[0], 1))]),
+            np.hstack([-(W[t] - W[others]), np.ones((len(others), 1))]),
+        ]
+    )
+    b_ub = np.concatenate([region.b, c[t] - c[others]])
+    bounds = list(zip(region.lo, region.hi)) + [(None, None)]
+    res = linprog(np.r_[np.zeros(d), -1.0], A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
+    assert res.status == 0
+    return -res.fun
+
+
+def sliver_region(k=10):
+    """One input in [-1, 1], 2 + k classes: class 0 (logit 0) wins only on (-0.025, 0);
+    its own most likely point lies near x = 0.98, where class 1 (logit x) wins; class 2
+    (logit -2 x - 0.05) wins left of -0.025 and the k - 1 classes below it nowhere."""
+    W = np.r_[[[0.0], [1.0]], np.full((k, 1), -2.0)]
+    c = np.r_[0.0, 0.0, -0.05 - 0.001 * np.arange(k)]
+    return lr.Region(
+        A=np.zeros((0, 1)), b=np.zeros(0), lo=[-1.0], hi=[1.0], logit_map=(W, c), x=[0.5]
+    )
+
+
+def test_presence_finds_a_class_that_loses_at_its_own_maximum():
+    cm = sliver_region().class_maxima()
+    assert not cm.at_maximum[0] and cm.predicted[0] == 1
+    assert cm.present[0] and cm.presence_by[0] == "lp"
+    assert cm.count == cm.count_at_maximum + 1
+    # dense sampling sees class 0 win on (-0.025, 0)
+    xs = np.linspace(-1, 1, 200_001)[:, None]
+    W, c = sliver_region().logit_map
+    winners = set(np.argmax(xs @ W.T + c, axis=1).tolist())
+    assert set(np.flatnonzero(cm.present).tolist()) == winners
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_presence_equals_the_margin_lp_on_random_regions(seed):
+    net, region = region_of((3, 8, 8, 6), seed, point_seed=seed, bounds=(-2.0, 2.0))
+    cm = region.class_maxima()
+    margins = np.array([highs_max_margin(region, t) for t in range(region.n_classes)])
+    decided = np.abs(margins) > 1e-7
+    assert np.array_equal(cm.present[decided], margins[decided] > 0)
+    assert np.all(cm.present[cm.at_maximum])
+    assert cm.count == int(cm.present.sum()) and cm.count >= cm.count_at_maximum
+    assert set(cm.presence_by) <= {"maximum", "bound", "lp"}
+
+
+def test_presence_of_tied_classes_is_absent():
+    """Two classes with the same logit map never strictly win anywhere."""
+    W = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0]])
+    region = lr.Region(
+        A=np.zeros((0, 2)),
+        b=np.zeros(0),
+        lo=-np.ones(2),
+        hi=np.ones(2),
+        logit_map=(W, np.zeros(3)),
+        x=np.zeros(2),
+    )
+    cm = region.class_maxima()
+    assert cm.present.tolist() == [False, False, True]

@@ -35,11 +35,13 @@ __all__ = [
     "InsphereResult",
     "LpResult",
     "ClassMaximum",
+    "ClassPresence",
     "FacetReport",
     "insphere",
     "lp_minimize",
     "class_maxima",
     "class_gap",
+    "class_presence",
     "facets",
     "_Regions",
     "ComplexResult",
@@ -287,6 +289,14 @@ class ClassMaximum(_Solved):
     multipliers: Final[npt.NDArray[np.float64]]
 
 @final
+class ClassPresence(_Solved):
+    class_: Final[int]
+    present: Final[bool]
+    margin: Final[float]
+    margin_bound: Final[float]
+    point: Final[npt.NDArray[np.float64]]
+
+@final
 class FacetReport:
     """The facets of a polytope (sorted row indices), the route taken, how each row was
     decided, and the insphere whose center started the search."""
@@ -324,6 +334,14 @@ def class_maxima(
     classes: list[int],
     settings: Settings,
 ) -> list[ClassMaximum]: ...
+def class_presence(
+    poly: Polytope,
+    w: npt.NDArray[np.float64],
+    c: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64],
+    classes: list[int],
+    settings: Settings,
+) -> list[ClassPresence]: ...
 def class_gap(
     poly: Polytope,
     w: npt.NDArray[np.float64],

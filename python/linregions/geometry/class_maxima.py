@@ -30,6 +30,8 @@ CLASS_MAXIMA_SETTINGS = _core.Settings("class_maxima")
 GAP_TOL: float = CLASS_MAXIMA_SETTINGS.abs_tol
 #: Interior-point iteration limit per class (per pass).
 MAX_ITER: int = CLASS_MAXIMA_SETTINGS.max_iter
+#: Settings of the margin LPs that decide presence where the class maxima do not.
+PRESENCE_SETTINGS = _core.Settings("lp")
 
 
 class LogitRegion(HRep, Protocol):
@@ -59,10 +61,24 @@ class ClassMaxima:
         ``log p_t(x^t)``.
     predicted : ndarray of int, shape (M,)
         The class the network gives ``x^t`` (argmax of the logits).
+    at_maximum : ndarray of bool, shape (M,)
+        ``predicted[t] == t``: the paper's criterion (sec. 3.4). It proves that class t
+        wins somewhere in the region, but with more than two classes a class can win on
+        part of the region and lose at its own ``x^t``.
+    count_at_maximum : int
+        Number of classes with ``at_maximum`` (paper table 2's measure).
     present : ndarray of bool, shape (M,)
-        ``predicted[t] == t``: class t's classification region meets the region.
+        Exactly whether class t's classification region has an interior point in the
+        region (its logit exceeds every other somewhere inside): true where ``x^t`` is
+        classified t with no tie;
+        false where ``log_prob + gap < -log M`` (a winning class has ``p_t >= 1/M``);
+        otherwise decided by an LP on the logit margin (``linregions._core.class_presence``,
+        certified both ways). False for skipped classes.
     count : int
-        Number of classes present (paper table 2).
+        Number of classes present.
+    presence_by : tuple of str, length M
+        How ``present`` was decided per class: ``"maximum"``, ``"bound"``, ``"lp"`` or
+        ``"skipped"``.
     distortion : float
         ``max_t ||x^t - x*||`` over the classes present (eq. 8), ``x*`` the region's point.
     gap : ndarray, shape (M,)
@@ -98,6 +114,9 @@ class ClassMaxima:
     status: tuple[str, ...]
     iterations: np.ndarray
     multipliers: np.ndarray
+    at_maximum: np.ndarray
+    count_at_maximum: int
+    presence_by: tuple[str, ...]
 
 
 def certified_gap(region: LogitRegion, t: int, x: np.ndarray, lam: np.ndarray) -> float:
@@ -204,9 +223,13 @@ def _class_maxima(
     solved = np.isfinite(log_prob)
     predicted = np.full(M, -1, dtype=np.int64)
     predicted[solved] = np.argmax(points[solved] @ W.T + c, axis=1)
-    present = predicted == np.arange(M)
+    at_maximum = predicted == np.arange(M)
+    logits = points @ W.T + c
+    rivals = [np.delete(logits[t], t).max(initial=-np.inf) for t in range(M)]
+    wins_strictly = np.array([solved[t] and logits[t, t] > rivals[t] for t in range(M)])
+    present, presence_by = _presence(poly, W, c, x, solved, wins_strictly, log_prob + gap)
     dist = np.linalg.norm(points[solved] - region.x, axis=1)
-    for a in (points, log_prob, predicted, present, gap, iters, lams):
+    for a in (points, log_prob, predicted, present, at_maximum, gap, iters, lams):
         a.setflags(write=False)
     return ClassMaxima(
         points=points,
@@ -214,9 +237,42 @@ def _class_maxima(
         predicted=predicted,
         present=present,
         count=int(present.sum()),
+        at_maximum=at_maximum,
+        count_at_maximum=int(at_maximum.sum()),
+        presence_by=presence_by,
         distortion=float(dist.max()) if dist.size else float("nan"),
         gap=gap,
         status=tuple(status),
         iterations=iters,
         multipliers=lams,
     )
+
+
+def _presence(
+    poly: _core.Polytope,
+    W: np.ndarray,
+    c: np.ndarray,
+    x: np.ndarray,
+    solved: np.ndarray,
+    wins_strictly: np.ndarray,
+    log_prob_bound: np.ndarray,
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Exact presence of each solved class (see :class:`ClassMaxima`): a class whose
+    logit exceeds every other at its own maximum, the ``p_t >= 1/M`` bound, then one margin
+    LP per class still open."""
+    M = W.shape[0]
+    present = wins_strictly.copy()
+    by = ["skipped"] * M
+    open_classes = []
+    for t in np.flatnonzero(solved):
+        if wins_strictly[t]:
+            by[t] = "maximum"
+        elif log_prob_bound[t] < -np.log(M):
+            by[t] = "bound"
+        else:
+            open_classes.append(int(t))
+    if open_classes:
+        for res in _core.class_presence(poly, W, c, x, open_classes, PRESENCE_SETTINGS):
+            present[res.class_] = res.present
+            by[res.class_] = "lp"
+    return present, tuple(by)

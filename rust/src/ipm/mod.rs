@@ -28,6 +28,7 @@
 pub mod active_set;
 pub mod ball;
 pub mod class_maxima;
+pub mod class_presence;
 pub mod crossover;
 pub mod face;
 pub mod free;

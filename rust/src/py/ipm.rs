@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 
 use super::polytope::PyPolytope;
 use crate::error::CoreError;
-use crate::ipm::{self, class_maxima as cm, insphere as ins, lp};
+use crate::ipm::{self, class_maxima as cm, class_presence as cp, insphere as ins, lp};
 
 /// How a solve ended (see `linregions_core::ipm::Status`).
 #[pyclass(name = "Status", eq, eq_int, frozen, module = "linregions._core")]
@@ -322,6 +322,20 @@ pub(crate) struct PyClassMaximum {
     status: PyStatus,
 }
 
+/// Whether one class wins somewhere in the region: `class_`, `present`, the best `margin`
+/// (its logit minus the largest other) found at `point` (d,), a certified `margin_bound`
+/// on the largest margin, `iterations`, `status`.
+#[pyclass(name = "ClassPresence", frozen, get_all, module = "linregions._core")]
+pub(crate) struct PyClassPresence {
+    class_: usize,
+    present: bool,
+    margin: f64,
+    margin_bound: f64,
+    point: Py<PyArray1<f64>>,
+    iterations: usize,
+    status: PyStatus,
+}
+
 /// The insphere (eq. 5) of `{A x + b >= 0, lo <= x <= hi}` (box sides may be infinite):
 /// the active-set method in low dimension, the interior point with `settings`, and with
 /// `retry` a second interior-point pass where the first ends uncertified.
@@ -420,6 +434,36 @@ pub(crate) fn class_maxima<'py>(
             log_prob: r.log_prob,
             gap: r.gap,
             multipliers: r.multipliers.into_pyarray(py).unbind(),
+            iterations: r.iterations,
+            status: r.status.into(),
+        })
+        .collect())
+}
+
+/// Whether each class in `classes` wins somewhere inside the region (an LP per class that
+/// `x`, the region's point, does not already settle); `w`, `c` the logit map.
+#[pyfunction]
+#[pyo3(signature = (poly, w, c, x, classes, settings))]
+pub(crate) fn class_presence<'py>(
+    py: Python<'py>,
+    poly: &PyPolytope,
+    w: PyReadonlyArray2<'py, f64>,
+    c: PyReadonlyArray1<'py, f64>,
+    x: PyReadonlyArray1<'py, f64>,
+    classes: Vec<usize>,
+    settings: &PySettings,
+) -> PyResult<Vec<PyClassPresence>> {
+    let (wv, cv, xv) = (w.as_array(), c.as_array(), x.as_array());
+    let st = settings.inner();
+    let out = poly.detached(py, |p| cp::class_presence(p, wv, cv, xv, &classes, &st))?;
+    Ok(out
+        .into_iter()
+        .map(|r| PyClassPresence {
+            class_: r.class,
+            present: r.present,
+            margin: r.margin,
+            margin_bound: r.margin_bound,
+            point: r.point.into_pyarray(py).unbind(),
             iterations: r.iterations,
             status: r.status.into(),
         })

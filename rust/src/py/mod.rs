@@ -41,12 +41,14 @@ fn linregions_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
             patterns::PyPatterns, network::PyPatternData, walk::PyWalkData, slice::PySliceData,
             slice::PyPolygons,
             ipm::PyStatus, ipm::PySettings, ipm::PyInsphere, ipm::PyLpResult, ipm::PyClassMaximum,
+            ipm::PyClassPresence,
             polytope::PyPolytope, facets::PyFacetReport, complex::PyRegions,
             complex::PyComplexResult, complex::PyRegionRecords, complex::PyRegionCount,
         ];
         functions: [
             network::pattern_keys, network::unique_keys,
             ipm::insphere, ipm::lp_minimize, ipm::class_maxima, ipm::class_gap,
+            ipm::class_presence,
             facets::facets, complex::complex_search, complex::complex_describe,
             complex::complex_split, complex::count_split,
         ]

@@ -1,5 +1,6 @@
-"""The package's shape: layers import downward only, only the network and geometry layers
-touch the Rust extension, and the command line lives in `linregions.cli` (one module per
+"""The package's shape: layers import downward only, the Rust extension has a facade of two
+modules (the network, `model/network.py`, and the polytope engine, `geometry/engine.py`; no
+other module imports `_core`), and the command line lives in `linregions.cli` (one module per
 command) and imports no torch until a command needs it. Read from the source with `ast`, so
 lazy imports count, and so do imports under `if TYPE_CHECKING:` for the cycle test (a
 type-only cycle is still two modules that each need the other). The Rust modules have no
@@ -14,8 +15,9 @@ import sys
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "python" / "linregions"
-# Modules allowed to import the extension `_core`.
-CORE_USERS = ("linregions.model", "linregions.geometry")
+# The facade of the extension: the only modules that import `_core` (the network side and
+# the polytope side).
+CORE_USERS = ("linregions.model.network", "linregions.geometry.engine")
 
 
 def _module_name(path: Path) -> str:
@@ -85,13 +87,41 @@ def _graph(type_only: bool = False) -> dict[str, set[str]]:
     return {_module_name(p): _imports(p, modules, type_only) - {_module_name(p)} for p in paths}
 
 
-def test_only_model_and_geometry_import_the_extension():
-    offenders = sorted(
-        m
-        for m, deps in _graph().items()
-        if "linregions._core" in deps and not m.startswith(CORE_USERS)
+def _core_importers(graph: dict[str, set[str]]) -> list[str]:
+    """The modules of `graph` that import the extension `linregions._core`."""
+    return sorted(m for m, deps in graph.items() if "linregions._core" in deps)
+
+
+def test_only_the_facade_imports_the_extension():
+    """At most two modules import `_core`, and they are exactly the network and the polytope
+    engine (imports under `if TYPE_CHECKING:` and lazy imports count too)."""
+    importers = _core_importers(_graph(type_only=True))
+    assert len(CORE_USERS) <= 2
+    assert importers == sorted(CORE_USERS)
+
+
+def test_the_facade_check_sees_a_third_importer(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "PKG", tmp_path / "linregions")
+    for sub in ("model", "geometry", "analysis"):
+        (tmp_path / "linregions" / sub).mkdir(parents=True)
+        (tmp_path / "linregions" / sub / "__init__.py").write_text("")
+    (tmp_path / "linregions" / "__init__.py").write_text("")
+    (tmp_path / "linregions" / "model" / "network.py").write_text("from .. import _core\n")
+    (tmp_path / "linregions" / "geometry" / "engine.py").write_text(
+        "from linregions import _core\n"
     )
-    assert offenders == []
+    assert _core_importers(_graph(type_only=True)) == sorted(CORE_USERS)
+    third = tmp_path / "linregions" / "analysis" / "third.py"
+    for src in (
+        "from linregions._core import Polytope\n",
+        "import linregions._core\n",
+        "def f():\n    from .. import _core\n    return _core\n",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .. import _core\n",
+    ):
+        third.write_text(src)
+        assert _core_importers(_graph(type_only=True)) == sorted(
+            [*CORE_USERS, "linregions.analysis.third"]
+        ), src
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -334,14 +364,20 @@ def test_the_rust_cycle_check_sees_uses_paths_and_parents(tmp_path):
 
 # --- one home per algorithm ---------------------------------------------------------------
 
-#: What the geometry layer may read of the extension: the one entry per algorithm (facets,
-#: insphere, class maxima and their certificate) and the types and constants around them;
-#: never a building block of an algorithm (an LP, the witnesses) to drive from Python.
+#: The geometry layer's door to the extension (the only geometry module that imports it).
+ENGINE = "linregions.geometry.engine"
+#: What the polytope engine may read of the extension: the one entry per algorithm (facets,
+#: insphere, class maxima and their certificate and presence LP) and the types and constants
+#: around them; never a building block of an algorithm (an LP, the witnesses) to drive from
+#: Python.
 GEOMETRY_CORE_NAMES = {
     "Polytope",
     "Settings",
     "Status",
     "InsphereResult",
+    "FacetReport",
+    "ClassMaximum",
+    "ClassPresence",
     "insphere",
     "facets",
     "class_maxima",
@@ -351,6 +387,10 @@ GEOMETRY_CORE_NAMES = {
     "FACET_TOL",
     "DUPLICATE_TOL",
     "MAX_BENDS",
+    "BOUNDARY_TOL",
+    "WALK_TOL",
+    "SLICE_TOL",
+    "MAX_POLYGONS",
 }
 
 
@@ -391,14 +431,21 @@ def _lp_solver_uses(tree: ast.AST) -> list[str]:
 
 def test_geometry_holds_no_facet_or_insphere_algorithm():
     """Facets and inspheres are computed in the Rust core, one call each: no module of
-    `linregions.geometry` runs an LP solver or drives the core's building blocks."""
+    `linregions.geometry` runs an LP solver, the engine drives none of the core's building
+    blocks, and the other geometry modules read nothing of `_core` (they call the engine)."""
     offenders = {}
+    engine_names: set[str] = set()
     for path in sorted((PKG / "geometry").rglob("*.py")):
         tree = ast.parse(path.read_text())
-        bad = _lp_solver_uses(tree) + sorted(_core_names(tree) - GEOMETRY_CORE_NAMES)
+        names = _core_names(tree)
+        if _module_name(path) == ENGINE:
+            engine_names = names
+            names = names - GEOMETRY_CORE_NAMES
+        bad = _lp_solver_uses(tree) + sorted(names)
         if bad:
             offenders[_module_name(path)] = bad
     assert offenders == {}
+    assert {"Polytope", "insphere", "facets", "class_maxima", "class_gap"} <= engine_names
 
 
 def test_the_algorithm_check_sees_lp_solvers_and_building_blocks():

@@ -20,18 +20,18 @@ from typing import Optional, Protocol, Sequence
 
 import numpy as np
 
-from .. import _core
 from ..errors import InvalidValueError
+from . import engine
 from .hrep import HRep
 
 #: Defaults of the interior-point solver for this problem (from the Rust core).
-CLASS_MAXIMA_SETTINGS = _core.Settings("class_maxima")
+CLASS_MAXIMA_SETTINGS = engine.Settings("class_maxima")
 #: Stop when the certified gap (an upper bound on optimum - objective) is at most this.
 GAP_TOL: float = CLASS_MAXIMA_SETTINGS.abs_tol
 #: Interior-point iteration limit per class (per pass).
 MAX_ITER: int = CLASS_MAXIMA_SETTINGS.max_iter
 #: Settings of the margin LPs that decide presence where the class maxima do not.
-PRESENCE_SETTINGS = _core.Settings("lp")
+PRESENCE_SETTINGS = engine.Settings("lp")
 
 
 class LogitRegion(HRep, Protocol):
@@ -72,8 +72,9 @@ class ClassMaxima:
         region (its logit exceeds every other somewhere inside): true where ``x^t`` is
         classified t with no tie;
         false where ``log_prob + gap < -log M`` (a winning class has ``p_t >= 1/M``);
-        otherwise decided by an LP on the logit margin (``linregions._core.class_presence``,
-        certified both ways). False for skipped classes.
+        otherwise decided by an LP on the logit margin (the core's ``class_presence``, through
+        :func:`linregions.geometry.engine.class_presence`, certified both ways). False for
+        skipped classes.
     count : int
         Number of classes present.
     presence_by : tuple of str, length M
@@ -130,8 +131,8 @@ def certified_gap(region: LogitRegion, t: int, x: np.ndarray, lam: np.ndarray) -
     bound is the Rust core's, the one its solver stops on.
     """
     W, c = region.logit_map
-    return _core.class_gap(
-        _core.Polytope(region.A, region.b, region.lo, region.hi),
+    return engine.class_gap(
+        region,
         np.ascontiguousarray(W, dtype=np.float64),
         np.ascontiguousarray(c, dtype=np.float64),
         int(t),
@@ -145,7 +146,7 @@ def class_maxima(
     classes: Optional[Sequence[int]] = None,
     gap_tol: float = GAP_TOL,
     max_iter: int = MAX_ITER,
-    settings: Optional[_core.Settings] = None,
+    settings: Optional[engine.Settings] = None,
 ) -> ClassMaxima:
     """Solves eq. 6 for every class (or those in ``classes``) of ``region``.
 
@@ -160,8 +161,8 @@ def class_maxima(
         Certified gap at which a class counts as solved (``"optimal"``).
     max_iter : int
         Iteration limit per class (per pass of the solver).
-    settings : linregions._core.Settings, optional
-        Every other solver setting (default ``_core.Settings("class_maxima")``);
+    settings : linregions.geometry.engine.Settings, optional
+        Every other solver setting (default ``engine.Settings("class_maxima")``);
         ``gap_tol`` and ``max_iter`` override its ``abs_tol`` and ``max_iter``.
 
     Returns
@@ -186,13 +187,13 @@ def class_maxima(
     return _class_maxima(region, classes, _with(base, gap_tol, max_iter))
 
 
-def _with(base: _core.Settings, gap_tol: float, max_iter: int) -> _core.Settings:
+def _with(base: engine.Settings, gap_tol: float, max_iter: int) -> engine.Settings:
     """``base`` with ``abs_tol = gap_tol`` and ``max_iter`` (a new frozen object)."""
     return base.replace(abs_tol=gap_tol, max_iter=max_iter)
 
 
 def _class_maxima(
-    region: LogitRegion, classes: Optional[Sequence[int]], settings: _core.Settings
+    region: LogitRegion, classes: Optional[Sequence[int]], settings: engine.Settings
 ) -> ClassMaxima:
     if not (np.isfinite(region.lo).all() and np.isfinite(region.hi).all()):
         raise InvalidValueError("class_maxima needs a finite input box (lo, hi)")
@@ -211,8 +212,8 @@ def _class_maxima(
     x = np.asarray(region.x, dtype=np.float64)
     W = np.ascontiguousarray(W, dtype=np.float64)
     c = np.ascontiguousarray(c, dtype=np.float64)
-    poly = _core.Polytope(region.A, region.b, region.lo, region.hi)
-    for res in _core.class_maxima(poly, W, c, x, todo, settings):
+    poly = engine.core_polytope(region)
+    for res in engine.solve_class_maxima(poly, W, c, x, todo, settings):
         t = res.class_
         points[t] = res.point
         log_prob[t] = res.log_prob
@@ -249,7 +250,7 @@ def _class_maxima(
 
 
 def _presence(
-    poly: _core.Polytope,
+    poly: engine.CorePolytope,
     W: np.ndarray,
     c: np.ndarray,
     x: np.ndarray,
@@ -272,7 +273,7 @@ def _presence(
         else:
             open_classes.append(int(t))
     if open_classes:
-        for res in _core.class_presence(poly, W, c, x, open_classes, PRESENCE_SETTINGS):
+        for res in engine.class_presence(poly, W, c, x, open_classes, PRESENCE_SETTINGS):
             present[res.class_] = res.present
             by[res.class_] = "lp"
     return present, tuple(by)

@@ -36,12 +36,12 @@ from typing import Iterator
 
 import numpy as np
 
-from .. import _core
 from ..errors import EmptyPolytopeError, SolverLimitError
+from . import engine
 from .hrep import HRep
 
 #: Defaults of the interior-point solver for this problem (tolerances, limits), from Rust.
-INSPHERE_SETTINGS = _core.Settings("insphere")
+INSPHERE_SETTINGS = engine.Settings("insphere")
 #: Relative gap allowed between the certified lower and upper bounds on the radius.
 INSPHERE_REL_TOL: float = INSPHERE_SETTINGS.rel_tol
 #: Absolute gap allowed (input-space units).
@@ -50,7 +50,7 @@ INSPHERE_ABS_TOL: float = INSPHERE_SETTINGS.abs_tol
 INSPHERE_MAX_ITER: int = INSPHERE_SETTINGS.max_iter
 #: A recession direction (a unit-box ball center of the recession cone) whose distance to
 #: every hyperplane of the cone exceeds this certifies an unbounded inradius (from the core).
-RECESSION_TOL: float = _core.RECESSION_TOL
+RECESSION_TOL: float = engine.RECESSION_TOL
 
 
 @dataclass(frozen=True)
@@ -120,23 +120,22 @@ def compute_insphere(
     is an answer with ``radius = inf`` and ``status = "unbounded"`` (see the module notes).
     With ``fallback``, a solve that stops uncertified under ``max_iter`` is followed by one
     with the default settings at the same tolerances (the method gets ``"+retry"``)."""
-    settings = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
+    settings = engine.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol, max_iter=max_iter)
     retry = None
     if fallback and max_iter != INSPHERE_MAX_ITER:
-        retry = _core.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol)
-    poly_core = _core.Polytope(poly.A, poly.b, poly.lo, poly.hi)
-    return insphere_from_core(_core.insphere(poly_core, settings, retry))
+        retry = engine.Settings("insphere", rel_tol=rel_tol, abs_tol=abs_tol)
+    return insphere_from_core(engine.solve_insphere(poly, settings, retry))
 
 
-def insphere_from_core(res: _core.InsphereResult) -> Insphere:
+def insphere_from_core(res: engine.InsphereResult) -> Insphere:
     """The :class:`Insphere` of a core result, or the typed error its status calls for
     (:class:`EmptyPolytopeError`, :class:`SolverLimitError`)."""
     center = np.asarray(res.center)
     iters, status = int(res.iterations), res.status
-    if status == _core.Status.UNBOUNDED:
+    if status == engine.Status.UNBOUNDED:
         # no finite ball was certified and the core found a recession direction
         return Insphere(center, np.inf, np.inf, iters, "recession cone", "unbounded")
-    if status == _core.Status.INFEASIBLE:
+    if status == engine.Status.INFEASIBLE:
         raise EmptyPolytopeError(
             f"polytope is empty: the largest inscribed radius is at most {res.upper_bound:.6g} < 0"
         )

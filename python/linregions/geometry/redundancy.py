@@ -36,17 +36,17 @@ from typing import TypedDict
 
 import numpy as np
 
-from .. import _core
 from ..errors import InvalidValueError, SolverLimitError
+from . import engine
 from .hrep import HRep
 from .insphere import compute_insphere, insphere_from_core
 
 #: A row is redundant when the polytope without it reaches at most this far past it.
-REDUNDANCY_TOL: float = _core.FACET_TOL
+REDUNDANCY_TOL: float = engine.FACET_TOL
 #: Unit normals and offsets closer than this make two rows duplicates.
-DUPLICATE_TOL: float = _core.DUPLICATE_TOL
+DUPLICATE_TOL: float = engine.DUPLICATE_TOL
 #: How many times a ray is bent around blockers in the search for facet witnesses.
-MAX_BENDS: int = _core.MAX_BENDS
+MAX_BENDS: int = engine.MAX_BENDS
 
 
 class RedundancyOptions(TypedDict, total=False):
@@ -112,9 +112,10 @@ class RedundancyReport:
     n_lps: int = 0
 
 
-def _from_core(poly: HRep, method: str, tol: float, duplicate_tol: float, max_bends: int):
-    core = _core.Polytope(poly.A, poly.b, poly.lo, poly.hi)
-    res = _core.facets(core, method, tol, duplicate_tol, max_bends)
+def _from_core(
+    poly: HRep, method: str, tol: float, duplicate_tol: float, max_bends: int
+) -> RedundancyReport:
+    res = engine.facet_report(poly, method, tol, duplicate_tol, max_bends)
     insphere_from_core(res.insphere)  # raises for an empty polytope or an uncertified start
     if res.unsettled:
         raise SolverLimitError(

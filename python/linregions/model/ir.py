@@ -18,8 +18,7 @@ from typing import Union
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _core
-from ..errors import InvalidValueError, ShapeError
+from ..errors import InvalidValueError
 
 Matrix = Union[np.ndarray, sp.csr_matrix]
 
@@ -224,45 +223,3 @@ def pattern_layout(nodes: list[Node], labels: list[str]) -> PatternLayout:
     if not layers:
         return PatternLayout(np.zeros(0, np.int64), np.zeros(0, bool), ())
     return PatternLayout(np.concatenate(layers), np.concatenate(kinds), tuple(names))
-
-
-def build_core(nodes: list[Node], lo: np.ndarray, hi: np.ndarray) -> _core.Network:
-    """Builds the Rust network over the box ``lo <= x <= hi`` (d,) from IR nodes (weights are
-    copied once, here)."""
-    first = nodes[0]
-    if not isinstance(first, Input):
-        raise TypeError("the first IR node must be the Input")
-    if lo.shape != (first.size,) or hi.shape != (first.size,):
-        raise ShapeError(
-            f"box bounds have shapes {lo.shape} and {hi.shape}; expected ({first.size},)"
-        )
-    core = _core.Network(lo, hi)
-    for node in nodes[1:]:
-        if isinstance(node, Affine):
-            bias = np.ascontiguousarray(node.bias, dtype=np.float64)
-            if sp.issparse(node.weight):
-                w = sp.csr_matrix(node.weight)
-                w.sort_indices()
-                core.add_sparse(
-                    node.input,
-                    int(w.shape[1]),
-                    w.indptr.astype(np.int64),
-                    w.indices.astype(np.int64),
-                    np.ascontiguousarray(w.data, dtype=np.float64),
-                    bias,
-                )
-            else:
-                core.add_dense(node.input, np.ascontiguousarray(node.weight, np.float64), bias)
-        elif isinstance(node, Add):
-            core.add_sum(list(node.inputs))
-        elif isinstance(node, ReLU):
-            if np.ndim(node.slope) == 0:
-                core.add_relu(node.input, float(node.slope))
-            else:
-                slopes = np.ascontiguousarray(node.slope, dtype=np.float64)
-                core.add_relu_slopes(node.input, slopes)
-        elif isinstance(node, MaxPool):
-            core.add_maxpool(node.input, np.ascontiguousarray(node.windows, dtype=np.int64))
-        else:
-            raise TypeError(f"unknown IR node {type(node).__name__}")
-    return core

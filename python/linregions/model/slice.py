@@ -9,11 +9,10 @@ partition is computed exactly in the Rust core (see ``rust/src/slice``); polygon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from .. import _core
 from ..errors import InvalidValueError
 from .tolerances import MAX_POLYGONS, SLICE_TOL, THROUGH_MARGIN
 
@@ -172,8 +171,45 @@ def as_extent(extent: Any) -> tuple[float, float, float, float]:
     )
 
 
+class Polygons(Protocol):
+    """Ragged polygons as the core returns them: ``vertices`` (V, 2) float64 in (s, t),
+    polygon i being rows ``offsets[i]:offsets[i + 1]`` (``offsets`` (n+1,) int64)."""
+
+    @property
+    def vertices(self) -> np.ndarray: ...
+    @property
+    def offsets(self) -> np.ndarray: ...
+
+
+class SliceData(Protocol):
+    """What :func:`slice_from_core` reads of the core's slice (the extension's
+    ``SliceData``, returned by the network's core): the region ``polygons`` with their
+    ``bits`` (n, words) uint64, ``keys`` (n, 2) uint64, ``active_fraction`` (n,),
+    ``classes`` (n,) int64 and ``logit_maps`` (n, 3, M); the ``class_polygons`` with
+    ``class_parent`` and ``class_label`` (int64, one per class polygon)."""
+
+    @property
+    def polygons(self) -> Polygons: ...
+    @property
+    def bits(self) -> np.ndarray: ...
+    @property
+    def keys(self) -> np.ndarray: ...
+    @property
+    def active_fraction(self) -> np.ndarray: ...
+    @property
+    def classes(self) -> np.ndarray: ...
+    @property
+    def logit_maps(self) -> np.ndarray: ...
+    @property
+    def class_polygons(self) -> Polygons: ...
+    @property
+    def class_parent(self) -> np.ndarray: ...
+    @property
+    def class_label(self) -> np.ndarray: ...
+
+
 def slice_from_core(
-    data: _core.SliceData,
+    data: SliceData,
     origin: np.ndarray,
     u: np.ndarray,
     v: np.ndarray,

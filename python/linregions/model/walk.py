@@ -8,14 +8,33 @@ of regions crossed (see ``rust/src/walk.rs``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from .. import _core
 from .tolerances import WALK_TOL
 
 __all__ = ["WALK_TOL", "Walk", "walk_from_core"]
+
+
+class WalkData(Protocol):
+    """What :func:`walk_from_core` reads of the core's walk of one segment (the extension's
+    ``WalkData``, returned by the network's core): ``breakpoints`` (K+1,) float64, ``keys``
+    (K, 2) uint64 (high, low) halves, ``bits`` (K, words) uint64, the ``switches`` as CSR
+    ``switch_ptr`` (K,) int64 into ``switch_units`` (m, 2) int64, ``logits`` (K+1, M)."""
+
+    @property
+    def breakpoints(self) -> np.ndarray: ...
+    @property
+    def keys(self) -> np.ndarray: ...
+    @property
+    def bits(self) -> np.ndarray: ...
+    @property
+    def switch_ptr(self) -> np.ndarray: ...
+    @property
+    def switch_units(self) -> np.ndarray: ...
+    @property
+    def logits(self) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +94,7 @@ class Walk:
         )
 
 
-def walk_from_core(x0: np.ndarray, x1: np.ndarray, data: _core.WalkData) -> Walk:
+def walk_from_core(x0: np.ndarray, x1: np.ndarray, data: WalkData) -> Walk:
     """The :class:`Walk` of the segment ``x0 -> x1`` from the core's typed result."""
     ptr, units = data.switch_ptr, data.switch_units
     switches = tuple(units[ptr[i] : ptr[i + 1]] for i in range(len(ptr) - 1))

@@ -50,11 +50,16 @@ def render_counting(arg: str, src: Sources) -> Optional[list[str]]:
     if m.get("nnenum_processes"):
         extra.append(f"nnenum {m['nnenum_processes']} processes")
     lines = run_header(m, ", ".join(extra))
-    body, unequal = [], []
+    body, unequal, stopped = [], [], []
     for r in rows:
         equal = r["equal"] == "True"
         regions = fmt_int(r["regions"])
-        if r["nnenum_regions"] and not equal:
+        if r.get("complete") == "False":
+            regions += " (stopped)"
+        if r["equal"] == "nnenum timed out":
+            regions += f" (nnenum stopped at {fmt_int(r['nnenum_regions'])})"
+            stopped.append(r)
+        elif r["nnenum_regions"] and not equal:
             regions += f" (nnenum {fmt_int(r['nnenum_regions'])})"
             unequal.append(r["case"])
         ours, theirs = to_float(r["linregions_s"]), to_float(r["nnenum_s"])
@@ -78,7 +83,18 @@ def render_counting(arg: str, src: Sources) -> Optional[list[str]]:
     if unequal:
         lines.append(f"The counts differ in {len(unequal)} rows: {', '.join(unequal)}.")
     elif all(r["nnenum_regions"] for r in rows):
-        lines.append("The counts are equal in every row.")
+        finished = len(rows) - len(stopped)
+        lines.append(
+            "The counts are equal in every row."
+            if not stopped
+            else f"The counts are equal in every row both finished ({finished} of {len(rows)})."
+        )
+    if stopped:
+        ours_done = [r for r in stopped if r.get("complete") != "False"]
+        lines.append(
+            f"nnenum reached its time limit in {len(stopped)} rows; linregions finished "
+            f"{len(ours_done)} of them."
+        )
     groups: dict[str, list[dict[str, str]]] = {}
     for r in rows:
         if to_float(r["nnenum_s"]) is not None and to_float(r["linregions_s"]):

@@ -57,7 +57,7 @@ def render_counting(arg: str, src: Sources) -> Optional[list[str]]:
         if r.get("complete") == "False":
             regions += " (stopped)"
         if r["equal"] == "nnenum timed out":
-            regions += f" (nnenum stopped at {fmt_int(r['nnenum_regions'])})"
+            regions += " (nnenum stopped)"
             stopped.append(r)
         elif r["nnenum_regions"] and not equal:
             regions += f" (nnenum {fmt_int(r['nnenum_regions'])})"
@@ -82,7 +82,7 @@ def render_counting(arg: str, src: Sources) -> Optional[list[str]]:
     lines.append("")
     if unequal:
         lines.append(f"The counts differ in {len(unequal)} rows: {', '.join(unequal)}.")
-    elif all(r["nnenum_regions"] for r in rows):
+    elif all(r["nnenum_regions"] or r["equal"] == "nnenum timed out" for r in rows):
         finished = len(rows) - len(stopped)
         lines.append(
             "The counts are equal in every row."

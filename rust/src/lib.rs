@@ -7,6 +7,7 @@
 //! adds the PyO3 bindings in [`py`].
 
 pub mod assemble;
+pub mod bounds;
 pub mod complex;
 pub mod error;
 pub mod facets;

@@ -292,3 +292,33 @@ fn masked_carrier_on_sparse_residual_nets() {
     assert!(dense.meeting > 0 && dense.meeting < dense.regions);
     assert_eq!(dense.unstable, masked.unstable);
 }
+
+/// Small boxes, where the domain's symbolic bounds settle most units before any cell is
+/// cut: the pruned split still finds every region of the (unpruned) search.
+#[test]
+fn pruning_by_the_domain_bounds_drops_no_region() {
+    let mut rng = Rng(41);
+    for (widths, slope) in [(vec![3, 24, 24, 24, 2], 0.0), (vec![4, 20, 20, 3], 0.05)] {
+        let net = dense_net(&mut rng, &widths, slope);
+        let d = widths[0];
+        let center = Array1::from_shape_fn(d, |_| 0.5 * rng.uniform());
+        let (lo, hi) = (&center - 0.15, &center + 0.15);
+        let dom = Domain::boxed(lo.view(), hi.view()).unwrap();
+        let settled = linregions_core::bounds::settled_units(&net, lo.view(), hi.view()).unwrap();
+        let n_settled = settled.iter().flatten().flatten().filter(|&&f| f).count();
+        assert!(
+            2 * n_settled > net.n_neurons(),
+            "{n_settled} of {} settled",
+            net.n_neurons()
+        );
+        let st = SplitSettings {
+            max_regions: 1_000_000,
+            records: false,
+            outputs: &[],
+            maps: Maps::Dense,
+        };
+        let (_, stats) = split(&net, &dom, st, &Control::default()).unwrap();
+        assert_eq!(stats.by_bounds, n_settled);
+        assert!(check_same(&net, &dom) > 1);
+    }
+}

@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use ndarray::{Array1, Array2, ArrayView1};
 
 use crate::assemble::Local;
+use crate::bounds::settled_units;
 use crate::error::{CoreError, Result};
 use crate::forward::pattern_at;
 use crate::hrep::{box_max, box_min, normalize, UnitRows};
@@ -98,6 +99,8 @@ pub struct SplitStats {
     pub lps: usize,
     /// Neurons decided by the box test alone.
     pub by_box: usize,
+    /// Neurons whose sign the domain's symbolic bounds settle (for every cell at once).
+    pub by_bounds: usize,
     /// Distinct neurons split on somewhere in the tree (the unstable ones).
     pub unstable: usize,
     /// Regions on a full-dimensional part of which some output constraint holds (0 when
@@ -447,6 +450,8 @@ struct Ctx<'a> {
     records: Mutex<Vec<RegionRecord>>,
     /// Set when cells carry masks.
     masked: Option<MaskedNet<'a>>,
+    /// Per node, the units whose sign the domain's symbolic bounds settle (never pending).
+    settled: Vec<Option<Vec<bool>>>,
 }
 
 impl Ctx<'_> {
@@ -475,6 +480,18 @@ impl Ctx<'_> {
             self.drop_dead(locals, k);
         }
         self.net.nodes.len()
+    }
+
+    /// The units of node `k` left to decide on every cell: those the domain's bounds do not
+    /// settle (none past the last node).
+    fn pending_of(&self, k: usize) -> Vec<usize> {
+        let Some(n) = self.net.nodes.get(k) else {
+            return Vec::new();
+        };
+        match self.settled.get(k).and_then(Option::as_ref) {
+            Some(flags) => (0..n.size).filter(|&u| !flags[u]).collect(),
+            None => (0..n.size).collect(),
+        }
     }
 
     fn drop_dead(&self, locals: &mut [Option<Arc<Local>>], k: usize) {
@@ -846,10 +863,7 @@ impl Ctx<'_> {
                     .unwrap_or(self.net.nodes.len());
             }
         }
-        st.pending = match self.net.nodes.get(st.node) {
-            Some(n) => (0..n.size).collect(),
-            None => Vec::new(),
-        };
+        st.pending = self.pending_of(st.node);
         st.fresh = true;
     }
 
@@ -964,7 +978,19 @@ pub fn split(
             })
             .collect(),
         records: Mutex::new(Vec::new()),
+        settled: if masked {
+            Vec::new()
+        } else {
+            settled_units(net, domain.lo.view(), domain.hi.view()).unwrap_or_default()
+        },
     };
+    let settled_count: usize = ctx
+        .settled
+        .iter()
+        .flatten()
+        .flatten()
+        .filter(|&&f| f)
+        .count();
     let rows = normalize(domain.a.view(), domain.b.view());
     let root = Cell::new(
         Arc::new(rows),
@@ -981,10 +1007,7 @@ pub fn split(
     } else {
         ctx.advance(&mut locals, 0)
     };
-    let pending = net
-        .nodes
-        .get(node)
-        .map_or(Vec::new(), |n| (0..n.size).collect());
+    let pending = ctx.pending_of(node);
     let carry = if masked {
         Carry::Masked {
             masks: vec![None; net.nodes.len()],
@@ -1013,6 +1036,7 @@ pub fn split(
         splits: ctx.splits.load(Ordering::Relaxed),
         lps: ctx.lps.load(Ordering::Relaxed),
         by_box: ctx.by_box.load(Ordering::Relaxed),
+        by_bounds: settled_count,
         unstable: ctx
             .unstable
             .iter()

@@ -110,6 +110,15 @@ PAIRS: dict[str, tuple[Pair, ...]] = {
     "bench_topology": (
         Pair("regions + face poset + Betti numbers + persistence", "test_vs_relucent:seconds_ours",
              "test_vs_relucent:seconds_relucent", "relucent"),
+        Pair("regions of R^d, {p}", "test_whole_space_vs_relucent[{p}]:seconds_ours",
+             "test_whole_space_vs_relucent[{p}]:seconds_relucent",
+             "relucent `Complex.bfs()`, no cube"),
+        Pair("Betti numbers alone, {p}", "test_betti_vs_relucent[{p}]:seconds_ours",
+             "test_betti_vs_relucent[{p}]:seconds_relucent", "relucent `Complex.betti_numbers()`"),
+        Pair("Betti numbers alone, all of R^d, {p}",
+             "test_betti_whole_space_vs_relucent[{p}]:seconds_ours",
+             "test_betti_whole_space_vs_relucent[{p}]:seconds_relucent",
+             "relucent `Complex.betti_numbers()`"),
     ),
 }  # fmt: skip
 

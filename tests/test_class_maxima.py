@@ -216,3 +216,15 @@ def test_presence_of_tied_classes_is_absent():
     )
     cm = region.class_maxima()
     assert cm.present.tolist() == [False, False, True]
+
+
+def test_presence_unchecked_on_request():
+    """exact_presence=False skips the margin LPs: the sliver class is then unchecked and
+    left out of present, the classes settled without an LP are unchanged."""
+    exact = sliver_region().class_maxima()
+    quick = sliver_region().class_maxima(exact_presence=False)
+    assert quick.presence_by[0] == "unchecked" and not quick.present[0]
+    assert exact.present[0]
+    keep = [t for t, by in enumerate(exact.presence_by) if by != "lp"]
+    assert np.array_equal(quick.present[keep], exact.present[keep])
+    assert quick.count <= exact.count

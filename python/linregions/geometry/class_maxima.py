@@ -287,8 +287,8 @@ def _presence(
         else:
             open_classes.append(int(t))
     if not exact:
-        for t in open_classes:
-            by[t] = "unchecked"
+        for k in open_classes:
+            by[k] = "unchecked"
     elif open_classes:
         for res in engine.class_presence(poly, W, c, x, open_classes, PRESENCE_SETTINGS):
             present[res.class_] = res.present

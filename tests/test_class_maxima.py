@@ -182,7 +182,7 @@ def sliver_region(k=10):
 def test_presence_finds_a_class_that_loses_at_its_own_maximum():
     cm = sliver_region().class_maxima()
     assert not cm.at_maximum[0] and cm.predicted[0] == 1
-    assert cm.present[0] and cm.presence_by[0] == "lp"
+    assert cm.present[0] and cm.presence_by[0] in ("sharpened", "lp")
     assert cm.count == cm.count_at_maximum + 1
     # dense sampling sees class 0 win on (-0.025, 0)
     xs = np.linspace(-1, 1, 200_001)[:, None]
@@ -200,7 +200,7 @@ def test_presence_equals_the_margin_lp_on_random_regions(seed):
     assert np.array_equal(cm.present[decided], margins[decided] > 0)
     assert np.all(cm.present[cm.at_maximum])
     assert cm.count == int(cm.present.sum()) and cm.count >= cm.count_at_maximum
-    assert set(cm.presence_by) <= {"maximum", "bound", "lp"}
+    assert set(cm.presence_by) <= {"maximum", "bound", "sharpened", "lp"}
 
 
 def test_presence_of_tied_classes_is_absent():
@@ -228,3 +228,16 @@ def test_presence_unchecked_on_request():
     keep = [t for t, by in enumerate(exact.presence_by) if by != "lp"]
     assert np.array_equal(quick.present[keep], exact.present[keep])
     assert quick.count <= exact.count
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_presence_by_the_margin_lp_alone_agrees(seed, monkeypatch):
+    """Without the sharpened maxima every open class goes to the margin LP: same answer."""
+    import linregions.geometry.class_maxima as cmod
+
+    net, region = region_of((3, 8, 8, 6), seed, point_seed=seed, bounds=(-2.0, 2.0))
+    both = region.class_maxima()
+    monkeypatch.setattr(cmod, "SHARPENING", ())
+    lp_only = region.class_maxima()
+    assert np.array_equal(both.present, lp_only.present)
+    assert "sharpened" not in lp_only.presence_by

@@ -286,14 +286,14 @@ def _presence(
     M = W.shape[0]
     present = wins_strictly.copy()
     by = ["skipped"] * M
-    open_classes = []
-    for t in np.flatnonzero(solved):
-        if wins_strictly[t]:
-            by[t] = "maximum"
-        elif log_prob_bound[t] < -np.log(M):
-            by[t] = "bound"
+    open_classes: list[int] = []
+    for k in np.flatnonzero(solved).tolist():
+        if wins_strictly[k]:
+            by[k] = "maximum"
+        elif log_prob_bound[k] < -np.log(M):
+            by[k] = "bound"
         else:
-            open_classes.append(int(t))
+            open_classes.append(k)
     if not exact:
         for k in open_classes:
             by[k] = "unchecked"
@@ -301,19 +301,19 @@ def _presence(
     for beta in SHARPENING:
         if not open_classes:
             break
-        still_open = []
-        for res in engine.solve_class_maxima(poly, beta * W, beta * c, x, open_classes, settings):
-            t = res.class_
-            z = W @ res.point + c
+        still_open: list[int] = []
+        for sharp in engine.solve_class_maxima(poly, beta * W, beta * c, x, open_classes, settings):
+            t = sharp.class_
+            z = W @ sharp.point + c
             if z[t] > np.delete(z, t).max():
                 present[t], by[t] = True, "sharpened"
-            elif res.log_prob + res.gap < -np.log(M):
+            elif sharp.log_prob + sharp.gap < -np.log(M):
                 by[t] = "sharpened"
             else:
                 still_open.append(t)
         open_classes = still_open
     if open_classes:
-        for res in engine.class_presence(poly, W, c, x, open_classes, PRESENCE_SETTINGS):
-            present[res.class_] = res.present
-            by[res.class_] = "lp"
+        for lp in engine.class_presence(poly, W, c, x, open_classes, PRESENCE_SETTINGS):
+            present[lp.class_] = lp.present
+            by[lp.class_] = "lp"
     return present, tuple(by)

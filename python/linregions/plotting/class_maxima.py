@@ -1,9 +1,8 @@
 """Figure 5 of the paper: the class maxima x^t of one point under several models, as images.
 
 One row per model, one column per class t; a green border where the network gives x^t the
-class t (class t's classification region meets the manifold region), red otherwise. (The
-paper's caption colours by "classified like x*"; we colour by ``ClassMaxima.present``, the
-quantity table 2 counts.)
+class t, red otherwise. (The paper's caption colours by "classified like x*"; we colour by
+``ClassMaxima.at_maximum``, the quantity table 2 counts.)
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ def plot_class_maxima(
             ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
-            colour = GREEN if cm.present[t] else RED
+            colour = GREEN if cm.at_maximum[t] else RED
             for spine in ax.spines.values():
                 spine.set_edgecolor(colour)
                 spine.set_linewidth(border)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ import linregions as lr
 from linregions import _core
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import command, sidecar_path, write_sidecar  # noqa: E402
+from machine import command, previous_commands, write_sidecar  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "nets"
 
@@ -144,8 +143,7 @@ def main() -> None:
         if a.append and a.csv.is_file():
             with open(a.csv, newline="") as fh:
                 rows = list(csv.DictReader(fh)) + rows
-            side = json.loads(sidecar_path(a.csv).read_text())
-            commands = side.get("commands", [side.get("command", "")])
+            commands = previous_commands(a.csv)
         with open(a.csv, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=FIELDS)
             w.writeheader()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 import time
 import warnings
@@ -34,7 +33,7 @@ import linregions as lr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import nnenum_peer  # noqa: E402
-from machine import command, machine, sidecar_path, write_sidecar  # noqa: E402
+from machine import command, machine, previous_commands, write_sidecar  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -165,8 +164,7 @@ def main(argv: Optional[list[str]] = None) -> None:
             with open(a.csv, newline="") as f:
                 kept = [r for r in csv.DictReader(f) if family(r["case"]) not in run]
             rows = [{k: r.get(k) for k in rows[0]} for r in kept] + rows
-            side = json.loads(sidecar_path(a.csv).read_text())
-            commands = side.get("commands", [side.get("command", "")])
+            commands = previous_commands(a.csv)
         with open(a.csv, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
             w.writeheader()

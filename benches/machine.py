@@ -86,6 +86,16 @@ def write_sidecar(results: str | Path, **extra: Any) -> Path:
     return path
 
 
+def previous_commands(results: str | Path) -> list[str]:
+    """The commands recorded beside ``results`` by earlier runs (``[]`` when there is no
+    sidecar): a run that adds rows to the file records them with its own."""
+    path = sidecar_path(results)
+    if not path.is_file():
+        return []
+    side = json.loads(path.read_text())
+    return list(side.get("commands", [side.get("command", "")]))
+
+
 def append_row(path: str | Path, fields: Sequence[str], row: dict[str, Any]) -> None:
     """Appends ``row`` to the CSV ``path`` with the columns ``fields`` (writing the header
     when the file is new)."""

@@ -15,6 +15,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, Zip};
 
+use crate::hrep::{box_max, box_min};
 use crate::ir::{Network, Op};
 
 /// A bound must clear zero by this much, relative to the size of the values involved, to
@@ -50,11 +51,11 @@ fn concretize(
         Some(w) => {
             let mut out = b.clone();
             Zip::from(&mut out).and(w.rows()).for_each(|o, row| {
-                let mut s = 0.0;
-                for ((&a, &l), &h) in row.iter().zip(lo).zip(hi) {
-                    s += if (a > 0.0) == upper { a * h } else { a * l };
-                }
-                *o += s;
+                *o += if upper {
+                    box_max(row, lo, hi)
+                } else {
+                    box_min(row, lo, hi)
+                };
             });
             out
         }
